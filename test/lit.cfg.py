@@ -1,0 +1,30 @@
+# -*- Python -*-
+# lit configuration for the mlopt compiler tests.
+
+import os
+import shutil
+
+import lit.formats
+from lit.llvm import llvm_config
+
+config.name = "MLOPT"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.mlopt_obj_root, "test")
+config.excludes = ["Inputs", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py", "unit"]
+
+llvm_config.use_default_substitutions()
+# lit strips CUDA_HOME, which libdevice linking needs.
+llvm_config.with_system_environment(["CUDA_HOME", "CUDA_ROOT", "CUDA_PATH"])
+
+config.substitutions.append(("%examples", os.path.join(config.mlopt_src_root, "examples")))
+
+tool_dirs = [config.mlopt_tools_dir, config.llvm_tools_dir]
+llvm_config.add_tool_substitutions(["ml-opt"], tool_dirs)
+
+if config.ptxas and os.path.exists(config.ptxas):
+    config.available_features.add("ptxas")
+# GPU tests run only where a CUDA driver is present.
+if any(os.path.exists(p) for p in ("/dev/nvidiactl", "/dev/nvidia0")):
+    config.available_features.add("cuda")
