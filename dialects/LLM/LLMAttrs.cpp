@@ -29,17 +29,27 @@ FailureOr<F64> mlir::llm::parseF64(AsmParser &parser) {
   return F64(value);
 }
 
-void mlir::llm::printF64(AsmPrinter &printer, double value) {
-  // The shortest decimal form that reads back to the same bits, spelled so
-  // that MLIR's lexer sees a float literal (it needs a '.').
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value);
+std::string mlir::llm::formatF64(double value) {
+  // MLIR's lexer needs a '.' to see a float literal.
+  // Plain digits read best for the magnitudes configs use (rope_theta
+  // 500000.0, factor 8.0); exponents only for the very small or large.
+  double magnitude = std::fabs(value);
+  std::chars_format format =
+      value == 0 || (magnitude >= 1e-4 && magnitude < 1e16)
+          ? std::chars_format::fixed
+          : std::chars_format::scientific;
+  char buf[400];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof(buf), value, format);
   std::string text(buf, ec == std::errc() ? end : buf);
   if (std::isfinite(value) && text.find('.') == std::string::npos) {
     size_t exponent = text.find('e');
     text.insert(exponent == std::string::npos ? text.size() : exponent, ".0");
   }
-  printer << text;
+  return text;
+}
+
+void mlir::llm::printF64(AsmPrinter &printer, double value) {
+  printer << formatF64(value);
 }
 
 FailureOr<bool> mlir::llm::parseBool(AsmParser &parser) {
@@ -105,10 +115,12 @@ ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError, Arch arch,
                        << ") so that query heads share key/value heads evenly";
   if (!(ropeTheta > 0) || !std::isfinite(ropeTheta))
     return emitError() << "expects rope_theta to be a positive number, found "
-                       << ropeTheta;
+                       << formatF64(ropeTheta);
   if (!(rmsEps > 0) || !std::isfinite(rmsEps))
     return emitError() << "expects rms_eps to be a positive number, found "
-                       << rmsEps;
+                       << formatF64(rmsEps);
+  if (ropeScaling && failed(ropeScaling.verifyParams(emitError)))
+    return failure();
   if (slidingWindow && *slidingWindow <= 0)
     return emitError() << "expects sliding_window to be positive, found "
                        << *slidingWindow;
@@ -126,17 +138,16 @@ ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError, Arch arch,
 // RopeScalingAttr
 //===----------------------------------------------------------------------===//
 
-LogicalResult RopeScalingAttr::verify(
-    function_ref<InFlightDiagnostic()> emitError, RopeScalingKind kind,
-    F64 factorParam, F64 lowFreqParam, F64 highFreqParam,
-    std::optional<int64_t> originalMaxPosition, F64 betaFastParam,
-    F64 betaSlowParam, F64 attentionFactorParam) {
-  double factor = factorParam, lowFreqFactor = lowFreqParam,
-         highFreqFactor = highFreqParam, betaFast = betaFastParam,
-         betaSlow = betaSlowParam, attentionFactor = attentionFactorParam;
+LogicalResult RopeScalingAttr::verifyParams(
+    function_ref<InFlightDiagnostic()> emitError) const {
+  RopeScalingKind kind = getKind();
+  std::optional<int64_t> originalMaxPosition = getOriginalMaxPosition();
+  double factor = getFactor(), lowFreqFactor = getLowFreqFactor(),
+         highFreqFactor = getHighFreqFactor(), betaFast = getBetaFast(),
+         betaSlow = getBetaSlow(), attentionFactor = getAttentionFactor();
   if (!(factor > 0))
     return emitError() << "expects a positive RoPE scaling factor, found "
-                       << factor;
+                       << formatF64(factor);
   bool needsOriginal =
       kind == RopeScalingKind::Llama3 || kind == RopeScalingKind::Yarn;
   if (needsOriginal && (!originalMaxPosition || *originalMaxPosition <= 0))
@@ -147,14 +158,14 @@ LogicalResult RopeScalingAttr::verify(
       !(highFreqFactor > lowFreqFactor && lowFreqFactor > 0))
     return emitError() << "expects llama3 RoPE scaling with 0 < "
                           "low_freq_factor < high_freq_factor, found "
-                       << lowFreqFactor << " and " << highFreqFactor;
+                       << formatF64(lowFreqFactor) << " and " << formatF64(highFreqFactor);
   if (kind == RopeScalingKind::Yarn && !(betaFast > betaSlow))
     return emitError() << "expects yarn RoPE scaling with beta_fast > "
                           "beta_slow, found "
-                       << betaFast << " and " << betaSlow;
+                       << formatF64(betaFast) << " and " << formatF64(betaSlow);
   if (attentionFactor < 0)
     return emitError() << "expects attention_factor >= 0, found "
-                       << attentionFactor;
+                       << formatF64(attentionFactor);
   return success();
 }
 
@@ -202,24 +213,24 @@ LogicalResult InitAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   case InitKind::Uniform:
     if (!(params[0] < params[1]))
       return emitError() << "uniform init expects lo < hi, found "
-                         << params[0] << " and " << params[1];
+                         << formatF64(params[0]) << " and " << formatF64(params[1]);
     break;
   case InitKind::Normal:
     if (!(params[1] > 0))
       return emitError() << "normal init expects a positive std, found "
-                         << params[1];
+                         << formatF64(params[1]);
     break;
   case InitKind::LogUniform:
     if (!(params[0] > 0 && params[0] < params[1]))
       return emitError() << "log_uniform init expects 0 < lo < hi, found "
-                         << params[0] << " and " << params[1];
+                         << formatF64(params[0]) << " and " << formatF64(params[1]);
     break;
   case InitKind::DtBias:
     if (!(params[0] > 0 && params[0] < params[1] && params[2] > 0))
       return emitError() << "dt_bias init expects 0 < dt_min < dt_max and a "
                             "positive floor, found "
-                         << params[0] << ", " << params[1] << ", "
-                         << params[2];
+                         << formatF64(params[0]) << ", " << formatF64(params[1]) << ", "
+                         << formatF64(params[2]);
     break;
   default:
     break;

@@ -22,12 +22,7 @@ using namespace mlir::llm::detail;
 //===----------------------------------------------------------------------===//
 
 LogicalResult AttentionOp::verify() {
-  if (getLayer() < 0)
-    return emitOpError() << "expects a non-negative layer index, found "
-                         << getLayer();
   ConfigAttr config = getModelConfig(*this);
-  if (!config)
-    return success();
   if (failed(verifyHiddenState(*this, config, getInput(), getResult())))
     return failure();
 
@@ -106,9 +101,6 @@ static LogicalResult verifyVariantOperands(MambaOp op) {
 }
 
 LogicalResult MambaOp::verify() {
-  if (getLayer() < 0)
-    return emitOpError() << "expects a non-negative layer index, found "
-                         << getLayer();
   int64_t n = getDState(), g = getGroups();
   if (n <= 0 || g <= 0)
     return emitOpError() << "expects positive d_state and groups, found "
@@ -120,8 +112,6 @@ LogicalResult MambaOp::verify() {
                             "d_conv), found "
                          << getConvWeight().getType();
   ConfigAttr config = getModelConfig(*this);
-  if (!config)
-    return success();
   if (failed(verifyHiddenState(*this, config, getInput(), getResult())))
     return failure();
 

@@ -87,10 +87,6 @@ LogicalResult mlir::llm::detail::verifyHiddenState(Operation *op,
   return success();
 }
 
-/// The model config of `op`; ops are only created inside an llm.model
-/// (HasParent), so this only fails while the parent itself is malformed.
-static ConfigAttr configOf(Operation *op) { return getModelConfig(op); }
-
 //===----------------------------------------------------------------------===//
 // ModelOp
 //===----------------------------------------------------------------------===//
@@ -102,7 +98,8 @@ void ModelOp::getAsmBlockArgumentNames(Region &region,
 }
 
 ReturnOp ModelOp::getReturn() {
-  return dyn_cast<ReturnOp>(getBody().front().getTerminator());
+  // llm.return is the only terminator whose parent may be an llm.model.
+  return cast<ReturnOp>(getBody().front().getTerminator());
 }
 
 /// Checks that the mixers cover layers 0 .. layers-1 exactly once.
@@ -149,8 +146,6 @@ LogicalResult ModelOp::verifyRegions() {
     return emitOpError("expects its body to take one argument, the token ids "
                        "(a batch x sequence tensor of i32 or i64)");
   ConfigAttr config = getConfig();
-  if (!isa<ReturnOp>(body.getTerminator()))
-    return emitOpError("expects its body to end in llm.return");
   auto logits = cast<RankedTensorType>(getReturn().getLogits().getType());
   if (logits.getDimSize(2) != config.getVocab())
     return emitOpError() << "expects to return logits over the vocabulary "
@@ -220,9 +215,7 @@ LogicalResult WeightOp::verify() {
 //===----------------------------------------------------------------------===//
 
 LogicalResult EmbedOp::verify() {
-  ConfigAttr config = configOf(*this);
-  if (!config)
-    return success();
+  ConfigAttr config = getModelConfig(*this);
   int64_t vocab = config.getVocab(), hidden = config.getHidden();
   if (failed(verifyWeightShapes(
           *this, {{"embedding", getTable(),
@@ -243,9 +236,7 @@ LogicalResult EmbedOp::verify() {
 }
 
 LogicalResult RMSNormOp::verify() {
-  ConfigAttr config = configOf(*this);
-  if (!config)
-    return success();
+  ConfigAttr config = getModelConfig(*this);
   if (failed(verifyHiddenState(*this, config, getInput(), getResult())))
     return failure();
   return verifyWeightShapes(
@@ -255,9 +246,7 @@ LogicalResult RMSNormOp::verify() {
 }
 
 LogicalResult MLPOp::verify() {
-  ConfigAttr config = configOf(*this);
-  if (!config)
-    return success();
+  ConfigAttr config = getModelConfig(*this);
   if (failed(verifyHiddenState(*this, config, getInput(), getResult())))
     return failure();
   int64_t hidden = config.getHidden(), inter = config.getIntermediate();
@@ -270,9 +259,7 @@ LogicalResult MLPOp::verify() {
 }
 
 LogicalResult LMHeadOp::verify() {
-  ConfigAttr config = configOf(*this);
-  if (!config)
-    return success();
+  ConfigAttr config = getModelConfig(*this);
   if (failed(verifyHiddenState(*this, config, getInput(), Value())))
     return failure();
   int64_t vocab = config.getVocab(), hidden = config.getHidden();

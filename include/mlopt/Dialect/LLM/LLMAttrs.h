@@ -38,6 +38,9 @@ struct F64 {
 
 /// Parses a float; integers are accepted ("1" reads as 1.0).
 FailureOr<F64> parseF64(AsmParser &parser);
+/// The shortest decimal form of `value` that reads back to the same bits,
+/// as a float literal MLIR can lex ("10000.0", "1.0e-05").
+std::string formatF64(double value);
 /// Prints the shortest decimal form that parses back to the same double.
 void printF64(AsmPrinter &printer, double value);
 /// Parses `true` or `false`.

@@ -116,7 +116,12 @@ def LLM_RopeScalingAttr : LLM_Attr<"RopeScaling", "rope_scaling"> {
     LLM_F64Parameter<"0.0", "yarn attention_factor (0: derived from factor)">:$attention_factor
   );
   let assemblyFormat = "`<` struct(params) `>`";
-  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// Checks the parameters; ConfigAttr::verify calls this, so that a bad
+    /// scaling inside a config is reported once, by the config.
+    LogicalResult verifyParams(
+        ::llvm::function_ref<::mlir::InFlightDiagnostic()> emitError) const;
+  }];
 }
 
 def LLM_ConfigAttr : LLM_Attr<"Config", "config"> {

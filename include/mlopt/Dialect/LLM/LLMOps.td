@@ -27,6 +27,10 @@ def LLM_Weight : StaticShapeTensorOf<[BF16, F16, F32]>;
 class LLM_Op<string mnemonic, list<Trait> traits = []>
     : Op<LLM_Dialect, mnemonic, traits>;
 
+// An op of a model body: its verifier reads the enclosing model's config.
+class LLM_BodyOp<string mnemonic, list<Trait> traits = []>
+    : LLM_Op<mnemonic, !listconcat(traits, [HasParent<"ModelOp">])>;
+
 //===----------------------------------------------------------------------===//
 // Structure
 //===----------------------------------------------------------------------===//
@@ -71,7 +75,7 @@ def LLM_ReturnOp : LLM_Op<"return", [Pure, HasParent<"ModelOp">, ReturnLike,
   let assemblyFormat = "$logits attr-dict `:` type($logits)";
 }
 
-def LLM_WeightOp : LLM_Op<"weight", [Pure,
+def LLM_WeightOp : LLM_BodyOp<"weight", [Pure,
     DeclareOpInterfaceMethods<OpAsmOpInterface, ["getAsmResultNames"]>]> {
   let summary = "A named model parameter";
   let description = [{
@@ -99,7 +103,7 @@ def LLM_WeightOp : LLM_Op<"weight", [Pure,
 // Layers
 //===----------------------------------------------------------------------===//
 
-def LLM_EmbedOp : LLM_Op<"embed", [Pure]> {
+def LLM_EmbedOp : LLM_BodyOp<"embed", [Pure]> {
   let summary = "Token embedding lookup";
   let description = [{
     `result[b, t, :] = table[tokens[b, t], :]`; the table is vocab x hidden.
@@ -116,7 +120,7 @@ def LLM_EmbedOp : LLM_Op<"embed", [Pure]> {
   let hasVerifier = 1;
 }
 
-def LLM_RMSNormOp : LLM_Op<"rms_norm", [Pure]> {
+def LLM_RMSNormOp : LLM_BodyOp<"rms_norm", [Pure]> {
   let summary = "RMSNorm over the hidden dimension";
   let description = [{
     `x * rsqrt(mean(x^2) + rms_eps) * weight`, computed in fp32 as Hugging Face
@@ -130,7 +134,7 @@ def LLM_RMSNormOp : LLM_Op<"rms_norm", [Pure]> {
   let hasVerifier = 1;
 }
 
-def LLM_AttentionOp : LLM_Op<"attention", [Pure, AttrSizedOperandSegments,
+def LLM_AttentionOp : LLM_BodyOp<"attention", [Pure, AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<LLM_MixerOpInterface>]> {
   let summary = "Causal grouped-query self-attention with RoPE";
   let description = [{
@@ -147,11 +151,11 @@ def LLM_AttentionOp : LLM_Op<"attention", [Pure, AttrSizedOperandSegments,
               tensor<32x64xbf16>, tensor<64x64xbf16>) -> tensor<?x?x64xf32>
     ```
   }];
-  let arguments = (ins LLM_Hidden:$input, I64Attr:$layer,
+  let arguments = (ins LLM_Hidden:$input, I64Prop:$layer,
       LLM_Weight:$q, LLM_Weight:$k, LLM_Weight:$v, LLM_Weight:$o,
       Optional<LLM_Weight>:$q_bias, Optional<LLM_Weight>:$k_bias,
       Optional<LLM_Weight>:$v_bias, Optional<LLM_Weight>:$o_bias,
-      OptionalAttr<I64Attr>:$sliding_window);
+      OptionalProp<I64Prop>:$sliding_window);
   let results = (outs LLM_Hidden:$result);
   let assemblyFormat = [{
     $input `layer` $layer `q` $q `k` $k `v` $v `o` $o
@@ -162,7 +166,7 @@ def LLM_AttentionOp : LLM_Op<"attention", [Pure, AttrSizedOperandSegments,
   let hasVerifier = 1;
 }
 
-def LLM_MambaOp : LLM_Op<"mamba", [Pure, AttrSizedOperandSegments,
+def LLM_MambaOp : LLM_BodyOp<"mamba", [Pure, AttrSizedOperandSegments,
     DeclareOpInterfaceMethods<LLM_MixerOpInterface>]> {
   let summary = "A Mamba (selective linear RNN) mixer in the MambaInLlama layout";
   let description = [{
@@ -187,8 +191,8 @@ def LLM_MambaOp : LLM_Op<"mamba", [Pure, AttrSizedOperandSegments,
            D %d dt %wdt norm %nw : (...) -> tensor<?x?x64xf32>
     ```
   }];
-  let arguments = (ins LLM_Hidden:$input, I64Attr:$layer,
-      EnumProp<LLM_MambaVariant>:$variant, I64Attr:$d_state, I64Attr:$groups,
+  let arguments = (ins LLM_Hidden:$input, I64Prop:$layer,
+      EnumProp<LLM_MambaVariant>:$variant, I64Prop:$d_state, I64Prop:$groups,
       LLM_Weight:$x, LLM_Weight:$B, LLM_Weight:$C, LLM_Weight:$z,
       LLM_Weight:$out, LLM_Weight:$conv_weight, LLM_Weight:$conv_bias,
       LLM_Weight:$dt_bias, LLM_Weight:$A_log, LLM_Weight:$D,
@@ -213,7 +217,7 @@ def LLM_MambaOp : LLM_Op<"mamba", [Pure, AttrSizedOperandSegments,
   }];
 }
 
-def LLM_MLPOp : LLM_Op<"mlp", [Pure]> {
+def LLM_MLPOp : LLM_BodyOp<"mlp", [Pure]> {
   let summary = "SwiGLU feed-forward block";
   let description = [{
     `down(silu(gate(x)) * up(x))` with gate and up intermediate x hidden and
@@ -229,14 +233,14 @@ def LLM_MLPOp : LLM_Op<"mlp", [Pure]> {
   let hasVerifier = 1;
 }
 
-def LLM_AddOp : LLM_Op<"add", [Pure, Commutative, SameOperandsAndResultType]> {
+def LLM_AddOp : LLM_BodyOp<"add", [Pure, Commutative, SameOperandsAndResultType]> {
   let summary = "Residual addition";
   let arguments = (ins LLM_Hidden:$lhs, LLM_Hidden:$rhs);
   let results = (outs LLM_Hidden:$result);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($result)";
 }
 
-def LLM_LMHeadOp : LLM_Op<"lm_head", [Pure]> {
+def LLM_LMHeadOp : LLM_BodyOp<"lm_head", [Pure]> {
   let summary = "Projection of the final hidden state onto the vocabulary";
   let description = [{
     `logits = x * weight^T` with weight vocab x hidden. With
