@@ -1,0 +1,117 @@
+//===- ml-import.cpp - Import a checkpoint into the llm dialect -----------===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+//
+//   ml-import ./SmolLM2-135M-Instruct -o teacher.mlir
+//
+// Reads a Hugging Face directory (config.json + safetensors) and writes an
+// llm module that references the weights in place. Nothing is written when
+// the checkpoint is malformed.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mlopt/Dialect/LLM/LLMOps.h"
+#include "mlopt/Import/Import.h"
+#include "mlrt/MappedFile.h"
+
+#include "mlir/Bytecode/BytecodeWriter.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/WithColor.h"
+#include "mlir/IR/Diagnostics.h"
+
+#include <chrono>
+
+using namespace mlir;
+using namespace mlopt;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputPath(cl::Positional, cl::Required,
+                                      cl::desc("<checkpoint directory>"));
+static cl::opt<std::string> outputPath("o", cl::desc("Output module"),
+                                       cl::value_desc("file"), cl::init("-"));
+static cl::opt<bool> emitBytecode("emit-bytecode",
+                                  cl::desc("Write MLIR bytecode"));
+
+/// How the output module refers to `target`: relative to the module's
+/// directory when the module is a file, absolute otherwise.
+static std::string pathFromOutput(StringRef target) {
+  llvm::SmallString<256> absolute(target);
+  llvm::sys::fs::make_absolute(absolute);
+  llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
+  if (outputPath == "-")
+    return absolute.str().str();
+  llvm::SmallString<256> outDir(outputPath.getValue());
+  llvm::sys::fs::make_absolute(outDir);
+  llvm::sys::path::remove_filename(outDir);
+  llvm::sys::path::remove_dots(outDir, true);
+  // Walk up from the output directory to a common prefix.
+  std::string up;
+  llvm::SmallString<256> base = outDir;
+  while (!StringRef(absolute).starts_with(base.str().str() + "/") &&
+         base != "/") {
+    llvm::sys::path::remove_filename(base);
+    up += "../";
+  }
+  if (base == "/")
+    return absolute.str().str();
+  return up + StringRef(absolute).drop_front(base.size() + 1).str();
+}
+
+static int fail(const std::string &message) {
+  llvm::WithColor::error(llvm::errs(), "ml-import") << message << "\n";
+  return 1;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "ml-import: checkpoint -> llm dialect module\n");
+  auto start = std::chrono::steady_clock::now();
+  MLIRContext context;
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+
+  if (!llvm::sys::fs::is_directory(inputPath))
+    return fail(inputPath + ": expected a Hugging Face model directory "
+                            "(config.json + *.safetensors)");
+  mlrt::Expected<BuiltModel> built = importHuggingFace(
+      &context, inputPath, pathFromOutput(inputPath));
+  if (!built)
+    return fail(built.message());
+
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  if (emitBytecode) {
+    if (failed(writeBytecodeToFile(*built->module, os)))
+      return fail("cannot write bytecode");
+  } else {
+    built->module->print(os);
+  }
+  if (outputPath == "-") {
+    llvm::outs() << text;
+  } else if (mlrt::Status s = mlrt::writeFileAtomically(outputPath, text);
+             s.failed()) {
+    return fail(s.message());
+  }
+
+  auto model = *built->module->getBody()->getOps<llm::ModelOp>().begin();
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  llvm::errs() << llvm::formatv(
+      "ml-import: {0} ({1} layers, hidden {2}, {3} tensors) from {4} in "
+      "{5:F2} s\n",
+      llm::stringifyArch(model.getConfig().getArch()),
+      model.getConfig().getLayers(), model.getConfig().getHidden(),
+      built->usedTensors.size(), inputPath, seconds);
+  return 0;
+}
