@@ -3,6 +3,7 @@
 
 import os
 import shutil
+import sys
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -19,9 +20,12 @@ llvm_config.use_default_substitutions()
 llvm_config.with_system_environment(["CUDA_HOME", "CUDA_ROOT", "CUDA_PATH"])
 
 config.substitutions.append(("%examples", os.path.join(config.mlopt_src_root, "examples")))
+config.substitutions.append(("%inputs", os.path.join(config.mlopt_src_root, "test", "Inputs")))
+config.substitutions.append(("%python", sys.executable))
 
 tool_dirs = [config.mlopt_tools_dir, config.llvm_tools_dir]
-llvm_config.add_tool_substitutions(["ml-opt"], tool_dirs)
+llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
+llvm_config.add_tool_substitutions(["ml-opt", "ml-import", "ml-export", "ml-weights"], tool_dirs)
 
 if config.ptxas and os.path.exists(config.ptxas):
     config.available_features.add("ptxas")

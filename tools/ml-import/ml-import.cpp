@@ -24,7 +24,6 @@
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
-#include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/WithColor.h"
 #include "mlir/IR/Diagnostics.h"
 
@@ -77,8 +76,28 @@ int main(int argc, char **argv) {
                               "ml-import: checkpoint -> llm dialect module\n");
   auto start = std::chrono::steady_clock::now();
   MLIRContext context;
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  // Imported ops are located by tensor or layer name (NameLoc): report
+  // "ml-import: error: <name>: <message>" rather than a source position.
+  context.printOpOnDiagnostic(false);
+  ScopedDiagnosticHandler diagnostics(&context, [](Diagnostic &diag) {
+    std::string where;
+    if (auto name = dyn_cast<NameLoc>(diag.getLocation()))
+      where = name.getName().str() + ": ";
+    auto report = [&](llvm::raw_ostream &os, const Twine &message) {
+      os << message << "\n";
+    };
+    if (diag.getSeverity() == DiagnosticSeverity::Error)
+      llvm::WithColor::error(llvm::errs(), "ml-import") << where << diag.str() << "\n";
+    else
+      report(llvm::errs(), "ml-import: note: " + where + diag.str());
+    for (Diagnostic &note : diag.getNotes()) {
+      std::string at;
+      if (auto name = dyn_cast<NameLoc>(note.getLocation()))
+        at = name.getName().str() + ": ";
+      report(llvm::errs(), "ml-import: note: " + at + note.str());
+    }
+    return success();
+  });
 
   if (!llvm::sys::fs::is_directory(inputPath))
     return fail(inputPath + ": expected a Hugging Face model directory "

@@ -1,0 +1,28 @@
+//===- Export.h - Checkpoint exporters --------------------------*- C++ -*-===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLOPT_EXPORT_EXPORT_H
+#define MLOPT_EXPORT_EXPORT_H
+
+#include "mlopt/Dialect/LLM/LLMOps.h"
+#include "mlrt/Status.h"
+
+#include <string>
+#include <vector>
+
+namespace mlopt {
+
+/// Writes `model` as a Hugging Face directory `outDir` (created if needed):
+/// config.json, model.safetensors or shards of at most `maxShardBytes` with
+/// model.safetensors.index.json, and the tokenizer files found beside the
+/// source weights. Returns the files written.
+mlrt::Expected<std::vector<std::string>>
+exportHuggingFace(mlir::llm::ModelOp model, llvm::StringRef moduleDir,
+                  llvm::StringRef outDir, uint64_t maxShardBytes);
+
+} // namespace mlopt
+
+#endif // MLOPT_EXPORT_EXPORT_H

@@ -1,0 +1,104 @@
+//===- ml-export.cpp - Write an llm module as a checkpoint ----------------===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+//
+//   ml-export model.mlir -o out/ [--max-shard-size=5GB]
+//
+// Writes a Hugging Face directory that transformers loads: config.json,
+// safetensors (sharded above the size limit) and the tokenizer files found
+// beside the source weights. Weights with init rules are materialised.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mlopt/Export/Export.h"
+#include "mlopt/InitAll.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Parser/Parser.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FormatVariadic.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/WithColor.h"
+
+#include <chrono>
+
+using namespace mlir;
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> inputPath(cl::Positional, cl::Required,
+                                      cl::desc("<module>"));
+static cl::opt<std::string> outputDir("o", cl::Required,
+                                      cl::desc("Output directory"),
+                                      cl::value_desc("dir"));
+static cl::opt<std::string> maxShardSize(
+    "max-shard-size", cl::init("5GB"),
+    cl::desc("Largest safetensors file before sharding (e.g. 500MB, 5GB)"));
+
+static int fail(const std::string &message) {
+  llvm::WithColor::error(llvm::errs(), "ml-export") << message << "\n";
+  return 1;
+}
+
+/// Parses "5GB", "500MB", "40KB" or a byte count (decimal units, as
+/// transformers' max_shard_size).
+static std::optional<uint64_t> parseSize(StringRef text) {
+  uint64_t scale = 1;
+  for (auto [suffix, factor] :
+       {std::pair<StringRef, uint64_t>{"GB", 1000000000}, {"MB", 1000000},
+        {"KB", 1000}, {"B", 1}}) {
+    if (text.consume_back(suffix)) {
+      scale = factor;
+      break;
+    }
+  }
+  uint64_t value;
+  if (text.getAsInteger(10, value) || value == 0)
+    return std::nullopt;
+  return value * scale;
+}
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(argc, argv,
+                              "ml-export: llm module -> Hugging Face checkpoint\n");
+  auto start = std::chrono::steady_clock::now();
+  std::optional<uint64_t> shardBytes = parseSize(maxShardSize);
+  if (!shardBytes)
+    return fail("--max-shard-size: expected a size such as 5GB, 500MB or "
+                "40KB, found '" + maxShardSize + "'");
+
+  DialectRegistry registry;
+  mlopt::registerAllDialects(registry);
+  MLIRContext context(registry);
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
+  OwningOpRef<ModuleOp> module =
+      parseSourceFile<ModuleOp>(inputPath, sourceMgr, &context);
+  if (!module)
+    return 1; // the parser has reported the error
+  auto models = module->getBody()->getOps<llm::ModelOp>();
+  if (models.empty())
+    return fail(inputPath + ": no llm.model to export");
+  if (std::next(models.begin()) != models.end())
+    return fail(inputPath + ": more than one llm.model; export one at a time");
+
+  llvm::SmallString<256> moduleDir(inputPath.getValue());
+  llvm::sys::path::remove_filename(moduleDir);
+  if (moduleDir.empty())
+    moduleDir = ".";
+  mlrt::Expected<std::vector<std::string>> files = mlopt::exportHuggingFace(
+      *models.begin(), moduleDir, outputDir, *shardBytes);
+  if (!files)
+    return fail(files.message());
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+          .count();
+  llvm::errs() << llvm::formatv("ml-export: wrote {0} files to {1} in {2:F2} s\n",
+                                files->size(), outputDir, seconds);
+  return 0;
+}
