@@ -20,7 +20,7 @@
 // weight bit, sharded or not, and carries the generation config along.
 
 // LOG: ml-export: wrote 7 files to {{.*}}qwen2-out
-// SAME: identical: 26 tensors, 220160 bytes
+// SAME: identical: 26 tensors, 362752 bytes
 // CONFIG: "architectures": [
 // CONFIG-NEXT: "Qwen2ForCausalLM"
 // CONFIG: "tie_word_embeddings": true
