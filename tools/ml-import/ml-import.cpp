@@ -39,6 +39,10 @@ static cl::opt<std::string> outputPath("o", cl::desc("Output module"),
                                        cl::value_desc("file"), cl::init("-"));
 static cl::opt<bool> emitBytecode("emit-bytecode",
                                   cl::desc("Write MLIR bytecode"));
+static cl::opt<std::string> weightsOut(
+    "weights-out", cl::value_desc("file"),
+    cl::desc("Where a GGUF import writes its dequantised weights (default: "
+             "the output module's name with .safetensors)"));
 
 /// How the output module refers to `target`: relative to the module's
 /// directory when the module is a file, absolute otherwise.
@@ -99,11 +103,28 @@ int main(int argc, char **argv) {
     return success();
   });
 
-  if (!llvm::sys::fs::is_directory(inputPath))
+  std::optional<mlrt::Expected<BuiltModel>> result;
+  std::string storePath;
+  if (StringRef(inputPath).ends_with(".gguf")) {
+    if (outputPath == "-" && weightsOut.empty())
+      return fail("importing a GGUF file writes its weights beside the "
+                  "module: give -o FILE or --weights-out FILE");
+    storePath = weightsOut;
+    if (storePath.empty()) {
+      llvm::SmallString<256> p(outputPath.getValue());
+      llvm::sys::path::replace_extension(p, "safetensors");
+      storePath = p.str().str();
+    }
+    result.emplace(importGguf(&context, inputPath, storePath,
+                              pathFromOutput(storePath)));
+  } else if (llvm::sys::fs::is_directory(inputPath)) {
+    result.emplace(
+        importHuggingFace(&context, inputPath, pathFromOutput(inputPath)));
+  } else {
     return fail(inputPath + ": expected a Hugging Face model directory "
-                            "(config.json + *.safetensors)");
-  mlrt::Expected<BuiltModel> built = importHuggingFace(
-      &context, inputPath, pathFromOutput(inputPath));
+                            "(config.json + *.safetensors) or a .gguf file");
+  }
+  mlrt::Expected<BuiltModel> &built = *result;
   if (!built)
     return fail(built.message());
 
@@ -119,6 +140,8 @@ int main(int argc, char **argv) {
     llvm::outs() << text;
   } else if (mlrt::Status s = mlrt::writeFileAtomically(outputPath, text);
              s.failed()) {
+    if (!storePath.empty())
+      llvm::sys::fs::remove(storePath);
     return fail(s.message());
   }
 

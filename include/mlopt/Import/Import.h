@@ -25,6 +25,16 @@ mlrt::Expected<BuiltModel> importHuggingFace(mlir::MLIRContext *context,
                                              llvm::StringRef dir,
                                              llvm::StringRef weightsPath);
 
+/// Imports a GGUF file (architectures llama and qwen2): the config from its
+/// metadata, every tensor dequantised to f32 under its Hugging Face name (q
+/// and k rows back in HF order) and written to the safetensors file
+/// `storePath`, which the model records as `weightsPath`. Nothing is written
+/// when the file is malformed or unsupported.
+mlrt::Expected<BuiltModel> importGguf(mlir::MLIRContext *context,
+                                      llvm::StringRef ggufPath,
+                                      llvm::StringRef storePath,
+                                      llvm::StringRef weightsPath);
+
 } // namespace mlopt
 
 #endif // MLOPT_IMPORT_IMPORT_H

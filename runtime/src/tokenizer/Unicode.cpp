@@ -1,0 +1,136 @@
+//===- Unicode.cpp - UTF-8 and character classes for tokenizers -----------===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Unicode.h"
+
+#include <algorithm>
+#include <array>
+
+using namespace mlrt;
+using namespace mlrt::unicode;
+
+DecodedChar unicode::decodeUtf8(std::string_view text, size_t offset) {
+  auto byteAt = [&](size_t i) { return static_cast<uint8_t>(text[i]); };
+  uint8_t lead = byteAt(offset);
+  if (lead < 0x80)
+    return {lead, 1};
+  size_t length;
+  char32_t codepoint, minimum;
+  if ((lead & 0xE0) == 0xC0) {
+    length = 2, codepoint = lead & 0x1F, minimum = 0x80;
+  } else if ((lead & 0xF0) == 0xE0) {
+    length = 3, codepoint = lead & 0x0F, minimum = 0x800;
+  } else if ((lead & 0xF8) == 0xF0) {
+    length = 4, codepoint = lead & 0x07, minimum = 0x10000;
+  } else {
+    return {kInvalidByte, 1};
+  }
+  if (offset + length > text.size())
+    return {kInvalidByte, 1};
+  for (size_t i = 1; i < length; ++i) {
+    uint8_t next = byteAt(offset + i);
+    if ((next & 0xC0) != 0x80)
+      return {kInvalidByte, 1};
+    codepoint = (codepoint << 6) | (next & 0x3F);
+  }
+  // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
+  if (codepoint < minimum || codepoint > 0x10FFFF ||
+      (codepoint >= 0xD800 && codepoint <= 0xDFFF))
+    return {kInvalidByte, 1};
+  return {codepoint, length};
+}
+
+void unicode::appendUtf8(std::string &out, char32_t c) {
+  if (c < 0x80) {
+    out += static_cast<char>(c);
+  } else if (c < 0x800) {
+    out += static_cast<char>(0xC0 | (c >> 6));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else if (c < 0x10000) {
+    out += static_cast<char>(0xE0 | (c >> 12));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  } else {
+    out += static_cast<char>(0xF0 | (c >> 18));
+    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out += static_cast<char>(0x80 | (c & 0x3F));
+  }
+}
+
+bool unicode::isValidUtf8(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    DecodedChar c = decodeUtf8(text, i);
+    // U+FFFD itself is valid when written as its three-byte sequence.
+    if (c.codepoint == kInvalidByte && c.length == 1)
+      return false;
+    i += c.length;
+  }
+  return true;
+}
+
+Category unicode::categoryOf(char32_t c) {
+  const CategoryRange *end = kCategoryRanges + kCategoryRangeCount;
+  const CategoryRange *it = std::upper_bound(
+      kCategoryRanges, end, c,
+      [](char32_t value, const CategoryRange &r) { return value < r.first; });
+  if (it == kCategoryRanges)
+    return Category::Other;
+  --it;
+  return c <= it->last ? it->category : Category::Other;
+}
+
+bool unicode::isWhitespace(char32_t c) {
+  return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 ||
+         c == 0x1680 || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 ||
+         c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+bool unicode::isPythonSpace(char32_t c) {
+  return isWhitespace(c) || (c >= 0x1C && c <= 0x1F);
+}
+
+bool unicode::isWordChar(char32_t c) {
+  Category category = categoryOf(c);
+  return category == Category::Letter || category == Category::Mark ||
+         category == Category::Number || c == '_' || c == 0x203F ||
+         c == 0x2040 || c == 0x2054 || c == 0xFE33 || c == 0xFE34 ||
+         (c >= 0xFE4D && c <= 0xFE4F) || c == 0xFF3F;
+}
+
+namespace {
+/// Both directions of GPT-2's byte map, built once.
+struct ByteCharMap {
+  std::array<char32_t, 256> byteToChar{};
+  std::array<int16_t, 324> charToByte{}; // Mapped chars are all < U+0144.
+
+  ByteCharMap() {
+    charToByte.fill(-1);
+    auto keepsItsValue = [](unsigned b) {
+      return (b >= 0x21 && b <= 0x7E) || (b >= 0xA1 && b <= 0xAC) ||
+             (b >= 0xAE && b <= 0xFF);
+    };
+    char32_t next = 0x100;
+    for (unsigned b = 0; b < 256; ++b) {
+      byteToChar[b] = keepsItsValue(b) ? b : next++;
+      charToByte[byteToChar[b]] = static_cast<int16_t>(b);
+    }
+  }
+};
+const ByteCharMap &byteCharMap() {
+  static const ByteCharMap map;
+  return map;
+}
+} // namespace
+
+char32_t unicode::byteToChar(uint8_t byte) {
+  return byteCharMap().byteToChar[byte];
+}
+
+int unicode::charToByte(char32_t c) {
+  const auto &table = byteCharMap().charToByte;
+  return c < table.size() ? table[c] : -1;
+}

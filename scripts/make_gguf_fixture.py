@@ -1,0 +1,125 @@
+#!/usr/bin/env python3
+"""Builds test/Inputs/gguf/tiny-llama.gguf from the tiny-llama HF fixture with
+the `gguf` package (llama.cpp's own writer and reference quantisers), and the
+digests the importer must reproduce.
+
+The file is written the way convert_hf_to_gguf.py writes a Llama: llama
+metadata, ggml tensor names, dims reversed, q/k rows permuted for llama.cpp's
+rope. Tensor types cover F32, F16, BF16, Q8_0, Q4_0 and Q4_1. Expected values:
+exact types -> the HF weights as f32; quantised types -> gguf's numpy
+dequantisation of the quantised bytes (an implementation independent of ours).
+
+  pip install gguf numpy; python3 scripts/make_gguf_fixture.py
+"""
+import hashlib
+import json
+import os
+import struct
+
+import numpy as np
+import gguf
+from gguf import GGMLQuantizationType as Q
+
+ROOT = os.path.join(os.path.dirname(__file__), "..")
+SRC = os.path.join(ROOT, "test/Inputs/tiny/tiny-llama")
+OUT = os.path.join(ROOT, "test/Inputs/gguf")
+
+
+def load_safetensors(path):
+    raw = open(path, "rb").read()
+    n = struct.unpack("<Q", raw[:8])[0]
+    header = json.loads(raw[8:8 + n])
+    out = {}
+    for name, info in header.items():
+        if name == "__metadata__":
+            continue
+        s, e = info["data_offsets"]
+        buf = raw[8 + n + s:8 + n + e]
+        assert info["dtype"] == "BF16"
+        bits = np.frombuffer(buf, dtype="<u2").astype(np.uint32) << 16
+        out[name] = bits.view(np.float32).reshape(info["shape"])
+    return out
+
+
+def permute(w, n_head, n_head_kv):
+    # convert_hf_to_gguf.py LlamaModel.permute
+    if n_head_kv is not None and n_head != n_head_kv:
+        n_head = n_head_kv
+    return (w.reshape(n_head, 2, w.shape[0] // n_head // 2, *w.shape[1:])
+            .swapaxes(1, 2).reshape(w.shape))
+
+
+def main():
+    cfg = json.load(open(os.path.join(SRC, "config.json")))
+    hf = load_safetensors(os.path.join(SRC, "model.safetensors"))
+    heads, kv = cfg["num_attention_heads"], cfg["num_key_value_heads"]
+    names = {"self_attn.q_proj": ("attn_q", Q.F32), "self_attn.k_proj": ("attn_k", Q.F32),
+             "self_attn.v_proj": ("attn_v", Q.BF16), "self_attn.o_proj": ("attn_output", Q.F16),
+             "mlp.gate_proj": ("ffn_gate", Q.Q4_0), "mlp.up_proj": ("ffn_up", Q.Q4_1),
+             "mlp.down_proj": ("ffn_down", Q.Q8_0), "input_layernorm": ("attn_norm", Q.F32),
+             "post_attention_layernorm": ("ffn_norm", Q.F32)}
+    w = gguf.GGUFWriter(os.path.join(OUT, "tiny-llama.gguf"), "llama")
+    w.add_name("tiny-llama")
+    w.add_context_length(cfg["max_position_embeddings"])
+    w.add_embedding_length(cfg["hidden_size"])
+    w.add_block_count(cfg["num_hidden_layers"])
+    w.add_feed_forward_length(cfg["intermediate_size"])
+    w.add_head_count(heads)
+    w.add_head_count_kv(kv)
+    w.add_rope_freq_base(cfg["rope_parameters"]["rope_theta"] if "rope_parameters" in cfg else cfg["rope_theta"])
+    w.add_layer_norm_rms_eps(cfg["rms_norm_eps"])
+    w.add_vocab_size(cfg["vocab_size"])
+    w.add_rope_dimension_count(cfg["head_dim"])
+    w.add_bos_token_id(cfg["bos_token_id"])
+    w.add_eos_token_id(cfg["eos_token_id"])
+    expected = {}
+
+    def add(gname, hfname, data, qtype):
+        if qtype in (Q.F32, Q.F16, Q.BF16):
+            raw = data.astype(np.float32)
+            if qtype == Q.F16:
+                stored = raw.astype(np.float16)
+                value = stored.astype(np.float32)
+            elif qtype == Q.BF16:
+                stored = gguf.quants.quantize(raw, Q.BF16)
+                value = gguf.quants.dequantize(stored, Q.BF16)
+            else:
+                stored = value = raw
+            w.add_tensor(gname, stored, raw_dtype=qtype if qtype == Q.BF16 else None)
+        else:
+            stored = gguf.quants.quantize(data.astype(np.float32), qtype)
+            value = gguf.quants.dequantize(stored, qtype)
+            w.add_tensor(gname, stored, raw_dtype=qtype)
+        return value
+
+    emb = hf["model.embed_tokens.weight"]
+    expected["model.embed_tokens.weight"] = add("token_embd.weight", None, emb, Q.Q8_0)
+    for i in range(cfg["num_hidden_layers"]):
+        for hfmod, (gmod, qtype) in names.items():
+            name = f"model.layers.{i}.{hfmod}.weight"
+            data = hf[name]
+            stored = data
+            if gmod == "attn_q":
+                stored = permute(data, heads, heads)
+            elif gmod == "attn_k":
+                stored = permute(data, heads, kv)
+            value = add(f"blk.{i}.{gmod}.weight", name, stored, qtype)
+            if gmod in ("attn_q", "attn_k"):
+                value = data  # the importer undoes the permutation
+            expected[name] = value
+    expected["model.norm.weight"] = add("output_norm.weight", None, hf["model.norm.weight"], Q.F32)
+    expected["lm_head.weight"] = add("output.weight", None, hf["lm_head.weight"], Q.Q4_1)
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    digests = {k: {"shape": list(v.shape),
+                   "sha256": hashlib.sha256(np.ascontiguousarray(v, dtype="<f4").tobytes()).hexdigest()}
+               for k, v in expected.items()}
+    with open(os.path.join(OUT, "tiny-llama.expected.json"), "w") as f:
+        json.dump(digests, f, indent=1)
+        f.write("\n")
+
+
+if __name__ == "__main__":
+    main()
