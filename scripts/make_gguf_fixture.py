@@ -121,5 +121,42 @@ def main():
         f.write("\n")
 
 
+def blocks():
+    """runtime/tests/Inputs/gguf/blocks.gguf: random bytes as blocks of every
+    type we dequantise, with gguf's numpy dequantisation as the expectation."""
+    rng = np.random.default_rng(7)
+    out = os.path.join(ROOT, "runtime/tests/Inputs/gguf")
+    os.makedirs(out, exist_ok=True)
+    w = gguf.GGUFWriter(os.path.join(out, "blocks.gguf"), "test")
+    expected = {}
+    for qtype in (Q.Q4_0, Q.Q4_1, Q.Q8_0, Q.Q4_K, Q.Q6_K, Q.F16, Q.BF16):
+        block, nbytes = gguf.GGML_QUANT_SIZES[qtype]
+        rows, blocks_per_row = 3, 2
+        raw = rng.integers(0, 256, size=(rows, blocks_per_row * nbytes), dtype=np.uint8)
+        # Keep every f16/bf16 scale finite: clear the top exponent bit of
+        # each 16-bit field the layout reads as a scale (and of the values).
+        view = raw.reshape(rows, blocks_per_row, nbytes)
+        if qtype in (Q.F16, Q.BF16):
+            view[..., 1::2] &= 0x3F
+        elif qtype == Q.Q6_K:
+            view[..., nbytes - 1] &= 0x3F
+        else:
+            view[..., 1] &= 0x3F
+            if qtype in (Q.Q4_1, Q.Q4_K):
+                view[..., 3] &= 0x3F
+        name = qtype.name.lower()
+        w.add_tensor(name, raw, raw_dtype=qtype)
+        value = gguf.quants.dequantize(raw, qtype)
+        expected[name] = hashlib.sha256(np.ascontiguousarray(value, dtype="<f4").tobytes()).hexdigest()
+    w.write_header_to_file()
+    w.write_kv_data_to_file()
+    w.write_tensors_to_file()
+    w.close()
+    with open(os.path.join(out, "blocks.expected.json"), "w") as f:
+        json.dump(expected, f, indent=1)
+        f.write("\n")
+
+
 if __name__ == "__main__":
     main()
+    blocks()
