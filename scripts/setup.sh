@@ -9,7 +9,8 @@ build_dir=${1:-build}
 
 packages=(cmake ninja-build lld g++ python3 xz-utils
           llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
-          libflatbuffers-dev flatbuffers-compiler libgtest-dev)
+          libflatbuffers-dev flatbuffers-compiler libgtest-dev
+          clang-14 libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -166,8 +166,13 @@ Expected<GgufFile> GgufFile::open(const std::string &path) {
   Expected<MappedFile> mapped = MappedFile::open(path);
   if (!mapped)
     return mapped.takeError();
+  return open(std::move(*mapped));
+}
+
+Expected<GgufFile> GgufFile::open(MappedFile file) {
+  const std::string path = file.path();
   GgufFile gguf;
-  gguf.file_ = std::move(*mapped);
+  gguf.file_ = std::move(file);
   auto bad = [&](const std::string &what) {
     return Error() << path << ": " << what;
   };

@@ -42,8 +42,18 @@ Expected<MappedFile> MappedFile::open(const std::string &path) {
       return error;
     }
     file.data_ = static_cast<const uint8_t *>(p);
+    file.owned_ = true;
   }
   ::close(fd);
+  return file;
+}
+
+MappedFile MappedFile::view(std::string name, const uint8_t *data,
+                            size_t size) {
+  MappedFile file;
+  file.path_ = std::move(name);
+  file.data_ = data;
+  file.size_ = size;
   return file;
 }
 
@@ -51,19 +61,21 @@ MappedFile::MappedFile(MappedFile &&other) noexcept { *this = std::move(other); 
 
 MappedFile &MappedFile::operator=(MappedFile &&other) noexcept {
   if (this != &other) {
-    if (data_)
+    if (owned_)
       munmap(const_cast<uint8_t *>(data_), size_);
     path_ = std::move(other.path_);
     data_ = other.data_;
     size_ = other.size_;
+    owned_ = other.owned_;
     other.data_ = nullptr;
     other.size_ = 0;
+    other.owned_ = false;
   }
   return *this;
 }
 
 MappedFile::~MappedFile() {
-  if (data_)
+  if (owned_)
     munmap(const_cast<uint8_t *>(data_), size_);
 }
 

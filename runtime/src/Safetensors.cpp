@@ -102,8 +102,13 @@ Expected<SafetensorsFile> SafetensorsFile::open(const std::string &path) {
   Expected<MappedFile> mapped = MappedFile::open(path);
   if (!mapped)
     return mapped.takeError();
+  return open(std::move(*mapped));
+}
+
+Expected<SafetensorsFile> SafetensorsFile::open(MappedFile file) {
+  const std::string path = file.path();
   SafetensorsFile st;
-  st.file_ = std::move(*mapped);
+  st.file_ = std::move(file);
   const uint64_t size = st.file_.size();
   if (size < 8)
     return Error() << path << ": truncated safetensors file: " << size

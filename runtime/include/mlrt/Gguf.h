@@ -81,6 +81,8 @@ struct GgufTensor {
 class GgufFile {
 public:
   static Expected<GgufFile> open(const std::string &path);
+  /// Validates and indexes an already mapped file.
+  static Expected<GgufFile> open(MappedFile file);
 
   const std::string &path() const { return file_.path(); }
   uint32_t version() const { return version_; }

@@ -20,6 +20,9 @@ namespace mlrt {
 class MappedFile {
 public:
   static Expected<MappedFile> open(const std::string &path);
+  /// Wraps bytes the caller keeps alive (tests, fuzzers); `name` stands in
+  /// for the path in messages.
+  static MappedFile view(std::string name, const uint8_t *data, size_t size);
 
   MappedFile() = default;
   MappedFile(MappedFile &&other) noexcept;
@@ -39,6 +42,7 @@ private:
   std::string path_;
   const uint8_t *data_ = nullptr;
   size_t size_ = 0;
+  bool owned_ = false;
 };
 
 /// Reads a whole (small) file into a string.

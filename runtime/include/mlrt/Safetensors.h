@@ -45,6 +45,8 @@ struct TensorInfo {
 class SafetensorsFile {
 public:
   static Expected<SafetensorsFile> open(const std::string &path);
+  /// Validates and indexes an already mapped file.
+  static Expected<SafetensorsFile> open(MappedFile file);
 
   const std::string &path() const { return file_.path(); }
   /// Tensors in file order.
