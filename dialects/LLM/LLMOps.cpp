@@ -152,16 +152,22 @@ LogicalResult ModelOp::verifyRegions() {
                             "(last dimension vocab = "
                          << config.getVocab() << "), found " << logits;
 
-  llvm::StringMap<WeightOp> weightsByName;
+  // A stored tensor is declared once, or as disjoint row blocks.
+  llvm::StringMap<SmallVector<WeightOp>> weightsByName;
   for (auto weight : body.getOps<WeightOp>()) {
-    auto [it, inserted] = weightsByName.try_emplace(weight.getName(), weight);
-    if (!inserted) {
+    SmallVector<WeightOp> &same = weightsByName[weight.getName()];
+    for (WeightOp other : same) {
+      std::optional<ArrayRef<int64_t>> a = weight.getRows(), b = other.getRows();
+      if (a && b && ((*a)[1] <= (*b)[0] || (*b)[1] <= (*a)[0]))
+        continue;
       InFlightDiagnostic diag = weight.emitOpError()
                                 << "declares weight '" << weight.getName()
-                                << "' a second time";
-      diag.attachNote(it->second.getLoc()) << "first declared here";
+                                << "' a second time"
+                                << (a && b ? " (overlapping rows)" : "");
+      diag.attachNote(other.getLoc()) << "first declared here";
       return diag;
     }
+    same.push_back(weight);
   }
   return verifyLayerCoverage(*this);
 }
@@ -194,6 +200,17 @@ void WeightOp::getAsmResultNames(OpAsmSetValueNameFn setNameFn) {
 LogicalResult WeightOp::verify() {
   if (getName().empty())
     return emitOpError("expects a non-empty weight name");
+  if (std::optional<ArrayRef<int64_t>> rows = getRows()) {
+    if (rows->size() != 2 || (*rows)[0] < 0 || (*rows)[0] >= (*rows)[1])
+      return emitOpError("expects rows [begin, end] with 0 <= begin < end");
+    if ((*rows)[1] - (*rows)[0] != getType().getDimSize(0))
+      return emitOpError() << "reads rows [" << (*rows)[0] << ", "
+                           << (*rows)[1] << ") of its stored tensor but has "
+                           << getType().getDimSize(0) << " rows";
+    if (getInit())
+      return emitOpError("is a row block of a stored tensor and cannot also "
+                         "have an init rule");
+  }
   std::optional<InitAttr> init = getInit();
   if (getSeed() && !init)
     return emitOpError("has a seed but no init rule; only weights created "

@@ -25,6 +25,19 @@ std::optional<mlrt::DType> mlopt::weightDType(Type elementType) {
   return std::nullopt;
 }
 
+/// Whether two shapes agree once their unit dimensions are dropped, so that a
+/// depthwise conv stored as (C, 1, K) reads as the module's [C, K].
+static bool sameIgnoringUnitDims(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
+  auto squeeze = [](ArrayRef<int64_t> s) {
+    SmallVector<int64_t> out;
+    for (int64_t d : s)
+      if (d != 1)
+        out.push_back(d);
+    return out;
+  };
+  return squeeze(a) == squeeze(b);
+}
+
 mlrt::Expected<ModelWeights> ModelWeights::open(ModelOp model,
                                                 StringRef moduleDir) {
   ModelWeights weights;
@@ -84,20 +97,31 @@ ModelWeights::tensor(WeightOp weight, std::string name) const {
     return Error() << "weight '" << key << "' is not in the weight store"
                    << (store_ ? " " + storePath_ : std::string(" (the model names none)"))
                    << " and has no init rule";
-  if (e.info->shape != out.shape)
+  // The bytes the weight reads: the whole tensor or a block of its rows.
+  std::vector<int64_t> storedShape = e.info->shape;
+  const uint8_t *src = e.data();
+  if (std::optional<ArrayRef<int64_t>> rows = weight.getRows()) {
+    if (storedShape.empty() || storedShape[0] < (*rows)[1])
+      return Error() << e.file->path() << ": tensor '" << key
+                     << "' has fewer rows than the block [" << (*rows)[0]
+                     << ", " << (*rows)[1] << ") the module reads";
+    uint64_t rowBytes = e.info->numBytes() / storedShape[0];
+    src += (*rows)[0] * rowBytes;
+    storedShape[0] = (*rows)[1] - (*rows)[0];
+  }
+  if (!sameIgnoringUnitDims(storedShape, out.shape))
     return Error() << e.file->path() << ": tensor '" << key
                    << "' does not have the shape the module declares";
+  uint64_t count = out.numBytes() / mlrt::dtypeSize(out.dtype);
   if (e.info->dtype == out.dtype) {
-    out.data = e.data();
+    out.data = src;
     return out;
   }
   if (!mlrt::isFloat(e.info->dtype))
     return Error() << e.file->path() << ": tensor '" << key << "' has dtype "
                    << mlrt::dtypeName(e.info->dtype) << ", not a float type";
   // The module asks for another float type: convert through f32.
-  const uint8_t *src = e.data();
   mlrt::DType from = e.info->dtype, to = out.dtype;
-  uint64_t count = e.info->numElements();
   out.fill = [src, from, to, count](uint8_t *dst) {
     std::vector<float> f32(count);
     mlrt::convertToF32(from, src, f32.data(), count);

@@ -25,8 +25,11 @@ public:
   mlrt::Expected<BuiltModel> build(StringRef modelName, StringRef weightsPath);
 
 private:
-  /// Declares the store tensor `name`; records the first missing one.
-  Value weight(const Twine &name) {
+  /// Declares the store tensor `name` (or its row block `rows`); records the
+  /// first missing one.
+  Value weight(const Twine &name,
+               std::optional<std::pair<int64_t, int64_t>> rows = {},
+               bool dropUnitDims = false) {
     std::string key = name.str();
     RankedTensorType type = lookup(key);
     if (!type) {
@@ -36,12 +39,30 @@ private:
       // the missing tensor is reported instead of verifying.
       type = RankedTensorType::get({1}, builder.getF32Type());
     }
+    if (dropUnitDims) {
+      SmallVector<int64_t> shape;
+      llvm::copy_if(type.getShape(), std::back_inserter(shape),
+                    [](int64_t d) { return d != 1; });
+      type = RankedTensorType::get(shape, type.getElementType());
+    }
+    DenseI64ArrayAttr rowsAttr;
+    if (rows) {
+      SmallVector<int64_t> shape(type.getShape());
+      shape[0] = rows->second - rows->first;
+      type = RankedTensorType::get(shape, type.getElementType());
+      rowsAttr = builder.getDenseI64ArrayAttr({rows->first, rows->second});
+    }
     used.insert(key);
     Location loc = NameLoc::get(builder.getStringAttr(key));
-    return WeightOp::create(builder, loc, type, key, nullptr, nullptr);
+    return WeightOp::create(builder, loc, type, key, rowsAttr, nullptr,
+                            nullptr);
   }
 
   Value buildLayer(Value h, int64_t layer, RankedTensorType hiddenType);
+  Value buildMamba(Value x, int64_t layer, const MambaLayerSpec &spec,
+                   RankedTensorType hiddenType);
+  Value buildAttention(Value x, int64_t layer, StringRef prefix,
+                       RankedTensorType hiddenType);
 
   OpBuilder builder;
   const ModelDescription &desc;
@@ -55,9 +76,49 @@ private:
 Value TransformerBuilder::buildLayer(Value h, int64_t i,
                                      RankedTensorType hiddenType) {
   std::string prefix = llvm::formatv("model.layers.{0}.", i);
-  Location loc = NameLoc::get(builder.getStringAttr(prefix + "self_attn"));
+  Location loc =
+      NameLoc::get(builder.getStringAttr(StringRef(prefix).drop_back()));
   Value inNorm = weight(prefix + "input_layernorm.weight");
   Value x = RMSNormOp::create(builder, loc, hiddenType, h, inNorm);
+  Value a;
+  if (i < static_cast<int64_t>(desc.mambaLayers.size()) && desc.mambaLayers[i])
+    a = buildMamba(x, i, *desc.mambaLayers[i], hiddenType);
+  else
+    a = buildAttention(x, i, prefix, hiddenType);
+  Value r = AddOp::create(builder, loc, h, a);
+  Value postNorm = weight(prefix + "post_attention_layernorm.weight");
+  Value y = RMSNormOp::create(builder, loc, hiddenType, r, postNorm);
+  Value gate = weight(prefix + "mlp.gate_proj.weight");
+  Value up = weight(prefix + "mlp.up_proj.weight");
+  Value down = weight(prefix + "mlp.down_proj.weight");
+  Value m = MLPOp::create(builder, loc, hiddenType, y, gate, up, down);
+  return AddOp::create(builder, loc, r, m);
+}
+
+Value TransformerBuilder::buildMamba(Value x, int64_t i,
+                                     const MambaLayerSpec &spec,
+                                     RankedTensorType hiddenType) {
+  Location loc = NameLoc::get(
+      builder.getStringAttr(llvm::formatv("model.layers.{0}.mamba", i).str()));
+  auto operand = [&](MambaOperand role) -> Value {
+    std::optional<StoredWeight> stored = mambaInLlamaWeight(i, spec, role);
+    // The depthwise conv is stored as (channels, 1, width).
+    return stored ? weight(stored->name, stored->rows,
+                           role == MambaOperand::ConvWeight)
+                  : Value();
+  };
+  using M = MambaOperand;
+  return MambaOp::create(
+      builder, loc, hiddenType, x, i, spec.variant, spec.dState, spec.groups,
+      operand(M::X), operand(M::B), operand(M::C), operand(M::Z),
+      operand(M::Out), operand(M::ConvWeight), operand(M::ConvBias),
+      operand(M::DtBias), operand(M::ALog), operand(M::D), operand(M::Dt),
+      operand(M::Norm), operand(M::DtDown), operand(M::DtProj));
+}
+
+Value TransformerBuilder::buildAttention(Value x, int64_t i, StringRef prefix,
+                                         RankedTensorType hiddenType) {
+  Location loc = NameLoc::get(builder.getStringAttr(prefix + "self_attn"));
   Value q = weight(prefix + "self_attn.q_proj.weight");
   Value k = weight(prefix + "self_attn.k_proj.weight");
   Value v = weight(prefix + "self_attn.v_proj.weight");
@@ -73,16 +134,8 @@ Value TransformerBuilder::buildLayer(Value h, int64_t i,
   std::optional<int64_t> window;
   if (desc.slidingLayers[i])
     window = desc.config.getSlidingWindow();
-  Value a = AttentionOp::create(builder, loc, hiddenType, x, i, q, k, v, o, qb,
-                                kb, vb, ob, window);
-  Value r = AddOp::create(builder, loc, h, a);
-  Value postNorm = weight(prefix + "post_attention_layernorm.weight");
-  Value y = RMSNormOp::create(builder, loc, hiddenType, r, postNorm);
-  Value gate = weight(prefix + "mlp.gate_proj.weight");
-  Value up = weight(prefix + "mlp.up_proj.weight");
-  Value down = weight(prefix + "mlp.down_proj.weight");
-  Value m = MLPOp::create(builder, loc, hiddenType, y, gate, up, down);
-  return AddOp::create(builder, loc, r, m);
+  return AttentionOp::create(builder, loc, hiddenType, x, i, q, k, v, o, qb,
+                             kb, vb, ob, window);
 }
 
 mlrt::Expected<BuiltModel> TransformerBuilder::build(StringRef modelName,

@@ -46,7 +46,8 @@ protected:
 
   Value weight(StringRef name, ArrayRef<int64_t> shape) {
     auto type = RankedTensorType::get(shape, builder.getBF16Type());
-    return WeightOp::create(builder, loc, type, name, nullptr, nullptr);
+    return WeightOp::create(builder, loc, type, name, nullptr, nullptr,
+                            nullptr);
   }
 
   /// Builds embed -> attention(layer 0) -> lm_head with a k projection of

@@ -14,6 +14,7 @@
 #define MLOPT_IMPORT_HFCONFIG_H
 
 #include "mlopt/Dialect/LLM/LLMAttrs.h"
+#include "mlopt/Import/MambaLayout.h"
 #include "mlrt/Json.h"
 
 #include <vector>
@@ -30,6 +31,9 @@ struct ModelDescription {
   bool oBias = false;
   /// Per layer: whether its attention uses the sliding window.
   std::vector<bool> slidingLayers;
+  /// Per layer, for hybrids: the Mamba mixer that replaces attention there
+  /// (empty for a pure Transformer).
+  std::vector<std::optional<MambaLayerSpec>> mambaLayers;
 };
 
 /// The architectures config.json may name, for error messages.

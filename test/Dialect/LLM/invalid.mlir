@@ -406,6 +406,84 @@ llm.model @m config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, la
 
 // -----
 
+// Tests that row blocks are ordered ranges.
+llm.model @m config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> {
+^bb0(%tokens: tensor<?x?xi32>):
+  %emb = llm.weight "model.embed_tokens.weight" : tensor<32x8xbf16>
+  %h = llm.embed %tokens, %emb : (tensor<?x?xi32>, tensor<32x8xbf16>) -> tensor<?x?x8xf32>
+  %q = llm.weight "q" : tensor<8x8xbf16>
+  %k = llm.weight "k" : tensor<4x8xbf16>
+  %v = llm.weight "v" : tensor<4x8xbf16>
+  %o = llm.weight "o" : tensor<8x8xbf16>
+  // expected-error @+1 {{'llm.weight' op expects rows [begin, end] with 0 <= begin < end}}
+  %z = llm.weight "z" rows [4, 4] : tensor<8x8xbf16>
+  %a = llm.attention %h layer 0 q %q k %k v %v o %o : (tensor<?x?x8xf32>, tensor<8x8xbf16>, tensor<4x8xbf16>, tensor<4x8xbf16>, tensor<8x8xbf16>) -> tensor<?x?x8xf32>
+  %head = llm.weight "lm_head.weight" : tensor<32x8xbf16>
+  %logits = llm.lm_head %a, %head : (tensor<?x?x8xf32>, tensor<32x8xbf16>) -> tensor<?x?x32xf32>
+  llm.return %logits : tensor<?x?x32xf32>
+}
+
+// -----
+
+// Tests that a row block has as many rows as its type.
+llm.model @m config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> {
+^bb0(%tokens: tensor<?x?xi32>):
+  %emb = llm.weight "model.embed_tokens.weight" : tensor<32x8xbf16>
+  %h = llm.embed %tokens, %emb : (tensor<?x?xi32>, tensor<32x8xbf16>) -> tensor<?x?x8xf32>
+  %q = llm.weight "q" : tensor<8x8xbf16>
+  %k = llm.weight "k" : tensor<4x8xbf16>
+  %v = llm.weight "v" : tensor<4x8xbf16>
+  %o = llm.weight "o" : tensor<8x8xbf16>
+  // expected-error @+1 {{'llm.weight' op reads rows [0, 4) of its stored tensor but has 8 rows}}
+  %z = llm.weight "z" rows [0, 4] : tensor<8x8xbf16>
+  %a = llm.attention %h layer 0 q %q k %k v %v o %o : (tensor<?x?x8xf32>, tensor<8x8xbf16>, tensor<4x8xbf16>, tensor<4x8xbf16>, tensor<8x8xbf16>) -> tensor<?x?x8xf32>
+  %head = llm.weight "lm_head.weight" : tensor<32x8xbf16>
+  %logits = llm.lm_head %a, %head : (tensor<?x?x8xf32>, tensor<32x8xbf16>) -> tensor<?x?x32xf32>
+  llm.return %logits : tensor<?x?x32xf32>
+}
+
+// -----
+
+// Tests that a row block has no init rule.
+llm.model @m config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> {
+^bb0(%tokens: tensor<?x?xi32>):
+  %emb = llm.weight "model.embed_tokens.weight" : tensor<32x8xbf16>
+  %h = llm.embed %tokens, %emb : (tensor<?x?xi32>, tensor<32x8xbf16>) -> tensor<?x?x8xf32>
+  %q = llm.weight "q" : tensor<8x8xbf16>
+  %k = llm.weight "k" : tensor<4x8xbf16>
+  %v = llm.weight "v" : tensor<4x8xbf16>
+  %o = llm.weight "o" : tensor<8x8xbf16>
+  // expected-error @+1 {{'llm.weight' op is a row block of a stored tensor and cannot also have an init rule}}
+  %z = llm.weight "z" rows [0, 8] init <zeros> : tensor<8x8xbf16>
+  %a = llm.attention %h layer 0 q %q k %k v %v o %o : (tensor<?x?x8xf32>, tensor<8x8xbf16>, tensor<4x8xbf16>, tensor<4x8xbf16>, tensor<8x8xbf16>) -> tensor<?x?x8xf32>
+  %head = llm.weight "lm_head.weight" : tensor<32x8xbf16>
+  %logits = llm.lm_head %a, %head : (tensor<?x?x8xf32>, tensor<32x8xbf16>) -> tensor<?x?x32xf32>
+  llm.return %logits : tensor<?x?x32xf32>
+}
+
+// -----
+
+// Tests that row blocks of one tensor do not overlap.
+llm.model @m config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> {
+^bb0(%tokens: tensor<?x?xi32>):
+  %emb = llm.weight "model.embed_tokens.weight" : tensor<32x8xbf16>
+  %h = llm.embed %tokens, %emb : (tensor<?x?xi32>, tensor<32x8xbf16>) -> tensor<?x?x8xf32>
+  %q = llm.weight "q" : tensor<8x8xbf16>
+  %k = llm.weight "k" : tensor<4x8xbf16>
+  %v = llm.weight "v" : tensor<4x8xbf16>
+  %o = llm.weight "o" : tensor<8x8xbf16>
+  // expected-note @+1 {{first declared here}}
+  %p0 = llm.weight "fused" rows [0, 8] : tensor<8x8xbf16>
+  // expected-error @+1 {{'llm.weight' op declares weight 'fused' a second time (overlapping rows)}}
+  %p1 = llm.weight "fused" rows [4, 12] : tensor<8x8xbf16>
+  %a = llm.attention %h layer 0 q %q k %k v %v o %o : (tensor<?x?x8xf32>, tensor<8x8xbf16>, tensor<4x8xbf16>, tensor<4x8xbf16>, tensor<8x8xbf16>) -> tensor<?x?x8xf32>
+  %head = llm.weight "lm_head.weight" : tensor<32x8xbf16>
+  %logits = llm.lm_head %a, %head : (tensor<?x?x8xf32>, tensor<32x8xbf16>) -> tensor<?x?x32xf32>
+  llm.return %logits : tensor<?x?x32xf32>
+}
+
+// -----
+
 // Tests that the model body takes the token ids.
 // expected-error @+1 {{'llm.model' op expects its body to take one argument, the token ids (a batch x sequence tensor of i32 or i64)}}
 llm.model @m config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> {

@@ -141,6 +141,28 @@ llm.model @mamba2 config <arch = llama, vocab = 32, hidden = 8, intermediate = 1
 
 // -----
 
+// Tests weights that are row blocks of one stored tensor (a fused
+// projection) and a stored conv weight read through unit dimensions.
+// CHECK-LABEL: llm.model @fused
+// CHECK: %[[A:.+]] = llm.weight "model.layers.0.self_attn.qkv_proj.weight" rows [0, 8] : tensor<8x8xbf16>
+// CHECK: %[[B:.+]] = llm.weight "model.layers.0.self_attn.qkv_proj.weight" rows [8, 12] : tensor<4x8xbf16>
+// CHECK: llm.attention %{{.+}} layer 0 q %[[A]] k %[[B]]
+llm.model @fused config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> {
+^bb0(%tokens: tensor<?x?xi32>):
+  %emb = llm.weight "model.embed_tokens.weight" : tensor<32x8xbf16>
+  %h0 = llm.embed %tokens, %emb : (tensor<?x?xi32>, tensor<32x8xbf16>) -> tensor<?x?x8xf32>
+  %q = llm.weight "model.layers.0.self_attn.qkv_proj.weight" rows [0, 8] : tensor<8x8xbf16>
+  %k = llm.weight "model.layers.0.self_attn.qkv_proj.weight" rows [8, 12] : tensor<4x8xbf16>
+  %v = llm.weight "model.layers.0.self_attn.qkv_proj.weight" rows [12, 16] : tensor<4x8xbf16>
+  %o = llm.weight "model.layers.0.self_attn.o_proj.weight" : tensor<8x8xbf16>
+  %a = llm.attention %h0 layer 0 q %q k %k v %v o %o : (tensor<?x?x8xf32>, tensor<8x8xbf16>, tensor<4x8xbf16>, tensor<4x8xbf16>, tensor<8x8xbf16>) -> tensor<?x?x8xf32>
+  %head = llm.weight "lm_head.weight" : tensor<32x8xbf16>
+  %logits = llm.lm_head %a, %head : (tensor<?x?x8xf32>, tensor<32x8xbf16>) -> tensor<?x?x32xf32>
+  llm.return %logits : tensor<?x?x32xf32>
+}
+
+// -----
+
 // Tests a Mamba-1 mixer: d_state 4 gives 2 C groups (d_inner 8) over 1 B/x
 // group, a rank-1 dt projection, and S4D-real A_log.
 // CHECK-LABEL: llm.model @mamba1

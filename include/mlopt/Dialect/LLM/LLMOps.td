@@ -80,21 +80,30 @@ def LLM_WeightOp : LLM_BodyOp<"weight", [Pure,
   let summary = "A named model parameter";
   let description = [{
     A parameter of the model: `name` is its tensor name in the weight store
-    (the Hugging Face name for imported weights). Weights a pass creates carry
-    an `init` rule and a `seed`, from which the store writer produces their
-    values deterministically; the IR never holds the values themselves.
+    (the Hugging Face name for imported weights). `rows [begin, end]` makes
+    the weight the row block [begin, end) of the stored tensor, as when a
+    checkpoint fuses several projections into one matrix (MambaInLlama's
+    `in_proj`); a stored tensor whose shape differs from the weight's only by
+    unit dimensions (a depthwise conv's (C, 1, K)) is read as the weight's
+    shape. Weights a pass creates carry an `init` rule and a `seed`, from
+    which the store writer produces their values deterministically; the IR
+    never holds the values themselves.
 
     ```mlir
     %q = llm.weight "model.layers.0.self_attn.q_proj.weight" : tensor<64x64xbf16>
     %z = llm.weight "model.layers.0.mamba.z_proj.weight"
            init <uniform(-0.125, 0.125)> seed 42 : tensor<64x64xbf16>
+    %x = llm.weight "model.layers.0.mamba.in_proj.weight" rows [64, 96]
+           : tensor<32x64xbf16>
     ```
   }];
-  let arguments = (ins StrAttr:$name, OptionalAttr<LLM_InitAttr>:$init,
+  let arguments = (ins StrAttr:$name, OptionalAttr<DenseI64ArrayAttr>:$rows,
+                       OptionalAttr<LLM_InitAttr>:$init,
                        OptionalAttr<I64Attr>:$seed);
   let results = (outs LLM_Weight:$result);
   let assemblyFormat = [{
-    $name (`init` $init^)? (`seed` $seed^)? attr-dict `:` type($result)
+    $name (`rows` $rows^)? (`init` $init^)? (`seed` $seed^)? attr-dict `:`
+    type($result)
   }];
   let hasVerifier = 1;
 }
