@@ -67,6 +67,16 @@ LLAMA3_TEMPLATE = (
     "{% if loop.index0 == 0 %}{% set content = bos_token + content %}"
     "{% endif %}{{ content }}{% endfor %}{% if add_generation_prompt %}"
     "{{ '<|start_header_id|>assistant<|end_header_id|>\n\n' }}{% endif %}")
+# Qwen/Qwen2-7B-Instruct tokenizer_config.json, with its newlines as the
+# two-character Jinja escapes the JSON file holds.
+QWEN2_TEMPLATE = SMOLLM2_TEMPLATE.replace(
+    "You are a helpful AI assistant named SmolLM, trained by Hugging Face",
+    "You are a helpful assistant.").replace("\n", "\\n")
+# ChatML without a default system prompt.
+CHATML_TEMPLATE = (
+    "{% for message in messages %}{{'<|im_start|>' + message['role'] + '\n' "
+    "+ message['content'] + '<|im_end|>' + '\n'}}{% endfor %}"
+    "{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}")
 # HuggingFaceH4/zephyr-7b-beta tokenizer_config.json.
 ZEPHYR_TEMPLATE = (
     "{% for message in messages %}\n{% if message['role'] == 'user' %}\n"
@@ -363,6 +373,34 @@ def build_byte_fallback(sp):
     return tokenizer, pieces
 
 
+# Texts for added tokens with lstrip, rstrip, single_word and normalized set.
+ADDED_TOKEN_TEXTS = [
+    "a <mask> b", "x  \t<mask>y", "<mask><mask>", "[rs]   y [rs]\n\nz",
+    "word sword words word. (word)", "caf\u00e9word word\u00e9 _word",
+    "norm normal norm", "a norm", "<sep><mask> norm", "<s>norm</s>",
+]
+
+
+def make_added_tokens(tokenizer):
+    """Added tokens with every matching flag, on the byte-fallback tokenizer
+    (whose normalizer also applies to normalized added tokens)."""
+    tokenizer = Tokenizer.from_str(tokenizer.to_str())
+    before = len(json.loads(tokenizer.to_str())["added_tokens"])
+    tokenizer.add_special_tokens(
+        [AddedToken("<mask>", lstrip=True, special=True, normalized=False)])
+    tokenizer.add_tokens([
+        AddedToken("[rs]", rstrip=True, normalized=False),
+        AddedToken("word", single_word=True, normalized=False),
+        AddedToken("norm", normalized=True),
+    ])
+    added = json.loads(tokenizer.to_str())["added_tokens"][before:]
+    write_json("added-tokens-goldens.json", {
+        "added_tokens": added,
+        "texts": ADDED_TOKEN_TEXTS,
+        "encodings": encode_all(tokenizer, ADDED_TOKEN_TEXTS),
+    })
+
+
 def make_byte_fallback(corpus):
     with tempfile.TemporaryDirectory() as tmp:
         sp = train_sentencepiece(corpus_sample(corpus), os.path.join(tmp, "sp"))
@@ -370,6 +408,7 @@ def make_byte_fallback(corpus):
     tokenizer.save(os.path.join(OUT, "byte-fallback-tokenizer.json"),
                    pretty=False)
     print("wrote byte-fallback-tokenizer.json")
+    make_added_tokens(tokenizer)
 
     # GGUF metadata as convert_hf_to_gguf.py writes it for tokenizer.model.
     types = []
@@ -461,7 +500,9 @@ def make_chat_templates():
     base = Tokenizer(models.BPE())
     templates = [("smollm2", SMOLLM2_TEMPLATE, "<|im_start|>", "<|im_end|>"),
                  ("llama3", LLAMA3_TEMPLATE, "<|begin_of_text|>",
-                  "<|eot_id|>"), ("zephyr", ZEPHYR_TEMPLATE, "<s>", "</s>")]
+                  "<|eot_id|>"), ("zephyr", ZEPHYR_TEMPLATE, "<s>", "</s>"),
+                 ("qwen2", QWEN2_TEMPLATE, None, "<|im_end|>"),
+                 ("chatml", CHATML_TEMPLATE, "<s>", "</s>")]
     results = []
     for name, template, bos, eos in templates:
         tokenizer = PreTrainedTokenizerFast(tokenizer_object=base,

@@ -107,13 +107,17 @@ Value TransformerBuilder::buildMamba(Value x, int64_t i,
                            role == MambaOperand::ConvWeight)
                   : Value();
   };
+  // Declared in operand order (argument evaluation order is unspecified).
   using M = MambaOperand;
-  return MambaOp::create(
-      builder, loc, hiddenType, x, i, spec.variant, spec.dState, spec.groups,
-      operand(M::X), operand(M::B), operand(M::C), operand(M::Z),
-      operand(M::Out), operand(M::ConvWeight), operand(M::ConvBias),
-      operand(M::DtBias), operand(M::ALog), operand(M::D), operand(M::Dt),
-      operand(M::Norm), operand(M::DtDown), operand(M::DtProj));
+  SmallVector<Value> w;
+  for (M role : {M::X, M::B, M::C, M::Z, M::Out, M::ConvWeight, M::ConvBias,
+                 M::DtBias, M::ALog, M::D, M::Dt, M::Norm, M::DtDown,
+                 M::DtProj})
+    w.push_back(operand(role));
+  return MambaOp::create(builder, loc, hiddenType, x, i, spec.variant,
+                         spec.dState, spec.groups, w[0], w[1], w[2], w[3],
+                         w[4], w[5], w[6], w[7], w[8], w[9], w[10], w[11],
+                         w[12], w[13]);
 }
 
 Value TransformerBuilder::buildAttention(Value x, int64_t i, StringRef prefix,

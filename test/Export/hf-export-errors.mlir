@@ -1,5 +1,4 @@
 // RUN: rm -rf %t && mkdir -p %t
-// RUN: not ml-export %examples/tiny-hybrid.mlir -o %t/out 2>&1 | FileCheck %s --check-prefix=HYBRID
 // RUN: not ml-export %examples/tiny-llama.mlir -o %t/out 2>&1 | FileCheck %s --check-prefix=NOSTORE
 // RUN: not ml-export %S/Inputs/init-only.mlir -o %t/out --max-shard-size=lots 2>&1 | FileCheck %s --check-prefix=SIZE
 // RUN: test ! -e %t/out/model.safetensors
@@ -7,6 +6,5 @@
 // Tests that models ml-export cannot write are refused with one clear error
 // and leave no weights behind.
 
-// HYBRID: ml-export: error: @tiny_hybrid has Mamba layers; a Hugging Face Llama/Mistral/Qwen2 directory cannot hold them
 // NOSTORE: ml-export: error: weight store of @tiny_llama: {{.*}}examples/tiny-llama.safetensors: cannot open: No such file or directory
 // SIZE: ml-export: error: --max-shard-size: expected a size such as 5GB, 500MB or 40KB, found 'lots'

@@ -35,6 +35,15 @@ static cl::opt<std::string> inputPath(cl::Positional, cl::Required,
 static cl::opt<std::string> outputDir("o", cl::Required,
                                       cl::desc("Output directory"),
                                       cl::value_desc("dir"));
+enum class Format { Auto, HF, MambaInLlama };
+static cl::opt<Format> format(
+    "format", cl::init(Format::Auto), cl::desc("Checkpoint layout"),
+    cl::values(clEnumValN(Format::Auto, "auto",
+                          "mamba-in-llama for hybrids, hf otherwise"),
+               clEnumValN(Format::HF, "hf",
+                          "Hugging Face Llama/Mistral/Qwen2 directory"),
+               clEnumValN(Format::MambaInLlama, "mamba-in-llama",
+                          "MambaInLlama hybrid (mamba_config.json)")));
 static cl::opt<std::string> maxShardSize(
     "max-shard-size", cl::init("5GB"),
     cl::desc("Largest safetensors file before sharding (e.g. 500MB, 5GB)"));
@@ -91,8 +100,16 @@ int main(int argc, char **argv) {
   llvm::sys::path::remove_filename(moduleDir);
   if (moduleDir.empty())
     moduleDir = ".";
-  mlrt::Expected<std::vector<std::string>> files = mlopt::exportHuggingFace(
-      *models.begin(), moduleDir, outputDir, *shardBytes);
+  llm::ModelOp model = *models.begin();
+  bool hybrid = false;
+  model.walk([&](llm::MambaOp) { hybrid = true; });
+  bool asMambaInLlama = format == Format::MambaInLlama ||
+                        (format == Format::Auto && hybrid);
+  mlrt::Expected<std::vector<std::string>> files =
+      asMambaInLlama ? mlopt::exportMambaInLlama(model, moduleDir, outputDir,
+                                                 *shardBytes)
+                     : mlopt::exportHuggingFace(model, moduleDir, outputDir,
+                                                *shardBytes);
   if (!files)
     return fail(files.message());
   double seconds =

@@ -23,6 +23,14 @@ mlrt::Expected<std::vector<std::string>>
 exportHuggingFace(mlir::llm::ModelOp model, llvm::StringRef moduleDir,
                   llvm::StringRef outDir, uint64_t maxShardBytes);
 
+/// Writes a hybrid `model` in MambaInLlama's layout (paper_spec.md 1.5):
+/// config.json of the teacher architecture, mamba_config.json with
+/// attn_layers, and the state dict with each Mamba layer's parameters where
+/// MambaLayout.h puts them (Mamba-2: fused in_proj [z|x|B|C|dt]).
+mlrt::Expected<std::vector<std::string>>
+exportMambaInLlama(mlir::llm::ModelOp model, llvm::StringRef moduleDir,
+                   llvm::StringRef outDir, uint64_t maxShardBytes);
+
 } // namespace mlopt
 
 #endif // MLOPT_EXPORT_EXPORT_H
