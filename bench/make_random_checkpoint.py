@@ -1,0 +1,94 @@
+#!/usr/bin/env python3
+"""Writes a Hugging Face Llama checkpoint of random bf16 weights at a given
+shape (default: Llama-3-8B), sharded like transformers (5 GB shards), for
+benchmarking importers and exporters without downloading a model.
+
+  bench/make_random_checkpoint.py OUT_DIR [--preset llama3-8b|tiny]
+"""
+import argparse
+import json
+import os
+import struct
+
+import numpy as np
+
+PRESETS = {
+    "llama3-8b": dict(vocab_size=128256, hidden_size=4096, intermediate_size=14336,
+                      num_hidden_layers=32, num_attention_heads=32, num_key_value_heads=8,
+                      head_dim=128, max_position_embeddings=8192, rope_theta=500000.0),
+    "tiny": dict(vocab_size=256, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
+                 num_attention_heads=4, num_key_value_heads=2, head_dim=16,
+                 max_position_embeddings=256, rope_theta=10000.0),
+}
+
+
+def tensors(c):
+    d, f, v = c["hidden_size"], c["intermediate_size"], c["vocab_size"]
+    q, kv = c["num_attention_heads"] * c["head_dim"], c["num_key_value_heads"] * c["head_dim"]
+    yield "model.embed_tokens.weight", (v, d)
+    for i in range(c["num_hidden_layers"]):
+        p = f"model.layers.{i}."
+        yield p + "input_layernorm.weight", (d,)
+        yield p + "self_attn.q_proj.weight", (q, d)
+        yield p + "self_attn.k_proj.weight", (kv, d)
+        yield p + "self_attn.v_proj.weight", (kv, d)
+        yield p + "self_attn.o_proj.weight", (d, q)
+        yield p + "post_attention_layernorm.weight", (d,)
+        yield p + "mlp.gate_proj.weight", (f, d)
+        yield p + "mlp.up_proj.weight", (f, d)
+        yield p + "mlp.down_proj.weight", (d, f)
+    yield "model.norm.weight", (d,)
+    yield "lm_head.weight", (v, d)
+
+
+def write_shard(path, items, rng):
+    header, offset = {}, 0
+    for name, shape in items:
+        n = int(np.prod(shape)) * 2
+        header[name] = {"dtype": "BF16", "shape": list(shape), "data_offsets": [offset, offset + n]}
+        offset += n
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)))
+        f.write(text)
+        for name, shape in items:
+            # bf16 bit patterns of small values (|x| in [2^-8, 2^-6)), either sign.
+            bits = rng.integers(0x3b80, 0x3c80, size=shape, dtype=np.uint16)
+            bits |= (rng.integers(0, 2, size=shape, dtype=np.uint16) << 15)
+            f.write(bits.tobytes())
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("--preset", default="llama3-8b", choices=PRESETS)
+    args = ap.parse_args()
+    c = dict(PRESETS[args.preset], architectures=["LlamaForCausalLM"], model_type="llama",
+             hidden_act="silu", rms_norm_eps=1e-5, tie_word_embeddings=False,
+             bos_token_id=1, eos_token_id=2, torch_dtype="bfloat16")
+    os.makedirs(args.out, exist_ok=True)
+    json.dump(c, open(os.path.join(args.out, "config.json"), "w"), indent=2)
+    limit = 5 * 10**9
+    shards, current, size = [[]], 0, 0
+    for name, shape in tensors(c):
+        n = int(np.prod(shape)) * 2
+        if current and current + n > limit:
+            shards.append([])
+            current = 0
+        shards[-1].append((name, shape))
+        current += n
+        size += n
+    rng = np.random.default_rng(0)
+    names = [f"model-{i + 1:05d}-of-{len(shards):05d}.safetensors" for i in range(len(shards))]
+    weight_map = {}
+    for name, items in zip(names, shards):
+        write_shard(os.path.join(args.out, name), items, rng)
+        weight_map.update({t: name for t, _ in items})
+    json.dump({"metadata": {"total_size": size}, "weight_map": weight_map},
+              open(os.path.join(args.out, "model.safetensors.index.json"), "w"), indent=2)
+    print(f"wrote {size / 1e9:.2f} GB in {len(shards)} shards to {args.out}")
+
+
+if __name__ == "__main__":
+    main()
