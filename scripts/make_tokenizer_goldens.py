@@ -32,7 +32,7 @@ import zipfile
 
 import sentencepiece as spm
 from tokenizers import AddedToken, Tokenizer, decoders, models, normalizers
-from tokenizers import pre_tokenizers, processors
+from tokenizers import Regex, pre_tokenizers, processors, trainers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 OUT = os.path.join(ROOT, "runtime", "tests", "Inputs", "tokenizer")
@@ -95,6 +95,10 @@ SMOLLM2_SPECIALS = [
     "<jupyter_code>", "<jupyter_output>", "<jupyter_script>", "<empty_output>"
 ]
 
+LLAMA3_SPECIALS = ["<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>",
+                   "<|end_header_id|>", "<|eot_id|>"]
+UNREACHABLE_WORDS = ["\u0120neighbourhood", "\u0120universally", "\u0120Hello"]
+
 # Texts every tokenizer is checked on.
 TEXTS = [
     "",
@@ -106,7 +110,7 @@ TEXTS = [
     "Tabs\tand\nnewlines\r\n\n\nmixed \t \n end",
     "line1  \n  line2\n\n  \n\t\nline3",
     "don't\r\nstop\n\n",
-    "Numbers: 1234567890, 3.14159, 1e-10, x1234y, 12 345 6789",
+    "Numbers: 1234567890, 3.14159, 1e-10, x1234y, 12 345 6789, 1790 2021 99",
     "Other digits: \u0661\u0662\u0663 \u2166 \u00bd \u00b2 \u00b3 \uff11\uff12",
     "Accents: caf\u00e9 na\u00efve r\u00e9sum\u00e9 \u00c6r\u00f8sk\u00f8bing "
     "\u00c5ngstr\u00f6m",
@@ -138,6 +142,8 @@ TEXTS = [
     "   <|im_start|>   spaced   <|im_end|>   ",
     "<s>Hello</s> <s> world <unk> x</s>",
     "<sep>a <sep> b<sep>",
+    "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi"
+    "<|eot_id|>",
     "It is a truth universally acknowledged, that a single man in possession "
     "of a good fortune, must be in want of a wife.\n\nHowever little known "
     "the feelings or views of such a man may be on his first entering a "
@@ -232,46 +238,91 @@ def build_smollm2(gguf_data):
 
 
 def split_regex(pattern):
-    return pre_tokenizers.Split(pattern=__import__("tokenizers").Regex(pattern),
-                                behavior="isolated", invert=False)
+    return pre_tokenizers.Split(pattern=Regex(pattern), behavior="isolated",
+                                invert=False)
+
+
+def llama3_pre_tokenizer(regex=LLAMA3_REGEX):
+    return pre_tokenizers.Sequence([
+        split_regex(regex),
+        pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
+    ])
+
+
+def build_llama3_like(corpus):
+    """A byte-level BPE laid out like Llama-3's tokenizer.json, trained here:
+    Llama-3's split regex (so numbers merge up to 3 digits), ignore_merges,
+    special tokens outside the model vocabulary, BOS added by the
+    post-processor. A few words are added to the vocabulary that merges cannot
+    reach, so that ignore_merges changes results."""
+    tokenizer = Tokenizer(models.BPE(ignore_merges=True))
+    tokenizer.pre_tokenizer = llama3_pre_tokenizer()
+    tokenizer.decoder = decoders.ByteLevel()
+    trainer = trainers.BpeTrainer(
+        vocab_size=3000, show_progress=False,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    tokenizer.train_from_iterator(
+        corpus_sample(corpus).splitlines() + TEXTS, trainer)
+
+    spec = json.loads(tokenizer.to_str())
+    vocab = spec["model"]["vocab"]
+    for word in UNREACHABLE_WORDS:
+        assert word not in vocab
+        vocab[word] = len(vocab)
+    tokenizer = Tokenizer.from_str(json.dumps(spec))
+    tokenizer.add_special_tokens(
+        [AddedToken(t, special=True, normalized=False) for t in LLAMA3_SPECIALS])
+    tokenizer.post_processor = processors.TemplateProcessing(
+        single="<|begin_of_text|> $A",
+        special_tokens=[("<|begin_of_text|>", len(vocab))])
+    assert tokenizer.token_to_id("<|begin_of_text|>") == len(vocab)
+    return tokenizer
 
 
 def byte_level_variants():
-    """(name, GGUF pre or None, pre-tokenizer, ignore_merges, round trips)."""
+    """(name, base tokenizer, GGUF pre and add_bos or None, pre-tokenizer,
+    ignore_merges, whether decode(encode(text)) == text)."""
     no_regex = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
     return [
-        ("smollm2", "smollm", pre_tokenizers.Sequence([
+        ("smollm2", "smollm2", ("smollm", None), pre_tokenizers.Sequence([
             pre_tokenizers.Digits(individual_digits=True),
             pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
         ]), False, True),
-        ("gpt2", "gpt-2",
+        ("gpt2", "smollm2", ("gpt-2", None),
          pre_tokenizers.ByteLevel(add_prefix_space=False,
                                   use_regex=True), False, True),
-        ("gpt2-prefix-space", None,
+        ("gpt2-prefix-space", "smollm2", None,
          pre_tokenizers.ByteLevel(add_prefix_space=True,
                                   use_regex=True), False, False),
-        ("llama3", "llama-bpe",
-         pre_tokenizers.Sequence([split_regex(LLAMA3_REGEX),
-                                  no_regex]), True, True),
-        ("qwen2", "qwen2",
-         pre_tokenizers.Sequence([split_regex(QWEN2_REGEX),
-                                  no_regex]), False, True),
-        ("llama-cpp-default", "default",
+        # llama.cpp's llama-bpe adds BOS by default, like the post-processor.
+        ("llama3", "llama3-like", ("llama-bpe", None), llama3_pre_tokenizer(),
+         True, True),
+        ("llama3-all-merges", "llama3-like", None, llama3_pre_tokenizer(),
+         False, True),
+        ("qwen2", "llama3-like", ("qwen2", True),
+         llama3_pre_tokenizer(QWEN2_REGEX), False, True),
+        ("llama-cpp-default", "llama3-like", ("default", True),
          pre_tokenizers.Sequence(
              [split_regex(r) for r in LLAMA_CPP_DEFAULT_REGEXES] + [no_regex]),
          False, True),
-        ("digits-contiguous", None, pre_tokenizers.Sequence([
+        ("digits-contiguous", "llama3-like", None, pre_tokenizers.Sequence([
             pre_tokenizers.Digits(individual_digits=False),
             pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
         ]), False, True),
     ]
 
 
-def make_byte_level(gguf_path):
+def make_byte_level(gguf_path, corpus):
     gguf_data = read_smollm2_gguf(gguf_path)
-    base = build_smollm2(gguf_data)
-    base.save(os.path.join(OUT, "smollm2-tokenizer.json"), pretty=False)
-    print("wrote smollm2-tokenizer.json")
+    assert gguf_data["chat_template"] == SMOLLM2_TEMPLATE
+    bases = {
+        "smollm2": build_smollm2(gguf_data),
+        "llama3-like": build_llama3_like(corpus),
+    }
+    for name, tokenizer in bases.items():
+        tokenizer.save(os.path.join(OUT, f"{name}-tokenizer.json"),
+                       pretty=False)
+        print(f"wrote {name}-tokenizer.json")
     write_json("smollm2-tokenizer_config.json", {
         "add_prefix_space": False,
         "bos_token": "<|im_start|>",
@@ -283,22 +334,22 @@ def make_byte_level(gguf_path):
         "tokenizer_class": "GPT2Tokenizer",
         "unk_token": "<|endoftext|>",
     })
-    assert gguf_data["chat_template"] == SMOLLM2_TEMPLATE
 
     variants = []
-    for name, gguf_pre, pre_tokenizer, ignore_merges, round_trips in (
+    for name, base, gguf, pre_tokenizer, ignore_merges, round_trips in (
             byte_level_variants()):
-        spec = json.loads(base.to_str())
+        spec = json.loads(bases[base].to_str())
         spec["pre_tokenizer"] = json.loads(pre_tokenizer.__getstate__())
         spec["model"]["ignore_merges"] = ignore_merges
         tokenizer = Tokenizer.from_str(json.dumps(spec))
-        encodings = encode_all(tokenizer, TEXTS)
+        encodings = encode_all(tokenizer, TEXTS, add_special_tokens=True)
         if round_trips:
             for text, case in zip(TEXTS, encodings):
                 assert case["decoded"] == text, (name, text)
         variants.append({
             "name": name,
-            "gguf_pre": gguf_pre,
+            "tokenizer": f"{base}-tokenizer.json",
+            "gguf": gguf and {"pre": gguf[0], "add_bos": gguf[1]},
             "pre_tokenizer": spec["pre_tokenizer"],
             "ignore_merges": ignore_merges,
             "round_trips": round_trips,
@@ -538,7 +589,7 @@ def main():
     parser.add_argument("--corpus", default=CORPUS)
     args = parser.parse_args()
     os.makedirs(OUT, exist_ok=True)
-    make_byte_level(args.gguf)
+    make_byte_level(args.gguf, args.corpus)
     make_byte_fallback(args.corpus)
     make_chat_templates()
 

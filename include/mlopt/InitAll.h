@@ -8,6 +8,7 @@
 #define MLOPT_INITALL_H
 
 #include "mlopt/Dialect/LLM/LLMDialect.h"
+#include "mlopt/Passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -25,7 +26,10 @@ inline void registerAllDialects(mlir::DialectRegistry &registry) {
 
 /// Our passes and the generic upstream transforms (canonicalize, cse,
 /// symbol-dce, ...).
-inline void registerAllPasses() { mlir::registerTransformsPasses(); }
+inline void registerAllPasses() {
+  mlir::registerTransformsPasses();
+  registerMLOptPasses();
+}
 
 } // namespace mlopt
 

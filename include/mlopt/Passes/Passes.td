@@ -1,0 +1,70 @@
+//===- Passes.td - mlopt transformation passes -------------*- tablegen -*-===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLOPT_PASSES_PASSES_TD
+#define MLOPT_PASSES_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+//===----------------------------------------------------------------------===//
+// Attention -> Mamba conversion
+//===----------------------------------------------------------------------===//
+
+def AttnToMambaPass : Pass<"attn-to-mamba", "::mlir::ModuleOp"> {
+  let summary = "Replace attention layers with Mamba mixers initialised from "
+                "the attention weights (The Mamba in the Llama)";
+  let description = [{
+    Converts attention layers of every `llm.model` into `llm.mamba` mixers
+    the way "The Mamba in the Llama" initialises its hybrids
+    (paper_spec.md sections 1-2): the mixer takes the layer's own q/k/v/o
+    weights as C/B/x/out (SSA reuse: the very `llm.weight` values), while
+    its new parameters (z, dt, conv, dt bias, A_log, D, gated-norm weight)
+    are new `llm.weight`s whose init rules reproduce PyTorch's and Mamba's
+    initialisation, seeded deterministically. Norms and MLPs are untouched.
+
+    Which layers: with `ratio` r (the fraction of layers that KEEP attention,
+    0 or 1/k) layer i keeps attention iff (i+1) mod k == 0; `layers` names
+    them explicitly; `steps` converts the next layers of the stepwise order
+    (0, 2, 4, ...; then 1, 5, 9, ...; then 3, 11, ...). Layers that are
+    already Mamba stay as they are, so 0.5 -> 0.25 -> 0.125 is progressive.
+
+    Before (one layer):
+    ```mlir
+    %a = llm.attention %x layer 0 q %q k %k v %v o %o : (...) -> tensor<?x?x64xf32>
+    ```
+    After (`--attn-to-mamba=ratio=0.5`):
+    ```mlir
+    %z = llm.weight "model.layers.0.mamba.z_proj.weight" init <uniform(-0.125, 0.125)> seed 42000000 : ...
+    ...
+    %a = llm.mamba %x layer 0 mamba2 d_state 16 groups 2 x %v B %k C %q z %z out %o ... : (...) -> tensor<?x?x64xf32>
+    ```
+    A remark on each model lists the converted layers and those that keep
+    attention. Weight k (in creation order) of converted layer l gets seed
+    `seed * 10^6 + l * 100 + k`.
+  }];
+  let options = [
+    Option<"ratio", "ratio", "double", "0.5",
+           "Fraction of layers that keep attention: 0 or 1/k (0.5, 0.25, ...)">,
+    ListOption<"layers", "layers", "int64_t",
+               "Layers to convert (overrides ratio)">,
+    Option<"steps", "steps", "int64_t", "0",
+           "Convert the next this many layers of the stepwise order "
+           "(overrides ratio)">,
+    Option<"variant", "variant", "std::string", "\"mamba2\"",
+           "Mixer variant: mamba2 or mamba1">,
+    Option<"init", "init", "std::string", "\"attention\"",
+           "C/B/x/out from the attention weights (attention) or fresh "
+           "(random: the paper's -Attn init ablation)">,
+    Option<"seed", "seed", "int64_t", "42",
+           "Seed of the new parameters' init rules">,
+    Option<"dState", "d-state", "int64_t", "16", "Mamba-1 state size">,
+    Option<"dtRank", "dt-rank", "int64_t", "0",
+           "Mamba-1 dt projection rank (0: ceil(hidden / 16))">,
+  ];
+  let dependentDialects = ["::mlir::llm::LLMDialect"];
+}
+
+#endif // MLOPT_PASSES_PASSES_TD
