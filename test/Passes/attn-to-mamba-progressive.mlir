@@ -21,4 +21,4 @@
 // IR: llm.attention %{{.+}} layer 3 q %l3_q_proj
 
 // STEPWISE: remark: converted layers [3, 11, 19] to mamba2; attention kept at [7, 15, 23, 27, 31]
-// LAST: remark: converted layers [29] to mamba2; attention kept at []
+// LAST: remark: converted layers [15] to mamba2; attention kept at []
