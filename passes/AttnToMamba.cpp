@@ -99,24 +99,27 @@ FailureOr<Conversion> AttnToMambaPass::parseOptions(ModelOp model) {
   else if (variant == "mamba1")
     c.variant = MambaVariant::Mamba1;
   else
-    return mlir::emitError(model.getLoc()) << "unknown variant '" << variant
-                             << "' (expected mamba2 or mamba1)";
+    return mlir::emitError(model.getLoc())
+           << "unknown variant '" << variant << "' (expected mamba2 or mamba1)";
   if (init != "attention" && init != "random")
-    return mlir::emitError(model.getLoc()) << "unknown init '" << init
-                             << "' (expected attention or random)";
+    return mlir::emitError(model.getLoc())
+           << "unknown init '" << init << "' (expected attention or random)";
   c.reuseAttention = init == "attention";
   c.seed = seed;
   c.dState = dState;
   int64_t hidden = model.getConfig().getHidden();
   c.dtRank = dtRank > 0 ? int64_t(dtRank) : (hidden + 15) / 16;
   if (c.variant == MambaVariant::Mamba1 && dState <= 0)
-    return mlir::emitError(model.getLoc()) << "d-state must be positive, found " << int64_t(dState);
+    return mlir::emitError(model.getLoc())
+           << "d-state must be positive, found " << int64_t(dState);
   if (dtRank < 0)
-    return mlir::emitError(model.getLoc()) << "dt-rank must be positive, found " << int64_t(dtRank);
+    return mlir::emitError(model.getLoc())
+           << "dt-rank must be positive, found " << int64_t(dtRank);
   return c;
 }
 
-FailureOr<SmallVector<AttentionOp>> AttnToMambaPass::chooseLayers(ModelOp model) {
+FailureOr<SmallVector<AttentionOp>>
+AttnToMambaPass::chooseLayers(ModelOp model) {
   int64_t numLayers = model.getConfig().getLayers();
   SmallVector<Operation *> mixers(numLayers, nullptr);
   model.walk([&](MixerOpInterface m) { mixers[m.getLayerIndex()] = m; });
@@ -124,20 +127,22 @@ FailureOr<SmallVector<AttentionOp>> AttnToMambaPass::chooseLayers(ModelOp model)
     return dyn_cast_or_null<AttentionOp>(mixers[i]);
   };
   if (llvm::none_of(llvm::seq<int64_t>(0, numLayers), attentionAt))
-    return mlir::emitError(model.getLoc()) << "@" << model.getSymName()
-                             << " has no attention layers to convert";
+    return mlir::emitError(model.getLoc())
+           << "@" << model.getSymName()
+           << " has no attention layers to convert";
 
   SmallVector<AttentionOp> chosen;
   if (!layers.empty()) {
     for (int64_t i : layers) {
       if (i < 0 || i >= numLayers)
-        return mlir::emitError(model.getLoc()) << "layer " << i << " is out of range: @"
-                                 << model.getSymName() << " has " << numLayers
-                                 << " layers";
+        return mlir::emitError(model.getLoc())
+               << "layer " << i << " is out of range: @" << model.getSymName()
+               << " has " << numLayers << " layers";
       if (!attentionAt(i))
-        return mlir::emitError(model.getLoc()) << "layer " << i
-                                 << " is not an attention layer (it is "
-                                    "already a Mamba mixer)";
+        return mlir::emitError(model.getLoc())
+               << "layer " << i
+               << " is not an attention layer (it is "
+                  "already a Mamba mixer)";
       if (!llvm::is_contained(chosen, attentionAt(i)))
         chosen.push_back(attentionAt(i));
     }
@@ -151,16 +156,19 @@ FailureOr<SmallVector<AttentionOp>> AttnToMambaPass::chooseLayers(ModelOp model)
     return chosen;
   }
   if (steps < 0)
-    return mlir::emitError(model.getLoc()) << "steps must be positive, found " << int64_t(steps);
+    return mlir::emitError(model.getLoc())
+           << "steps must be positive, found " << int64_t(steps);
   if (!(ratio >= 0 && ratio <= 1))
-    return mlir::emitError(model.getLoc()) << "ratio " << formatF64(ratio)
-                             << " is outside [0, 1]: it is the fraction of "
-                                "layers that keep attention";
+    return mlir::emitError(model.getLoc())
+           << "ratio " << formatF64(ratio)
+           << " is outside [0, 1]: it is the fraction of "
+              "layers that keep attention";
   std::optional<int64_t> period = attentionPeriod(ratio);
   if (!period)
-    return mlir::emitError(model.getLoc()) << "ratio " << formatF64(ratio)
-                             << " is not 0 or 1/k for an integer k (0.5, "
-                                "0.25, 0.125, ...)";
+    return mlir::emitError(model.getLoc())
+           << "ratio " << formatF64(ratio)
+           << " is not 0 or 1/k for an integer k (0.5, "
+              "0.25, 0.125, ...)";
   for (int64_t i = 0; i < numLayers; ++i)
     if (AttentionOp a = attentionAt(i); a && !keepsAttention(i, *period))
       chosen.push_back(a);
@@ -176,8 +184,8 @@ LogicalResult AttnToMambaPass::convert(AttentionOp attention,
            << "layer " << layer << "'s attention has projection biases, "
            << "which a Mamba mixer cannot take";
   int64_t qRows = config.getQueryDim(), kvRows = config.getKvDim();
-  int64_t dState = c.variant == MambaVariant::Mamba2 ? config.getHeadDim()
-                                                     : c.dState;
+  int64_t dState =
+      c.variant == MambaVariant::Mamba2 ? config.getHeadDim() : c.dState;
   if (qRows % dState != 0 || kvRows % dState != 0)
     return mlir::emitError(attention.getLoc())
            << "a Mamba-1 mixer with d_state " << dState << " needs the rows "
@@ -234,7 +242,8 @@ LogicalResult AttnToMambaPass::convert(AttentionOp attention,
   attention.erase();
   // Weights only the attention read (q/k/v/o under init=random) go too.
   for (Value v : attentionWeights)
-    if (auto weight = v.getDefiningOp<WeightOp>(); weight && weight->use_empty())
+    if (auto weight = v.getDefiningOp<WeightOp>();
+        weight && weight->use_empty())
       weight.erase();
   return success();
 }
@@ -260,7 +269,7 @@ void AttnToMambaPass::runOnOperation() {
       kept += (kept.empty() ? "" : ", ") + std::to_string(a.getLayer());
     });
     mlir::emitRemark(model.getLoc())
-        << "converted layers [" << converted << "] to "
-                       << variant << "; attention kept at [" << kept << "]";
+        << "converted layers [" << converted << "] to " << variant
+        << "; attention kept at [" << kept << "]";
   }
 }

@@ -28,8 +28,7 @@ llvm::SmallVector<int64_t> mlopt::stepwiseOrder(int64_t n) {
   // two dividing i + 1: period 2 takes odd i + 1, period 4 takes
   // i + 1 = 2 mod 4, and so on; the last layers are those divisible by the
   // largest powers.
-  for (int64_t period = 2; static_cast<int64_t>(order.size()) < n;
-       period *= 2)
+  for (int64_t period = 2; static_cast<int64_t>(order.size()) < n; period *= 2)
     for (int64_t i = 0; i < n; ++i)
       if ((i + 1) % period == period / 2)
         order.push_back(i);

@@ -101,10 +101,14 @@ ConfigAttr::verify(function_ref<InFlightDiagnostic()> emitError, Arch arch,
                    bool tieEmbeddings, std::optional<int64_t> slidingWindow,
                    std::optional<int64_t> bos, ArrayRef<int64_t> eos) {
   double ropeTheta = ropeThetaParam, rmsEps = rmsEpsParam;
-  std::pair<StringRef, int64_t> sizes[] = {
-      {"vocab", vocab},     {"hidden", hidden},     {"intermediate", intermediate},
-      {"layers", layers},   {"heads", heads},       {"kv_heads", kvHeads},
-      {"head_dim", headDim}, {"max_position", maxPosition}};
+  std::pair<StringRef, int64_t> sizes[] = {{"vocab", vocab},
+                                           {"hidden", hidden},
+                                           {"intermediate", intermediate},
+                                           {"layers", layers},
+                                           {"heads", heads},
+                                           {"kv_heads", kvHeads},
+                                           {"head_dim", headDim},
+                                           {"max_position", maxPosition}};
   for (auto [name, value] : sizes)
     if (value <= 0)
       return emitError() << "expects " << name << " to be positive, found "
@@ -158,7 +162,8 @@ LogicalResult RopeScalingAttr::verifyParams(
       !(highFreqFactor > lowFreqFactor && lowFreqFactor > 0))
     return emitError() << "expects llama3 RoPE scaling with 0 < "
                           "low_freq_factor < high_freq_factor, found "
-                       << formatF64(lowFreqFactor) << " and " << formatF64(highFreqFactor);
+                       << formatF64(lowFreqFactor) << " and "
+                       << formatF64(highFreqFactor);
   if (kind == RopeScalingKind::Yarn && !(betaFast > betaSlow))
     return emitError() << "expects yarn RoPE scaling with beta_fast > "
                           "beta_slow, found "
@@ -202,9 +207,8 @@ LogicalResult InitAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   SmallVector<double> params(paramList.begin(), paramList.end());
   unsigned expected = getNumParams(kind);
   if (params.size() != expected)
-    return emitError() << "init rule '" << stringifyInitKind(kind)
-                       << "' takes " << expected << " parameter(s), found "
-                       << params.size();
+    return emitError() << "init rule '" << stringifyInitKind(kind) << "' takes "
+                       << expected << " parameter(s), found " << params.size();
   for (double p : params)
     if (!std::isfinite(p))
       return emitError() << "init rule '" << stringifyInitKind(kind)
@@ -213,7 +217,8 @@ LogicalResult InitAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   case InitKind::Uniform:
     if (!(params[0] < params[1]))
       return emitError() << "uniform init expects lo < hi, found "
-                         << formatF64(params[0]) << " and " << formatF64(params[1]);
+                         << formatF64(params[0]) << " and "
+                         << formatF64(params[1]);
     break;
   case InitKind::Normal:
     if (!(params[1] > 0))
@@ -223,14 +228,15 @@ LogicalResult InitAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   case InitKind::LogUniform:
     if (!(params[0] > 0 && params[0] < params[1]))
       return emitError() << "log_uniform init expects 0 < lo < hi, found "
-                         << formatF64(params[0]) << " and " << formatF64(params[1]);
+                         << formatF64(params[0]) << " and "
+                         << formatF64(params[1]);
     break;
   case InitKind::DtBias:
     if (!(params[0] > 0 && params[0] < params[1] && params[2] > 0))
       return emitError() << "dt_bias init expects 0 < dt_min < dt_max and a "
                             "positive floor, found "
-                         << formatF64(params[0]) << ", " << formatF64(params[1]) << ", "
-                         << formatF64(params[2]);
+                         << formatF64(params[0]) << ", " << formatF64(params[1])
+                         << ", " << formatF64(params[2]);
     break;
   default:
     break;

@@ -37,8 +37,10 @@ LogicalResult AttentionOp::verify() {
       {"q", getQ(), {qDim, hidden}, qRows + byHidden},
       {"k", getK(), {kvDim, hidden}, kvRows + byHidden},
       {"v", getV(), {kvDim, hidden}, kvRows + byHidden},
-      {"o", getO(), {hidden, qDim}, "hidden " + std::to_string(hidden) +
-                                        " by " + qRows}};
+      {"o",
+       getO(),
+       {hidden, qDim},
+       "hidden " + std::to_string(hidden) + " by " + qRows}};
   if (Value b = getQBias())
     expected.push_back({"q_bias", b, {qDim}, qRows});
   if (Value b = getKBias())
@@ -103,8 +105,8 @@ static LogicalResult verifyVariantOperands(MambaOp op) {
 LogicalResult MambaOp::verify() {
   int64_t n = getDState(), g = getGroups();
   if (n <= 0 || g <= 0)
-    return emitOpError() << "expects positive d_state and groups, found "
-                         << n << " and " << g;
+    return emitOpError() << "expects positive d_state and groups, found " << n
+                         << " and " << g;
   if (failed(verifyVariantOperands(*this)))
     return failure();
   if (cast<RankedTensorType>(getConvWeight().getType()).getRank() != 2)
@@ -134,8 +136,8 @@ LogicalResult MambaOp::verify() {
     int64_t p = rows(getX()) / g, inner = h * p;
     int64_t channels = g * p + g * n + h * n;
     std::string hp = llvm::formatv("heads {0} x head_dim {1}", h, p);
-    std::string conv = llvm::formatv("x {0} + B {1} + C {2} channels",
-                                     g * p, g * n, h * n);
+    std::string conv =
+        llvm::formatv("x {0} + B {1} + C {2} channels", g * p, g * n, h * n);
     std::string heads = llvm::formatv("heads {0}", h);
     return verifyWeightShapes(
         *this, {{"B", getB(), {g * n, d}, gn + byHidden},

@@ -14,8 +14,8 @@
 #include "LLMVerify.h"
 
 #include "mlir/IR/Builders.h"
-#include "mlir/IR/TypeUtilities.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/STLExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/Support/FormatVariadic.h"
@@ -157,7 +157,8 @@ LogicalResult ModelOp::verifyRegions() {
   for (auto weight : body.getOps<WeightOp>()) {
     SmallVector<WeightOp> &same = weightsByName[weight.getName()];
     for (WeightOp other : same) {
-      std::optional<ArrayRef<int64_t>> a = weight.getRows(), b = other.getRows();
+      std::optional<ArrayRef<int64_t>> a = weight.getRows(),
+                                       b = other.getRows();
       if (a && b && ((*a)[1] <= (*b)[0] || (*b)[1] <= (*a)[0]))
         continue;
       InFlightDiagnostic diag = weight.emitOpError()
@@ -204,8 +205,8 @@ LogicalResult WeightOp::verify() {
     if (rows->size() != 2 || (*rows)[0] < 0 || (*rows)[0] >= (*rows)[1])
       return emitOpError("expects rows [begin, end] with 0 <= begin < end");
     if ((*rows)[1] - (*rows)[0] != getType().getDimSize(0))
-      return emitOpError() << "reads rows [" << (*rows)[0] << ", "
-                           << (*rows)[1] << ") of its stored tensor but has "
+      return emitOpError() << "reads rows [" << (*rows)[0] << ", " << (*rows)[1]
+                           << ") of its stored tensor but has "
                            << getType().getDimSize(0) << " rows";
     if (getInit())
       return emitOpError("is a row block of a stored tensor and cannot also "
@@ -235,7 +236,8 @@ LogicalResult EmbedOp::verify() {
   ConfigAttr config = getModelConfig(*this);
   int64_t vocab = config.getVocab(), hidden = config.getHidden();
   if (failed(verifyWeightShapes(
-          *this, {{"embedding", getTable(),
+          *this, {{"embedding",
+                   getTable(),
                    {vocab, hidden},
                    llvm::formatv("vocab {0} by hidden {1}", vocab, hidden)}})))
     return failure();
@@ -257,7 +259,8 @@ LogicalResult RMSNormOp::verify() {
   if (failed(verifyHiddenState(*this, config, getInput(), getResult())))
     return failure();
   return verifyWeightShapes(
-      *this, {{"norm", getWeight(),
+      *this, {{"norm",
+               getWeight(),
                {config.getHidden()},
                llvm::formatv("hidden {0}", config.getHidden())}});
 }
@@ -267,12 +270,14 @@ LogicalResult MLPOp::verify() {
   if (failed(verifyHiddenState(*this, config, getInput(), getResult())))
     return failure();
   int64_t hidden = config.getHidden(), inter = config.getIntermediate();
-  std::string up = llvm::formatv("intermediate {0} by hidden {1}", inter, hidden);
+  std::string up =
+      llvm::formatv("intermediate {0} by hidden {1}", inter, hidden);
   std::string down =
       llvm::formatv("hidden {0} by intermediate {1}", hidden, inter);
-  return verifyWeightShapes(*this, {{"gate", getGate(), {inter, hidden}, up},
-                                    {"up", getUp(), {inter, hidden}, up},
-                                    {"down", getDown(), {hidden, inter}, down}});
+  return verifyWeightShapes(*this,
+                            {{"gate", getGate(), {inter, hidden}, up},
+                             {"up", getUp(), {inter, hidden}, up},
+                             {"down", getDown(), {hidden, inter}, down}});
 }
 
 LogicalResult LMHeadOp::verify() {
@@ -281,7 +286,8 @@ LogicalResult LMHeadOp::verify() {
     return failure();
   int64_t vocab = config.getVocab(), hidden = config.getHidden();
   if (failed(verifyWeightShapes(
-          *this, {{"lm_head", getWeight(),
+          *this, {{"lm_head",
+                   getWeight(),
                    {vocab, hidden},
                    llvm::formatv("vocab {0} by hidden {1}", vocab, hidden)}})))
     return failure();

@@ -58,15 +58,15 @@ ModelDescription mlopt::describeModel(ModelOp model) {
 
 /// Tokenizer and generation files that travel with the weights.
 static constexpr const char *kSideFiles[] = {
-    "tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
-    "generation_config.json", "chat_template.jinja", "tokenizer.model"};
+    "tokenizer.json",          "tokenizer_config.json",
+    "special_tokens_map.json", "generation_config.json",
+    "chat_template.jinja",     "tokenizer.model"};
 
-mlrt::Expected<std::vector<std::string>>
-mlopt::writeCheckpoint(StringRef outDir,
-                       const std::vector<mlrt::TensorToWrite> &tensors,
-                       uint64_t maxShardBytes, const ModelDescription &desc,
-                       const ModelWeights &weights,
-                       ArrayRef<std::pair<std::string, mlrt::json::Value>> extraJson) {
+mlrt::Expected<std::vector<std::string>> mlopt::writeCheckpoint(
+    StringRef outDir, const std::vector<mlrt::TensorToWrite> &tensors,
+    uint64_t maxShardBytes, const ModelDescription &desc,
+    const ModelWeights &weights,
+    ArrayRef<std::pair<std::string, mlrt::json::Value>> extraJson) {
   if (tensors.empty())
     return Error("the model has no weights to write");
   if (std::error_code ec = llvm::sys::fs::create_directories(outDir))
@@ -77,7 +77,8 @@ mlopt::writeCheckpoint(StringRef outDir,
     return files.takeError();
 
   std::vector<std::pair<std::string, mlrt::json::Value>> json = {
-      {"config.json", writeHFConfig(desc, torchDTypeName(tensors.front().dtype))}};
+      {"config.json",
+       writeHFConfig(desc, torchDTypeName(tensors.front().dtype))}};
   json.insert(json.end(), extraJson.begin(), extraJson.end());
   for (const auto &[name, value] : json) {
     MLRT_RETURN_IF_ERROR(mlrt::writeFileAtomically(

@@ -24,13 +24,11 @@ ModelDescription describeModel(mlir::llm::ModelOp model);
 /// config.json for `desc`, the `extraJson` files, and the tokenizer and
 /// generation files found beside the source weights. Returns the files
 /// written.
-mlrt::Expected<std::vector<std::string>>
-writeCheckpoint(llvm::StringRef outDir,
-                const std::vector<mlrt::TensorToWrite> &tensors,
-                uint64_t maxShardBytes, const ModelDescription &desc,
-                const ModelWeights &weights,
-                llvm::ArrayRef<std::pair<std::string, mlrt::json::Value>>
-                    extraJson = {});
+mlrt::Expected<std::vector<std::string>> writeCheckpoint(
+    llvm::StringRef outDir, const std::vector<mlrt::TensorToWrite> &tensors,
+    uint64_t maxShardBytes, const ModelDescription &desc,
+    const ModelWeights &weights,
+    llvm::ArrayRef<std::pair<std::string, mlrt::json::Value>> extraJson = {});
 
 } // namespace mlopt
 

@@ -15,7 +15,6 @@
 #include "mlopt/Export/ModelWeights.h"
 #include "mlopt/Import/HFConfig.h"
 
-
 using namespace mlir;
 using namespace mlir::llm;
 using namespace mlopt;

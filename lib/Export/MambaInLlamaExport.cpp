@@ -46,13 +46,20 @@ mlrt::Status emit(const mlrt::TensorToWrite &t, uint8_t *dst) {
 /// The operand values of `op` by MambaLayout role.
 static SmallVector<std::pair<MambaOperand, Value>> operandsByRole(MambaOp op) {
   using M = MambaOperand;
-  return {{M::X, op.getX()},           {M::B, op.getB()},
-          {M::C, op.getC()},           {M::Z, op.getZ()},
-          {M::Out, op.getOut()},       {M::ConvWeight, op.getConvWeight()},
-          {M::ConvBias, op.getConvBias()}, {M::DtBias, op.getDtBias()},
-          {M::ALog, op.getALog()},     {M::D, op.getD()},
-          {M::Dt, op.getDt()},         {M::Norm, op.getNorm()},
-          {M::DtDown, op.getDtDown()}, {M::DtProj, op.getDtProj()}};
+  return {{M::X, op.getX()},
+          {M::B, op.getB()},
+          {M::C, op.getC()},
+          {M::Z, op.getZ()},
+          {M::Out, op.getOut()},
+          {M::ConvWeight, op.getConvWeight()},
+          {M::ConvBias, op.getConvBias()},
+          {M::DtBias, op.getDtBias()},
+          {M::ALog, op.getALog()},
+          {M::D, op.getD()},
+          {M::Dt, op.getDt()},
+          {M::Norm, op.getNorm()},
+          {M::DtDown, op.getDtDown()},
+          {M::DtProj, op.getDtProj()}};
 }
 
 /// The single Mamba configuration mamba_config.json can describe.
@@ -171,9 +178,8 @@ mlopt::exportMambaInLlama(ModelOp model, StringRef moduleDir, StringRef outDir,
   for (auto &[name, t] : whole)
     tensors.push_back(std::move(*t));
   for (auto &[name, f] : fused) {
-    llvm::sort(f.blocks, [](const auto &a, const auto &b) {
-      return a.first < b.first;
-    });
+    llvm::sort(f.blocks,
+               [](const auto &a, const auto &b) { return a.first < b.first; });
     mlrt::TensorToWrite out;
     out.name = name;
     out.dtype = f.blocks.front().second.dtype;

@@ -95,7 +95,8 @@ ModelWeights::tensor(WeightOp weight, std::string name) const {
       store_ ? store_->find(key) : mlrt::WeightStore::Entry();
   if (!e.file)
     return Error() << "weight '" << key << "' is not in the weight store"
-                   << (store_ ? " " + storePath_ : std::string(" (the model names none)"))
+                   << (store_ ? " " + storePath_
+                              : std::string(" (the model names none)"))
                    << " and has no init rule";
   // The bytes the weight reads: the whole tensor or a block of its rows.
   std::vector<int64_t> storedShape = e.info->shape;

@@ -12,8 +12,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mlopt/Import/Import.h"
 #include "mlopt/Dialect/LLM/LLMOps.h"
+#include "mlopt/Import/Import.h"
 #include "mlrt/Gguf.h"
 #include "mlrt/Safetensors.h"
 
@@ -44,10 +44,14 @@ constexpr const char *kSupportedArchs = "llama, qwen2";
 /// HF module path of a ggml per-block tensor ("attn_q" -> "self_attn.q_proj").
 std::optional<std::string> blockTensorName(StringRef ggml) {
   static const llvm::StringMap<const char *> names = {
-      {"attn_norm", "input_layernorm"},     {"ffn_norm", "post_attention_layernorm"},
-      {"attn_q", "self_attn.q_proj"},       {"attn_k", "self_attn.k_proj"},
-      {"attn_v", "self_attn.v_proj"},       {"attn_output", "self_attn.o_proj"},
-      {"ffn_gate", "mlp.gate_proj"},        {"ffn_up", "mlp.up_proj"},
+      {"attn_norm", "input_layernorm"},
+      {"ffn_norm", "post_attention_layernorm"},
+      {"attn_q", "self_attn.q_proj"},
+      {"attn_k", "self_attn.k_proj"},
+      {"attn_v", "self_attn.v_proj"},
+      {"attn_output", "self_attn.o_proj"},
+      {"ffn_gate", "mlp.gate_proj"},
+      {"ffn_up", "mlp.up_proj"},
       {"ffn_down", "mlp.down_proj"}};
   auto it = names.find(ggml);
   if (it == names.end())
@@ -94,9 +98,8 @@ public:
 } // namespace
 
 /// Reads the model description from the metadata.
-static mlrt::Expected<ModelDescription> describeGguf(const mlrt::GgufFile &file,
-                                                     MLIRContext *context,
-                                                     Arch &archOut) {
+static mlrt::Expected<ModelDescription>
+describeGguf(const mlrt::GgufFile &file, MLIRContext *context, Arch &archOut) {
   const mlrt::GgufValue *archValue = file.get("general.architecture");
   if (!archValue || archValue->type != mlrt::GgufValue::Type::String)
     return Error() << file.path() << ": missing string metadata "
@@ -115,13 +118,15 @@ static mlrt::Expected<ModelDescription> describeGguf(const mlrt::GgufFile &file,
                    << "rope_freqs.weight is not supported";
   if (const mlrt::GgufValue *t = file.get(md.archKey("rope.scaling.type"));
       t && t->string != "none")
-    return Error() << file.path() << ": RoPE scaling '" << std::string(t->string)
+    return Error() << file.path() << ": RoPE scaling '"
+                   << std::string(t->string)
                    << "' in GGUF files is not supported";
 
   mlrt::Expected<int64_t> hidden = md.integer(md.archKey("embedding_length"));
   mlrt::Expected<int64_t> inter = md.integer(md.archKey("feed_forward_length"));
   mlrt::Expected<int64_t> layers = md.integer(md.archKey("block_count"));
-  mlrt::Expected<int64_t> heads = md.integer(md.archKey("attention.head_count"));
+  mlrt::Expected<int64_t> heads =
+      md.integer(md.archKey("attention.head_count"));
   mlrt::Expected<int64_t> maxPos = md.integer(md.archKey("context_length"));
   for (auto *e : {&hidden, &inter, &layers, &heads, &maxPos})
     if (!*e)
@@ -137,8 +142,10 @@ static mlrt::Expected<ModelDescription> describeGguf(const mlrt::GgufFile &file,
   std::optional<int64_t> tokenCount;
   if (tokens && tokens->type == mlrt::GgufValue::Type::Array)
     tokenCount = static_cast<int64_t>(tokens->items.size());
-  mlrt::Expected<int64_t> vocab = md.integer(md.archKey("vocab_size"), tokenCount);
-  mlrt::Expected<double> theta = md.number(md.archKey("rope.freq_base"), 10000.0);
+  mlrt::Expected<int64_t> vocab =
+      md.integer(md.archKey("vocab_size"), tokenCount);
+  mlrt::Expected<double> theta =
+      md.number(md.archKey("rope.freq_base"), 10000.0);
   mlrt::Expected<double> eps =
       md.number(md.archKey("attention.layer_norm_rms_epsilon"), 1e-5);
   for (auto *e : {&kvHeads, &headDim, &vocab})
@@ -175,8 +182,7 @@ static mlrt::Expected<ModelDescription> describeGguf(const mlrt::GgufFile &file,
       [&] { return mlir::emitError(UnknownLoc::get(context)); }, context,
       archOut, *vocab, *hidden, *inter, *layers, *heads, *kvHeads, *headDim,
       *maxPos, F64(*theta), RopeScalingAttr(), F64(*eps), tied,
-      std::optional<int64_t>(),
-      bos, ArrayRef<int64_t>(eos));
+      std::optional<int64_t>(), bos, ArrayRef<int64_t>(eos));
   if (!desc.config)
     return Error() << file.path() << ": the metadata describes an invalid "
                    << "model: " << message;
@@ -311,8 +317,9 @@ mlrt::Expected<BuiltModel> mlopt::importGguf(MLIRContext *context,
       mlrt::Status s = produce(m, reinterpret_cast<float *>(dst));
       ++done;
       if (llvm::errs().is_displayed() && (done % 16 == 0 || done == total))
-        llvm::errs() << llvm::formatv("\rml-import: dequantised {0}/{1} tensors",
-                                      done, total)
+        llvm::errs() << llvm::formatv(
+                            "\rml-import: dequantised {0}/{1} tensors", done,
+                            total)
                      << (done == total ? "\n" : "");
       return s;
     };

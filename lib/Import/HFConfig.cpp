@@ -56,8 +56,7 @@ public:
     }
     if (!v->isInt())
       return Error() << "config.json field '" << name.str()
-                     << "' must be an integer, found "
-                     << json::serialize(*v);
+                     << "' must be an integer, found " << json::serialize(*v);
     return v->getInt();
   }
 
@@ -68,8 +67,7 @@ public:
     if (!v || v->isNull()) {
       if (fallback)
         return *fallback;
-      return Error() << "config.json has no '" << name.str()
-                     << "' (a number)";
+      return Error() << "config.json has no '" << name.str() << "' (a number)";
     }
     if (!v->isNumber())
       return Error() << "config.json field '" << name.str()
@@ -101,9 +99,11 @@ StringRef mlopt::supportedArchitectures() {
 static mlrt::Status readRope(const ConfigReader &reader, MLIRContext *context,
                              double &theta, RopeScalingAttr &scaling) {
   const json::Value *params = reader.field("rope_parameters");
-  const json::Value *scalingJson = params ? params : reader.field("rope_scaling");
+  const json::Value *scalingJson =
+      params ? params : reader.field("rope_scaling");
   const json::Value &thetaHolder = params ? *params : reader.root;
-  mlrt::Expected<double> t = reader.getNumber(thetaHolder, "rope_theta", 10000.0);
+  mlrt::Expected<double> t =
+      reader.getNumber(thetaHolder, "rope_theta", 10000.0);
   if (!t)
     return t.takeError();
   theta = *t;
@@ -116,7 +116,8 @@ static mlrt::Status readRope(const ConfigReader &reader, MLIRContext *context,
   const json::Value *type = scalingJson->get("rope_type");
   if (!type)
     type = scalingJson->get("type");
-  std::string kindName = type && type->isString() ? type->getString() : "default";
+  std::string kindName =
+      type && type->isString() ? type->getString() : "default";
   if (kindName == "default")
     return mlrt::Status::ok();
   std::optional<RopeScalingKind> kind = symbolizeRopeScalingKind(kindName);
@@ -136,7 +137,8 @@ static mlrt::Status readRope(const ConfigReader &reader, MLIRContext *context,
     if (!*e)
       return e->takeError();
   std::optional<int64_t> original;
-  if (const json::Value *o = scalingJson->get("original_max_position_embeddings");
+  if (const json::Value *o =
+          scalingJson->get("original_max_position_embeddings");
       o && o->isInt())
     original = o->getInt();
   else if (const json::Value *top =
@@ -150,19 +152,19 @@ static mlrt::Status readRope(const ConfigReader &reader, MLIRContext *context,
   return mlrt::Status::ok();
 }
 
-mlrt::Expected<ModelDescription>
-mlopt::parseHFConfig(const json::Value &root, MLIRContext *context) {
+mlrt::Expected<ModelDescription> mlopt::parseHFConfig(const json::Value &root,
+                                                      MLIRContext *context) {
   context->loadDialect<LLMDialect>();
   if (!root.isObject())
     return Error("config.json is not a JSON object");
   ConfigReader reader(root);
 
   const json::Value *archs = reader.field("architectures");
-  std::string archName =
-      archs && archs->isArray() && archs->getArray().size() == 1 &&
-              archs->getArray()[0].isString()
-          ? archs->getArray()[0].getString()
-          : "";
+  std::string archName = archs && archs->isArray() &&
+                                 archs->getArray().size() == 1 &&
+                                 archs->getArray()[0].isString()
+                             ? archs->getArray()[0].getString()
+                             : "";
   const ArchInfo *arch = nullptr;
   for (const ArchInfo &info : kArchitectures)
     if (archName == info.name)
@@ -172,8 +174,7 @@ mlopt::parseHFConfig(const json::Value &root, MLIRContext *context) {
                    << (archs ? (archName.empty() ? json::serialize(*archs)
                                                  : archName)
                              : "(none given)")
-                   << "' (supported: " << supportedArchitectures().str()
-                   << ")";
+                   << "' (supported: " << supportedArchitectures().str() << ")";
 
   if (const json::Value *act = reader.field("hidden_act");
       act && (!act->isString() || act->getString() != "silu"))
@@ -197,7 +198,8 @@ mlopt::parseHFConfig(const json::Value &root, MLIRContext *context) {
     return Error() << "config.json: num_attention_heads (" << *heads
                    << ") and num_hidden_layers (" << *layers
                    << ") must be positive";
-  mlrt::Expected<int64_t> kvHeads = reader.getInt("num_key_value_heads", *heads);
+  mlrt::Expected<int64_t> kvHeads =
+      reader.getInt("num_key_value_heads", *heads);
   mlrt::Expected<int64_t> headDim = reader.getInt("head_dim", *hidden / *heads);
   mlrt::Expected<int64_t> maxPos =
       reader.getInt("max_position_embeddings", arch->defaultMaxPosition);
@@ -218,8 +220,9 @@ mlopt::parseHFConfig(const json::Value &root, MLIRContext *context) {
   std::optional<int64_t> bos;
   if (const json::Value *b = reader.field("bos_token_id")) {
     if (!b->isInt())
-      return Error() << "config.json field 'bos_token_id' must be an integer, found "
-                     << json::serialize(*b);
+      return Error()
+             << "config.json field 'bos_token_id' must be an integer, found "
+             << json::serialize(*b);
     bos = b->getInt();
   }
   SmallVector<int64_t> eos;
@@ -265,7 +268,8 @@ mlopt::parseHFConfig(const json::Value &root, MLIRContext *context) {
             t.isString() && t.getString() == "sliding_attention";
       }
     } else if (*use) {
-      mlrt::Expected<int64_t> first = reader.getInt("max_window_layers", *layers);
+      mlrt::Expected<int64_t> first =
+          reader.getInt("max_window_layers", *layers);
       if (!first)
         return first.takeError();
       for (int64_t i = *first; i < *layers; ++i)

@@ -9,8 +9,8 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "mlopt/Import/Import.h"
 #include "mlopt/Dialect/LLM/LLMOps.h"
+#include "mlopt/Import/Import.h"
 #include "mlrt/MappedFile.h"
 #include "mlrt/Safetensors.h"
 
@@ -50,8 +50,9 @@ static mlrt::Status readMambaConfig(const std::string &path,
   mlrt::Expected<mlrt::json::Value> json = mlrt::json::parse(*text);
   if (!json)
     return Error() << path << ": " << json.message();
-  auto integer = [&](const mlrt::json::Value &object, const char *key,
-                     std::optional<int64_t> fallback) -> mlrt::Expected<int64_t> {
+  auto integer =
+      [&](const mlrt::json::Value &object, const char *key,
+          std::optional<int64_t> fallback) -> mlrt::Expected<int64_t> {
     const mlrt::json::Value *v = object.get(key);
     if (!v || v->isNull()) {
       if (fallback)
@@ -65,16 +66,18 @@ static mlrt::Status readMambaConfig(const std::string &path,
   llm::ConfigAttr config = desc.config;
   int64_t layers = config.getLayers();
   mlrt::Expected<int64_t> nLayer = integer(*json, "n_layer", layers);
-  mlrt::Expected<int64_t> dModel = integer(*json, "d_model", config.getHidden());
-  mlrt::Expected<int64_t> dInner = integer(*json, "d_inner", config.getQueryDim());
+  mlrt::Expected<int64_t> dModel =
+      integer(*json, "d_model", config.getHidden());
+  mlrt::Expected<int64_t> dInner =
+      integer(*json, "d_inner", config.getQueryDim());
   mlrt::Expected<int64_t> dXb = integer(*json, "d_xb", config.getKvDim());
   for (auto *e : {&nLayer, &dModel, &dInner, &dXb})
     if (!*e)
       return e->takeError();
   if (*nLayer != layers || *dModel != config.getHidden())
     return Error() << path << ": n_layer " << *nLayer << " and d_model "
-                   << *dModel << " do not match config.json's "
-                   << layers << " layers of width " << config.getHidden();
+                   << *dModel << " do not match config.json's " << layers
+                   << " layers of width " << config.getHidden();
   const mlrt::json::Value *attn = json->get("attn_layers");
   if (!attn || !attn->isArray())
     return Error() << path << ": expected a list 'attn_layers'";
@@ -100,8 +103,7 @@ static mlrt::Status readMambaConfig(const std::string &path,
     spec.dXb = *dXb;
     if (store.find(prefix + "in_proj.weight").file) {
       spec.variant = llm::MambaVariant::Mamba2;
-      mlrt::Expected<int64_t> n =
-          integer(*ssm, "d_state", config.getHeadDim());
+      mlrt::Expected<int64_t> n = integer(*ssm, "d_state", config.getHeadDim());
       if (!n)
         return n.takeError();
       spec.dState = *n;
@@ -187,8 +189,9 @@ mlrt::Expected<BuiltModel> mlopt::importHuggingFace(MLIRContext *context,
         !isIgnorable(e.info->name, *desc))
       return Error() << e.file->path() << ": unexpected tensor '"
                      << e.info->name << "': config.json describes no such "
-                     << "weight (architecture " << stringifyArch(desc->config.getArch()).str()
-                     << ", " << desc->config.getLayers() << " layers)";
+                     << "weight (architecture "
+                     << stringifyArch(desc->config.getArch()).str() << ", "
+                     << desc->config.getLayers() << " layers)";
 
   // Shapes and dtypes the config does not imply are reported by the llm
   // verifiers, at the weight's name.

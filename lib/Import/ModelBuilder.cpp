@@ -110,14 +110,14 @@ Value TransformerBuilder::buildMamba(Value x, int64_t i,
   // Declared in operand order (argument evaluation order is unspecified).
   using M = MambaOperand;
   SmallVector<Value> w;
-  for (M role : {M::X, M::B, M::C, M::Z, M::Out, M::ConvWeight, M::ConvBias,
-                 M::DtBias, M::ALog, M::D, M::Dt, M::Norm, M::DtDown,
-                 M::DtProj})
+  for (M role :
+       {M::X, M::B, M::C, M::Z, M::Out, M::ConvWeight, M::ConvBias, M::DtBias,
+        M::ALog, M::D, M::Dt, M::Norm, M::DtDown, M::DtProj})
     w.push_back(operand(role));
   return MambaOp::create(builder, loc, hiddenType, x, i, spec.variant,
-                         spec.dState, spec.groups, w[0], w[1], w[2], w[3],
-                         w[4], w[5], w[6], w[7], w[8], w[9], w[10], w[11],
-                         w[12], w[13]);
+                         spec.dState, spec.groups, w[0], w[1], w[2], w[3], w[4],
+                         w[5], w[6], w[7], w[8], w[9], w[10], w[11], w[12],
+                         w[13]);
 }
 
 Value TransformerBuilder::buildAttention(Value x, int64_t i, StringRef prefix,
@@ -138,8 +138,8 @@ Value TransformerBuilder::buildAttention(Value x, int64_t i, StringRef prefix,
   std::optional<int64_t> window;
   if (desc.slidingLayers[i])
     window = desc.config.getSlidingWindow();
-  return AttentionOp::create(builder, loc, hiddenType, x, i, q, k, v, o, qb,
-                             kb, vb, ob, window);
+  return AttentionOp::create(builder, loc, hiddenType, x, i, q, k, v, o, qb, kb,
+                             vb, ob, window);
 }
 
 mlrt::Expected<BuiltModel> TransformerBuilder::build(StringRef modelName,
@@ -154,13 +154,12 @@ mlrt::Expected<BuiltModel> TransformerBuilder::build(StringRef modelName,
       weightsPath.empty() ? StringAttr() : builder.getStringAttr(weightsPath));
   Block *body = builder.createBlock(&model.getBody());
   int64_t dyn = ShapedType::kDynamic;
-  Value tokens =
-      body->addArgument(RankedTensorType::get({dyn, dyn}, builder.getI32Type()),
-                        loc);
-  auto hiddenType =
-      RankedTensorType::get({dyn, dyn, config.getHidden()}, builder.getF32Type());
-  auto logitsType =
-      RankedTensorType::get({dyn, dyn, config.getVocab()}, builder.getF32Type());
+  Value tokens = body->addArgument(
+      RankedTensorType::get({dyn, dyn}, builder.getI32Type()), loc);
+  auto hiddenType = RankedTensorType::get({dyn, dyn, config.getHidden()},
+                                          builder.getF32Type());
+  auto logitsType = RankedTensorType::get({dyn, dyn, config.getVocab()},
+                                          builder.getF32Type());
 
   Value table = weight("model.embed_tokens.weight");
   Value h = EmbedOp::create(builder, loc, hiddenType, tokens, table);
@@ -168,8 +167,7 @@ mlrt::Expected<BuiltModel> TransformerBuilder::build(StringRef modelName,
     h = buildLayer(h, i, hiddenType);
   Value norm = weight("model.norm.weight");
   Value hn = RMSNormOp::create(builder, loc, hiddenType, h, norm);
-  Value head =
-      config.getTieEmbeddings() ? table : weight("lm_head.weight");
+  Value head = config.getTieEmbeddings() ? table : weight("lm_head.weight");
   Value logits = LMHeadOp::create(builder, loc, logitsType, hn, head);
   ReturnOp::create(builder, loc, logits);
 

@@ -50,7 +50,8 @@ float mlrt::f16ToF32(uint16_t h) {
         ++e;
         mant <<= 1;
       } while (!(mant & 0x400));
-      u = sign | static_cast<uint32_t>(127 - 15 - e) << 23 | (mant & 0x3ff) << 13;
+      u = sign | static_cast<uint32_t>(127 - 15 - e) << 23 |
+          (mant & 0x3ff) << 13;
     }
   } else if (exp == 0x1f) {
     u = sign | 0x7f800000u | mant << 13;
@@ -89,8 +90,7 @@ uint16_t mlrt::f32ToF16(float f) {
   return static_cast<uint16_t>(sign | (value >> 13));
 }
 
-void mlrt::convertToF32(DType from, const void *src, float *dst,
-                        size_t count) {
+void mlrt::convertToF32(DType from, const void *src, float *dst, size_t count) {
   switch (from) {
   case DType::F32:
     std::memcpy(dst, src, count * 4);
@@ -118,8 +118,7 @@ void mlrt::convertToF32(DType from, const void *src, float *dst,
   }
 }
 
-void mlrt::convertFromF32(DType to, const float *src, void *dst,
-                          size_t count) {
+void mlrt::convertFromF32(DType to, const float *src, void *dst, size_t count) {
   switch (to) {
   case DType::F32:
     std::memcpy(dst, src, count * 4);

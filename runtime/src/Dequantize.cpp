@@ -38,9 +38,10 @@ Status mlrt::dequantize(GgmlType type, const uint8_t *src, uint64_t count,
                         float *dst) {
   const GgmlTypeInfo *info = ggmlTypeInfo(static_cast<uint32_t>(type));
   if (!info || !info->dequantizable)
-    return Error() << "dequantising ggml type "
-                   << (info ? info->name : "?") << " is not supported "
-                   << "(supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K)";
+    return Error()
+           << "dequantising ggml type " << (info ? info->name : "?")
+           << " is not supported "
+           << "(supported: F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q6_K)";
   if (count % info->blockSize != 0)
     return Error() << count << " elements are not whole " << info->name
                    << " blocks";
@@ -102,8 +103,8 @@ Status mlrt::dequantize(GgmlType type, const uint8_t *src, uint64_t count,
       const uint8_t *ql = src, *qh = src + 128;
       const int8_t *sc = reinterpret_cast<const int8_t *>(src + 192);
       float d = halfAt(src + 208);
-      for (int half = 0; half < 2; ++half, ql += 64, qh += 32, sc += 8,
-               dst += 128) {
+      for (int half = 0; half < 2;
+           ++half, ql += 64, qh += 32, sc += 8, dst += 128) {
         for (int l = 0; l < 32; ++l) {
           int is = l / 16;
           int q1 = ((ql[l] & 0xF) | (((qh[l] >> 0) & 3) << 4)) - 32;

@@ -20,13 +20,20 @@ using namespace mlrt;
 
 namespace {
 constexpr GgmlTypeInfo kTypes[] = {
-    {GgmlType::F32, "F32", 1, 4, true},     {GgmlType::F16, "F16", 1, 2, true},
-    {GgmlType::Q4_0, "Q4_0", 32, 18, true}, {GgmlType::Q4_1, "Q4_1", 32, 20, true},
-    {GgmlType::Q5_0, "Q5_0", 32, 22, false}, {GgmlType::Q5_1, "Q5_1", 32, 24, false},
-    {GgmlType::Q8_0, "Q8_0", 32, 34, true}, {GgmlType::Q8_1, "Q8_1", 32, 36, false},
-    {GgmlType::Q2_K, "Q2_K", 256, 84, false}, {GgmlType::Q3_K, "Q3_K", 256, 110, false},
-    {GgmlType::Q4_K, "Q4_K", 256, 144, true}, {GgmlType::Q5_K, "Q5_K", 256, 176, false},
-    {GgmlType::Q6_K, "Q6_K", 256, 210, true}, {GgmlType::Q8_K, "Q8_K", 256, 292, false},
+    {GgmlType::F32, "F32", 1, 4, true},
+    {GgmlType::F16, "F16", 1, 2, true},
+    {GgmlType::Q4_0, "Q4_0", 32, 18, true},
+    {GgmlType::Q4_1, "Q4_1", 32, 20, true},
+    {GgmlType::Q5_0, "Q5_0", 32, 22, false},
+    {GgmlType::Q5_1, "Q5_1", 32, 24, false},
+    {GgmlType::Q8_0, "Q8_0", 32, 34, true},
+    {GgmlType::Q8_1, "Q8_1", 32, 36, false},
+    {GgmlType::Q2_K, "Q2_K", 256, 84, false},
+    {GgmlType::Q3_K, "Q3_K", 256, 110, false},
+    {GgmlType::Q4_K, "Q4_K", 256, 144, true},
+    {GgmlType::Q5_K, "Q5_K", 256, 176, false},
+    {GgmlType::Q6_K, "Q6_K", 256, 210, true},
+    {GgmlType::Q8_K, "Q8_K", 256, 292, false},
     {GgmlType::BF16, "BF16", 1, 2, true},
 };
 
@@ -39,7 +46,8 @@ constexpr int kMaxDims = 4;
 /// A bounds-checked little-endian reader over the mapped file.
 class Cursor {
 public:
-  Cursor(const uint8_t *begin, const uint8_t *end) : p(begin), begin(begin), end(end) {}
+  Cursor(const uint8_t *begin, const uint8_t *end)
+      : p(begin), begin(begin), end(end) {}
 
   template <typename T> bool read(T &out) {
     if (static_cast<size_t>(end - p) < sizeof(T))
@@ -73,8 +81,14 @@ const GgmlTypeInfo *mlrt::ggmlTypeInfo(uint32_t id) {
 
 bool GgufValue::isInteger() const {
   switch (type) {
-  case Type::U8: case Type::I8: case Type::U16: case Type::I16:
-  case Type::U32: case Type::I32: case Type::U64: case Type::I64:
+  case Type::U8:
+  case Type::I8:
+  case Type::U16:
+  case Type::I16:
+  case Type::U32:
+  case Type::I32:
+  case Type::U64:
+  case Type::I64:
   case Type::Bool:
     return true;
   default:
@@ -91,9 +105,9 @@ std::optional<double> GgufValue::asNumber() const {
 }
 
 const char *GgufValue::typeName(Type type) {
-  static const char *names[] = {"uint8", "int8",  "uint16", "int16", "uint32",
-                                "int32", "float32", "bool", "string", "array",
-                                "uint64", "int64", "float64"};
+  static const char *names[] = {
+      "uint8", "int8",   "uint16", "int16",  "uint32", "int32",  "float32",
+      "bool",  "string", "array",  "uint64", "int64",  "float64"};
   uint32_t i = static_cast<uint32_t>(type);
   return i < 13 ? names[i] : "unknown";
 }
@@ -107,24 +121,80 @@ static Status readValue(Cursor &c, GgufValue::Type type, GgufValue &out,
     return Error() << "metadata '" << key << "' runs past the end of the file";
   };
   switch (type) {
-  case T::U8: { uint8_t v; if (!c.read(v)) return truncated(); out.integer = v; break; }
-  case T::I8: { int8_t v; if (!c.read(v)) return truncated(); out.integer = v; break; }
-  case T::U16: { uint16_t v; if (!c.read(v)) return truncated(); out.integer = v; break; }
-  case T::I16: { int16_t v; if (!c.read(v)) return truncated(); out.integer = v; break; }
-  case T::U32: { uint32_t v; if (!c.read(v)) return truncated(); out.integer = v; break; }
-  case T::I32: { int32_t v; if (!c.read(v)) return truncated(); out.integer = v; break; }
+  case T::U8: {
+    uint8_t v;
+    if (!c.read(v))
+      return truncated();
+    out.integer = v;
+    break;
+  }
+  case T::I8: {
+    int8_t v;
+    if (!c.read(v))
+      return truncated();
+    out.integer = v;
+    break;
+  }
+  case T::U16: {
+    uint16_t v;
+    if (!c.read(v))
+      return truncated();
+    out.integer = v;
+    break;
+  }
+  case T::I16: {
+    int16_t v;
+    if (!c.read(v))
+      return truncated();
+    out.integer = v;
+    break;
+  }
+  case T::U32: {
+    uint32_t v;
+    if (!c.read(v))
+      return truncated();
+    out.integer = v;
+    break;
+  }
+  case T::I32: {
+    int32_t v;
+    if (!c.read(v))
+      return truncated();
+    out.integer = v;
+    break;
+  }
   case T::U64: {
     uint64_t v;
-    if (!c.read(v)) return truncated();
+    if (!c.read(v))
+      return truncated();
     out.integer = static_cast<int64_t>(v);
     break;
   }
-  case T::I64: { int64_t v; if (!c.read(v)) return truncated(); out.integer = v; break; }
-  case T::F32: { float v; if (!c.read(v)) return truncated(); out.real = v; break; }
-  case T::F64: { double v; if (!c.read(v)) return truncated(); out.real = v; break; }
+  case T::I64: {
+    int64_t v;
+    if (!c.read(v))
+      return truncated();
+    out.integer = v;
+    break;
+  }
+  case T::F32: {
+    float v;
+    if (!c.read(v))
+      return truncated();
+    out.real = v;
+    break;
+  }
+  case T::F64: {
+    double v;
+    if (!c.read(v))
+      return truncated();
+    out.real = v;
+    break;
+  }
   case T::Bool: {
     uint8_t v;
-    if (!c.read(v)) return truncated();
+    if (!c.read(v))
+      return truncated();
     out.integer = v != 0;
     break;
   }

@@ -13,10 +13,10 @@ using namespace mlrt;
 
 Expected<InitRule> mlrt::parseInitRule(std::string_view name) {
   static const std::pair<std::string_view, InitRule> rules[] = {
-      {"zeros", InitRule::Zeros},         {"ones", InitRule::Ones},
-      {"constant", InitRule::Constant},   {"uniform", InitRule::Uniform},
-      {"normal", InitRule::Normal},       {"dt_bias", InitRule::DtBias},
-      {"s4d_real", InitRule::S4DReal},    {"log_uniform", InitRule::LogUniform}};
+      {"zeros", InitRule::Zeros},       {"ones", InitRule::Ones},
+      {"constant", InitRule::Constant}, {"uniform", InitRule::Uniform},
+      {"normal", InitRule::Normal},     {"dt_bias", InitRule::DtBias},
+      {"s4d_real", InitRule::S4DReal},  {"log_uniform", InitRule::LogUniform}};
   for (auto [n, r] : rules)
     if (n == name)
       return r;
@@ -88,8 +88,8 @@ Status mlrt::fillInit(InitRule rule, const std::vector<double> &p,
     case InitRule::Normal: {
       // Box-Muller; 1 - u keeps the logarithm's argument in (0, 1].
       double u1 = 1.0 - uniformAt(seed, i, 0), u2 = uniformAt(seed, i, 1);
-      v = p[0] + p[1] * std::sqrt(-2.0 * std::log(u1)) *
-                     std::cos(2.0 * M_PI * u2);
+      v = p[0] +
+          p[1] * std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
       break;
     }
     case InitRule::DtBias: {
@@ -99,7 +99,8 @@ Status mlrt::fillInit(InitRule rule, const std::vector<double> &p,
       break;
     }
     case InitRule::S4DReal:
-      v = std::log(static_cast<double>(i % static_cast<uint64_t>(shape[1]) + 1));
+      v = std::log(
+          static_cast<double>(i % static_cast<uint64_t>(shape[1]) + 1));
       break;
     case InitRule::LogUniform:
       v = std::log(p[0] + (p[1] - p[0]) * uniformAt(seed, i));

@@ -93,9 +93,8 @@ private:
   }
 
   void skipSpace() {
-    while (pos_ < text_.size() &&
-           (text_[pos_] == ' ' || text_[pos_] == '\t' || text_[pos_] == '\n' ||
-            text_[pos_] == '\r'))
+    while (pos_ < text_.size() && (text_[pos_] == ' ' || text_[pos_] == '\t' ||
+                                   text_[pos_] == '\n' || text_[pos_] == '\r'))
       ++pos_;
   }
 
@@ -335,8 +334,9 @@ private:
     keys.reserve(members.size());
     for (const Member &m : members)
       keys.push_back(&m.first);
-    std::sort(keys.begin(), keys.end(),
-              [](const std::string *a, const std::string *b) { return *a < *b; });
+    std::sort(
+        keys.begin(), keys.end(),
+        [](const std::string *a, const std::string *b) { return *a < *b; });
     for (size_t i = 1; i < keys.size(); ++i)
       if (*keys[i] == *keys[i - 1])
         return fail("duplicate key \"" + *keys[i] + "\" in an object");

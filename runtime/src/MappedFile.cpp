@@ -57,7 +57,9 @@ MappedFile MappedFile::view(std::string name, const uint8_t *data,
   return file;
 }
 
-MappedFile::MappedFile(MappedFile &&other) noexcept { *this = std::move(other); }
+MappedFile::MappedFile(MappedFile &&other) noexcept {
+  *this = std::move(other);
+}
 
 MappedFile &MappedFile::operator=(MappedFile &&other) noexcept {
   if (this != &other) {
@@ -92,8 +94,8 @@ Status mlrt::writeFileAtomically(const std::string &path,
   FILE *f = std::fopen(tmp.c_str(), "wb");
   if (!f)
     return Error() << tmp << ": cannot create: " << std::strerror(errno);
-  bool ok = std::fwrite(contents.data(), 1, contents.size(), f) ==
-            contents.size();
+  bool ok =
+      std::fwrite(contents.data(), 1, contents.size(), f) == contents.size();
   ok = (std::fflush(f) == 0) && ok;
   ok = (std::fclose(f) == 0) && ok;
   if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {

@@ -78,7 +78,8 @@ static Status parseEntry(const std::string &path, const std::string &name,
     if (!d.isInt() || d.getInt() < 0)
       return bad("shape entries must be non-negative integers");
     out.shape.push_back(d.getInt());
-    if (d.getInt() != 0 && bytes > kMaxBytes / static_cast<uint64_t>(d.getInt()))
+    if (d.getInt() != 0 &&
+        bytes > kMaxBytes / static_cast<uint64_t>(d.getInt()))
       overflow = true;
     bytes *= static_cast<uint64_t>(d.getInt());
   }
@@ -230,8 +231,8 @@ Expected<WeightStore> WeightStore::open(const std::string &path) {
     for (const TensorInfo &t : f->tensors()) {
       auto [it, inserted] = store.byName_.emplace(t.name, Entry{f, &t});
       if (!inserted)
-        return Error() << file << ": tensor '" << t.name
-                       << "' is also in " << it->second.file->path();
+        return Error() << file << ": tensor '" << t.name << "' is also in "
+                       << it->second.file->path();
     }
     return Status::ok();
   };
@@ -320,7 +321,8 @@ static std::string headerFor(const std::vector<const TensorToWrite *> &tensors,
     entry.set("dtype", std::string(dtypeName(t->dtype)));
     entry.set("shape", std::move(shape));
     uint64_t end = offset + t->numBytes();
-    entry.set("data_offsets", json::Array{json::Value(offset), json::Value(end)});
+    entry.set("data_offsets",
+              json::Array{json::Value(offset), json::Value(end)});
     header.set(t->name, std::move(entry));
     offset = end;
   }
@@ -331,7 +333,8 @@ static std::string headerFor(const std::vector<const TensorToWrite *> &tensors,
 }
 
 /// Writes one file to `tmpPath` (the caller renames it into place).
-static Status writeFile(const std::string &tmpPath, const std::string &finalPath,
+static Status writeFile(const std::string &tmpPath,
+                        const std::string &finalPath,
                         const std::vector<const TensorToWrite *> &tensors,
                         const Metadata &metadata) {
   std::string header = headerFor(tensors, metadata);
@@ -345,7 +348,8 @@ static Status writeFile(const std::string &tmpPath, const std::string &finalPath
   };
   uint8_t len[8];
   for (int i = 0; i < 8; ++i)
-    len[i] = static_cast<uint8_t>(static_cast<uint64_t>(header.size()) >> (8 * i));
+    len[i] =
+        static_cast<uint8_t>(static_cast<uint64_t>(header.size()) >> (8 * i));
   bool ok = std::fwrite(len, 1, 8, f) == 8 &&
             std::fwrite(header.data(), 1, header.size(), f) == header.size();
   std::vector<uint8_t> buffer;
@@ -367,8 +371,8 @@ static Status writeFile(const std::string &tmpPath, const std::string &finalPath
   }
   ok = (std::fflush(f) == 0) && ok;
   if (!ok)
-    return fail(Error() << finalPath << ": write failed: "
-                        << std::strerror(errno));
+    return fail(Error() << finalPath
+                        << ": write failed: " << std::strerror(errno));
   if (std::fclose(f) != 0) {
     std::remove(tmpPath.c_str());
     return Error() << finalPath << ": write failed: " << std::strerror(errno);
@@ -399,8 +403,8 @@ Status mlrt::writeSafetensors(const std::string &path,
   MLRT_RETURN_IF_ERROR(writeFile(tmp, path, all, metadata));
   if (std::rename(tmp.c_str(), path.c_str()) != 0) {
     std::remove(tmp.c_str());
-    return Error() << path << ": cannot rename into place: "
-                   << std::strerror(errno);
+    return Error() << path
+                   << ": cannot rename into place: " << std::strerror(errno);
   }
   return Status::ok();
 }
@@ -465,8 +469,8 @@ mlrt::writeSafetensorsShards(const std::string &dir,
     std::string path = dir + "/" + names[i];
     if (std::rename(written[i].c_str(), path.c_str()) != 0) {
       cleanup();
-      return Error() << path << ": cannot rename into place: "
-                     << std::strerror(errno);
+      return Error() << path
+                     << ": cannot rename into place: " << std::strerror(errno);
     }
   }
   if (!indexText.empty()) {

@@ -85,9 +85,10 @@ TEST(DType, F32ToBF16RoundsToNearestEven) {
     double below = bf16ToF32(truncated);
     // IEEE rounding treats infinity as the value one step past the largest
     // finite number, 2^128.
-    double above = truncated + 1 == 0x7f80
-                       ? std::ldexp(1.0, 128)
-                       : double(bf16ToF32(static_cast<uint16_t>(truncated + 1)));
+    double above =
+        truncated + 1 == 0x7f80
+            ? std::ldexp(1.0, 128)
+            : double(bf16ToF32(static_cast<uint16_t>(truncated + 1)));
     double dBelow = double(f) - below, dAbove = above - double(f);
     double expected = dBelow < dAbove   ? below
                       : dAbove < dBelow ? above

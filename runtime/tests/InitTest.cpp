@@ -62,7 +62,8 @@ TEST(Init, NormalFollowsItsDistribution) {
   std::vector<double> s(v.begin(), v.end());
   EXPECT_LT(ksStatistic(s,
                         [](double x) {
-                          return 0.5 * std::erfc(-(x - 0.5) / (0.02 * std::sqrt(2.0)));
+                          return 0.5 * std::erfc(-(x - 0.5) /
+                                                 (0.02 * std::sqrt(2.0)));
                         }),
             kCritical);
 }
@@ -80,9 +81,10 @@ TEST(Init, DtBiasIsInverseSoftplusOfLogUniformDt) {
   double lo = std::log(dtMin), hi = std::log(dtMax);
   // float32 rounding of the bias moves dt by ~1e-7 relative; the KS bound
   // is far looser than that.
-  EXPECT_LT(ksStatistic(logDt, [&](double x) {
-              return std::clamp((x - lo) / (hi - lo), 0.0, 1.0);
-            }),
+  EXPECT_LT(ksStatistic(logDt,
+                        [&](double x) {
+                          return std::clamp((x - lo) / (hi - lo), 0.0, 1.0);
+                        }),
             kCritical);
 }
 
@@ -91,10 +93,10 @@ TEST(Init, LogUniformIsLogOfUniform) {
   std::vector<double> a;
   for (float x : v)
     a.push_back(std::exp(double(x)));
-  EXPECT_LT(ksStatistic(a, [](double x) {
-              return std::clamp((x - 1.0) / 15.0, 0.0, 1.0);
-            }),
-            kCritical);
+  EXPECT_LT(
+      ksStatistic(
+          a, [](double x) { return std::clamp((x - 1.0) / 15.0, 0.0, 1.0); }),
+      kCritical);
 }
 
 TEST(Init, S4DRealAndConstants) {

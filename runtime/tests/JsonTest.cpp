@@ -57,14 +57,20 @@ TEST(Json, ReportsErrorsWithLineAndColumn) {
   } cases[] = {
       {"{\"a\": 1,\n \"a\": 2}",
        "JSON error at line 2, column 9: duplicate key \"a\" in an object"},
-      {"[1, 2", "JSON error at line 1, column 6: expected ',' or ']' in an array"},
-      {"{\"a\" 1}", "JSON error at line 1, column 6: expected ':' after an object key"},
+      {"[1, 2",
+       "JSON error at line 1, column 6: expected ',' or ']' in an array"},
+      {"{\"a\" 1}",
+       "JSON error at line 1, column 6: expected ':' after an object key"},
       {"\"abc", "JSON error at line 1, column 5: unterminated string"},
-      {"\"\\ud800\"", "JSON error at line 1, column 8: unpaired UTF-16 surrogate in a \\u escape"},
-      {"0x", "JSON error at line 1, column 2: unexpected text after the JSON value"},
+      {"\"\\ud800\"", "JSON error at line 1, column 8: unpaired UTF-16 "
+                      "surrogate in a \\u escape"},
+      {"0x",
+       "JSON error at line 1, column 2: unexpected text after the JSON value"},
       {"-", "JSON error at line 1, column 2: expected digits in a number"},
-      {"", "JSON error at line 1, column 1: unexpected end of input, expected a value"},
-      {"[1] [2]", "JSON error at line 1, column 5: unexpected text after the JSON value"},
+      {"", "JSON error at line 1, column 1: unexpected end of input, expected "
+           "a value"},
+      {"[1] [2]",
+       "JSON error at line 1, column 5: unexpected text after the JSON value"},
   };
   for (const Case &c : cases) {
     Expected<json::Value> v = json::parse(c.text);
@@ -78,7 +84,8 @@ TEST(Json, BoundsNesting) {
   deep += std::string(300, ']');
   Expected<json::Value> v = json::parse(deep);
   ASSERT_FALSE(v);
-  EXPECT_NE(v.message().find("nesting deeper than 256 levels"), std::string::npos);
+  EXPECT_NE(v.message().find("nesting deeper than 256 levels"),
+            std::string::npos);
   std::string ok(200, '[');
   ok += std::string(200, ']');
   EXPECT_TRUE(json::parse(ok));

@@ -106,13 +106,17 @@ TEST_F(SafetensorsTest, WriteThenReadIsExact) {
   std::vector<float> f32 = {1.5f, -0.25f};
   std::vector<TensorToWrite> tensors = {
       {"x", DType::BF16, {2, 2}, bf16.data(), {}},
-      {"y", DType::F32, {2}, nullptr,
+      {"y",
+       DType::F32,
+       {2},
+       nullptr,
        [&](uint8_t *dst) {
          std::memcpy(dst, f32.data(), 8);
          return Status::ok();
        }},
-      {"empty", DType::F32, {0, 3}, nullptr,
-       [](uint8_t *) { return Status::ok(); }}};
+      {"empty", DType::F32, {0, 3}, nullptr, [](uint8_t *) {
+         return Status::ok();
+       }}};
   std::string path = dir + "/m.safetensors";
   Status s = writeSafetensors(path, tensors);
   ASSERT_TRUE(s) << s.message();
@@ -132,7 +136,8 @@ TEST_F(SafetensorsTest, ShardsAndIndexReadBackAsOneStore) {
     v[i] = static_cast<float>(i);
   std::vector<TensorToWrite> tensors;
   for (int i = 0; i < 5; ++i)
-    tensors.push_back({"t" + std::to_string(i), DType::F32, {64}, v.data() + 32 * i, {}});
+    tensors.push_back(
+        {"t" + std::to_string(i), DType::F32, {64}, v.data() + 32 * i, {}});
   Expected<std::vector<std::string>> names =
       writeSafetensorsShards(dir, tensors, /*maxShardBytes=*/600);
   ASSERT_TRUE(names) << names.message();
@@ -155,8 +160,9 @@ TEST_F(SafetensorsTest, ShardsAndIndexReadBackAsOneStore) {
 TEST_F(SafetensorsTest, FailedWriteLeavesNothingBehind) {
   std::vector<TensorToWrite> tensors = {
       {"ok", DType::F32, {1}, nullptr, [](uint8_t *) { return Status::ok(); }},
-      {"bad", DType::F32, {1}, nullptr,
-       [](uint8_t *) -> Status { return Error("cannot produce 'bad'"); }}};
+      {"bad", DType::F32, {1}, nullptr, [](uint8_t *) -> Status {
+         return Error("cannot produce 'bad'");
+       }}};
   Status s = writeSafetensors(dir + "/m.safetensors", tensors);
   ASSERT_FALSE(s);
   EXPECT_EQ(s.message(), "cannot produce 'bad'");
@@ -164,15 +170,16 @@ TEST_F(SafetensorsTest, FailedWriteLeavesNothingBehind) {
       writeSafetensorsShards(dir, tensors, 1);
   ASSERT_FALSE(sharded);
   EXPECT_TRUE(listDir().empty());
-  std::vector<TensorToWrite> twice = {
-      {"a", DType::F32, {0}, nullptr, {}}, {"a", DType::F32, {0}, nullptr, {}}};
+  std::vector<TensorToWrite> twice = {{"a", DType::F32, {0}, nullptr, {}},
+                                      {"a", DType::F32, {0}, nullptr, {}}};
   Status dup = writeSafetensors(dir + "/m.safetensors", twice);
   EXPECT_EQ(dup.message(), "tensor 'a' is written twice");
   EXPECT_TRUE(listDir().empty());
 }
 
 TEST_F(SafetensorsTest, RejectsCorruptFiles) {
-  const std::string entry = R"("a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]})";
+  const std::string entry =
+      R"("a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]})";
   struct Case {
     std::string header;
     size_t dataBytes;
@@ -180,33 +187,41 @@ TEST_F(SafetensorsTest, RejectsCorruptFiles) {
     std::string message; // after "<path>: "
   } cases[] = {
       {"{" + entry + "}", 4, -1,
-       "the tensors cover 8 bytes of data but the file holds 4 (truncated file?)"},
+       "the tensors cover 8 bytes of data but the file holds 4 (truncated "
+       "file?)"},
       {"{" + entry + "}", 12, -1,
        "the tensors cover 8 bytes of data but the file holds 12"},
       {"{" + entry + "}", 8, 4096,
        "header length 4096 runs past the end of the file (70 bytes)"},
       {"{" + entry + "}", 8, 200000000,
-       "header length 200000000 exceeds the safetensors limit of 100000000 bytes"},
+       "header length 200000000 exceeds the safetensors limit of 100000000 "
+       "bytes"},
       {R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[2],"data_offsets":[4,12]}})",
        12, -1,
-       "tensor 'b' starts at byte 4 of the data section, expected 8 (it overlaps the previous tensor)"},
+       "tensor 'b' starts at byte 4 of the data section, expected 8 (it "
+       "overlaps the previous tensor)"},
       {R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[12,16]}})",
        16, -1,
-       "tensor 'b' starts at byte 12 of the data section, expected 8 (there is a gap before it)"},
+       "tensor 'b' starts at byte 12 of the data section, expected 8 (there is "
+       "a gap before it)"},
       {R"({"a":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}})", 8, -1,
        "tensor 'a': shape [3] of F32 needs 12 bytes but data_offsets span 8"},
       {R"({"a":{"dtype":"F8_E4M3","shape":[8],"data_offsets":[0,8]}})", 8, -1,
-       "tensor 'a': unsupported dtype 'F8_E4M3' (supported: F32, F16, BF16, F64, I64, I32, I16, I8, U8, BOOL)"},
+       "tensor 'a': unsupported dtype 'F8_E4M3' (supported: F32, F16, BF16, "
+       "F64, I64, I32, I16, I8, U8, BOOL)"},
       {R"({"a":{"dtype":"F32","shape":[2],"data_offsets":[8,0]}})", 8, -1,
        "tensor 'a': data_offsets [8, 0] are not an ordered byte range"},
-      {R"({"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}})", 8, -1,
-       "tensor 'a': shape [4611686018427387904, 4] of F32 needs more bytes than any file can hold but data_offsets span 8"},
+      {R"({"a":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,8]}})",
+       8, -1,
+       "tensor 'a': shape [4611686018427387904, 4] of F32 needs more bytes "
+       "than any file can hold but data_offsets span 8"},
       {R"({"a":{"dtype":"F32","shape":[2]}})", 8, -1,
        "tensor 'a': expected 'data_offsets' to be two integers [begin, end]"},
       {R"({"__metadata__":{"format":1}})", 0, -1,
        "__metadata__ value 'format' must be a string"},
       {R"({"a":)", 0, -1,
-       "malformed header: JSON error at line 1, column 6: unexpected end of input, expected a value"},
+       "malformed header: JSON error at line 1, column 6: unexpected end of "
+       "input, expected a value"},
       {"[]", 0, -1, "header is not a JSON object"},
   };
   for (const Case &c : cases) {
@@ -215,10 +230,12 @@ TEST_F(SafetensorsTest, RejectsCorruptFiles) {
   }
   std::string tiny = dir + "/tiny.safetensors";
   std::ofstream(tiny) << "abc";
-  EXPECT_EQ(openError(tiny), tiny + ": truncated safetensors file: 3 bytes, "
-                                    "expected at least the 8-byte header length");
+  EXPECT_EQ(openError(tiny), tiny +
+                                 ": truncated safetensors file: 3 bytes, "
+                                 "expected at least the 8-byte header length");
   EXPECT_EQ(openError(dir + "/missing.safetensors"),
-            dir + "/missing.safetensors: cannot open: No such file or directory");
+            dir +
+                "/missing.safetensors: cannot open: No such file or directory");
 }
 
 TEST_F(SafetensorsTest, RejectsInconsistentIndex) {

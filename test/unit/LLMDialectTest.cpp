@@ -12,11 +12,11 @@
 
 #include "mlopt/Dialect/LLM/LLMOps.h"
 
+#include "mlir/AsmParser/AsmParser.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Verifier.h"
-#include "mlir/AsmParser/AsmParser.h"
 #include "mlir/Parser/Parser.h"
 
 #include <gtest/gtest.h>
@@ -32,9 +32,7 @@ namespace {
 
 class LLMDialectTest : public ::testing::Test {
 protected:
-  LLMDialectTest() : builder(&context) {
-    context.loadDialect<LLMDialect>();
-  }
+  LLMDialectTest() : builder(&context) { context.loadDialect<LLMDialect>(); }
 
   ConfigAttr makeConfig(bool tie = false) {
     return ConfigAttr::get(&context, Arch::Llama, /*vocab=*/32, /*hidden=*/8,
@@ -69,9 +67,9 @@ protected:
                               weight("model.embed_tokens.weight", {32, 8}));
     Value q = weight("q", {8, 8}), k = weight("k", {kRows, 8}),
           v = weight("v", {4, 8}), o = weight("o", {8, 8});
-    Value a = AttentionOp::create(builder, loc, hidden, h, /*layer=*/0, q, k,
-                                  v, o, Value(), Value(), Value(), Value(),
-                                  std::nullopt);
+    Value a =
+        AttentionOp::create(builder, loc, hidden, h, /*layer=*/0, q, k, v, o,
+                            Value(), Value(), Value(), Value(), std::nullopt);
     Value logits = LMHeadOp::create(builder, loc, logitsType, a,
                                     weight("lm_head.weight", {32, 8}));
     ReturnOp::create(builder, loc, logits);
@@ -90,8 +88,9 @@ TEST_F(LLMDialectTest, BuiltModelVerifies) {
   EXPECT_EQ(model.getConfig().getKvGroupSize(), 2);
   EXPECT_EQ(model.getConfig().getQueryDim(), 8);
   EXPECT_EQ(model.getConfig().getKvDim(), 4);
-  EXPECT_EQ(model.getReturn().getLogits().getDefiningOp()->getName().getStringRef(),
-            "llm.lm_head");
+  EXPECT_EQ(
+      model.getReturn().getLogits().getDefiningOp()->getName().getStringRef(),
+      "llm.lm_head");
 }
 
 TEST_F(LLMDialectTest, WrongKProjectionIsReported) {
@@ -109,9 +108,7 @@ TEST_F(LLMDialectTest, WrongKProjectionIsReported) {
 
 TEST_F(LLMDialectTest, ConfigRejectsUnevenHeadGroups) {
   std::string message;
-  auto emitError = [&]() {
-    return mlir::emitError(loc);
-  };
+  auto emitError = [&]() { return mlir::emitError(loc); };
   ScopedDiagnosticHandler handler(&context, [&](Diagnostic &diag) {
     message = diag.str();
     return success();
@@ -151,10 +148,10 @@ TEST_F(LLMDialectTest, FloatParametersAreUniquedByBits) {
 // when a conversion is reproduced.
 TEST_F(LLMDialectTest, FloatParametersRoundTripThroughText) {
   std::mt19937_64 rng(7);
-  std::vector<double> values = {0.0,    -0.0,   1e-5,  1e-6,     0.0001,
-                                0.1,    0.5,    1.0,   10000.0,  500000.0,
-                                1e16,   1e-300, 1e300, 0.0625,   -3.25,
-                                0.015625, 1.0 / 3.0, std::sqrt(2.0)};
+  std::vector<double> values = {
+      0.0,   -0.0,   1e-5,    1e-6,     0.0001,    0.1,
+      0.5,   1.0,    10000.0, 500000.0, 1e16,      1e-300,
+      1e300, 0.0625, -3.25,   0.015625, 1.0 / 3.0, std::sqrt(2.0)};
   std::uniform_real_distribution<double> mantissa(-1.0, 1.0);
   std::uniform_int_distribution<int> exponent(-40, 40);
   for (int i = 0; i < 2000; ++i)

@@ -36,14 +36,14 @@ static cl::opt<std::string> outputDir("o", cl::Required,
                                       cl::desc("Output directory"),
                                       cl::value_desc("dir"));
 enum class Format { Auto, HF, MambaInLlama };
-static cl::opt<Format> format(
-    "format", cl::init(Format::Auto), cl::desc("Checkpoint layout"),
-    cl::values(clEnumValN(Format::Auto, "auto",
-                          "mamba-in-llama for hybrids, hf otherwise"),
-               clEnumValN(Format::HF, "hf",
-                          "Hugging Face Llama/Mistral/Qwen2 directory"),
-               clEnumValN(Format::MambaInLlama, "mamba-in-llama",
-                          "MambaInLlama hybrid (mamba_config.json)")));
+static cl::opt<Format>
+    format("format", cl::init(Format::Auto), cl::desc("Checkpoint layout"),
+           cl::values(clEnumValN(Format::Auto, "auto",
+                                 "mamba-in-llama for hybrids, hf otherwise"),
+                      clEnumValN(Format::HF, "hf",
+                                 "Hugging Face Llama/Mistral/Qwen2 directory"),
+                      clEnumValN(Format::MambaInLlama, "mamba-in-llama",
+                                 "MambaInLlama hybrid (mamba_config.json)")));
 static cl::opt<std::string> maxShardSize(
     "max-shard-size", cl::init("5GB"),
     cl::desc("Largest safetensors file before sharding (e.g. 500MB, 5GB)"));
@@ -58,8 +58,10 @@ static int fail(const std::string &message) {
 static std::optional<uint64_t> parseSize(StringRef text) {
   uint64_t scale = 1;
   for (auto [suffix, factor] :
-       {std::pair<StringRef, uint64_t>{"GB", 1000000000}, {"MB", 1000000},
-        {"KB", 1000}, {"B", 1}}) {
+       {std::pair<StringRef, uint64_t>{"GB", 1000000000},
+        {"MB", 1000000},
+        {"KB", 1000},
+        {"B", 1}}) {
     if (text.consume_back(suffix)) {
       scale = factor;
       break;
@@ -73,13 +75,14 @@ static std::optional<uint64_t> parseSize(StringRef text) {
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  cl::ParseCommandLineOptions(argc, argv,
-                              "ml-export: llm module -> Hugging Face checkpoint\n");
+  cl::ParseCommandLineOptions(
+      argc, argv, "ml-export: llm module -> Hugging Face checkpoint\n");
   auto start = std::chrono::steady_clock::now();
   std::optional<uint64_t> shardBytes = parseSize(maxShardSize);
   if (!shardBytes)
     return fail("--max-shard-size: expected a size such as 5GB, 500MB or "
-                "40KB, found '" + maxShardSize + "'");
+                "40KB, found '" +
+                maxShardSize + "'");
 
   DialectRegistry registry;
   mlopt::registerAllDialects(registry);
@@ -103,19 +106,19 @@ int main(int argc, char **argv) {
   llm::ModelOp model = *models.begin();
   bool hybrid = false;
   model.walk([&](llm::MambaOp) { hybrid = true; });
-  bool asMambaInLlama = format == Format::MambaInLlama ||
-                        (format == Format::Auto && hybrid);
+  bool asMambaInLlama =
+      format == Format::MambaInLlama || (format == Format::Auto && hybrid);
   mlrt::Expected<std::vector<std::string>> files =
-      asMambaInLlama ? mlopt::exportMambaInLlama(model, moduleDir, outputDir,
-                                                 *shardBytes)
-                     : mlopt::exportHuggingFace(model, moduleDir, outputDir,
-                                                *shardBytes);
+      asMambaInLlama
+          ? mlopt::exportMambaInLlama(model, moduleDir, outputDir, *shardBytes)
+          : mlopt::exportHuggingFace(model, moduleDir, outputDir, *shardBytes);
   if (!files)
     return fail(files.message());
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
-  llvm::errs() << llvm::formatv("ml-export: wrote {0} files to {1} in {2:F2} s\n",
-                                files->size(), outputDir, seconds);
+  llvm::errs() << llvm::formatv(
+      "ml-export: wrote {0} files to {1} in {2:F2} s\n", files->size(),
+      outputDir, seconds);
   return 0;
 }

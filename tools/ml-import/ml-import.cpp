@@ -18,6 +18,7 @@
 
 #include "mlir/Bytecode/BytecodeWriter.h"
 #include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
@@ -25,7 +26,6 @@
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/WithColor.h"
-#include "mlir/IR/Diagnostics.h"
 
 #include <chrono>
 
@@ -91,7 +91,8 @@ int main(int argc, char **argv) {
       os << message << "\n";
     };
     if (diag.getSeverity() == DiagnosticSeverity::Error)
-      llvm::WithColor::error(llvm::errs(), "ml-import") << where << diag.str() << "\n";
+      llvm::WithColor::error(llvm::errs(), "ml-import")
+          << where << diag.str() << "\n";
     else
       report(llvm::errs(), "ml-import: note: " + where + diag.str());
     for (Diagnostic &note : diag.getNotes()) {
@@ -115,8 +116,8 @@ int main(int argc, char **argv) {
       llvm::sys::path::replace_extension(p, "safetensors");
       storePath = p.str().str();
     }
-    result.emplace(importGguf(&context, inputPath, storePath,
-                              pathFromOutput(storePath)));
+    result.emplace(
+        importGguf(&context, inputPath, storePath, pathFromOutput(storePath)));
   } else if (llvm::sys::fs::is_directory(inputPath)) {
     result.emplace(
         importHuggingFace(&context, inputPath, pathFromOutput(inputPath)));

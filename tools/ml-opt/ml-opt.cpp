@@ -18,6 +18,5 @@ int main(int argc, char **argv) {
   mlopt::registerAllDialects(registry);
   mlopt::registerAllPasses();
   return mlir::asMainReturnCode(mlir::MlirOptMain(
-      argc, argv, "ml-opt: Transformer -> hybrid Mamba optimizer\n",
-      registry));
+      argc, argv, "ml-opt: Transformer -> hybrid Mamba optimizer\n", registry));
 }

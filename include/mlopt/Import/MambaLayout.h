@@ -35,7 +35,19 @@ struct MambaLayerSpec {
 
 /// The operands of llm.mamba that hold weights.
 enum class MambaOperand {
-  X, B, C, Z, Out, ConvWeight, ConvBias, DtBias, ALog, D, Dt, Norm, DtDown,
+  X,
+  B,
+  C,
+  Z,
+  Out,
+  ConvWeight,
+  ConvBias,
+  DtBias,
+  ALog,
+  D,
+  Dt,
+  Norm,
+  DtDown,
   DtProj
 };
 

@@ -26,11 +26,12 @@ namespace mlrt {
 enum class InitRule {
   Zeros,
   Ones,
-  Constant,   // (c)
-  Uniform,    // (lo, hi): U(lo, hi)
-  Normal,     // (mean, std)
-  DtBias,     // (dt_min, dt_max, floor): softplus^-1(max(exp(U(ln min, ln max)), floor))
-  S4DReal,    // A_log[d, n] = ln(n + 1)
+  Constant, // (c)
+  Uniform,  // (lo, hi): U(lo, hi)
+  Normal,   // (mean, std)
+  DtBias,   // (dt_min, dt_max, floor): softplus^-1(max(exp(U(ln min, ln max)),
+            // floor))
+  S4DReal,  // A_log[d, n] = ln(n + 1)
   LogUniform, // (lo, hi): ln U(lo, hi)
 };
 

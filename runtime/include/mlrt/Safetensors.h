@@ -112,11 +112,9 @@ Status writeSafetensors(const std::string &path,
 /// model.safetensors if they fit in `maxShardBytes`, otherwise
 /// model-0000i-of-0000n.safetensors shards plus model.safetensors.index.json.
 /// Returns the file names written. Either every file is written or none.
-Expected<std::vector<std::string>>
-writeSafetensorsShards(const std::string &dir,
-                       const std::vector<TensorToWrite> &tensors,
-                       uint64_t maxShardBytes,
-                       const Metadata &metadata = {{"format", "pt"}});
+Expected<std::vector<std::string>> writeSafetensorsShards(
+    const std::string &dir, const std::vector<TensorToWrite> &tensors,
+    uint64_t maxShardBytes, const Metadata &metadata = {{"format", "pt"}});
 
 } // namespace mlrt
 

@@ -85,11 +85,10 @@ static int diff(const char *pathA, const char *pathB) {
     }
     const TensorInfo &x = *e.info, &y = *it->second.info;
     if (x.dtype != y.dtype || x.shape != y.shape) {
-      std::printf("%s: %s %s vs %s %s\n", name.c_str(),
-                  std::string(dtypeName(x.dtype)).c_str(),
-                  shapeText(x.shape).c_str(),
-                  std::string(dtypeName(y.dtype)).c_str(),
-                  shapeText(y.shape).c_str());
+      std::printf(
+          "%s: %s %s vs %s %s\n", name.c_str(),
+          std::string(dtypeName(x.dtype)).c_str(), shapeText(x.shape).c_str(),
+          std::string(dtypeName(y.dtype)).c_str(), shapeText(y.shape).c_str());
       ++differences;
     } else if (std::memcmp(e.data(), it->second.data(), x.numBytes()) != 0) {
       std::printf("%s: values differ\n", name.c_str());
