@@ -14,31 +14,17 @@ dequantisation of the quantised bytes (an implementation independent of ours).
 import hashlib
 import json
 import os
-import struct
 
 import numpy as np
+
 import gguf
 from gguf import GGMLQuantizationType as Q
+
+from safetensors_io import load_as_f32
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 SRC = os.path.join(ROOT, "test/Inputs/tiny/tiny-llama")
 OUT = os.path.join(ROOT, "test/Inputs/gguf")
-
-
-def load_safetensors(path):
-    raw = open(path, "rb").read()
-    n = struct.unpack("<Q", raw[:8])[0]
-    header = json.loads(raw[8:8 + n])
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        s, e = info["data_offsets"]
-        buf = raw[8 + n + s:8 + n + e]
-        assert info["dtype"] == "BF16"
-        bits = np.frombuffer(buf, dtype="<u2").astype(np.uint32) << 16
-        out[name] = bits.view(np.float32).reshape(info["shape"])
-    return out
 
 
 def permute(w, n_head, n_head_kv):
@@ -51,7 +37,7 @@ def permute(w, n_head, n_head_kv):
 
 def main():
     cfg = json.load(open(os.path.join(SRC, "config.json")))
-    hf = load_safetensors(os.path.join(SRC, "model.safetensors"))
+    hf = load_as_f32(os.path.join(SRC, "model.safetensors"))
     heads, kv = cfg["num_attention_heads"], cfg["num_key_value_heads"]
     names = {"self_attn.q_proj": ("attn_q", Q.F32), "self_attn.k_proj": ("attn_k", Q.F32),
              "self_attn.v_proj": ("attn_v", Q.BF16), "self_attn.o_proj": ("attn_output", Q.F16),

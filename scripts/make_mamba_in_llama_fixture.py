@@ -17,47 +17,18 @@ import json
 import math
 import os
 import shutil
-import struct
 
 import numpy as np
+
+from safetensors_io import load_as_f32, save_f32
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 SRC = os.path.join(ROOT, "test/Inputs/tiny/tiny-llama")
 
 
-def load(path):
-    raw = open(path, "rb").read()
-    n = struct.unpack("<Q", raw[:8])[0]
-    header = json.loads(raw[8:8 + n])
-    out = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        s, e = info["data_offsets"]
-        bits = np.frombuffer(raw[8 + n + s:8 + n + e], dtype="<u2").astype(np.uint32) << 16
-        out[name] = bits.view(np.float32).reshape(info["shape"])
-    return out
-
-
-def save(path, tensors):
-    header, offset, blobs = {}, 0, []
-    for name, t in tensors.items():
-        b = np.ascontiguousarray(t, dtype="<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [offset, offset + len(b)]}
-        offset += len(b)
-        blobs.append(b)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)))
-        f.write(text)
-        for b in blobs:
-            f.write(b)
-
-
 def main():
     cfg = json.load(open(os.path.join(SRC, "config.json")))
-    hf = load(os.path.join(SRC, "model.safetensors"))
+    hf = load_as_f32(os.path.join(SRC, "model.safetensors"))
     d = cfg["hidden_size"]
     d_inner = cfg["num_attention_heads"] * cfg["head_dim"]
     d_xb = cfg["num_key_value_heads"] * cfg["head_dim"]
@@ -96,7 +67,7 @@ def main():
         tensors[p + "conv1d.weight"] = u(channels, 1, 4, s=0.5)
         tensors[p + "conv1d.bias"] = u(channels, s=0.5)
         tensors[p + "out_proj.weight"] = o
-        save(os.path.join(out, "model.safetensors"), tensors)
+        save_f32(os.path.join(out, "model.safetensors"), tensors)
         shutil.copy(os.path.join(SRC, "config.json"), out)
         json.dump({"d_model": d, "ssm_cfg": ssm, "rms_norm_eps": cfg["rms_norm_eps"],
                    "vocab_size": cfg["vocab_size"], "d_inner": d_inner, "d_xb": d_xb,

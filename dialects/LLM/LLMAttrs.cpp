@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/Dialect/LLM/LLMAttrs.h"
+#include "mlrt/Init.h"
 
 #include <charconv>
 #include <cmath>
@@ -178,28 +179,17 @@ LogicalResult RopeScalingAttr::verifyParams(
 // InitAttr
 //===----------------------------------------------------------------------===//
 
+/// The runtime's rule for `kind`: it owns the rules' definitions.
+static mlrt::InitRule runtimeRule(InitKind kind) {
+  return *mlrt::parseInitRule(stringifyInitKind(kind).str());
+}
+
 unsigned InitAttr::getNumParams(InitKind kind) {
-  switch (kind) {
-  case InitKind::Zeros:
-  case InitKind::Ones:
-  case InitKind::S4DReal:
-    return 0;
-  case InitKind::Constant:
-    return 1;
-  case InitKind::Uniform:
-  case InitKind::Normal:
-  case InitKind::LogUniform:
-    return 2;
-  case InitKind::DtBias:
-    return 3;
-  }
-  llvm_unreachable("unknown init kind");
+  return mlrt::initParamCount(runtimeRule(kind));
 }
 
 bool InitAttr::isRandom() const {
-  InitKind kind = getKind();
-  return kind == InitKind::Uniform || kind == InitKind::Normal ||
-         kind == InitKind::DtBias || kind == InitKind::LogUniform;
+  return mlrt::initIsRandom(runtimeRule(getKind()));
 }
 
 LogicalResult InitAttr::verify(function_ref<InFlightDiagnostic()> emitError,

@@ -36,7 +36,12 @@ double mlrt::uniformAt(uint64_t seed, uint64_t index, uint64_t stream) {
   return static_cast<double>(bits >> 11) * 0x1.0p-53;
 }
 
-static unsigned numParams(InitRule rule) {
+bool mlrt::initIsRandom(InitRule rule) {
+  return rule == InitRule::Uniform || rule == InitRule::Normal ||
+         rule == InitRule::DtBias || rule == InitRule::LogUniform;
+}
+
+unsigned mlrt::initParamCount(InitRule rule) {
   switch (rule) {
   case InitRule::Zeros:
   case InitRule::Ones:
@@ -57,8 +62,8 @@ static unsigned numParams(InitRule rule) {
 Status mlrt::fillInit(InitRule rule, const std::vector<double> &p,
                       uint64_t seed, const std::vector<int64_t> &shape,
                       DType dtype, void *dst) {
-  if (p.size() != numParams(rule))
-    return Error() << "init rule takes " << numParams(rule)
+  if (p.size() != initParamCount(rule))
+    return Error() << "init rule takes " << initParamCount(rule)
                    << " parameter(s), found " << p.size();
   if (!isFloat(dtype))
     return Error() << "init rules produce float weights, not "

@@ -135,6 +135,22 @@ TEST_F(LLMDialectTest, InitRejectsNonFiniteParameters) {
   EXPECT_EQ(message, "init rule 'constant' has a non-finite parameter");
 }
 
+// The dialect's init kinds and the runtime's rules must stay one list.
+TEST_F(LLMDialectTest, EveryInitKindHasARuntimeRule) {
+  for (uint32_t i = 0; i <= getMaxEnumValForInitKind(); ++i) {
+    std::optional<InitKind> kind = symbolizeInitKind(i);
+    ASSERT_TRUE(kind.has_value());
+    std::vector<F64> params(InitAttr::getNumParams(*kind), F64(1.0));
+    if (*kind == InitKind::Uniform || *kind == InitKind::LogUniform)
+      params = {F64(1.0), F64(2.0)};
+    if (*kind == InitKind::DtBias)
+      params = {F64(0.001), F64(0.1), F64(0.0001)};
+    EXPECT_TRUE(InitAttr::getChecked([&] { return mlir::emitError(loc); },
+                                     &context, *kind, params))
+        << stringifyInitKind(*kind).str();
+  }
+}
+
 TEST_F(LLMDialectTest, FloatParametersAreUniquedByBits) {
   auto zero = InitAttr::get(&context, InitKind::Constant, {F64(0.0)});
   auto negZero = InitAttr::get(&context, InitKind::Constant, {F64(-0.0)});

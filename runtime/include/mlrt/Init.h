@@ -38,6 +38,12 @@ enum class InitRule {
 /// Parses the rule's #llm.init spelling ("uniform", "dt_bias", ...).
 Expected<InitRule> parseInitRule(std::string_view name);
 
+/// How many parameters `rule` takes.
+unsigned initParamCount(InitRule rule);
+
+/// Whether `rule` draws random numbers (and so needs a seed).
+bool initIsRandom(InitRule rule);
+
 /// Uniform double in [0, 1) for element `index` of the weight seeded `seed`;
 /// `stream` separates the draws one element needs (Box-Muller takes two).
 double uniformAt(uint64_t seed, uint64_t index, uint64_t stream = 0);
