@@ -146,7 +146,7 @@ TEST_F(LLMDialectTest, EveryInitKindHasARuntimeRule) {
     if (*kind == InitKind::DtBias)
       params = {F64(0.001), F64(0.1), F64(0.0001)};
     EXPECT_TRUE(InitAttr::getChecked([&] { return mlir::emitError(loc); },
-                                     &context, *kind, params))
+                                     &context, *kind, ArrayRef<F64>(params)))
         << stringifyInitKind(*kind).str();
   }
 }
