@@ -7,17 +7,24 @@ tokenizer llama.cpp's SPM path imitates) and `transformers`
 
 * smollm2-tokenizer.json: SmolLM2's byte-level BPE tokenizer, rebuilt from the
   vocabulary, merges and token types of SmolLM2-135M-Instruct's GGUF (checked
-  to round-trip exactly, so a test may derive GGUF metadata from it), plus
+  to match exactly, so a test may derive GGUF metadata from it), plus
   smollm2-tokenizer_config.json.
-* byte-level-goldens.json: ids and decodes of varied texts for SmolLM2's
-  pre-tokenizer and for variants using the same vocabulary with the GPT-2,
-  Llama-3, Qwen2 and llama.cpp "default" pre-tokenizers.
+* llama3-like-tokenizer.json: a byte-level BPE trained here on a slice of the
+  corpus, laid out like Llama-3's (split regex, ignore_merges, special tokens
+  outside the model vocabulary, BOS from the post-processor).
+* byte-level-goldens.json: ids and decodes of varied texts with each of the
+  byte-level pre-tokenizers (SmolLM2's, GPT-2's, Llama-3's, Qwen2's, llama.cpp's
+  "default") on one of those two vocabularies.
 * byte-fallback-*.json: a Llama-2-style tokenizer (SentencePiece BPE with byte
-  fallback, trained here on a slice of the corpus) as tokenizer.json (legacy
-  Prepend+Replace normalizer; the goldens also hold the Metaspace variant),
-  as GGUF-style metadata, and goldens from tokenizers and sentencepiece.
-* chat-template-goldens.json: renderings of SmolLM2's, Llama-3's and Zephyr's
-  chat templates.
+  fallback, trained here) as tokenizer.json (legacy Prepend+Replace
+  normalizer; the goldens also hold the Metaspace variant), as GGUF metadata
+  the way convert_hf_to_gguf.py writes it, and goldens from tokenizers and
+  sentencepiece; added-tokens-goldens.json adds tokens with the lstrip,
+  rstrip, single_word and normalized flags to it.
+* chat-template-goldens.json: renderings of SmolLM2's, Llama-3's, Zephyr's,
+  Qwen2's and a plain ChatML chat template.
+
+Training is deterministic: rerunning the script rewrites identical files.
 
 Needs: pip install tokenizers transformers sentencepiece protobuf gguf jinja2
 Usage: python3 scripts/make_tokenizer_goldens.py [--gguf FILE] [--corpus FILE]
@@ -187,6 +194,17 @@ def encode_all(tokenizer, texts, add_special_tokens=False):
     return results
 
 
+def corpus_sample(path, chars_per_source=40000):
+    """The start of the first document of each corpus source."""
+    taken = {}
+    with lzma.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            doc = json.loads(line)
+            if doc["source"] not in taken:
+                taken[doc["source"]] = doc["text"][:chars_per_source]
+    return "\n".join(taken[s] for s in sorted(taken))
+
+
 # ===--- SmolLM2 and the byte-level variants -------------------------------=== #
 
 
@@ -206,8 +224,6 @@ def read_smollm2_gguf(path):
         "merges": field("tokenizer.ggml.merges"),
         "pre": field("tokenizer.ggml.pre"),
         "chat_template": field("tokenizer.chat_template"),
-        "bos": field("tokenizer.ggml.bos_token_id"),
-        "eos": field("tokenizer.ggml.eos_token_id"),
     }
 
 
@@ -359,17 +375,6 @@ def make_byte_level(gguf_path, corpus):
 
 
 # ===--- Llama-2-style byte-fallback BPE ------------------------------------=== #
-
-
-def corpus_sample(path, chars_per_source=40000):
-    """The start of the first document of each corpus source."""
-    taken = {}
-    with lzma.open(path, "rt", encoding="utf-8") as f:
-        for line in f:
-            doc = json.loads(line)
-            if doc["source"] not in taken:
-                taken[doc["source"]] = doc["text"][:chars_per_source]
-    return "\n".join(taken[s] for s in sorted(taken))
 
 
 def train_sentencepiece(text, prefix):

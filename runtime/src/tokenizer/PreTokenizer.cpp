@@ -121,8 +121,7 @@ size_t matchLlama3(const Chars &s, size_t i, size_t maxDigits) {
   // [^\r\n\p{L}\p{N}]?\p{L}+
   if (isLetter(c))
     return runLength(s, i, isLetter);
-  if (!isLineBreak(c) && !isNumber(c) && i + 1 < s.size() &&
-      isLetter(s[i + 1]))
+  if (!isLineBreak(c) && !isNumber(c) && i + 1 < s.size() && isLetter(s[i + 1]))
     return 1 + runLength(s, i + 1, isLetter);
   // \p{N}{1,3}
   if (isNumber(c))
@@ -152,8 +151,8 @@ size_t matchAt(SplitPattern pattern, const Chars &s, size_t i) {
   case SplitPattern::NumberRun:
     return runLength(s, i, isNumber);
   case SplitPattern::ThreeAsciiDigits:
-    return runLength(s, i, [](char32_t c) { return c >= '0' && c <= '9'; },
-                     3) == 3
+    return runLength(
+               s, i, [](char32_t c) { return c >= '0' && c <= '9'; }, 3) == 3
                ? 3
                : 0;
   case SplitPattern::PunctuationRun:
@@ -178,9 +177,9 @@ void splitIsolated(const Piece &piece, SplitPattern pattern,
 
   auto emit = [&](size_t from, size_t to) {
     if (from < to)
-      out.push_back({piece.text.substr(offsets[from],
-                                       offsets[to] - offsets[from]),
-                     piece.atTextStart && from == 0});
+      out.push_back(
+          {piece.text.substr(offsets[from], offsets[to] - offsets[from]),
+           piece.atTextStart && from == 0});
   };
   size_t unmatchedFrom = 0;
   for (size_t i = 0; i < chars.size();) {
@@ -201,30 +200,18 @@ std::string mapBytesToChars(std::string_view text) {
   std::string mapped;
   mapped.reserve(text.size() * 2);
   for (char byte : text)
-    unicode::appendUtf8(mapped, unicode::byteToChar(static_cast<uint8_t>(byte)));
+    unicode::appendUtf8(mapped,
+                        unicode::byteToChar(static_cast<uint8_t>(byte)));
   return mapped;
-}
-
-std::string replaceAll(std::string_view text, std::string_view from,
-                       std::string_view to) {
-  std::string result;
-  for (size_t pos = 0;;) {
-    size_t next = text.find(from, pos);
-    result.append(text.substr(pos, next - pos));
-    if (next == std::string_view::npos)
-      return result;
-    result.append(to);
-    pos = next + from.size();
-  }
 }
 
 void applyMetaspace(const PreTokenizerStep &step, const Piece &piece,
                     std::vector<Piece> &out) {
   const std::string &marker = step.replacement;
   std::string text = replaceAll(piece.text, " ", marker);
-  bool prepend = step.prependScheme == PrependScheme::Always ||
-                 (step.prependScheme == PrependScheme::First &&
-                  piece.atTextStart);
+  bool prepend =
+      step.prependScheme == PrependScheme::Always ||
+      (step.prependScheme == PrependScheme::First && piece.atTextStart);
   if (prepend && text.compare(0, marker.size(), marker) != 0)
     text.insert(0, marker);
   if (!step.splitOnReplacement) {
@@ -235,8 +222,8 @@ void applyMetaspace(const PreTokenizerStep &step, const Piece &piece,
   size_t begin = 0;
   for (size_t pos = text.find(marker, 1); pos != std::string::npos;
        pos = text.find(marker, pos + marker.size())) {
-    out.push_back({text.substr(begin, pos - begin),
-                   piece.atTextStart && begin == 0});
+    out.push_back(
+        {text.substr(begin, pos - begin), piece.atTextStart && begin == 0});
     begin = pos;
   }
   out.push_back({text.substr(begin), piece.atTextStart && begin == 0});
@@ -275,6 +262,21 @@ void applyStep(const PreTokenizerStep &step, const Piece &piece,
 }
 
 } // namespace
+
+std::string detail::replaceAll(std::string_view text, std::string_view from,
+                               std::string_view to) {
+  if (from.empty())
+    return std::string(text);
+  std::string result;
+  for (size_t pos = 0;;) {
+    size_t next = text.find(from, pos);
+    result.append(text.substr(pos, next - pos));
+    if (next == std::string_view::npos)
+      return result;
+    result.append(to);
+    pos = next + from.size();
+  }
+}
 
 std::optional<SplitPattern> detail::findSplitPattern(std::string_view regex) {
   for (const KnownPattern &known : kKnownPatterns)

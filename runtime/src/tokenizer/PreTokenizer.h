@@ -24,9 +24,11 @@ namespace mlrt::detail {
 
 /// A split regex this runtime implements.
 enum class SplitPattern {
-  /// GPT-2: 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
+  /// GPT-2: 's|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+|
+  /// ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+
   Gpt2,
-  /// Llama-3: (?i:'s|...)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
+  /// Llama-3: (?i:'s|...)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}|
+  /// ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+
   Llama3,
   /// Qwen2: Llama-3 with \p{N} instead of \p{N}{1,3}.
   Qwen2,
@@ -74,6 +76,10 @@ struct PreTokenizerStep {
 /// (as HF's Sequence does); empty pieces are dropped.
 std::vector<Piece> preTokenize(Piece input,
                                const std::vector<PreTokenizerStep> &steps);
+
+/// Every occurrence of `from` in `text` replaced by `to`.
+std::string replaceAll(std::string_view text, std::string_view from,
+                       std::string_view to);
 
 } // namespace mlrt::detail
 

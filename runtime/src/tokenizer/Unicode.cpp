@@ -16,31 +16,34 @@ DecodedChar unicode::decodeUtf8(std::string_view text, size_t offset) {
   auto byteAt = [&](size_t i) { return static_cast<uint8_t>(text[i]); };
   uint8_t lead = byteAt(offset);
   if (lead < 0x80)
-    return {lead, 1};
+    return {lead, 1, true};
+  // Table 3-7 of the Unicode standard: the range of the second byte depends
+  // on the lead byte; later bytes are 80..BF.
   size_t length;
-  char32_t codepoint, minimum;
-  if ((lead & 0xE0) == 0xC0) {
-    length = 2, codepoint = lead & 0x1F, minimum = 0x80;
-  } else if ((lead & 0xF0) == 0xE0) {
-    length = 3, codepoint = lead & 0x0F, minimum = 0x800;
-  } else if ((lead & 0xF8) == 0xF0) {
-    length = 4, codepoint = lead & 0x07, minimum = 0x10000;
+  char32_t codepoint;
+  uint8_t low = 0x80, high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2, codepoint = lead & 0x1F;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3, codepoint = lead & 0x0F;
+    low = lead == 0xE0 ? 0xA0 : 0x80;
+    high = lead == 0xED ? 0x9F : 0xBF;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4, codepoint = lead & 0x07;
+    low = lead == 0xF0 ? 0x90 : 0x80;
+    high = lead == 0xF4 ? 0x8F : 0xBF;
   } else {
-    return {kInvalidByte, 1};
+    return {kReplacementChar, 1, false};
   }
-  if (offset + length > text.size())
-    return {kInvalidByte, 1};
   for (size_t i = 1; i < length; ++i) {
+    if (offset + i >= text.size())
+      return {kReplacementChar, i, false};
     uint8_t next = byteAt(offset + i);
-    if ((next & 0xC0) != 0x80)
-      return {kInvalidByte, 1};
+    if (next < (i == 1 ? low : 0x80) || next > (i == 1 ? high : 0xBF))
+      return {kReplacementChar, i, false};
     codepoint = (codepoint << 6) | (next & 0x3F);
   }
-  // Overlong forms, surrogates and values past U+10FFFF are not UTF-8.
-  if (codepoint < minimum || codepoint > 0x10FFFF ||
-      (codepoint >= 0xD800 && codepoint <= 0xDFFF))
-    return {kInvalidByte, 1};
-  return {codepoint, length};
+  return {codepoint, length, true};
 }
 
 void unicode::appendUtf8(std::string &out, char32_t c) {
@@ -64,12 +67,25 @@ void unicode::appendUtf8(std::string &out, char32_t c) {
 bool unicode::isValidUtf8(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
     DecodedChar c = decodeUtf8(text, i);
-    // U+FFFD itself is valid when written as its three-byte sequence.
-    if (c.codepoint == kInvalidByte && c.length == 1)
+    if (!c.valid)
       return false;
     i += c.length;
   }
   return true;
+}
+
+std::string unicode::toValidUtf8(std::string_view bytes) {
+  std::string text;
+  text.reserve(bytes.size());
+  for (size_t i = 0; i < bytes.size();) {
+    DecodedChar c = decodeUtf8(bytes, i);
+    if (c.valid)
+      text.append(bytes.substr(i, c.length));
+    else
+      appendUtf8(text, kReplacementChar);
+    i += c.length;
+  }
+  return text;
 }
 
 Category unicode::categoryOf(char32_t c) {

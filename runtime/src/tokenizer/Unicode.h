@@ -33,19 +33,25 @@ struct CategoryRange {
 extern const CategoryRange kCategoryRanges[];
 extern const size_t kCategoryRangeCount;
 
-/// The code point that stands for a byte that is not valid UTF-8.
-constexpr char32_t kInvalidByte = 0xFFFD;
+/// U+FFFD REPLACEMENT CHARACTER.
+constexpr char32_t kReplacementChar = 0xFFFD;
 
 /// One character decoded from UTF-8.
 struct DecodedChar {
   char32_t codepoint;
   size_t length; ///< Bytes used, 1 to 4.
+  bool valid;
 };
 
-/// Decodes the character at `offset` (< text.size()). A byte that does not
-/// start a well-formed sequence decodes as kInvalidByte of length 1, so that
-/// every byte of the input still belongs to exactly one character.
+/// Decodes the character at `offset` (< text.size()). Ill-formed bytes
+/// decode as an invalid kReplacementChar spanning the maximal subpart of a
+/// well-formed sequence (at least one byte; the subparts that Rust's
+/// from_utf8_lossy replaces with one U+FFFD each), so every byte of the
+/// input belongs to exactly one character.
 DecodedChar decodeUtf8(std::string_view text, size_t offset);
+
+/// `bytes` with each ill-formed subpart replaced by U+FFFD.
+std::string toValidUtf8(std::string_view bytes);
 
 /// Appends the UTF-8 encoding of `codepoint`.
 void appendUtf8(std::string &out, char32_t codepoint);
