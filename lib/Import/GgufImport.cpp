@@ -327,5 +327,6 @@ mlrt::Expected<BuiltModel> mlopt::importGguf(MLIRContext *context,
   }
   mlrt::Metadata metadata = {{"format", "pt"}, {"source", ggufPath.str()}};
   MLRT_RETURN_IF_ERROR(mlrt::writeSafetensors(storePath.str(), out, metadata));
+  checkTokenizer(ggufPath, desc->config.getVocab(), *built);
   return built;
 }

@@ -199,5 +199,10 @@ mlrt::Expected<BuiltModel> mlopt::importHuggingFace(MLIRContext *context,
     return Error() << dir.str()
                    << ": the checkpoint's tensors do not match its "
                       "config.json (see the error above)";
+  std::string tokenizer = (dir + "/tokenizer.json").str();
+  if (llvm::sys::fs::exists(tokenizer))
+    checkTokenizer(tokenizer, desc->config.getVocab(), *built);
+  else
+    built->tokenizerProblem = "the directory has no tokenizer.json";
   return built;
 }

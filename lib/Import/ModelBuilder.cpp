@@ -151,7 +151,8 @@ mlrt::Expected<BuiltModel> TransformerBuilder::build(StringRef modelName,
   builder.setInsertionPointToEnd(result.module->getBody());
   auto model = ModelOp::create(
       builder, loc, modelName, config,
-      weightsPath.empty() ? StringAttr() : builder.getStringAttr(weightsPath));
+      weightsPath.empty() ? StringAttr() : builder.getStringAttr(weightsPath),
+      /*tokenizer=*/StringAttr());
   Block *body = builder.createBlock(&model.getBody());
   int64_t dyn = ShapedType::kDynamic;
   Value tokens = body->addArgument(

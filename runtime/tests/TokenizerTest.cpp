@@ -356,6 +356,23 @@ TEST(ByteLevel, ReadsTheRealSmolLM2Gguf) {
   expectMatchesGoldens(
       *tokenizer, *goldens.get("texts"),
       *findByName(*goldens.get("variants"), "smollm2").get("encodings"));
+
+  // transformers' own tokenizer built from this GGUF (the prompts of the
+  // SmolLM2 logits goldens, scripts/gpu/make_goldens.py): same ids, and the
+  // third prompt is its chat template rendering.
+  Expected<std::string> text = readFile(std::string(MLOPT_SOURCE_DIR) +
+                                        "/test/Inputs/smollm2/smollm2-logits.json");
+  ASSERT_TRUE(text);
+  Expected<json::Value> logits = json::parse(*text);
+  ASSERT_TRUE(logits);
+  for (const json::Value &c : logits->get("cases")->getArray())
+    EXPECT_EQ(tokenizer->encode(c.get("prompt")->getString()),
+              ids(*c.get("input_ids")))
+        << c.get("prompt")->getString();
+  Expected<std::string> chat = tokenizer->applyChatTemplate(
+      {{"user", "What is 12 times 7?"}}, /*addGenerationPrompt=*/true);
+  ASSERT_TRUE(chat) << chat.message();
+  EXPECT_EQ(*chat, logits->get("cases")->getArray()[2].get("prompt")->getString());
 }
 
 TEST(ByteLevel, Llama3ContractionsIgnoreCaseLikeOniguruma) {

@@ -3,12 +3,17 @@
 // RUN: ml-import %inputs/tiny/tiny-mistral | FileCheck %s --check-prefix=MISTRAL
 // RUN: ml-import %inputs/tiny/tiny-llama-sharded | FileCheck %s --check-prefix=LLAMA
 // RUN: ml-opt %t.qwen2.mlir > /dev/null
+// RUN: rm -rf %t.tok && cp -r %inputs/tiny/tiny-llama %t.tok
+// RUN: cp %S/../../runtime/tests/Inputs/tokenizer/byte-fallback-tokenizer.json %t.tok/tokenizer.json
+// RUN: ml-import %t.tok -o /dev/null 2>&1 | FileCheck %s --check-prefix=TOKENIZER
 
 // Tests that Hugging Face directories written by transformers 5 import into
 // verified llm modules: Qwen2 biases and tied embeddings, Mistral's sliding
 // window on every layer, a sharded Llama store in bf16.
 
+// LOG: warning: no tokenizer recorded: the directory has no tokenizer.json (the model still runs on token ids)
 // LOG: ml-import: qwen2 (2 layers, hidden 64, 26 tensors) from {{.*}}tiny-qwen2 in
+// TOKENIZER: warning: no tokenizer recorded: {{.*}}tokenizer.json has 1200 tokens but the model's vocabulary has 256
 
 // QWEN2: llm.model @"tiny-qwen2" config <arch = qwen2, vocab = 256, hidden = 64, intermediate = 128, layers = 2, heads = 4, kv_heads = 2, head_dim = 16, max_position = 256, rope_theta = 1000000.0, rms_eps = 1.0e-05, tie_embeddings = true, bos = 1, eos = [2]>
 // QWEN2-SAME: weights "{{.*}}test/Inputs/tiny/tiny-qwen2"

@@ -53,7 +53,8 @@ protected:
   OwningOpRef<ModuleOp> buildModel(int64_t kRows) {
     OwningOpRef<ModuleOp> module = ModuleOp::create(loc);
     builder.setInsertionPointToEnd(module->getBody());
-    auto model = ModelOp::create(builder, loc, "m", makeConfig(), nullptr);
+    auto model = ModelOp::create(builder, loc, "m", makeConfig(), nullptr,
+                                 nullptr);
     Block *body = builder.createBlock(&model.getBody());
     auto tokensType = RankedTensorType::get(
         {ShapedType::kDynamic, ShapedType::kDynamic}, builder.getI32Type());

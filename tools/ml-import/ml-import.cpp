@@ -128,6 +128,13 @@ int main(int argc, char **argv) {
   mlrt::Expected<BuiltModel> &built = *result;
   if (!built)
     return fail(built.message());
+  auto model = *built->module->getBody()->getOps<llm::ModelOp>().begin();
+  if (!built->tokenizerPath.empty())
+    model.setTokenizer(pathFromOutput(built->tokenizerPath));
+  else
+    llvm::WithColor::warning(llvm::errs(), "ml-import")
+        << "no tokenizer recorded: " << built->tokenizerProblem
+        << " (the model still runs on token ids)\n";
 
   std::string text;
   llvm::raw_string_ostream os(text);
@@ -146,15 +153,15 @@ int main(int argc, char **argv) {
     return fail(s.message());
   }
 
-  auto model = *built->module->getBody()->getOps<llm::ModelOp>().begin();
   double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
           .count();
   llvm::errs() << llvm::formatv(
-      "ml-import: {0} ({1} layers, hidden {2}, {3} tensors) from {4} in "
+      "ml-import: {0} ({1} layers, hidden {2}, {3} tensors{6}) from {4} in "
       "{5:F2} s\n",
       llm::stringifyArch(model.getConfig().getArch()),
       model.getConfig().getLayers(), model.getConfig().getHidden(),
-      built->usedTensors.size(), inputPath, seconds);
+      built->usedTensors.size(), inputPath, seconds,
+      built->tokenizerPath.empty() ? "" : "; tokenizer: " + built->tokenizerSummary);
   return 0;
 }

@@ -31,7 +31,16 @@ struct BuiltModel {
   mlir::OwningOpRef<mlir::ModuleOp> module;
   /// The store tensors the model reads.
   llvm::StringSet<> usedTensors;
+  /// The tokenizer the checkpoint carries (tokenizer.json or the GGUF file),
+  /// loaded once to check it: its path and a one-line summary, or why it
+  /// could not be used.
+  std::string tokenizerPath, tokenizerSummary, tokenizerProblem;
 };
+
+/// Loads the tokenizer at `path` (a tokenizer.json, with the
+/// tokenizer_config.json beside it if any, or a GGUF file) into `model`'s
+/// tokenizer fields; it must have at most `vocab` tokens.
+void checkTokenizer(llvm::StringRef path, int64_t vocab, BuiltModel &model);
 
 /// Builds `module { llm.model @name ... }` for `desc`. `storeName` names the
 /// store in errors; `weightsPath` is recorded on the model.

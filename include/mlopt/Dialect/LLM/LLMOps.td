@@ -43,7 +43,8 @@ def LLM_ModelOp : LLM_Op<"model", [
     The whole forward pass of a model, from token ids (batch x sequence) to
     logits (batch x sequence x vocab). `config` holds the hyperparameters;
     `weights` names the weight store (safetensors files, resolved relative to
-    the module's file) that `llm.weight` names index into.
+    the module's file) that `llm.weight` names index into; `tokenizer` names
+    where its tokenizer comes from (a tokenizer.json or a GGUF file).
 
     ```mlir
     llm.model @tiny config <arch = llama, vocab = 256, ...> weights "tiny.safetensors" {
@@ -54,10 +55,12 @@ def LLM_ModelOp : LLM_Op<"model", [
     ```
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, LLM_ConfigAttr:$config,
-                       OptionalAttr<StrAttr>:$weights);
+                       OptionalAttr<StrAttr>:$weights,
+                       OptionalAttr<StrAttr>:$tokenizer);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = [{
-    $sym_name `config` $config (`weights` $weights^)? attr-dict-with-keyword $body
+    $sym_name `config` $config (`weights` $weights^)?
+    (`tokenizer` $tokenizer^)? attr-dict-with-keyword $body
   }];
   let hasRegionVerifier = 1;
   let extraClassDeclaration = [{
