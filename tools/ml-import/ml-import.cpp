@@ -14,6 +14,7 @@
 
 #include "mlopt/Dialect/LLM/LLMOps.h"
 #include "mlopt/Import/Import.h"
+#include "mlopt/Support/Paths.h"
 #include "mlrt/MappedFile.h"
 
 #include "mlir/Bytecode/BytecodeWriter.h"
@@ -44,29 +45,9 @@ static cl::opt<std::string> weightsOut(
     cl::desc("Where a GGUF import writes its dequantised weights (default: "
              "the output module's name with .safetensors)"));
 
-/// How the output module refers to `target`: relative to the module's
-/// directory when the module is a file, absolute otherwise.
+/// How the output module refers to `target`.
 static std::string pathFromOutput(StringRef target) {
-  llvm::SmallString<256> absolute(target);
-  llvm::sys::fs::make_absolute(absolute);
-  llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
-  if (outputPath == "-")
-    return absolute.str().str();
-  llvm::SmallString<256> outDir(outputPath.getValue());
-  llvm::sys::fs::make_absolute(outDir);
-  llvm::sys::path::remove_filename(outDir);
-  llvm::sys::path::remove_dots(outDir, true);
-  // Walk up from the output directory to a common prefix.
-  std::string up;
-  llvm::SmallString<256> base = outDir;
-  while (!StringRef(absolute).starts_with(base.str().str() + "/") &&
-         base != "/") {
-    llvm::sys::path::remove_filename(base);
-    up += "../";
-  }
-  if (base == "/")
-    return absolute.str().str();
-  return up + StringRef(absolute).drop_front(base.size() + 1).str();
+  return pathFrom(outputPath, target);
 }
 
 static int fail(const std::string &message) {
@@ -162,6 +143,7 @@ int main(int argc, char **argv) {
       llm::stringifyArch(model.getConfig().getArch()),
       model.getConfig().getLayers(), model.getConfig().getHidden(),
       built->usedTensors.size(), inputPath, seconds,
-      built->tokenizerPath.empty() ? "" : "; tokenizer: " + built->tokenizerSummary);
+      built->tokenizerPath.empty() ? ""
+                                   : "; tokenizer: " + built->tokenizerSummary);
   return 0;
 }

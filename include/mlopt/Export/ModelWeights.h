@@ -39,6 +39,8 @@ public:
 
   /// The directory of the store when it is a directory, else empty.
   const std::string &storeDir() const { return storeDir_; }
+  /// The store's resolved path; empty when the model names none.
+  const std::string &storePath() const { return storePath_; }
 
 private:
   std::unique_ptr<mlrt::WeightStore> store_;

@@ -1,0 +1,27 @@
+//===- ArtifactWriter.h - Compile an llm model into a .mlart ----*- C++ -*-===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLOPT_ARTIFACT_ARTIFACTWRITER_H
+#define MLOPT_ARTIFACT_ARTIFACTWRITER_H
+
+#include "mlopt/Dialect/LLM/LLMOps.h"
+#include "mlrt/Status.h"
+
+namespace mlopt {
+
+/// Writes `model` as the artifact `outPath` (schemas/artifact.fbs, version
+/// mlrt::kArtifactVersion): its config, its layers, a weight table that
+/// points into the model's weight store (and into
+/// `<outPath>.weights.safetensors`, written here, for weights created by init
+/// rules) and its tokenizer. `moduleDir` resolves the model's relative
+/// paths. The model must have the decoder structure the importers and
+/// passes produce (norm -> mixer -> residual -> norm -> MLP -> residual).
+mlrt::Status writeArtifact(mlir::llm::ModelOp model, llvm::StringRef moduleDir,
+                           llvm::StringRef outPath);
+
+} // namespace mlopt
+
+#endif // MLOPT_ARTIFACT_ARTIFACTWRITER_H

@@ -1,0 +1,241 @@
+//===- ArtifactWriter.cpp - Compile an llm model into a .mlart ------------===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+//
+// Walks the model's decoder structure once, layer by layer, and records for
+// the runtime which weight each kernel reads. Weights stay in their stores;
+// the artifact holds names, shapes and row blocks.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mlopt/Artifact/ArtifactWriter.h"
+#include "mlopt/Export/ModelWeights.h"
+#include "mlopt/Support/Paths.h"
+#include "mlrt/Artifact.h"
+#include "mlrt/MappedFile.h"
+#include "mlrt/artifact_generated.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SmallString.h"
+#include "llvm/Support/Path.h"
+
+using namespace mlir;
+using namespace mlir::llm;
+using namespace mlopt;
+using mlrt::Error;
+namespace fb = mlrt::fb;
+
+namespace {
+/// One decoder layer as the walk found it.
+struct LayerOps {
+  RMSNormOp inputNorm, postNorm;
+  Operation *mixer = nullptr;
+  MLPOp mlp;
+};
+
+/// The single user of `v` of type OpTy, if that is its only user.
+template <typename OpTy> OpTy soleUser(Value v) {
+  if (!v.hasOneUse())
+    return OpTy();
+  return dyn_cast<OpTy>(*v.getUsers().begin());
+}
+
+/// The residual add of `h` and `branch`.
+AddOp residual(Value h, Value branch) {
+  auto add = soleUser<AddOp>(branch);
+  if (add && (add.getLhs() == h || add.getRhs() == h))
+    return add;
+  return AddOp();
+}
+} // namespace
+
+/// Follows embed -> layers -> final norm -> lm_head.
+static mlrt::Expected<SmallVector<LayerOps>> walkLayers(ModelOp model,
+                                                        EmbedOp &embed,
+                                                        RMSNormOp &finalNorm,
+                                                        LMHeadOp &head) {
+  auto bad = [&](int64_t layer, StringRef what) {
+    return Error() << "@" << model.getSymName().str() << ", layer " << layer
+                   << ": ml-compile expects norm -> mixer -> residual -> norm "
+                   << "-> MLP -> residual, but " << what.str();
+  };
+  auto embeds = model.getBody().getOps<EmbedOp>();
+  if (std::distance(embeds.begin(), embeds.end()) != 1)
+    return Error() << "@" << model.getSymName().str()
+                   << ": ml-compile expects exactly one llm.embed";
+  embed = *embeds.begin();
+  Value h = embed.getResult();
+  SmallVector<LayerOps> layers;
+  for (int64_t i = 0; i < model.getConfig().getLayers(); ++i) {
+    LayerOps l;
+    // h feeds the residual add and the layer's input norm.
+    for (Operation *user : h.getUsers())
+      if (auto norm = dyn_cast<RMSNormOp>(user))
+        l.inputNorm = norm;
+    if (!l.inputNorm)
+      return bad(i, "the hidden state feeds no RMSNorm");
+    Value x = l.inputNorm.getResult();
+    if (!x.hasOneUse() || !isa<MixerOpInterface>(*x.getUsers().begin()))
+      return bad(i, "the input norm does not feed a mixer alone");
+    l.mixer = *x.getUsers().begin();
+    if (cast<MixerOpInterface>(l.mixer).getLayerIndex() != i)
+      return bad(i, "the mixers are not in layer order");
+    AddOp r = residual(h, l.mixer->getResult(0));
+    if (!r)
+      return bad(i, "the mixer's output is not added to the hidden state");
+    for (Operation *user : r.getResult().getUsers())
+      if (auto norm = dyn_cast<RMSNormOp>(user))
+        l.postNorm = norm;
+    if (!l.postNorm)
+      return bad(i, "the residual feeds no post-mixer RMSNorm");
+    l.mlp = soleUser<MLPOp>(l.postNorm.getResult());
+    if (!l.mlp)
+      return bad(i, "the post-mixer norm does not feed an MLP alone");
+    AddOp next = residual(r.getResult(), l.mlp.getResult());
+    if (!next)
+      return bad(i, "the MLP's output is not added to the residual");
+    h = next.getResult();
+    layers.push_back(l);
+  }
+  finalNorm = soleUser<RMSNormOp>(h);
+  head = finalNorm ? soleUser<LMHeadOp>(finalNorm.getResult()) : LMHeadOp();
+  if (!finalNorm || !head || !soleUser<ReturnOp>(head.getResult()))
+    return Error() << "@" << model.getSymName().str()
+                   << ": ml-compile expects the last layer to be followed by "
+                   << "RMSNorm -> lm_head -> return";
+  return layers;
+}
+
+static fb::DType fbDType(mlrt::DType d) { return static_cast<fb::DType>(d); }
+
+mlrt::Status mlopt::writeArtifact(ModelOp model, StringRef moduleDir,
+                                  StringRef outPath) {
+  EmbedOp embed;
+  RMSNormOp finalNorm;
+  LMHeadOp head;
+  mlrt::Expected<SmallVector<LayerOps>> layers =
+      walkLayers(model, embed, finalNorm, head);
+  if (!layers)
+    return layers.takeError();
+  mlrt::Expected<ModelWeights> weights = ModelWeights::open(model, moduleDir);
+  if (!weights)
+    return weights.takeError();
+
+  // The weight table, in declaration order; init-rule weights go to a
+  // sidecar store written next to the artifact.
+  std::string sidecar = (outPath + ".weights.safetensors").str();
+  llvm::DenseMap<Value, int32_t> index;
+  std::vector<mlrt::TensorToWrite> generated;
+  flatbuffers::FlatBufferBuilder b;
+  std::vector<flatbuffers::Offset<fb::Weight>> table;
+  for (WeightOp w : model.getBody().getOps<WeightOp>()) {
+    mlrt::Expected<mlrt::TensorToWrite> t =
+        weights->tensor(w, w.getName().str());
+    if (!t)
+      return t.takeError();
+    bool fromInit = w.getInit().has_value();
+    int64_t rowBegin = 0, rowEnd = 0;
+    if (std::optional<ArrayRef<int64_t>> rows = w.getRows()) {
+      rowBegin = (*rows)[0];
+      rowEnd = (*rows)[1];
+    }
+    index[w.getResult()] = static_cast<int32_t>(table.size());
+    table.push_back(fb::CreateWeight(
+        b, b.CreateString(t->name), fbDType(t->dtype), b.CreateVector(t->shape),
+        fromInit ? 1 : 0, rowBegin, rowEnd));
+    if (fromInit)
+      generated.push_back(std::move(*t));
+  }
+  auto idx = [&](Value v) { return v ? index.lookup(v) : -1; };
+
+  std::vector<flatbuffers::Offset<fb::Layer>> fbLayers;
+  for (LayerOps l : *layers) {
+    std::vector<int32_t> mixerWeights;
+    fb::Mixer kind;
+    int64_t window = 0, dState = 0, groups = 0;
+    if (auto a = dyn_cast<AttentionOp>(l.mixer)) {
+      kind = fb::Mixer::Attention;
+      mixerWeights = {idx(a.getQ()),     idx(a.getK()),     idx(a.getV()),
+                      idx(a.getO()),     idx(a.getQBias()), idx(a.getKBias()),
+                      idx(a.getVBias()), idx(a.getOBias())};
+      window = a.getSlidingWindow().value_or(0);
+    } else {
+      auto m = cast<MambaOp>(l.mixer);
+      bool two = m.getVariant() == MambaVariant::Mamba2;
+      kind = two ? fb::Mixer::Mamba2 : fb::Mixer::Mamba1;
+      mixerWeights = {idx(m.getX()),
+                      idx(m.getB()),
+                      idx(m.getC()),
+                      idx(m.getZ()),
+                      idx(m.getOut()),
+                      idx(m.getConvWeight()),
+                      idx(m.getConvBias()),
+                      idx(m.getDtBias()),
+                      idx(m.getALog()),
+                      idx(m.getD()),
+                      idx(two ? m.getDt() : m.getDtDown()),
+                      idx(two ? m.getNorm() : m.getDtProj())};
+      dState = m.getDState();
+      groups = m.getGroups();
+    }
+    fbLayers.push_back(fb::CreateLayer(
+        b, kind, b.CreateVector(mixerWeights), idx(l.inputNorm.getWeight()),
+        idx(l.postNorm.getWeight()), idx(l.mlp.getGate()), idx(l.mlp.getUp()),
+        idx(l.mlp.getDown()), window, dState, groups));
+  }
+
+  ConfigAttr c = model.getConfig();
+  RopeScalingAttr s = c.getRopeScaling();
+  auto rope = fb::CreateRope(
+      b, c.getRopeTheta(),
+      s ? static_cast<fb::RopeScaling>(static_cast<int>(s.getKind()) + 1)
+        : fb::RopeScaling::None,
+      s ? double(s.getFactor()) : 1.0, s ? double(s.getLowFreqFactor()) : 1.0,
+      s ? double(s.getHighFreqFactor()) : 4.0,
+      s ? s.getOriginalMaxPosition().value_or(0) : 0,
+      s ? double(s.getBetaFast()) : 32.0, s ? double(s.getBetaSlow()) : 1.0,
+      s ? double(s.getAttentionFactor()) : 0.0);
+  std::vector<int64_t> eos(c.getEos().begin(), c.getEos().end());
+  auto config = fb::CreateConfig(
+      b, static_cast<fb::Arch>(c.getArch()), c.getVocab(), c.getHidden(),
+      c.getIntermediate(), c.getLayers(), c.getHeads(), c.getKvHeads(),
+      c.getHeadDim(), c.getMaxPosition(), rope, c.getRmsEps(),
+      c.getTieEmbeddings(), c.getSlidingWindow().value_or(0),
+      c.getBos().value_or(-1), b.CreateVector(eos));
+
+  std::vector<flatbuffers::Offset<fb::Store>> stores;
+  stores.push_back(fb::CreateStore(
+      b, b.CreateString(weights->storePath().empty()
+                            ? std::string()
+                            : pathFrom(outPath, weights->storePath()))));
+  if (!generated.empty())
+    stores.push_back(
+        fb::CreateStore(b, b.CreateString(pathFrom(outPath, sidecar))));
+  flatbuffers::Offset<fb::Tokenizer> tokenizer;
+  if (std::optional<StringRef> t = model.getTokenizer()) {
+    llvm::SmallString<256> p(*t);
+    if (llvm::sys::path::is_relative(p)) {
+      p = moduleDir;
+      llvm::sys::path::append(p, *t);
+    }
+    tokenizer = fb::CreateTokenizer(b, b.CreateString(pathFrom(outPath, p)));
+  }
+  auto root = fb::CreateArtifact(
+      b, mlrt::kArtifactVersion, b.CreateString("mlopt ml-compile"),
+      b.CreateString(model.getSymName().str()), config, b.CreateVector(stores),
+      b.CreateVector(table), idx(embed.getTable()), idx(finalNorm.getWeight()),
+      idx(head.getWeight()), b.CreateVector(fbLayers), tokenizer);
+  fb::FinishArtifactBuffer(b, root);
+
+  if (!generated.empty())
+    MLRT_RETURN_IF_ERROR(mlrt::writeSafetensors(sidecar, generated));
+  mlrt::Status written = mlrt::writeFileAtomically(
+      outPath.str(),
+      std::string_view(reinterpret_cast<const char *>(b.GetBufferPointer()),
+                       b.GetSize()));
+  if (written.failed() && !generated.empty())
+    std::remove(sidecar.c_str());
+  return written;
+}

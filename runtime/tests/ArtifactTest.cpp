@@ -1,0 +1,186 @@
+//===- ArtifactTest.cpp - Loading and refusing .mlart artifacts -----------===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+//
+// Builds artifacts for the tiny-llama fixture directly with FlatBuffers (the
+// runtime's tests never call the compiler), then breaks them one field at a
+// time: each must be refused with its own clear message.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mlrt/Artifact.h"
+#include "mlrt/MappedFile.h"
+#include "mlrt/artifact_generated.h"
+
+#include <gtest/gtest.h>
+
+#include <functional>
+#include <map>
+#include <unistd.h>
+
+using namespace mlrt;
+
+namespace {
+
+const std::string kStore =
+    std::string(MLOPT_SOURCE_DIR) + "/test/Inputs/tiny/tiny-llama";
+
+/// What a test may change in the otherwise valid artifact.
+struct Variant {
+  uint32_t version = kArtifactVersion;
+  int64_t kvHeads = 2;
+  int64_t configLayers = 2;
+  std::string storePath = kStore;
+  std::function<void(std::vector<std::string> &names,
+                     std::vector<std::vector<int64_t>> &shapes)>
+      editWeights;
+  int32_t embed = -2; // -2: the right index
+};
+
+std::string build(const Variant &v) {
+  Expected<WeightStore> store = WeightStore::open(kStore);
+  EXPECT_TRUE(store);
+  std::vector<std::string> names;
+  std::vector<std::vector<int64_t>> shapes;
+  std::vector<DType> dtypes;
+  for (const WeightStore::Entry &e : store->entries()) {
+    names.push_back(e.info->name);
+    shapes.push_back(e.info->shape);
+    dtypes.push_back(e.info->dtype);
+  }
+  std::map<std::string, int32_t> index;
+  for (size_t i = 0; i < names.size(); ++i)
+    index[names[i]] = static_cast<int32_t>(i);
+  if (v.editWeights)
+    v.editWeights(names, shapes);
+
+  flatbuffers::FlatBufferBuilder b;
+  std::vector<flatbuffers::Offset<fb::Weight>> weights;
+  for (size_t i = 0; i < names.size(); ++i)
+    weights.push_back(fb::CreateWeight(b, b.CreateString(names[i]),
+                                       static_cast<fb::DType>(dtypes[i]),
+                                       b.CreateVector(shapes[i]), 0));
+  std::vector<flatbuffers::Offset<fb::Layer>> layers;
+  for (int i = 0; i < 2; ++i) {
+    std::string p = "model.layers." + std::to_string(i) + ".";
+    std::vector<int32_t> mixer = {index[p + "self_attn.q_proj.weight"],
+                                  index[p + "self_attn.k_proj.weight"],
+                                  index[p + "self_attn.v_proj.weight"],
+                                  index[p + "self_attn.o_proj.weight"],
+                                  -1,
+                                  -1,
+                                  -1,
+                                  -1};
+    layers.push_back(fb::CreateLayer(
+        b, fb::Mixer::Attention, b.CreateVector(mixer),
+        index[p + "input_layernorm.weight"],
+        index[p + "post_attention_layernorm.weight"],
+        index[p + "mlp.gate_proj.weight"], index[p + "mlp.up_proj.weight"],
+        index[p + "mlp.down_proj.weight"]));
+  }
+  auto rope = fb::CreateRope(b, 10000.0);
+  std::vector<int64_t> eos = {2};
+  auto config = fb::CreateConfig(b, fb::Arch::Llama, 256, 64, 128,
+                                 v.configLayers, 4, v.kvHeads, 16, 256, rope,
+                                 1e-5, false, 0, 1, b.CreateVector(eos));
+  std::vector<flatbuffers::Offset<fb::Store>> stores = {
+      fb::CreateStore(b, b.CreateString(v.storePath))};
+  auto root = fb::CreateArtifact(
+      b, v.version, b.CreateString("test"), b.CreateString("tiny"), config,
+      b.CreateVector(stores), b.CreateVector(weights),
+      v.embed == -2 ? index["model.embed_tokens.weight"] : v.embed,
+      index["model.norm.weight"], index["lm_head.weight"],
+      b.CreateVector(layers));
+  fb::FinishArtifactBuffer(b, root);
+  return std::string(reinterpret_cast<const char *>(b.GetBufferPointer()),
+                     b.GetSize());
+}
+
+class ArtifactTest : public ::testing::Test {
+protected:
+  std::string write(const std::string &bytes) {
+    std::string path = "/tmp/mlrt-artifact-" + std::to_string(getpid()) + "-" +
+                       std::to_string(count++) + ".mlart";
+    EXPECT_TRUE(writeFileAtomically(path, bytes));
+    written.push_back(path);
+    return path;
+  }
+  std::string openError(const Variant &v) {
+    std::string path = write(build(v));
+    Expected<Artifact> a = Artifact::open(path);
+    return a ? "" : a.message().substr(path.size() + 2);
+  }
+  void TearDown() override {
+    for (const std::string &p : written)
+      std::remove(p.c_str());
+  }
+  std::vector<std::string> written;
+  int count = 0;
+};
+
+TEST_F(ArtifactTest, OpensAValidArtifact) {
+  Expected<Artifact> a = Artifact::open(write(build(Variant())));
+  ASSERT_TRUE(a) << a.message();
+  EXPECT_EQ(a->config().hidden, 64);
+  ASSERT_EQ(a->layers().size(), 2u);
+  EXPECT_EQ(a->layers()[1].mixerWeights[1]->name,
+            "model.layers.1.self_attn.k_proj.weight");
+  EXPECT_EQ(a->layers()[0].mixerWeights[4], nullptr); // no q bias
+  EXPECT_EQ(a->embed().shape, (std::vector<int64_t>{256, 64}));
+  MemoryReport m = a->memory();
+  EXPECT_EQ(m.kvBytesPerToken, 2u * 2 * (2 * 16) * 4);
+  EXPECT_EQ(m.weightBytes, 213632u);
+}
+
+TEST_F(ArtifactTest, RefusesWhatItCannotTrust) {
+  Variant version;
+  version.version = 7;
+  EXPECT_EQ(openError(version),
+            "artifact version 7 is not supported (this runtime reads version "
+            "1); recompile the model with ml-compile");
+  Variant heads;
+  heads.kvHeads = 3;
+  EXPECT_EQ(openError(heads),
+            "config heads (4) is not a multiple of kv_heads (3)");
+  Variant layers;
+  layers.configLayers = 3;
+  EXPECT_EQ(openError(layers), "has 2 layers, the config says 3");
+  Variant store;
+  store.storePath = "/nonexistent/store";
+  EXPECT_EQ(openError(store),
+            "weight store /nonexistent/store: /nonexistent/store: cannot "
+            "open: No such file or directory");
+  Variant missing;
+  missing.editWeights = [](auto &names, auto &) { names[0] += ".renamed"; };
+  EXPECT_NE(openError(missing).find("is not in store"), std::string::npos);
+  Variant shape;
+  shape.editWeights = [](auto &names, auto &shapes) {
+    for (size_t i = 0; i < names.size(); ++i)
+      if (names[i] == "model.layers.0.self_attn.k_proj.weight")
+        shapes[i] = {64, 32};
+  };
+  EXPECT_EQ(openError(shape),
+            "weight 'model.layers.0.self_attn.k_proj.weight' is declared [64, "
+            "32] but its store holds [32, 64]");
+  Variant embed;
+  embed.embed = 999;
+  EXPECT_EQ(openError(embed), "embedding names weight 999 of 21");
+}
+
+TEST_F(ArtifactTest, RefusesCorruptBytes) {
+  std::string good = build(Variant());
+  std::string badId = good;
+  badId[4] = 'X';
+  Expected<Artifact> a = Artifact::open(write(badId));
+  ASSERT_FALSE(a);
+  EXPECT_NE(a.message().find("not an mlopt artifact"), std::string::npos);
+  // Truncations at every tenth byte are all refused, none crashes.
+  for (size_t n = 8; n < good.size(); n += 10) {
+    Expected<Artifact> t = Artifact::open(write(good.substr(0, n)));
+    EXPECT_FALSE(t) << n;
+  }
+}
+
+} // namespace

@@ -1,0 +1,43 @@
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: ml-import %inputs/tiny/tiny-mistral -o %t/mistral.mlir 2>/dev/null
+// RUN: ml-compile %t/mistral.mlir -o %t/mistral.mlart
+// RUN: ml-dump %t/mistral.mlart --weights | FileCheck %s --check-prefix=MISTRAL
+// RUN: ml-import %inputs/tiny/tiny-hybrid-mamba2 -o %t/hybrid.mlir 2>/dev/null
+// RUN: ml-compile %t/hybrid.mlir -o %t/hybrid.mlart
+// RUN: ml-dump %t/hybrid.mlart | FileCheck %s --check-prefix=HYBRID
+// RUN: ml-import %inputs/tiny/tiny-llama -o %t/llama.mlir 2>/dev/null
+// RUN: ml-opt %t/llama.mlir --attn-to-mamba="ratio=0.5 variant=mamba1" -o %t/converted.mlir 2>/dev/null
+// RUN: ml-compile %t/converted.mlir -o %t/converted.mlart
+// RUN: ml-dump %t/converted.mlart | FileCheck %s --check-prefix=CONVERTED
+// RUN: ml-export %t/converted.mlir -o %t/exported
+// RUN: ml-weights list %t/converted.mlart.weights.safetensors > %t/generated.txt
+// RUN: FileCheck %s --check-prefix=GENERATED --input-file=%t/generated.txt
+// RUN: mv %t/converted.mlart %t/converted.mlart.weights.safetensors %t/exported/
+// RUN: not ml-dump %t/exported/converted.mlart 2>&1 | FileCheck %s --check-prefix=MOVED
+
+// Tests that ml-compile writes artifacts the runtime opens (ml-dump runs
+// every runtime check): config and per-layer mixers, the memory report
+// (f32 KV cache per token over attention layers, conv + SSM state per
+// sequence over Mamba layers), weights created by init rules written to a
+// sidecar store, and a clear error when a store moved away.
+
+// MISTRAL: artifact tiny-mistral: version 1, produced by mlopt ml-compile
+// MISTRAL: config: mistral, vocab 256, hidden 64, intermediate 128, 2 layers, 4 heads (2 kv) of 16, rope theta 10000, rms eps 1e-05
+// MISTRAL: layer 0: attention (sliding window 8)
+// MISTRAL: layer 1: attention (sliding window 8)
+// MISTRAL: memory: weights 0.20 MiB, KV cache 0.5 KiB per token (2 attention layers), SSM state 0.0 KiB per sequence (0 Mamba layers)
+// MISTRAL: weight 0: model.embed_tokens.weight F16 256x64
+
+// HYBRID: layer 0: mamba2 (d_state 16, groups 2)
+// HYBRID: layer 1: attention
+// HYBRID: memory: weights 0.43 MiB, KV cache 0.2 KiB per token (1 attention layers), SSM state 5.5 KiB per sequence (1 Mamba layers)
+
+// CONVERTED: layer 0: mamba1 (d_state 16, groups 2)
+// CONVERTED: store: {{.*}}tiny-llama
+// CONVERTED: store: {{.*}}converted.mlart.weights.safetensors
+
+// GENERATED-DAG: model.layers.0.mamba.in_proj_z.weight BF16 [64,64]
+// GENERATED-DAG: model.layers.0.mamba.A_log BF16 [64,16]
+// GENERATED-NOT: self_attn
+
+// MOVED: ml-dump: error: {{.*}}exported/converted.mlart: weight store {{.*}}: {{.*}}cannot open: No such file or directory
