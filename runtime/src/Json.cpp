@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlrt/Json.h"
+#include "mlrt/Utf8.h"
 
 #include <algorithm>
 #include <charconv>
@@ -180,24 +181,6 @@ private:
     std::string copy(first, last);
     out = Value(std::strtod(copy.c_str(), nullptr));
     return true;
-  }
-
-  static void appendUtf8(std::string &s, uint32_t cp) {
-    if (cp < 0x80) {
-      s += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      s += static_cast<char>(0xC0 | (cp >> 6));
-      s += static_cast<char>(0x80 | (cp & 0x3F));
-    } else if (cp < 0x10000) {
-      s += static_cast<char>(0xE0 | (cp >> 12));
-      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      s += static_cast<char>(0x80 | (cp & 0x3F));
-    } else {
-      s += static_cast<char>(0xF0 | (cp >> 18));
-      s += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-      s += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-      s += static_cast<char>(0x80 | (cp & 0x3F));
-    }
   }
 
   bool parseHex4(uint32_t &out) {

@@ -13,7 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/Artifact/ArtifactWriter.h"
-#include "mlopt/InitAll.h"
+#include "mlopt/Tools/ModelFile.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -46,26 +46,12 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "ml-compile: llm module -> .mlart artifact\n");
   auto start = std::chrono::steady_clock::now();
-  DialectRegistry registry;
-  mlopt::registerAllDialects(registry);
-  MLIRContext context(registry);
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(inputPath, sourceMgr, &context);
-  if (!module)
-    return 1;
-  auto models = module->getBody()->getOps<llm::ModelOp>();
-  if (models.empty())
-    return fail(inputPath + ": no llm.model to compile");
-  if (std::next(models.begin()) != models.end())
-    return fail(inputPath + ": more than one llm.model; compile one at a time");
-  llvm::SmallString<256> moduleDir(inputPath.getValue());
-  llvm::sys::path::remove_filename(moduleDir);
-  if (moduleDir.empty())
-    moduleDir = ".";
+  mlrt::Expected<std::unique_ptr<mlopt::ModelFile>> file =
+      mlopt::ModelFile::open(inputPath, "compile");
+  if (!file)
+    return file.message().empty() ? 1 : fail(file.message());
   if (mlrt::Status s =
-          mlopt::writeArtifact(*models.begin(), moduleDir, outputPath);
+          mlopt::writeArtifact((*file)->model, (*file)->directory, outputPath);
       s.failed())
     return fail(s.message());
   double seconds =

@@ -13,7 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/Export/Export.h"
-#include "mlopt/InitAll.h"
+#include "mlopt/Tools/ModelFile.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/MLIRContext.h"
@@ -84,26 +84,12 @@ int main(int argc, char **argv) {
                 "40KB, found '" +
                 maxShardSize + "'");
 
-  DialectRegistry registry;
-  mlopt::registerAllDialects(registry);
-  MLIRContext context(registry);
-  llvm::SourceMgr sourceMgr;
-  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context);
-  OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(inputPath, sourceMgr, &context);
-  if (!module)
-    return 1; // the parser has reported the error
-  auto models = module->getBody()->getOps<llm::ModelOp>();
-  if (models.empty())
-    return fail(inputPath + ": no llm.model to export");
-  if (std::next(models.begin()) != models.end())
-    return fail(inputPath + ": more than one llm.model; export one at a time");
-
-  llvm::SmallString<256> moduleDir(inputPath.getValue());
-  llvm::sys::path::remove_filename(moduleDir);
-  if (moduleDir.empty())
-    moduleDir = ".";
-  llm::ModelOp model = *models.begin();
+  mlrt::Expected<std::unique_ptr<mlopt::ModelFile>> file =
+      mlopt::ModelFile::open(inputPath, "export");
+  if (!file)
+    return file.message().empty() ? 1 : fail(file.message());
+  llm::ModelOp model = (*file)->model;
+  StringRef moduleDir = (*file)->directory;
   bool hybrid = false;
   model.walk([&](llm::MambaOp) { hybrid = true; });
   bool asMambaInLlama =

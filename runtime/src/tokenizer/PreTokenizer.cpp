@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "PreTokenizer.h"
+#include "mlrt/Utf8.h"
 
 #include "Unicode.h"
 
@@ -200,7 +201,7 @@ std::string mapBytesToChars(std::string_view text) {
   std::string mapped;
   mapped.reserve(text.size() * 2);
   for (char byte : text)
-    unicode::appendUtf8(mapped,
+    mlrt::appendUtf8(mapped,
                         unicode::byteToChar(static_cast<uint8_t>(byte)));
   return mapped;
 }

@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Unicode.h"
+#include "mlrt/Utf8.h"
 
 #include <algorithm>
 #include <array>
@@ -46,24 +47,6 @@ DecodedChar unicode::decodeUtf8(std::string_view text, size_t offset) {
   return {codepoint, length, true};
 }
 
-void unicode::appendUtf8(std::string &out, char32_t c) {
-  if (c < 0x80) {
-    out += static_cast<char>(c);
-  } else if (c < 0x800) {
-    out += static_cast<char>(0xC0 | (c >> 6));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else if (c < 0x10000) {
-    out += static_cast<char>(0xE0 | (c >> 12));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (c >> 18));
-    out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (c & 0x3F));
-  }
-}
-
 bool unicode::isValidUtf8(std::string_view text) {
   for (size_t i = 0; i < text.size();) {
     DecodedChar c = decodeUtf8(text, i);
@@ -82,7 +65,7 @@ std::string unicode::toValidUtf8(std::string_view bytes) {
     if (c.valid)
       text.append(bytes.substr(i, c.length));
     else
-      appendUtf8(text, kReplacementChar);
+      mlrt::appendUtf8(text, kReplacementChar);
     i += c.length;
   }
   return text;

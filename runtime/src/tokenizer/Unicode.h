@@ -53,8 +53,6 @@ DecodedChar decodeUtf8(std::string_view text, size_t offset);
 /// `bytes` with each ill-formed subpart replaced by U+FFFD.
 std::string toValidUtf8(std::string_view bytes);
 
-/// Appends the UTF-8 encoding of `codepoint`.
-void appendUtf8(std::string &out, char32_t codepoint);
 
 /// Whether `text` is well-formed UTF-8.
 bool isValidUtf8(std::string_view text);
