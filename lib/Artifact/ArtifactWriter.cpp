@@ -141,10 +141,17 @@ mlrt::Status mlopt::writeArtifact(ModelOp model, StringRef moduleDir,
       rowBegin = (*rows)[0];
       rowEnd = (*rows)[1];
     }
+    std::vector<int32_t> shape;
+    for (int64_t d : t->shape) {
+      if (d > INT32_MAX)
+        return Error() << "weight '" << t->name << "' has a dimension of " << d
+                       << ", beyond what the artifact format holds";
+      shape.push_back(static_cast<int32_t>(d));
+    }
     index[w.getResult()] = static_cast<int32_t>(table.size());
-    table.push_back(fb::CreateWeight(
-        b, b.CreateString(t->name), fbDType(t->dtype), b.CreateVector(t->shape),
-        fromInit ? 1 : 0, rowBegin, rowEnd));
+    table.push_back(fb::CreateWeight(b, b.CreateString(t->name),
+                                     fbDType(t->dtype), b.CreateVector(shape),
+                                     fromInit ? 1 : 0, rowBegin, rowEnd));
     if (fromInit)
       generated.push_back(std::move(*t));
   }
@@ -197,7 +204,7 @@ mlrt::Status mlopt::writeArtifact(ModelOp model, StringRef moduleDir,
       s ? s.getOriginalMaxPosition().value_or(0) : 0,
       s ? double(s.getBetaFast()) : 32.0, s ? double(s.getBetaSlow()) : 1.0,
       s ? double(s.getAttentionFactor()) : 0.0);
-  std::vector<int64_t> eos(c.getEos().begin(), c.getEos().end());
+  std::vector<int32_t> eos(c.getEos().begin(), c.getEos().end());
   auto config = fb::CreateConfig(
       b, static_cast<fb::Arch>(c.getArch()), c.getVocab(), c.getHidden(),
       c.getIntermediate(), c.getLayers(), c.getHeads(), c.getKvHeads(),

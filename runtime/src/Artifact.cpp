@@ -372,9 +372,19 @@ Expected<Artifact> Artifact::open(const std::string &path) {
   Expected<MappedFile> file = MappedFile::open(path);
   if (!file)
     return file.takeError();
+  return open(std::move(*file));
+}
+
+Expected<Artifact> Artifact::open(MappedFile mapped) {
+  const std::string path = mapped.path();
+  MappedFile *file = &mapped;
   if (file->size() < 8)
     return Error() << path << ": truncated artifact (" << file->size()
                    << " bytes)";
+  // FlatBuffers reads 8-byte fields in place: mapped files are page
+  // aligned, other buffers must be too.
+  if (reinterpret_cast<uintptr_t>(file->data()) % 8 != 0)
+    return Error() << path << ": artifact bytes must be 8-byte aligned";
   if (!fb::ArtifactBufferHasIdentifier(file->data()))
     return Error() << path << ": not an mlopt artifact (expected the file "
                    << "identifier 'MLRT' at byte 4)";

@@ -58,10 +58,12 @@ std::string build(const Variant &v) {
 
   flatbuffers::FlatBufferBuilder b;
   std::vector<flatbuffers::Offset<fb::Weight>> weights;
-  for (size_t i = 0; i < names.size(); ++i)
+  for (size_t i = 0; i < names.size(); ++i) {
+    std::vector<int32_t> shape(shapes[i].begin(), shapes[i].end());
     weights.push_back(fb::CreateWeight(b, b.CreateString(names[i]),
                                        static_cast<fb::DType>(dtypes[i]),
-                                       b.CreateVector(shapes[i]), 0));
+                                       b.CreateVector(shape), 0));
+  }
   std::vector<flatbuffers::Offset<fb::Layer>> layers;
   for (int i = 0; i < 2; ++i) {
     std::string p = "model.layers." + std::to_string(i) + ".";
@@ -81,7 +83,7 @@ std::string build(const Variant &v) {
         index[p + "mlp.down_proj.weight"]));
   }
   auto rope = fb::CreateRope(b, 10000.0);
-  std::vector<int64_t> eos = {2};
+  std::vector<int32_t> eos = {2};
   auto config = fb::CreateConfig(b, fb::Arch::Llama, 256, 64, 128,
                                  v.configLayers, 4, v.kvHeads, 16, 256, rope,
                                  1e-5, false, 0, 1, b.CreateVector(eos));

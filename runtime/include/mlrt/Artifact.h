@@ -87,6 +87,9 @@ struct MemoryReport {
 class Artifact {
 public:
   static Expected<Artifact> open(const std::string &path);
+  /// Loads an artifact already in memory; relative store paths resolve
+  /// against the directory of `file.path()`.
+  static Expected<Artifact> open(MappedFile file);
 
   uint32_t version() const { return version_; }
   const std::string &name() const { return name_; }
