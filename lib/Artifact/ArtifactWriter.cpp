@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/Artifact/ArtifactWriter.h"
+#include "mlopt/Dialect/LLM/ModelStructure.h"
 #include "mlopt/Export/ModelWeights.h"
 #include "mlopt/Support/Paths.h"
 #include "mlrt/Artifact.h"
@@ -27,98 +28,16 @@ using namespace mlopt;
 using mlrt::Error;
 namespace fb = mlrt::fb;
 
-namespace {
-/// One decoder layer as the walk found it.
-struct LayerOps {
-  RMSNormOp inputNorm, postNorm;
-  Operation *mixer = nullptr;
-  MLPOp mlp;
-};
-
-/// The single user of `v` of type OpTy, if that is its only user.
-template <typename OpTy> OpTy soleUser(Value v) {
-  if (!v.hasOneUse())
-    return OpTy();
-  return dyn_cast<OpTy>(*v.getUsers().begin());
-}
-
-/// The residual add of `h` and `branch`.
-AddOp residual(Value h, Value branch) {
-  auto add = soleUser<AddOp>(branch);
-  if (add && (add.getLhs() == h || add.getRhs() == h))
-    return add;
-  return AddOp();
-}
-} // namespace
-
-/// Follows embed -> layers -> final norm -> lm_head.
-static mlrt::Expected<SmallVector<LayerOps>> walkLayers(ModelOp model,
-                                                        EmbedOp &embed,
-                                                        RMSNormOp &finalNorm,
-                                                        LMHeadOp &head) {
-  auto bad = [&](int64_t layer, StringRef what) {
-    return Error() << "@" << model.getSymName().str() << ", layer " << layer
-                   << ": ml-compile expects norm -> mixer -> residual -> norm "
-                   << "-> MLP -> residual, but " << what.str();
-  };
-  auto embeds = model.getBody().getOps<EmbedOp>();
-  if (std::distance(embeds.begin(), embeds.end()) != 1)
-    return Error() << "@" << model.getSymName().str()
-                   << ": ml-compile expects exactly one llm.embed";
-  embed = *embeds.begin();
-  Value h = embed.getResult();
-  SmallVector<LayerOps> layers;
-  for (int64_t i = 0; i < model.getConfig().getLayers(); ++i) {
-    LayerOps l;
-    // h feeds the residual add and the layer's input norm.
-    for (Operation *user : h.getUsers())
-      if (auto norm = dyn_cast<RMSNormOp>(user))
-        l.inputNorm = norm;
-    if (!l.inputNorm)
-      return bad(i, "the hidden state feeds no RMSNorm");
-    Value x = l.inputNorm.getResult();
-    if (!x.hasOneUse() || !isa<MixerOpInterface>(*x.getUsers().begin()))
-      return bad(i, "the input norm does not feed a mixer alone");
-    l.mixer = *x.getUsers().begin();
-    if (cast<MixerOpInterface>(l.mixer).getLayerIndex() != i)
-      return bad(i, "the mixers are not in layer order");
-    AddOp r = residual(h, l.mixer->getResult(0));
-    if (!r)
-      return bad(i, "the mixer's output is not added to the hidden state");
-    for (Operation *user : r.getResult().getUsers())
-      if (auto norm = dyn_cast<RMSNormOp>(user))
-        l.postNorm = norm;
-    if (!l.postNorm)
-      return bad(i, "the residual feeds no post-mixer RMSNorm");
-    l.mlp = soleUser<MLPOp>(l.postNorm.getResult());
-    if (!l.mlp)
-      return bad(i, "the post-mixer norm does not feed an MLP alone");
-    AddOp next = residual(r.getResult(), l.mlp.getResult());
-    if (!next)
-      return bad(i, "the MLP's output is not added to the residual");
-    h = next.getResult();
-    layers.push_back(l);
-  }
-  finalNorm = soleUser<RMSNormOp>(h);
-  head = finalNorm ? soleUser<LMHeadOp>(finalNorm.getResult()) : LMHeadOp();
-  if (!finalNorm || !head || !soleUser<ReturnOp>(head.getResult()))
-    return Error() << "@" << model.getSymName().str()
-                   << ": ml-compile expects the last layer to be followed by "
-                   << "RMSNorm -> lm_head -> return";
-  return layers;
-}
-
 static fb::DType fbDType(mlrt::DType d) { return static_cast<fb::DType>(d); }
 
 mlrt::Status mlopt::writeArtifact(ModelOp model, StringRef moduleDir,
                                   StringRef outPath) {
-  EmbedOp embed;
-  RMSNormOp finalNorm;
-  LMHeadOp head;
-  mlrt::Expected<SmallVector<LayerOps>> layers =
-      walkLayers(model, embed, finalNorm, head);
-  if (!layers)
-    return layers.takeError();
+  mlrt::Expected<ModelStructure> structure = analyzeModelStructure(model);
+  if (!structure)
+    return structure.takeError();
+  EmbedOp embed = structure->embed;
+  RMSNormOp finalNorm = structure->finalNorm;
+  LMHeadOp head = structure->lmHead;
   mlrt::Expected<ModelWeights> weights = ModelWeights::open(model, moduleDir);
   if (!weights)
     return weights.takeError();
@@ -158,7 +77,7 @@ mlrt::Status mlopt::writeArtifact(ModelOp model, StringRef moduleDir,
   auto idx = [&](Value v) { return v ? index.lookup(v) : -1; };
 
   std::vector<flatbuffers::Offset<fb::Layer>> fbLayers;
-  for (LayerOps l : *layers) {
+  for (DecoderLayer l : structure->layers) {
     std::vector<int32_t> mixerWeights;
     fb::Mixer kind;
     int64_t window = 0, dState = 0, groups = 0;

@@ -10,6 +10,6 @@
 // artifacts, get one clear error and no output.
 
 // SEVERAL: ml-compile: error: {{.*}}bytecode.mlir: more than one llm.model; compile one at a time
-// STRUCTURE: ml-compile: error: @no_norm, layer 0: ml-compile expects norm -> mixer -> residual -> norm -> MLP -> residual, but the hidden state feeds no RMSNorm
+// STRUCTURE: ml-compile: error: @no_norm, layer 0: expects norm -> mixer -> residual -> norm -> MLP -> residual, but the hidden state feeds no RMSNorm
 // IDENT: ml-dump: error: {{.*}}.bad: not an mlopt artifact (expected the file identifier 'MLRT' at byte 4)
 // SHORT: ml-dump: error: {{.*}}.short: truncated artifact (2 bytes)
