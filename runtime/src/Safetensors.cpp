@@ -176,6 +176,14 @@ Expected<SafetensorsFile> SafetensorsFile::open(MappedFile file) {
     return Error() << path << ": the tensors cover " << expected
                    << " bytes of data but the file holds " << dataBytes
                    << (expected > dataBytes ? " (truncated file?)" : "");
+  // Kernels read elements in place: each tensor must start at a multiple
+  // of its element size in the file (writers pad the header to 8 bytes).
+  for (const TensorInfo &t : st.tensors_)
+    if ((st.dataOffset_ + t.begin) % dtypeSize(t.dtype) != 0)
+      return Error() << path << ": tensor '" << t.name << "' starts at byte "
+                     << st.dataOffset_ + t.begin << " of the file, not a "
+                     << "multiple of its " << dtypeSize(t.dtype)
+                     << "-byte elements";
   for (size_t i = 0; i < st.tensors_.size(); ++i)
     st.byName_.emplace(st.tensors_[i].name, i);
   return st;

@@ -223,6 +223,9 @@ TEST_F(SafetensorsTest, RejectsCorruptFiles) {
        "malformed header: JSON error at line 1, column 6: unexpected end of "
        "input, expected a value"},
       {"[]", 0, -1, "header is not a JSON object"},
+      {R"({"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]},"b":{"dtype":"F32","shape":[1],"data_offsets":[1,5]}})",
+       5, -1,
+       "tensor 'b' starts at byte 115 of the file, not a multiple of its 4-byte elements"},
   };
   for (const Case &c : cases) {
     std::string path = writeRaw(c.header, c.dataBytes, c.lengthOverride);
