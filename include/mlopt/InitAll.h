@@ -7,6 +7,7 @@
 #ifndef MLOPT_INITALL_H
 #define MLOPT_INITALL_H
 
+#include "mlopt/Dialect/Kern/KernDialect.h"
 #include "mlopt/Dialect/LLM/LLMDialect.h"
 #include "mlopt/Passes/Passes.h"
 
@@ -20,7 +21,8 @@ namespace mlopt {
 
 /// Our dialects and the upstream ones they are used with.
 inline void registerAllDialects(mlir::DialectRegistry &registry) {
-  registry.insert<mlir::llm::LLMDialect, mlir::func::FuncDialect,
+  registry.insert<mlir::llm::LLMDialect, mlir::kern::KernDialect,
+                  mlir::func::FuncDialect,
                   mlir::arith::ArithDialect, mlir::tensor::TensorDialect>();
 }
 

@@ -1,0 +1,25 @@
+//===- KernOps.h - kern dialect types and operations ------------*- C++ -*-===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLOPT_DIALECT_KERN_KERNOPS_H
+#define MLOPT_DIALECT_KERN_KERNOPS_H
+
+#include "mlopt/Dialect/Kern/KernDialect.h"
+#include "mlopt/Dialect/LLM/LLMAttrs.h"
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/SymbolTable.h"
+
+#define GET_TYPEDEF_CLASSES
+#include "mlopt/Dialect/Kern/KernTypes.h.inc"
+
+#define GET_OP_CLASSES
+#include "mlopt/Dialect/Kern/KernOps.h.inc"
+
+#endif // MLOPT_DIALECT_KERN_KERNOPS_H

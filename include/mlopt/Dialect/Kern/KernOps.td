@@ -1,0 +1,251 @@
+//===- KernOps.td - The kern execution-plan dialect --------*- tablegen -*-===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+//
+// The plan the runtime executes: one op per runtime kernel, on activation
+// buffers at planned arena offsets, with the per-sequence states (KV caches,
+// Mamba conv and SSM states) explicit. docs/design-kern.md has the design.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLOPT_DIALECT_KERN_KERNOPS_TD
+#define MLOPT_DIALECT_KERN_KERNOPS_TD
+
+include "mlopt/Dialect/LLM/LLMAttrs.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/OpBase.td"
+include "mlir/IR/EnumAttr.td"
+include "mlir/IR/SymbolInterfaces.td"
+
+def LLM_MambaVariantProp : EnumProp<LLM_MambaVariant>;
+
+def Kern_Dialect : Dialect {
+  let name = "kern";
+  let cppNamespace = "::mlir::kern";
+  let summary = "Execution plans of compiled models";
+  let description = [{
+    A `kern.program` is what the runtime executes for one model: its
+    states, its weight table and two entries, `@prefill` and `@decode`,
+    each a straight-line list of kernel calls. Activations live in one
+    arena; a `!kern.buffer<W>` is `tokens x W` f32 at an offset counted in
+    floats per token, so one plan serves any number of tokens.
+  }];
+  let useDefaultTypePrinterParser = 1;
+  let dependentDialects = ["::mlir::llm::LLMDialect"];
+}
+
+class Kern_Type<string name, string typeMnemonic> : TypeDef<Kern_Dialect, name> {
+  let mnemonic = typeMnemonic;
+}
+
+def Kern_BufferType : Kern_Type<"Buffer", "buffer"> {
+  let summary = "tokens x width f32 activations in the arena";
+  let parameters = (ins "int64_t":$width);
+  let assemblyFormat = "`<` $width `>`";
+  let genVerifyDecl = 1;
+}
+
+class Kern_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Kern_Dialect, mnemonic, traits>;
+
+// Ops inside an entry: they read and write buffers (destination-passing),
+// so they have no results and are ordered as written.
+class Kern_EntryOp<string mnemonic, list<Trait> traits = []>
+    : Kern_Op<mnemonic, !listconcat(traits, [HasParent<"EntryOp">])>;
+
+//===----------------------------------------------------------------------===//
+// Structure
+//===----------------------------------------------------------------------===//
+
+def Kern_ProgramOp : Kern_Op<"program", [IsolatedFromAbove, Symbol,
+    SymbolTable, SingleBlock, NoTerminator]> {
+  let summary = "The execution plan of one model";
+  let arguments = (ins SymbolNameAttr:$sym_name, LLM_ConfigAttr:$config,
+                       I64Attr:$arena);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = [{
+    $sym_name `config` $config `arena` $arena attr-dict-with-keyword $body
+  }];
+  let hasRegionVerifier = 1;
+}
+
+def Kern_WeightOp : Kern_Op<"weight", [HasParent<"ProgramOp">, Symbol]> {
+  let summary = "An entry of the artifact's weight table";
+  let arguments = (ins SymbolNameAttr:$sym_name, I64Attr:$index,
+                       StrAttr:$name, TypeAttrOf<StaticShapeTensorOf<[BF16, F16, F32]>>:$type);
+  let assemblyFormat = "$sym_name $index $name `:` $type attr-dict";
+}
+
+def Kern_KVCacheOp : Kern_Op<"kv_cache", [HasParent<"ProgramOp">, Symbol]> {
+  let summary = "The K and V cache of one attention layer (f32)";
+  let arguments = (ins SymbolNameAttr:$sym_name, I64Attr:$layer,
+                       I64Attr:$kv_heads, I64Attr:$head_dim);
+  let assemblyFormat = [{
+    $sym_name `layer` $layer `kv_heads` $kv_heads `head_dim` $head_dim attr-dict
+  }];
+}
+
+def Kern_MambaStateOp : Kern_Op<"mamba_state", [HasParent<"ProgramOp">, Symbol]> {
+  let summary = "The conv and SSM state of one Mamba layer (f32)";
+  let description = [{
+    `conv` past inputs per channel (`width - 1` of them) and the SSM state of
+    `heads` x `head_dim` x `d_state` (Mamba-1: heads = d_inner, head_dim = 1).
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, I64Attr:$layer,
+                       I64Attr:$channels, I64Attr:$width, I64Attr:$heads,
+                       I64Attr:$head_dim, I64Attr:$d_state);
+  let assemblyFormat = [{
+    $sym_name `layer` $layer `conv` $channels `x` $width `ssm` $heads `x`
+    $head_dim `x` $d_state attr-dict
+  }];
+}
+
+def Kern_EntryOp : Kern_Op<"entry", [HasParent<"ProgramOp">, Symbol,
+    SingleBlock, NoTerminator]> {
+  let summary = "A kernel list the runtime runs for some tokens";
+  let description = [{
+    `@prefill` runs for any number of tokens, `@decode` (with `step`) for
+    one; backends choose step kernels for the latter.
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name, UnitAttr:$step);
+  let regions = (region SizedRegion<1>:$body);
+  let assemblyFormat = "$sym_name (`step` $step^)? attr-dict-with-keyword $body";
+}
+
+def Kern_BufferOp : Kern_EntryOp<"buffer"> {
+  let summary = "An activation buffer at an arena offset";
+  let arguments = (ins I64Attr:$offset);
+  let results = (outs Kern_BufferType:$result);
+  let assemblyFormat = "$offset attr-dict `:` qualified(type($result))";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Kernels
+//===----------------------------------------------------------------------===//
+
+def Kern_EmbedOp : Kern_EntryOp<"embed"> {
+  let summary = "Rows of the embedding table for the step's tokens";
+  let arguments = (ins FlatSymbolRefAttr:$table, Kern_BufferType:$out);
+  let assemblyFormat = "$table `->` $out attr-dict `:` qualified(type($out))";
+}
+
+def Kern_RMSNormOp : Kern_EntryOp<"rms_norm"> {
+  let summary = "RMSNorm of each token (fp32), times the weight";
+  let arguments = (ins Kern_BufferType:$in, FlatSymbolRefAttr:$weight,
+                       F64Attr:$eps, Kern_BufferType:$out);
+  let assemblyFormat = [{
+    $in `,` $weight `eps` $eps `->` $out attr-dict `:` qualified(type($in)) `->` qualified(type($out))
+  }];
+}
+
+def Kern_LinearOp : Kern_EntryOp<"linear"> {
+  let summary = "out = in [W1; W2; ...]^T (+ biases): one GEMM (cuBLASLt on CUDA)";
+  let description = [{
+    Projects with the row-wise concatenation of `weights`, so that fused
+    projections (q|k|v, Mamba-2's x|B|C) write adjacent columns of `out`.
+    `biases`, when given, has one entry per weight.
+  }];
+  let arguments = (ins Kern_BufferType:$in, SymbolRefArrayAttr:$weights,
+                       OptionalAttr<SymbolRefArrayAttr>:$biases,
+                       Kern_BufferType:$out);
+  let assemblyFormat = [{
+    $in `,` $weights (`bias` $biases^)? `->` $out attr-dict `:` qualified(type($in))
+    `->` qualified(type($out))
+  }];
+  let hasVerifier = 1;
+}
+
+def Kern_RopeOp : Kern_EntryOp<"rope"> {
+  let summary = "Rotary embedding of q and k in place (config's theta and scaling)";
+  let arguments = (ins Kern_BufferType:$q, Kern_BufferType:$k,
+                       I64Attr:$head_dim);
+  let assemblyFormat = "$q `,` $k `head_dim` $head_dim attr-dict `:` qualified(type($q)) `,` qualified(type($k))";
+}
+
+def Kern_AttentionOp : Kern_EntryOp<"attention"> {
+  let summary = "Causal GQA attention; appends the step's k and v to the cache";
+  let arguments = (ins Kern_BufferType:$q, Kern_BufferType:$k,
+                       Kern_BufferType:$v, FlatSymbolRefAttr:$cache,
+                       I64Attr:$heads, OptionalAttr<I64Attr>:$window,
+                       Kern_BufferType:$out);
+  let assemblyFormat = [{
+    $q `,` $k `,` $v `cache` $cache `heads` $heads (`window` $window^)? `->`
+    $out attr-dict `:` qualified(type($q)) `,` qualified(type($k)) `,` qualified(type($v)) `->` qualified(type($out))
+  }];
+}
+
+def Kern_Conv1dOp : Kern_EntryOp<"conv1d"> {
+  let summary = "Causal depthwise conv + SiLU per channel, through the conv state";
+  let arguments = (ins Kern_BufferType:$in, FlatSymbolRefAttr:$weight,
+                       FlatSymbolRefAttr:$bias, FlatSymbolRefAttr:$state,
+                       Kern_BufferType:$out);
+  let assemblyFormat = [{
+    $in `,` $weight `,` $bias `state` $state `->` $out attr-dict `:`
+    qualified(type($in)) `->` qualified(type($out))
+  }];
+}
+
+def Kern_SSMScanOp : Kern_EntryOp<"ssm_scan"> {
+  let summary = "The selective scan of a Mamba layer through its SSM state";
+  let description = [{
+    `y = S C + D x` with `S_t = exp(dt_t A) S_{t-1} + dt_t x_t B_t^T`,
+    dt = softplus(dt_raw + dt_bias) (Mamba-1: dt_bias added twice, as the
+    released checkpoints do), A = -exp(A_log). `xbc` holds [x | B | C] for
+    each token: Mamba-2 reads x and B of `groups` groups for `heads` heads
+    (head h reads group h / (heads / groups)); Mamba-1's x is already
+    repeated to d_inner channels.
+  }];
+  let arguments = (ins LLM_MambaVariantProp:$variant, Kern_BufferType:$xbc,
+                       Kern_BufferType:$dt, FlatSymbolRefAttr:$dt_bias,
+                       FlatSymbolRefAttr:$A_log, FlatSymbolRefAttr:$D,
+                       FlatSymbolRefAttr:$state, I64Attr:$heads,
+                       I64Attr:$groups, I64Attr:$d_state,
+                       Kern_BufferType:$out);
+  let assemblyFormat = [{
+    $variant $xbc `,` $dt `dt_bias` $dt_bias `A_log` $A_log `D` $D `state`
+    $state `heads` $heads `groups` $groups `d_state` $d_state `->` $out
+    attr-dict `:` qualified(type($xbc)) `,` qualified(type($dt)) `->` qualified(type($out))
+  }];
+}
+
+def Kern_GatedRMSNormOp : Kern_EntryOp<"gated_rms_norm"> {
+  let summary = "RMSNorm of y * silu(z) in groups (Mamba-2, eps 1e-5)";
+  let arguments = (ins Kern_BufferType:$y, Kern_BufferType:$z,
+                       FlatSymbolRefAttr:$weight, I64Attr:$group,
+                       Kern_BufferType:$out);
+  let assemblyFormat = [{
+    $y `,` $z `,` $weight `group` $group `->` $out attr-dict `:` qualified(type($y)) `,`
+    qualified(type($z)) `->` qualified(type($out))
+  }];
+}
+
+def Kern_SwiGLUOp : Kern_EntryOp<"swiglu"> {
+  let summary = "out = silu(gate) * up";
+  let arguments = (ins Kern_BufferType:$gate, Kern_BufferType:$up,
+                       Kern_BufferType:$out);
+  let assemblyFormat = [{
+    $gate `,` $up `->` $out attr-dict `:` qualified(type($gate)) `,` qualified(type($up)) `->`
+    qualified(type($out))
+  }];
+}
+
+def Kern_AddOp : Kern_EntryOp<"add"> {
+  let summary = "Residual addition (out may be an operand)";
+  let arguments = (ins Kern_BufferType:$lhs, Kern_BufferType:$rhs,
+                       Kern_BufferType:$out);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `->` $out attr-dict `:` qualified(type($lhs)) `,` qualified(type($rhs)) `->`
+    qualified(type($out))
+  }];
+}
+
+def Kern_LMHeadOp : Kern_EntryOp<"lm_head"> {
+  let summary = "Logits of the step's last token (or of every token)";
+  let arguments = (ins Kern_BufferType:$in, FlatSymbolRefAttr:$weight);
+  let assemblyFormat = "$in `,` $weight attr-dict `:` qualified(type($in))";
+}
+
+#endif // MLOPT_DIALECT_KERN_KERNOPS_TD

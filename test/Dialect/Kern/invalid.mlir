@@ -1,0 +1,94 @@
+// RUN: ml-opt %s -split-input-file -verify-diagnostics
+
+// Tests that a buffer must lie inside the arena.
+kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> arena 16 {
+  kern.entry @prefill {
+    // expected-error @+1 {{'kern.buffer' op occupies floats [12, 20) per token, outside the arena of 16}}
+    %h = kern.buffer 12 : !kern.buffer<8>
+  }
+  kern.entry @decode step {
+  }
+}
+
+// -----
+
+// Tests that a GEMM writes as many columns as its weights have rows.
+kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> arena 32 {
+  kern.weight @q 0 "q" : tensor<8x8xbf16>
+  kern.weight @k 1 "k" : tensor<4x8xbf16>
+  kern.entry @prefill {
+    %x = kern.buffer 0 : !kern.buffer<8>
+    %y = kern.buffer 8 : !kern.buffer<16>
+    // expected-error @+1 {{'kern.linear' op writes 16 columns but its weights have 12 rows}}
+    kern.linear %x, [@q, @k] -> %y : !kern.buffer<8> -> !kern.buffer<16>
+  }
+  kern.entry @decode step {
+  }
+}
+
+// -----
+
+// Tests that a GEMM reads as many columns as its weights have.
+kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> arena 32 {
+  kern.weight @down 0 "down" : tensor<8x16xbf16>
+  kern.entry @prefill {
+    %x = kern.buffer 0 : !kern.buffer<8>
+    %y = kern.buffer 8 : !kern.buffer<8>
+    // expected-error @+1 {{'kern.linear' op reads 8 columns but weight down is 'tensor<8x16xbf16>'}}
+    kern.linear %x, [@down] -> %y : !kern.buffer<8> -> !kern.buffer<8>
+  }
+  kern.entry @decode step {
+  }
+}
+
+// -----
+
+// Tests that biases pair with weights.
+kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> arena 32 {
+  kern.weight @q 0 "q" : tensor<8x8xbf16>
+  kern.weight @qb 1 "qb" : tensor<8xbf16>
+  kern.entry @prefill {
+    %x = kern.buffer 0 : !kern.buffer<8>
+    %y = kern.buffer 8 : !kern.buffer<8>
+    // expected-error @+1 {{'kern.linear' op has 2 biases for 1 weights}}
+    kern.linear %x, [@q] bias [@qb, @qb] -> %y : !kern.buffer<8> -> !kern.buffer<8>
+  }
+  kern.entry @decode step {
+  }
+}
+
+// -----
+
+// Tests that a GEMM names weights.
+kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> arena 32 {
+  kern.kv_cache @kv0 layer 0 kv_heads 1 head_dim 4
+  kern.entry @prefill {
+    %x = kern.buffer 0 : !kern.buffer<8>
+    %y = kern.buffer 8 : !kern.buffer<8>
+    // expected-error @+1 {{'kern.linear' op names @kv0, which is not a kern.weight}}
+    kern.linear %x, [@kv0] -> %y : !kern.buffer<8> -> !kern.buffer<8>
+  }
+  kern.entry @decode step {
+  }
+}
+
+// -----
+
+// Tests that a plan has both entries.
+// expected-error @+1 {{'kern.program' op expects an entry @decode}}
+kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> arena 32 {
+  kern.entry @prefill {
+  }
+}
+
+// -----
+
+// Tests that buffers have a width.
+kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> arena 32 {
+  kern.entry @prefill {
+    // expected-error @+1 {{expects a positive buffer width, found 0}}
+    %x = kern.buffer 0 : !kern.buffer<0>
+  }
+  kern.entry @decode step {
+  }
+}
