@@ -11,6 +11,8 @@
 
 #include "mlopt/Dialect/Kern/KernOps.h"
 
+#include "llvm/ADT/DenseMap.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/ImplicitLocOpBuilder.h"
 
@@ -27,6 +29,56 @@ LogicalResult ProgramOp::verifyRegions() {
     if (!entry)
       return emitOpError() << "expects an entry @" << name;
   }
+  return success();
+}
+
+/// Buffers alive at the same time must not share arena floats: a buffer
+/// lives from its first to its last use (an op may write a buffer it reads).
+LogicalResult EntryOp::verifyRegions() {
+  struct Range {
+    BufferOp buffer;
+    unsigned first = ~0u, last = 0;
+  };
+  // In program order, so that the later of two clashing buffers is reported.
+  SmallVector<Range> ranges;
+  llvm::DenseMap<Value, size_t> byValue;
+  unsigned index = 0;
+  for (Operation &op : getBody().front()) {
+    if (auto buffer = dyn_cast<BufferOp>(op)) {
+      byValue[buffer.getResult()] = ranges.size();
+      ranges.push_back({buffer});
+    }
+    for (Value operand : op.getOperands()) {
+      auto it = byValue.find(operand);
+      if (it == byValue.end())
+        continue;
+      Range &r = ranges[it->second];
+      r.first = std::min(r.first, index);
+      r.last = std::max(r.last, index);
+    }
+    ++index;
+  }
+  SmallVector<Range> live;
+  for (const Range &r : ranges)
+    if (r.first != ~0u)
+      live.push_back(r);
+  for (size_t i = 0; i < live.size(); ++i)
+    for (size_t j = i + 1; j < live.size(); ++j) {
+      Range &a = live[i], &b = live[j];
+      bool together = a.first <= b.last && b.first <= a.last;
+      int64_t aBegin = a.buffer.getOffset(), bBegin = b.buffer.getOffset();
+      int64_t aEnd = aBegin + a.buffer.getType().getWidth();
+      int64_t bEnd = bBegin + b.buffer.getType().getWidth();
+      if (together && aBegin < bEnd && bBegin < aEnd) {
+        InFlightDiagnostic diag =
+            b.buffer.emitOpError()
+            << "overlaps a buffer that is live at the same time (floats ["
+            << aBegin << ", " << aEnd << ") and [" << bBegin << ", " << bEnd
+            << ") per token)";
+        diag.attachNote(a.buffer.getLoc()) << "the other buffer";
+        return diag;
+      }
+    }
   return success();
 }
 

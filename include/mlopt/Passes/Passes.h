@@ -7,6 +7,7 @@
 #ifndef MLOPT_PASSES_PASSES_H
 #define MLOPT_PASSES_PASSES_H
 
+#include "mlopt/Dialect/Kern/KernDialect.h"
 #include "mlopt/Dialect/LLM/LLMDialect.h"
 
 #include "mlir/IR/BuiltinOps.h"

@@ -67,4 +67,28 @@ def AttnToMambaPass : Pass<"attn-to-mamba", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::llm::LLMDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// llm -> kern
+//===----------------------------------------------------------------------===//
+
+def ConvertLLMToKernPass : Pass<"convert-llm-to-kern", "::mlir::ModuleOp"> {
+  let summary = "Plan the execution of each llm.model as a kern.program";
+  let description = [{
+    Adds, beside each `llm.model @m`, the `kern.program @m.plan` the runtime
+    executes: the weight table (indices are the order of the model's
+    `llm.weight` ops, as in the artifact), a KV cache per attention layer, a
+    conv + SSM state per Mamba layer, and `@prefill` / `@decode` entries
+    with one op per kernel on arena buffers. A linear-scan planner packs the
+    buffers by liveness; the arena size (floats per token) is the program's
+    `arena`. A remark reports it.
+
+    Per layer: attention is rms_norm, q/k/v linears (with biases), rope,
+    attention, o linear, residual add; Mamba-2 is rms_norm, one linear for
+    [x|B|C], linears for z and dt, conv1d, ssm_scan, gated_rms_norm, out
+    linear, residual add; then rms_norm, gate/up linears, swiglu, down
+    linear, residual add. Mamba-1 layers are refused for now.
+  }];
+  let dependentDialects = ["::mlir::kern::KernDialect"];
+}
+
 #endif // MLOPT_PASSES_PASSES_TD

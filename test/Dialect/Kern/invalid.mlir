@@ -92,3 +92,19 @@ kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16,
   kern.entry @decode step {
   }
 }
+
+// -----
+
+// Tests that buffers live at the same time do not overlap.
+kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> arena 32 {
+  kern.weight @q 0 "q" : tensor<8x8xbf16>
+  kern.entry @prefill {
+    // expected-note @+1 {{the other buffer}}
+    %x = kern.buffer 0 : !kern.buffer<8>
+    // expected-error @+1 {{'kern.buffer' op overlaps a buffer that is live at the same time (floats [0, 8) and [4, 12) per token)}}
+    %y = kern.buffer 4 : !kern.buffer<8>
+    kern.linear %x, [@q] -> %y : !kern.buffer<8> -> !kern.buffer<8>
+  }
+  kern.entry @decode step {
+  }
+}

@@ -18,7 +18,7 @@
 // CHECK: kern.conv1d %[[XBC]], @l0_conv, @l0_conv_bias state @ssm0 -> %[[XBC]] : !kern.buffer<16> -> !kern.buffer<16>
 // CHECK: kern.ssm_scan mamba2 %[[XBC]], %{{.+}} dt_bias @l0_dt_bias A_log @l0_A_log D @l0_D state @ssm0 heads 2 groups 1 d_state 4 -> %{{.+}}
 // CHECK: kern.gated_rms_norm %{{.+}}, %{{.+}}, @l0_norm group 4 -> %{{.+}}
-// CHECK: kern.linear %{{.+}}, [@l1_q, @l1_k, @l1_v] bias [@l1_qb, @l1_kb, @l1_vb] -> %{{.+}} : !kern.buffer<8> -> !kern.buffer<16>
+// CHECK: kern.linear %{{.+}}, [@l1_q] bias [@l1_qb] -> %{{.+}} : !kern.buffer<8> -> !kern.buffer<8>
 // CHECK: kern.rope %{{.+}}, %{{.+}} head_dim 4 : !kern.buffer<8>, !kern.buffer<4>
 // CHECK: kern.attention %{{.+}}, %{{.+}}, %{{.+}} cache @kv1 heads 2 window 16 -> %{{.+}}
 // CHECK: kern.swiglu
@@ -69,11 +69,12 @@ kern.program @hybrid config <arch = llama, vocab = 32, hidden = 8, intermediate 
     kern.gated_rms_norm %y, %z, @l0_norm group 4 -> %y : !kern.buffer<8>, !kern.buffer<8> -> !kern.buffer<8>
     kern.linear %y, [@l0_out] -> %x : !kern.buffer<8> -> !kern.buffer<8>
     kern.add %h, %x -> %h : !kern.buffer<8>, !kern.buffer<8> -> !kern.buffer<8>
-    %qkv = kern.buffer 16 : !kern.buffer<16>
     %q = kern.buffer 16 : !kern.buffer<8>
     %k = kern.buffer 24 : !kern.buffer<4>
     %v = kern.buffer 28 : !kern.buffer<4>
-    kern.linear %h, [@l1_q, @l1_k, @l1_v] bias [@l1_qb, @l1_kb, @l1_vb] -> %qkv : !kern.buffer<8> -> !kern.buffer<16>
+    kern.linear %h, [@l1_q] bias [@l1_qb] -> %q : !kern.buffer<8> -> !kern.buffer<8>
+    kern.linear %h, [@l1_k] bias [@l1_kb] -> %k : !kern.buffer<8> -> !kern.buffer<4>
+    kern.linear %h, [@l1_v] bias [@l1_vb] -> %v : !kern.buffer<8> -> !kern.buffer<4>
     kern.rope %q, %k head_dim 4 : !kern.buffer<8>, !kern.buffer<4>
     kern.attention %q, %k, %v cache @kv1 heads 2 window 16 -> %x : !kern.buffer<8>, !kern.buffer<4>, !kern.buffer<4> -> !kern.buffer<8>
     kern.linear %x, [@l1_o] -> %y : !kern.buffer<8> -> !kern.buffer<8>

@@ -112,6 +112,7 @@ def Kern_EntryOp : Kern_Op<"entry", [HasParent<"ProgramOp">, Symbol,
   let arguments = (ins SymbolNameAttr:$sym_name, UnitAttr:$step);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = "$sym_name (`step` $step^)? attr-dict-with-keyword $body";
+  let hasRegionVerifier = 1;
 }
 
 def Kern_BufferOp : Kern_EntryOp<"buffer"> {
