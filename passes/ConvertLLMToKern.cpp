@@ -136,6 +136,47 @@ private:
 };
 } // namespace
 
+/// norm -> gate/up -> swiglu -> down -> residual.
+static void emitMLP(EntryEmitter &e, DecoderLayer &layer, Value h,
+                    FloatAttr eps) {
+  OpBuilder &b = e.builder;
+  Value y = e.buffer(e.width(h));
+  kern::RMSNormOp::create(b, e.loc, h, e.weight(layer.postNorm.getWeight()),
+                          eps, y);
+  Value gate = e.linear(y, {layer.mlp.getGate()});
+  Value up = e.linear(y, {layer.mlp.getUp()});
+  kern::SwiGLUOp::create(b, e.loc, gate, up, gate);
+  Value down = e.linear(gate, {layer.mlp.getDown()});
+  kern::AddOp::create(b, e.loc, h, down, h);
+}
+
+/// Mamba-1 (paper_spec 1.1): x repeated to d_inner then conv + SiLU; B, C
+/// and the low-rank dt from the input; the scan adds dt_bias twice; the
+/// output is gated by silu(z) before the out projection.
+static Value emitMamba1(EntryEmitter &e, MambaOp m, Value u,
+                        FlatSymbolRefAttr state) {
+  OpBuilder &b = e.builder;
+  Location loc = e.loc;
+  int64_t n = m.getDState(), inner = m.getInnerDim();
+  Value x = e.linear(u, {m.getX()});
+  Value xr = e.buffer(inner);
+  kern::RepeatGroupsOp::create(b, loc, x, b.getI64IntegerAttr(n),
+                               b.getI64IntegerAttr(inner / e.width(x)), xr);
+  kern::Conv1dOp::create(b, loc, xr, e.weight(m.getConvWeight()),
+                         e.weight(m.getConvBias()), state, xr);
+  Value bc = e.linear(u, {m.getB(), m.getC()});
+  Value z = e.linear(u, {m.getZ()});
+  Value dt = e.linear(e.linear(u, {m.getDtDown()}), {m.getDtProj()});
+  Value y = e.buffer(inner);
+  kern::SSMScanOp::create(
+      b, loc, m.getVariant(), xr, bc, dt, e.weight(m.getDtBias()),
+      e.weight(m.getALog()), e.weight(m.getD()), state,
+      b.getI64IntegerAttr(m.getNumHeads()), b.getI64IntegerAttr(m.getGroups()),
+      b.getI64IntegerAttr(n), y);
+  kern::SwiGLUOp::create(b, loc, z, y, y); // y * silu(z)
+  return e.linear(y, {m.getOut()});
+}
+
 /// Emits the kernels of `s` into one entry.
 static LogicalResult emitEntry(EntryEmitter &e, ModelStructure s,
                                ConfigAttr config,
@@ -164,10 +205,12 @@ static LogicalResult emitEntry(EntryEmitter &e, ModelStructure s,
       mixed = e.linear(attn, {a.getO()}, {a.getOBias()});
     } else {
       auto m = cast<MambaOp>(layer.mixer);
-      if (m.getVariant() != MambaVariant::Mamba2)
-        return layer.mixer->emitError()
-               << "convert-llm-to-kern plans Mamba-2 mixers; Mamba-1 layers "
-                  "are not planned yet";
+      if (m.getVariant() == MambaVariant::Mamba1) {
+        mixed = emitMamba1(e, m, x, states[i]);
+        kern::AddOp::create(b, loc, h, mixed, h);
+        emitMLP(e, layer, h, eps);
+        continue;
+      }
       Value xbc = e.linear(x, {m.getX(), m.getB(), m.getC()});
       Value z = e.linear(x, {m.getZ()});
       Value dt = e.linear(x, {m.getDt()});
@@ -176,7 +219,7 @@ static LogicalResult emitEntry(EntryEmitter &e, ModelStructure s,
       Value y = e.buffer(e.width(z));
       int64_t heads = m.getNumHeads();
       kern::SSMScanOp::create(
-          b, loc, m.getVariant(), xbc, dt, e.weight(m.getDtBias()),
+          b, loc, m.getVariant(), xbc, Value(), dt, e.weight(m.getDtBias()),
           e.weight(m.getALog()), e.weight(m.getD()), states[i],
           b.getI64IntegerAttr(heads), b.getI64IntegerAttr(m.getGroups()),
           b.getI64IntegerAttr(m.getDState()), y);
@@ -186,14 +229,7 @@ static LogicalResult emitEntry(EntryEmitter &e, ModelStructure s,
       mixed = e.linear(y, {m.getOut()});
     }
     kern::AddOp::create(b, loc, h, mixed, h);
-    Value y = e.buffer(hidden);
-    kern::RMSNormOp::create(b, loc, h, e.weight(layer.postNorm.getWeight()),
-                            eps, y);
-    Value gate = e.linear(y, {layer.mlp.getGate()});
-    Value up = e.linear(y, {layer.mlp.getUp()});
-    kern::SwiGLUOp::create(b, loc, gate, up, gate);
-    Value down = e.linear(gate, {layer.mlp.getDown()});
-    kern::AddOp::create(b, loc, h, down, h);
+    emitMLP(e, layer, h, eps);
   }
   kern::RMSNormOp::create(b, loc, h, e.weight(s.finalNorm.getWeight()), eps, h);
   kern::LMHeadOp::create(b, loc, h, e.weight(s.lmHead.getWeight()));

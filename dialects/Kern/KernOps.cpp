@@ -115,3 +115,25 @@ LogicalResult LinearOp::verify() {
                          << getWeights().size() << " weights";
   return success();
 }
+
+LogicalResult SSMScanOp::verify() {
+  bool mamba1 = getVariant() == llm::MambaVariant::Mamba1;
+  if (mamba1 != static_cast<bool>(getBc()))
+    return emitOpError() << (mamba1 ? "of a Mamba-1 layer expects [B | C] in "
+                                      "a separate bc buffer"
+                                    : "of a Mamba-2 layer reads B and C from "
+                                      "xbc and takes no bc buffer");
+  return success();
+}
+
+LogicalResult RepeatGroupsOp::verify() {
+  int64_t in = getIn().getType().getWidth(),
+          out = getOut().getType().getWidth();
+  if (getGroup() <= 0 || getTimes() <= 0 || in % getGroup() != 0 ||
+      out != in * getTimes())
+    return emitOpError() << "repeats groups of " << getGroup() << " channels "
+                         << getTimes() << " times, which maps " << in
+                         << " channels to " << in * getTimes() << ", not "
+                         << out;
+  return success();
+}

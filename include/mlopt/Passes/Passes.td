@@ -85,8 +85,10 @@ def ConvertLLMToKernPass : Pass<"convert-llm-to-kern", "::mlir::ModuleOp"> {
     Per layer: attention is rms_norm, q/k/v linears (with biases), rope,
     attention, o linear, residual add; Mamba-2 is rms_norm, one linear for
     [x|B|C], linears for z and dt, conv1d, ssm_scan, gated_rms_norm, out
-    linear, residual add; then rms_norm, gate/up linears, swiglu, down
-    linear, residual add. Mamba-1 layers are refused for now.
+    linear, residual add; Mamba-1 is rms_norm, x linear, repeat_groups to
+    d_inner, conv1d, [B|C] linear, z linear, dt_down then dt_proj linears,
+    ssm_scan, y * silu(z), out linear, residual add; then rms_norm, gate/up
+    linears, swiglu, down linear, residual add.
   }];
   let dependentDialects = ["::mlir::kern::KernDialect"];
 }

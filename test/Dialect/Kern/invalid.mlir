@@ -108,3 +108,34 @@ kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16,
   kern.entry @decode step {
   }
 }
+
+// -----
+
+// Tests that repeat_groups maps widths consistently.
+kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> arena 32 {
+  kern.entry @prefill {
+    %x = kern.buffer 0 : !kern.buffer<4>
+    %y = kern.buffer 8 : !kern.buffer<6>
+    // expected-error @+1 {{'kern.repeat_groups' op repeats groups of 2 channels 2 times, which maps 4 channels to 8, not 6}}
+    kern.repeat_groups %x group 2 times 2 -> %y : !kern.buffer<4> -> !kern.buffer<6>
+  }
+  kern.entry @decode step {
+  }
+}
+
+// -----
+
+// Tests that only Mamba-1 scans take a separate [B | C] buffer.
+kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> arena 64 {
+  kern.weight @a 0 "a" : tensor<2xf32>
+  kern.mamba_state @s layer 0 conv 16 x 4 ssm 2 x 4 x 4
+  kern.entry @prefill {
+    %xbc = kern.buffer 0 : !kern.buffer<16>
+    %dt = kern.buffer 16 : !kern.buffer<2>
+    %y = kern.buffer 24 : !kern.buffer<8>
+    // expected-error @+1 {{'kern.ssm_scan' op of a Mamba-1 layer expects [B | C] in a separate bc buffer}}
+    kern.ssm_scan mamba1 %xbc, %dt dt_bias @a A_log @a D @a state @s heads 2 groups 1 d_state 4 -> %y : !kern.buffer<16>, !kern.buffer<2> -> !kern.buffer<8>
+  }
+  kern.entry @decode step {
+  }
+}

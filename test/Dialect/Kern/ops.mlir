@@ -4,10 +4,10 @@
 
 // Tests that a plan with every kern op round-trips: a 2-layer hybrid of
 // hidden 8 (layer 0 Mamba-2: 2 heads of 4, 1 group, d_state 4; layer 1
-// attention: 2 heads, 1 kv head of 4), buffers in an arena of 64 floats per
+// attention: 2 heads, 1 kv head of 4), buffers in an arena of 80 floats per
 // token, both entries.
 
-// CHECK-LABEL: kern.program @hybrid config <arch = llama, {{.*}}> arena 64 {
+// CHECK-LABEL: kern.program @hybrid config <arch = llama, {{.*}}> arena 80 {
 // CHECK: kern.weight @embed 0 "model.embed_tokens.weight" : tensor<32x8xbf16>
 // CHECK: kern.kv_cache @kv1 layer 1 kv_heads 1 head_dim 4
 // CHECK: kern.mamba_state @ssm0 layer 0 conv 16 x 4 ssm 2 x 4 x 4
@@ -17,6 +17,7 @@
 // CHECK: kern.linear %{{.+}}, [@l0_x, @l0_b, @l0_c] -> %[[XBC:.+]] : !kern.buffer<8> -> !kern.buffer<16>
 // CHECK: kern.conv1d %[[XBC]], @l0_conv, @l0_conv_bias state @ssm0 -> %[[XBC]] : !kern.buffer<16> -> !kern.buffer<16>
 // CHECK: kern.ssm_scan mamba2 %[[XBC]], %{{.+}} dt_bias @l0_dt_bias A_log @l0_A_log D @l0_D state @ssm0 heads 2 groups 1 d_state 4 -> %{{.+}}
+// CHECK: kern.repeat_groups %{{.+}} group 4 times 2 -> %{{.+}} : !kern.buffer<4> -> !kern.buffer<8>
 // CHECK: kern.gated_rms_norm %{{.+}}, %{{.+}}, @l0_norm group 4 -> %{{.+}}
 // CHECK: kern.linear %{{.+}}, [@l1_q] bias [@l1_qb] -> %{{.+}} : !kern.buffer<8> -> !kern.buffer<8>
 // CHECK: kern.rope %{{.+}}, %{{.+}} head_dim 4 : !kern.buffer<8>, !kern.buffer<4>
@@ -24,7 +25,7 @@
 // CHECK: kern.swiglu
 // CHECK: kern.lm_head %{{.+}}, @embed : !kern.buffer<8>
 // CHECK: kern.entry @decode step {
-kern.program @hybrid config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 2, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05, tie_embeddings = true, sliding_window = 16> arena 64 {
+kern.program @hybrid config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 2, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05, tie_embeddings = true, sliding_window = 16> arena 80 {
   kern.weight @embed 0 "model.embed_tokens.weight" : tensor<32x8xbf16>
   kern.weight @l0_in 1 "model.layers.0.input_layernorm.weight" : tensor<8xbf16>
   kern.weight @l0_x 2 "model.layers.0.mamba.in_proj.weight" : tensor<4x8xbf16>
@@ -66,6 +67,9 @@ kern.program @hybrid config <arch = llama, vocab = 32, hidden = 8, intermediate 
     kern.linear %x, [@l0_dt] -> %dt : !kern.buffer<8> -> !kern.buffer<2>
     kern.conv1d %xbc, @l0_conv, @l0_conv_bias state @ssm0 -> %xbc : !kern.buffer<16> -> !kern.buffer<16>
     kern.ssm_scan mamba2 %xbc, %dt dt_bias @l0_dt_bias A_log @l0_A_log D @l0_D state @ssm0 heads 2 groups 1 d_state 4 -> %y : !kern.buffer<16>, !kern.buffer<2> -> !kern.buffer<8>
+    %r4 = kern.buffer 64 : !kern.buffer<4>
+    %xr = kern.buffer 68 : !kern.buffer<8>
+    kern.repeat_groups %r4 group 4 times 2 -> %xr : !kern.buffer<4> -> !kern.buffer<8>
     kern.gated_rms_norm %y, %z, @l0_norm group 4 -> %y : !kern.buffer<8>, !kern.buffer<8> -> !kern.buffer<8>
     kern.linear %y, [@l0_out] -> %x : !kern.buffer<8> -> !kern.buffer<8>
     kern.add %h, %x -> %h : !kern.buffer<8>, !kern.buffer<8> -> !kern.buffer<8>

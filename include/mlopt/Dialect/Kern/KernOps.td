@@ -194,22 +194,41 @@ def Kern_SSMScanOp : Kern_EntryOp<"ssm_scan"> {
   let description = [{
     `y = S C + D x` with `S_t = exp(dt_t A) S_{t-1} + dt_t x_t B_t^T`,
     dt = softplus(dt_raw + dt_bias) (Mamba-1: dt_bias added twice, as the
-    released checkpoints do), A = -exp(A_log). `xbc` holds [x | B | C] for
-    each token: Mamba-2 reads x and B of `groups` groups for `heads` heads
-    (head h reads group h / (heads / groups)); Mamba-1's x is already
-    repeated to d_inner channels.
+    released checkpoints do), A = -exp(A_log). Mamba-2: `xbc` holds
+    [x | B | C] for each token, x and B of `groups` groups for `heads` heads
+    (head h reads group h / (heads / groups)). Mamba-1: `xbc` holds x,
+    already repeated to d_inner channels, and `bc` holds [B | C] (C in
+    `heads` groups of d_state, B in `groups`).
   }];
   let arguments = (ins LLM_MambaVariantProp:$variant, Kern_BufferType:$xbc,
+                       Optional<Kern_BufferType>:$bc,
                        Kern_BufferType:$dt, FlatSymbolRefAttr:$dt_bias,
                        FlatSymbolRefAttr:$A_log, FlatSymbolRefAttr:$D,
                        FlatSymbolRefAttr:$state, I64Attr:$heads,
                        I64Attr:$groups, I64Attr:$d_state,
                        Kern_BufferType:$out);
   let assemblyFormat = [{
-    $variant $xbc `,` $dt `dt_bias` $dt_bias `A_log` $A_log `D` $D `state`
-    $state `heads` $heads `groups` $groups `d_state` $d_state `->` $out
-    attr-dict `:` qualified(type($xbc)) `,` qualified(type($dt)) `->` qualified(type($out))
+    $variant $xbc (`bc` $bc^ `:` qualified(type($bc)))? `,` $dt `dt_bias`
+    $dt_bias `A_log` $A_log `D` $D `state` $state `heads` $heads `groups`
+    $groups `d_state` $d_state `->` $out attr-dict `:`
+    qualified(type($xbc)) `,` qualified(type($dt)) `->` qualified(type($out))
   }];
+  let hasVerifier = 1;
+}
+
+def Kern_RepeatGroupsOp : Kern_EntryOp<"repeat_groups"> {
+  let summary = "Repeat each group of channels (Mamba-1's GQA-style x)";
+  let description = [{
+    out[d] = in[group * floor(d / (group * times)) + d mod group]: each
+    group of `group` channels appears `times` times in a row.
+  }];
+  let arguments = (ins Kern_BufferType:$in, I64Attr:$group, I64Attr:$times,
+                       Kern_BufferType:$out);
+  let assemblyFormat = [{
+    $in `group` $group `times` $times `->` $out attr-dict `:`
+    qualified(type($in)) `->` qualified(type($out))
+  }];
+  let hasVerifier = 1;
 }
 
 def Kern_GatedRMSNormOp : Kern_EntryOp<"gated_rms_norm"> {
