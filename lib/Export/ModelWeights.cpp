@@ -25,19 +25,6 @@ std::optional<mlrt::DType> mlopt::weightDType(Type elementType) {
   return std::nullopt;
 }
 
-/// Whether two shapes agree once their unit dimensions are dropped, so that a
-/// depthwise conv stored as (C, 1, K) reads as the module's [C, K].
-static bool sameIgnoringUnitDims(ArrayRef<int64_t> a, ArrayRef<int64_t> b) {
-  auto squeeze = [](ArrayRef<int64_t> s) {
-    SmallVector<int64_t> out;
-    for (int64_t d : s)
-      if (d != 1)
-        out.push_back(d);
-    return out;
-  };
-  return squeeze(a) == squeeze(b);
-}
-
 mlrt::Expected<ModelWeights> ModelWeights::open(ModelOp model,
                                                 StringRef moduleDir) {
   ModelWeights weights;
@@ -110,7 +97,7 @@ ModelWeights::tensor(WeightOp weight, std::string name) const {
     src += (*rows)[0] * rowBytes;
     storedShape[0] = (*rows)[1] - (*rows)[0];
   }
-  if (!sameIgnoringUnitDims(storedShape, out.shape))
+  if (!mlrt::sameIgnoringUnitDims(storedShape, out.shape))
     return Error() << e.file->path() << ": tensor '" << key
                    << "' does not have the shape the module declares";
   uint64_t count = out.numBytes() / mlrt::dtypeSize(out.dtype);

@@ -42,27 +42,6 @@ static std::string dirName(const std::string &path) {
   return slash == std::string::npos ? "." : path.substr(0, slash);
 }
 
-static std::string shapeText(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? ", " : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
-/// Shapes that agree once unit dimensions are dropped: a depthwise conv
-/// stored as (C, 1, K) is read as [C, K].
-static bool sameIgnoringUnitDims(const std::vector<int64_t> &a,
-                                 const std::vector<int64_t> &b) {
-  std::vector<int64_t> x, y;
-  for (int64_t d : a)
-    if (d != 1)
-      x.push_back(d);
-  for (int64_t d : b)
-    if (d != 1)
-      y.push_back(d);
-  return x == y;
-}
-
 Status ArtifactLoader::readConfig() {
   const fb::Config &c = *root.config();
   ModelConfig &m = out.config_;
@@ -150,7 +129,7 @@ Status ArtifactLoader::readWeights() {
       if (d <= 0 || d > (int64_t(1) << 40) ||
           count > (uint64_t(1) << 50) / static_cast<uint64_t>(d))
         return bad() << "weight '" << ref.name << "' has an invalid shape "
-                     << shapeText(ref.shape);
+                     << shapeString(ref.shape);
       count *= static_cast<uint64_t>(d);
     }
     ref.numBytes = count * dtypeSize(ref.dtype);
@@ -173,15 +152,15 @@ Status ArtifactLoader::readWeights() {
           w->row_begin() >= w->row_end() || w->row_end() > stored[0])
         return bad() << "weight '" << ref.name << "' reads rows ["
                      << w->row_begin() << ", " << w->row_end()
-                     << ") of a tensor of shape " << shapeText(stored);
+                     << ") of a tensor of shape " << shapeString(stored);
       uint64_t rowBytes = e.info->numBytes() / stored[0];
       data += w->row_begin() * rowBytes;
       stored[0] = w->row_end() - w->row_begin();
     }
     if (!sameIgnoringUnitDims(stored, ref.shape))
       return bad() << "weight '" << ref.name << "' is declared "
-                   << shapeText(ref.shape) << " but its store holds "
-                   << shapeText(stored);
+                   << shapeString(ref.shape) << " but its store holds "
+                   << shapeString(stored);
     ref.data = data;
     out.weights_->push_back(std::move(ref));
   }
@@ -199,7 +178,7 @@ ArtifactLoader::weight(int64_t index, const std::string &role,
   const WeightRef &w = (*out.weights_)[index];
   if (w.shape != shape)
     return bad() << role << " weight '" << w.name << "' has shape "
-                 << shapeText(w.shape) << ", expected " << shapeText(shape);
+                 << shapeString(w.shape) << ", expected " << shapeString(shape);
   return &w;
 }
 

@@ -33,7 +33,19 @@ uint64_t TensorToWrite::numBytes() const {
   return n;
 }
 
-static std::string shapeString(const std::vector<int64_t> &shape) {
+bool mlrt::sameIgnoringUnitDims(const std::vector<int64_t> &a,
+                                const std::vector<int64_t> &b) {
+  auto squeeze = [](const std::vector<int64_t> &s) {
+    std::vector<int64_t> out;
+    for (int64_t d : s)
+      if (d != 1)
+        out.push_back(d);
+    return out;
+  };
+  return squeeze(a) == squeeze(b);
+}
+
+std::string mlrt::shapeString(const std::vector<int64_t> &shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i)
     s += (i ? ", " : "") + std::to_string(shape[i]);

@@ -29,6 +29,14 @@ namespace mlrt {
 
 using Metadata = std::vector<std::pair<std::string, std::string>>;
 
+/// "[2, 3]": a shape as error messages print it.
+std::string shapeString(const std::vector<int64_t> &shape);
+
+/// Whether two shapes agree once unit dimensions are dropped: a depthwise
+/// conv stored as (C, 1, K) is read as [C, K].
+bool sameIgnoringUnitDims(const std::vector<int64_t> &a,
+                          const std::vector<int64_t> &b);
+
 /// Where a tensor lives in a safetensors file.
 struct TensorInfo {
   std::string name;
