@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/Artifact/ArtifactWriter.h"
+#include "mlopt/Artifact/PlanWriter.h"
 #include "mlopt/Dialect/LLM/ModelStructure.h"
 #include "mlopt/Export/ModelWeights.h"
 #include "mlopt/Support/Paths.h"
@@ -30,8 +31,8 @@ namespace fb = mlrt::fb;
 
 static fb::DType fbDType(mlrt::DType d) { return static_cast<fb::DType>(d); }
 
-mlrt::Status mlopt::writeArtifact(ModelOp model, StringRef moduleDir,
-                                  StringRef outPath) {
+mlrt::Status mlopt::writeArtifact(ModelOp model, kern::ProgramOp plan,
+                                  StringRef moduleDir, StringRef outPath) {
   mlrt::Expected<ModelStructure> structure = analyzeModelStructure(model);
   if (!structure)
     return structure.takeError();
@@ -148,11 +149,14 @@ mlrt::Status mlopt::writeArtifact(ModelOp model, StringRef moduleDir,
     }
     tokenizer = fb::CreateTokenizer(b, b.CreateString(pathFrom(outPath, p)));
   }
+  mlrt::Expected<flatbuffers::Offset<fb::Plan>> fbPlan = writePlan(b, plan);
+  if (!fbPlan)
+    return fbPlan.takeError();
   auto root = fb::CreateArtifact(
       b, mlrt::kArtifactVersion, b.CreateString("mlopt ml-compile"),
       b.CreateString(model.getSymName().str()), config, b.CreateVector(stores),
       b.CreateVector(table), idx(embed.getTable()), idx(finalNorm.getWeight()),
-      idx(head.getWeight()), b.CreateVector(fbLayers), tokenizer);
+      idx(head.getWeight()), b.CreateVector(fbLayers), tokenizer, *fbPlan);
   fb::FinishArtifactBuffer(b, root);
 
   if (!generated.empty())

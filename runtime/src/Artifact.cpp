@@ -6,6 +6,8 @@
 
 #include "mlrt/Artifact.h"
 
+#include "PlanReader.h"
+
 #include "mlrt/artifact_generated.h"
 
 #include <sys/stat.h>
@@ -340,6 +342,12 @@ Expected<Artifact> ArtifactLoader::load() {
   out.embed_ = *embed;
   out.finalNorm_ = *norm;
   out.lmHead_ = *head;
+  if (!root.plan())
+    return bad() << "has no execution plan";
+  Expected<Plan> plan = readPlan(*root.plan(), *out.weights_, c);
+  if (!plan)
+    return bad() << plan.message();
+  out.plan_ = std::move(*plan);
   if (root.tokenizer() && root.tokenizer()->path()) {
     std::string p = root.tokenizer()->path()->str();
     out.tokenizerPath_ = p.empty() || p[0] == '/' ? p : dirName(path) + "/" + p;

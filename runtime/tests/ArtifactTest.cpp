@@ -37,7 +37,73 @@ struct Variant {
                      std::vector<std::vector<int64_t>> &shapes)>
       editWeights;
   int32_t embed = -2; // -2: the right index
+  /// Edits the plan's ops before they are written.
+  std::function<void(std::vector<fb::OpT> &ops)> editPlan;
+  int64_t arena = 1024;
 };
+
+/// The plan convert-llm-to-kern makes for a 2-layer Llama (buffers at
+/// distinct offsets; the reader does not require packing).
+flatbuffers::Offset<fb::Plan> buildPlan(flatbuffers::FlatBufferBuilder &b,
+                                        std::map<std::string, int32_t> &index,
+                                        const Variant &v) {
+  // h x q k v attn mixed gate up
+  std::vector<fb::Buffer> buffers = {{0, 64},   {64, 64},  {128, 64},
+                                     {192, 32}, {224, 32}, {256, 64},
+                                     {320, 64}, {384, 128}, {512, 128}};
+  std::vector<fb::OpT> ops;
+  auto op = [&](fb::OpKind kind, std::vector<int32_t> bufs,
+                std::vector<std::string> ws = {}) -> fb::OpT & {
+    fb::OpT o;
+    o.kind = kind;
+    o.buffers = std::move(bufs);
+    for (const std::string &w : ws)
+      o.weights.push_back(index.at(w));
+    ops.push_back(std::move(o));
+    return ops.back();
+  };
+  op(fb::OpKind::Embed, {0}, {"model.embed_tokens.weight"});
+  for (int i = 0; i < 2; ++i) {
+    std::string p = "model.layers." + std::to_string(i) + ".";
+    op(fb::OpKind::RMSNorm, {0, 1}, {p + "input_layernorm.weight"}).eps = 1e-5;
+    op(fb::OpKind::Linear, {1, 2}, {p + "self_attn.q_proj.weight"});
+    op(fb::OpKind::Linear, {1, 3}, {p + "self_attn.k_proj.weight"});
+    op(fb::OpKind::Linear, {1, 4}, {p + "self_attn.v_proj.weight"});
+    op(fb::OpKind::Rope, {2, 3}).head_dim = 16;
+    fb::OpT &attention = op(fb::OpKind::Attention, {2, 3, 4, 5});
+    attention.state = i;
+    attention.heads = 4;
+    op(fb::OpKind::Linear, {5, 6}, {p + "self_attn.o_proj.weight"});
+    op(fb::OpKind::Add, {0, 6, 0});
+    op(fb::OpKind::RMSNorm, {0, 1}, {p + "post_attention_layernorm.weight"})
+        .eps = 1e-5;
+    op(fb::OpKind::Linear, {1, 7}, {p + "mlp.gate_proj.weight"});
+    op(fb::OpKind::Linear, {1, 8}, {p + "mlp.up_proj.weight"});
+    op(fb::OpKind::SwiGLU, {7, 8, 7});
+    op(fb::OpKind::Linear, {7, 6}, {p + "mlp.down_proj.weight"});
+    op(fb::OpKind::Add, {0, 6, 0});
+  }
+  op(fb::OpKind::RMSNorm, {0, 0}, {"model.norm.weight"}).eps = 1e-5;
+  op(fb::OpKind::LMHead, {0}, {"lm_head.weight"});
+  if (v.editPlan)
+    v.editPlan(ops);
+  std::vector<flatbuffers::Offset<fb::Op>> packed;
+  for (const fb::OpT &o : ops)
+    packed.push_back(fb::Op::Pack(b, &o));
+  auto opsVector = b.CreateVector(packed);
+  auto buffersVector = b.CreateVectorOfStructs(buffers);
+  std::vector<flatbuffers::Offset<fb::Entry>> entries = {
+      fb::CreateEntry(b, b.CreateString("prefill"), false, buffersVector,
+                      opsVector),
+      fb::CreateEntry(b, b.CreateString("decode"), true, buffersVector,
+                      opsVector)};
+  std::vector<flatbuffers::Offset<fb::State>> states;
+  for (int i = 0; i < 2; ++i)
+    states.push_back(
+        fb::CreateState(b, fb::StateKind::KVCache, i, v.kvHeads, 16));
+  return fb::CreatePlan(b, v.arena, b.CreateVector(states),
+                        b.CreateVector(entries));
+}
 
 std::string build(const Variant &v) {
   Expected<WeightStore> store = WeightStore::open(kStore);
@@ -89,12 +155,13 @@ std::string build(const Variant &v) {
                                  1e-5, false, 0, 1, b.CreateVector(eos));
   std::vector<flatbuffers::Offset<fb::Store>> stores = {
       fb::CreateStore(b, b.CreateString(v.storePath))};
+  auto plan = buildPlan(b, index, v);
   auto root = fb::CreateArtifact(
       b, v.version, b.CreateString("test"), b.CreateString("tiny"), config,
       b.CreateVector(stores), b.CreateVector(weights),
       v.embed == -2 ? index["model.embed_tokens.weight"] : v.embed,
       index["model.norm.weight"], index["lm_head.weight"],
-      b.CreateVector(layers));
+      b.CreateVector(layers), 0, plan);
   fb::FinishArtifactBuffer(b, root);
   return std::string(reinterpret_cast<const char *>(b.GetBufferPointer()),
                      b.GetSize());
@@ -141,7 +208,7 @@ TEST_F(ArtifactTest, RefusesWhatItCannotTrust) {
   version.version = 7;
   EXPECT_EQ(openError(version),
             "artifact version 7 is not supported (this runtime reads version "
-            "1); recompile the model with ml-compile");
+            "2); recompile the model with ml-compile");
   Variant heads;
   heads.kvHeads = 3;
   EXPECT_EQ(openError(heads),
@@ -169,6 +236,53 @@ TEST_F(ArtifactTest, RefusesWhatItCannotTrust) {
   Variant embed;
   embed.embed = 999;
   EXPECT_EQ(openError(embed), "embedding names weight 999 of 21");
+}
+
+TEST_F(ArtifactTest, ChecksEveryPlanCall) {
+  Expected<Artifact> a = Artifact::open(write(build(Variant())));
+  ASSERT_TRUE(a) << a.message();
+  EXPECT_EQ(a->plan().prefill.ops.size(), 31u);
+  EXPECT_TRUE(a->plan().decode.step);
+  EXPECT_EQ(a->plan().states[1].kvHeads, 2);
+
+  auto planError = [&](std::function<void(std::vector<fb::OpT> &)> edit) {
+    Variant v;
+    v.editPlan = std::move(edit);
+    return openError(v);
+  };
+  // A GEMM whose output buffer is narrower than its weight's rows.
+  EXPECT_EQ(planError([](auto &ops) { ops[2].buffers[1] = 3; }),
+            "plan entry @prefill op 2 (linear): output buffer is 32 wide, "
+            "expected 64");
+  EXPECT_EQ(planError([](auto &ops) { ops[2].buffers[1] = 40; }),
+            "plan entry @prefill op 2 (linear): names buffer 40 of 9");
+  EXPECT_EQ(planError([](auto &ops) { ops[2].weights[0] = 1000; }),
+            "plan entry @prefill op 2 (linear): names weight 1000 of 21");
+  EXPECT_EQ(planError([](auto &ops) { ops[6].state = 5; }),
+            "plan entry @prefill op 6 (attention): names state 5, expected a "
+            "KV cache of the 2 states");
+  EXPECT_EQ(planError([](auto &ops) { ops[6].heads = 3; }),
+            "plan entry @prefill op 6 (attention): 3 heads over 2 KV heads "
+            "(window 0) is invalid");
+  EXPECT_EQ(planError([](auto &ops) { ops[1].weights[0] = 0; }),
+            "plan entry @prefill op 1 (rms_norm): norm weight "
+            "'lm_head.weight' has shape [256, 64], expected [64]");
+  EXPECT_EQ(planError([](auto &ops) { ops[1].eps = 0; }),
+            "plan entry @prefill op 1 (rms_norm): eps is 0, expected a "
+            "positive value");
+  EXPECT_EQ(planError([](auto &ops) { ops[5].head_dim = 12; }),
+            "plan entry @prefill op 5 (rope): head_dim 12 does not divide q "
+            "(64) and k (32) or differs from the config's 16");
+  EXPECT_EQ(planError([](auto &ops) { ops.pop_back(); }),
+            "plan entry @prefill must start with embed and end with lm_head");
+  EXPECT_EQ(planError([](auto &ops) { ops[8].buffers.pop_back(); }),
+            "plan entry @prefill op 8 (add): expects 3 buffers and 0 weights, "
+            "found 2 and 0");
+  Variant arena;
+  arena.arena = 600;
+  EXPECT_EQ(openError(arena), "plan entry @prefill: buffer at offset 512 of "
+                              "width 128 lies outside the arena of 600 "
+                              "floats per token");
 }
 
 TEST_F(ArtifactTest, RefusesCorruptBytes) {

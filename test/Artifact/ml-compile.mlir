@@ -4,11 +4,11 @@
 // RUN: ml-dump %t/mistral.mlart --weights | FileCheck %s --check-prefix=MISTRAL
 // RUN: ml-import %inputs/tiny/tiny-hybrid-mamba2 -o %t/hybrid.mlir 2>/dev/null
 // RUN: ml-compile %t/hybrid.mlir -o %t/hybrid.mlart
-// RUN: ml-dump %t/hybrid.mlart | FileCheck %s --check-prefix=HYBRID
+// RUN: ml-dump %t/hybrid.mlart --plan | FileCheck %s --check-prefix=HYBRID
 // RUN: ml-import %inputs/tiny/tiny-llama -o %t/llama.mlir 2>/dev/null
 // RUN: ml-opt %t/llama.mlir --attn-to-mamba="ratio=0.5 variant=mamba1" -o %t/converted.mlir 2>/dev/null
 // RUN: ml-compile %t/converted.mlir -o %t/converted.mlart
-// RUN: ml-dump %t/converted.mlart | FileCheck %s --check-prefix=CONVERTED
+// RUN: ml-dump %t/converted.mlart --plan | FileCheck %s --check-prefix=CONVERTED
 // RUN: ml-export %t/converted.mlir -o %t/exported
 // RUN: ml-weights list %t/converted.mlart.weights.safetensors > %t/generated.txt
 // RUN: FileCheck %s --check-prefix=GENERATED --input-file=%t/generated.txt
@@ -21,7 +21,7 @@
 // sequence over Mamba layers), weights created by init rules written to a
 // sidecar store, and a clear error when a store moved away.
 
-// MISTRAL: artifact tiny-mistral: version 1, produced by mlopt ml-compile
+// MISTRAL: artifact tiny-mistral: version 2, produced by mlopt ml-compile
 // MISTRAL: config: mistral, vocab 256, hidden 64, intermediate 128, 2 layers, 4 heads (2 kv) of 16, rope theta 10000, rms eps 1e-05
 // MISTRAL: layer 0: attention (sliding window 8)
 // MISTRAL: layer 1: attention (sliding window 8)
@@ -31,10 +31,26 @@
 // HYBRID: layer 0: mamba2 (d_state 16, groups 2)
 // HYBRID: layer 1: attention
 // HYBRID: memory: weights 0.43 MiB, KV cache 0.2 KiB per token (1 attention layers), SSM state 5.5 KiB per sequence (1 Mamba layers)
+// HYBRID: plan: arena of 384 floats per token, 2 states, prefill 32 ops, decode 32 ops
+// HYBRID: state 0: mamba layer 0, conv 128x3, ssm 4x16x16
+// HYBRID: state 1: kv_cache layer 1, 2 kv heads of 16
+// HYBRID: entry @prefill: 21 buffers, 32 ops
+// HYBRID-NEXT: embed [w0] -> %0<64 @ 0>
+// HYBRID-NEXT: rms_norm %0<64 @ 0> [w1] eps 1e-05 -> %1<64 @ 64>
+// HYBRID-NEXT: linear %1<64 @ 64> [w2, w3, w4] -> %2<128 @ 128>
+// HYBRID: conv1d %2<128 @ 128> [w7, w8] state 0 -> %2<128 @ 128>
+// HYBRID-NEXT: ssm_scan %2<128 @ 128>, %4<4 @ 320> [w9, w10, w11] state 0 heads 4 groups 2 d_state 16 mamba2 -> %5<64 @ 64>
+// HYBRID-NEXT: gated_rms_norm %5<64 @ 64>, %3<64 @ 256> [w13] group 16 -> %5<64 @ 64>
+// HYBRID: rope %12<64 @ 128>, %13<32 @ 192> head_dim 16
+// HYBRID-NEXT: attention %12<64 @ 128>, %13<32 @ 192>, %14<32 @ 224> state 1 heads 4 -> %15<64 @ 64>
+// HYBRID: lm_head %0<64 @ 0> [w28]
+// HYBRID: entry @decode (step): 21 buffers, 32 ops
 
 // CONVERTED: layer 0: mamba1 (d_state 16, groups 2)
 // CONVERTED: store: {{.*}}tiny-llama
 // CONVERTED: store: {{.*}}converted.mlart.weights.safetensors
+// CONVERTED: repeat_groups %{{.*}} group 16 times 2 -> %[[XR:[0-9]+]]<64
+// CONVERTED: ssm_scan %[[XR]]<64 @ {{[0-9]+}}>, %{{[0-9]+}}<96 @ {{.*}} state 0 heads 4 groups 2 d_state 16 mamba1
 
 // GENERATED-DAG: model.layers.0.mamba.in_proj_z.weight BF16 [64,64]
 // GENERATED-DAG: model.layers.0.mamba.A_log BF16 [64,16]

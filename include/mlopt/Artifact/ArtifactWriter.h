@@ -7,6 +7,7 @@
 #ifndef MLOPT_ARTIFACT_ARTIFACTWRITER_H
 #define MLOPT_ARTIFACT_ARTIFACTWRITER_H
 
+#include "mlopt/Dialect/Kern/KernOps.h"
 #include "mlopt/Dialect/LLM/LLMOps.h"
 #include "mlrt/Status.h"
 
@@ -16,11 +17,12 @@ namespace mlopt {
 /// mlrt::kArtifactVersion): its config, its layers, a weight table that
 /// points into the model's weight store (and into
 /// `<outPath>.weights.safetensors`, written here, for weights created by init
-/// rules) and its tokenizer. `moduleDir` resolves the model's relative
-/// paths. The model must have the decoder structure the importers and
-/// passes produce (norm -> mixer -> residual -> norm -> MLP -> residual).
-mlrt::Status writeArtifact(mlir::llm::ModelOp model, llvm::StringRef moduleDir,
-                           llvm::StringRef outPath);
+/// rules), its tokenizer and `plan`, the model's execution plan
+/// (convert-llm-to-kern). `moduleDir` resolves the model's relative paths.
+/// The model must have the decoder structure the importers and passes
+/// produce (norm -> mixer -> residual -> norm -> MLP -> residual).
+mlrt::Status writeArtifact(mlir::llm::ModelOp model, mlir::kern::ProgramOp plan,
+                           llvm::StringRef moduleDir, llvm::StringRef outPath);
 
 } // namespace mlopt
 

@@ -53,6 +53,8 @@ public:
     return file;
   }
 
+  mlir::ModuleOp getModule() { return *module; }
+
   mlir::llm::ModelOp model;
   /// Where the model's relative weight and tokenizer paths start from.
   std::string directory;

@@ -17,6 +17,7 @@
 
 #include "mlrt/DType.h"
 #include "mlrt/MappedFile.h"
+#include "mlrt/Plan.h"
 #include "mlrt/Safetensors.h"
 #include "mlrt/Status.h"
 
@@ -28,7 +29,7 @@
 namespace mlrt {
 
 /// The artifact format version this runtime reads and the compiler writes.
-constexpr uint32_t kArtifactVersion = 1;
+constexpr uint32_t kArtifactVersion = 2;
 
 enum class Arch { Llama, Mistral, Qwen2 };
 enum class RopeScalingKind { None, Linear, Dynamic, Yarn, Llama3 };
@@ -104,6 +105,8 @@ public:
   /// the model carries none.
   const std::string &tokenizerPath() const { return tokenizerPath_; }
   const std::vector<std::string> &storePaths() const { return storePaths_; }
+  /// The execution plan (checked against the weights and the config).
+  const Plan &plan() const { return plan_; }
   MemoryReport memory() const;
 
 private:
@@ -116,6 +119,7 @@ private:
   // Heap-held so that WeightRef pointers survive moves of the Artifact.
   std::unique_ptr<std::vector<WeightRef>> weights_;
   std::vector<LayerSpec> layers_;
+  Plan plan_;
   const WeightRef *embed_ = nullptr, *finalNorm_ = nullptr, *lmHead_ = nullptr;
 };
 

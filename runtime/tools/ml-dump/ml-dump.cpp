@@ -4,10 +4,11 @@
 //
 //===----------------------------------------------------------------------===//
 //
-//   ml-dump model.mlart [--weights]
+//   ml-dump model.mlart [--weights] [--plan]
 //
 // Opens the artifact as the runtime does (every check included) and prints
-// its config, layers, memory needs and, with --weights, the weight table.
+// its config, layers, memory needs, plan summary and, with --weights, the
+// weight table, with --plan the execution plan op by op.
 // A runtime tool: it links no compiler code.
 //
 //===----------------------------------------------------------------------===//
@@ -42,10 +43,88 @@ static std::string shapeText(const std::vector<int64_t> &shape) {
   return s;
 }
 
+/// One plan op as `kind %in, ... [w...] state S attrs -> %out`; buffers
+/// print as %index<width @ offset>.
+static void printOp(const Artifact &a, const PlanEntry &e, const PlanOp &op) {
+  auto buffer = [&](int i) {
+    const PlanBuffer &b = e.buffers[i];
+    return "%" + std::to_string(i) + "<" + std::to_string(b.width) + " @ " +
+           std::to_string(b.offset) + ">";
+  };
+  auto weight = [&](const WeightRef *w) {
+    return w ? "w" + std::to_string(w - a.weights().data()) : std::string("-");
+  };
+  bool destination = op.kind != OpKind::LMHead && op.kind != OpKind::Rope;
+  size_t inputs = op.buffers.size() - (destination ? 1 : 0);
+  std::string line = std::string("  ") + opKindName(op.kind);
+  for (size_t i = 0; i < inputs; ++i)
+    line += (i ? ", " : " ") + buffer(op.buffers[i]);
+  auto list = [&](const char *label, const std::vector<const WeightRef *> &ws) {
+    if (ws.empty())
+      return;
+    line += std::string(" ") + label + "[";
+    for (size_t i = 0; i < ws.size(); ++i)
+      line += (i ? ", " : "") + weight(ws[i]);
+    line += "]";
+  };
+  list("", op.weights);
+  list("bias ", op.biases);
+  if (op.state >= 0)
+    line += " state " + std::to_string(op.state);
+  std::pair<const char *, int64_t> attrs[] = {
+      {"heads", op.heads},      {"groups", op.groups}, {"d_state", op.dState},
+      {"head_dim", op.headDim}, {"window", op.window}, {"group", op.group},
+      {"times", op.times}};
+  for (auto [name, value] : attrs)
+    if (value)
+      line += std::string(" ") + name + " " + std::to_string(value);
+  if (op.kind == OpKind::SSMScan)
+    line += op.variant == MixerKind::Mamba1 ? " mamba1" : " mamba2";
+  if (op.eps > 0) {
+    char eps[32];
+    std::snprintf(eps, sizeof(eps), " eps %g", op.eps);
+    line += eps;
+  }
+  if (destination)
+    line += " -> " + buffer(op.buffers.back());
+  std::printf("%s\n", line.c_str());
+}
+
+static void printPlan(const Artifact &a) {
+  const Plan &p = a.plan();
+  for (size_t i = 0; i < p.states.size(); ++i) {
+    const PlanState &s = p.states[i];
+    if (s.kind == PlanState::Kind::KVCache)
+      std::printf("state %zu: kv_cache layer %lld, %lld kv heads of %lld\n", i,
+                  (long long)s.layer, (long long)s.kvHeads,
+                  (long long)s.headDim);
+    else
+      std::printf("state %zu: mamba layer %lld, conv %lldx%lld, ssm "
+                  "%lldx%lldx%lld\n",
+                  i, (long long)s.layer, (long long)s.channels,
+                  (long long)s.width - 1, (long long)s.heads,
+                  (long long)s.headDim, (long long)s.dState);
+  }
+  for (const PlanEntry *e : {&p.prefill, &p.decode}) {
+    std::printf("entry @%s%s: %zu buffers, %zu ops\n", e->name.c_str(),
+                e->step ? " (step)" : "", e->buffers.size(), e->ops.size());
+    for (const PlanOp &op : e->ops)
+      printOp(a, *e, op);
+  }
+}
+
 int main(int argc, char **argv) {
-  if (argc < 2 || (argc == 3 && std::strcmp(argv[2], "--weights") != 0) ||
-      argc > 3) {
-    std::fprintf(stderr, "usage: ml-dump model.mlart [--weights]\n");
+  bool weights = false, plan = false, usage = argc < 2;
+  for (int i = 2; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--weights") == 0)
+      weights = true;
+    else if (std::strcmp(argv[i], "--plan") == 0)
+      plan = true;
+    else
+      usage = true;
+  }
+  if (usage) {
+    std::fprintf(stderr, "usage: ml-dump model.mlart [--weights] [--plan]\n");
     return 2;
   }
   Expected<Artifact> a = Artifact::open(argv[1]);
@@ -86,7 +165,13 @@ int main(int argc, char **argv) {
   std::printf("tokenizer: %s\n", a->tokenizerPath().empty()
                                      ? "(none)"
                                      : a->tokenizerPath().c_str());
-  if (argc == 3)
+  std::printf("plan: arena of %lld floats per token, %zu states, "
+              "prefill %zu ops, decode %zu ops\n",
+              (long long)a->plan().arena, a->plan().states.size(),
+              a->plan().prefill.ops.size(), a->plan().decode.ops.size());
+  if (plan)
+    printPlan(*a);
+  if (weights)
     for (size_t i = 0; i < a->weights().size(); ++i) {
       const WeightRef &w = a->weights()[i];
       std::printf("weight %zu: %s %s %s\n", i, w.name.c_str(),

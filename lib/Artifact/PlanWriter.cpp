@@ -1,0 +1,203 @@
+//===- PlanWriter.cpp - Serialise a kern.program into the artifact --------===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+//
+// Flattens a kern.program into the artifact's Plan table: states and
+// weights become indices, each entry's buffers a table of (offset, width),
+// and each kernel op one Op row (schemas/artifact.fbs documents the operand
+// order per kind).
+//
+//===----------------------------------------------------------------------===//
+
+#include "mlopt/Artifact/PlanWriter.h"
+#include "mlopt/Dialect/Kern/KernOps.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlopt;
+namespace fb = mlrt::fb;
+
+namespace {
+/// Writes the ops of one entry.
+class EntryWriter {
+public:
+  EntryWriter(flatbuffers::FlatBufferBuilder &b,
+              const llvm::DenseMap<StringAttr, int32_t> &symbols)
+      : b(b), symbols(symbols) {}
+
+  mlrt::Expected<flatbuffers::Offset<fb::Entry>> write(kern::EntryOp entry);
+
+private:
+  /// One op row; fields that do not apply stay at their defaults.
+  struct Row {
+    fb::OpKind kind;
+    SmallVector<Value> buffers;
+    SmallVector<Attribute> weights, biases;
+    FlatSymbolRefAttr state;
+    fb::Mixer variant = fb::Mixer::Mamba2;
+    int64_t heads = 0, groups = 0, dState = 0, headDim = 0, window = 0,
+            group = 0, times = 0;
+    double eps = 0;
+  };
+  std::optional<Row> describe(Operation *op);
+  int32_t symbol(Attribute ref) {
+    return symbols.lookup(cast<FlatSymbolRefAttr>(ref).getAttr());
+  }
+
+  flatbuffers::FlatBufferBuilder &b;
+  const llvm::DenseMap<StringAttr, int32_t> &symbols;
+};
+} // namespace
+
+std::optional<EntryWriter::Row> EntryWriter::describe(Operation *op) {
+  using K = fb::OpKind;
+  return llvm::TypeSwitch<Operation *, std::optional<Row>>(op)
+      .Case([](kern::EmbedOp o) {
+        return Row{K::Embed, {o.getOut()}, {o.getTableAttr()}};
+      })
+      .Case([](kern::RMSNormOp o) {
+        Row r{K::RMSNorm, {o.getIn(), o.getOut()}, {o.getWeightAttr()}};
+        r.eps = o.getEps().convertToDouble();
+        return r;
+      })
+      .Case([](kern::LinearOp o) {
+        Row r{K::Linear, {o.getIn(), o.getOut()}};
+        r.weights.assign(o.getWeights().begin(), o.getWeights().end());
+        if (ArrayAttr biases = o.getBiasesAttr())
+          r.biases.assign(biases.begin(), biases.end());
+        return r;
+      })
+      .Case([](kern::RopeOp o) {
+        Row r{K::Rope, {o.getQ(), o.getK()}};
+        r.headDim = o.getHeadDim();
+        return r;
+      })
+      .Case([](kern::AttentionOp o) {
+        Row r{K::Attention, {o.getQ(), o.getK(), o.getV(), o.getOut()}};
+        r.state = o.getCacheAttr();
+        r.heads = o.getHeads();
+        r.window = o.getWindow().value_or(0);
+        return r;
+      })
+      .Case([](kern::Conv1dOp o) {
+        Row r{K::Conv1d,
+              {o.getIn(), o.getOut()},
+              {o.getWeightAttr(), o.getBiasAttr()}};
+        r.state = o.getStateAttr();
+        return r;
+      })
+      .Case([](kern::RepeatGroupsOp o) {
+        Row r{K::RepeatGroups, {o.getIn(), o.getOut()}};
+        r.group = o.getGroup();
+        r.times = o.getTimes();
+        return r;
+      })
+      .Case([](kern::SSMScanOp o) {
+        Row r{K::SSMScan, {o.getXbc()}};
+        if (o.getBc())
+          r.buffers.push_back(o.getBc());
+        r.buffers.append({o.getDt(), o.getOut()});
+        r.weights = {o.getDtBiasAttr(), o.getALogAttr(), o.getDAttr()};
+        r.state = o.getStateAttr();
+        r.variant = o.getVariant() == llm::MambaVariant::Mamba1
+                        ? fb::Mixer::Mamba1
+                        : fb::Mixer::Mamba2;
+        r.heads = o.getHeads();
+        r.groups = o.getGroups();
+        r.dState = o.getDState();
+        return r;
+      })
+      .Case([](kern::GatedRMSNormOp o) {
+        Row r{K::GatedRMSNorm,
+              {o.getY(), o.getZ(), o.getOut()},
+              {o.getWeightAttr()}};
+        r.group = o.getGroup();
+        return r;
+      })
+      .Case([](kern::SwiGLUOp o) {
+        return Row{K::SwiGLU, {o.getGate(), o.getUp(), o.getOut()}};
+      })
+      .Case([](kern::AddOp o) {
+        return Row{K::Add, {o.getLhs(), o.getRhs(), o.getOut()}};
+      })
+      .Case([](kern::LMHeadOp o) {
+        return Row{K::LMHead, {o.getIn()}, {o.getWeightAttr()}};
+      })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+mlrt::Expected<flatbuffers::Offset<fb::Entry>>
+EntryWriter::write(kern::EntryOp entry) {
+  llvm::DenseMap<Value, int32_t> bufferIndex;
+  std::vector<fb::Buffer> buffers;
+  std::vector<flatbuffers::Offset<fb::Op>> ops;
+  for (Operation &op : entry.getBody().front()) {
+    if (auto buffer = dyn_cast<kern::BufferOp>(op)) {
+      bufferIndex[buffer.getResult()] = static_cast<int32_t>(buffers.size());
+      buffers.emplace_back(static_cast<int32_t>(buffer.getOffset()),
+                           static_cast<int32_t>(buffer.getType().getWidth()));
+      continue;
+    }
+    std::optional<Row> row = describe(&op);
+    if (!row)
+      return mlrt::Error() << "ml-compile: no runtime kernel for '"
+                           << op.getName().getStringRef().str() << "'";
+    std::vector<int32_t> operands, weights, biases;
+    for (Value v : row->buffers)
+      operands.push_back(bufferIndex.lookup(v));
+    for (Attribute w : row->weights)
+      weights.push_back(symbol(w));
+    for (Attribute w : row->biases)
+      biases.push_back(w && !isa<UnitAttr>(w) ? symbol(w) : -1);
+    ops.push_back(fb::CreateOp(
+        b, row->kind, b.CreateVector(operands), b.CreateVector(weights),
+        biases.empty() ? 0 : b.CreateVector(biases),
+        row->state ? symbol(row->state) : -1, row->variant, row->heads,
+        row->groups, row->dState, row->headDim, row->window, row->group,
+        row->times, row->eps));
+  }
+  return fb::CreateEntry(b, b.CreateString(entry.getSymName().str()),
+                         entry.getStep(), b.CreateVectorOfStructs(buffers),
+                         b.CreateVector(ops));
+}
+
+mlrt::Expected<flatbuffers::Offset<fb::Plan>>
+mlopt::writePlan(flatbuffers::FlatBufferBuilder &b, kern::ProgramOp program) {
+  // Weight symbols map to their table index, state symbols to their slot.
+  llvm::DenseMap<StringAttr, int32_t> symbols;
+  std::vector<flatbuffers::Offset<fb::State>> states;
+  for (Operation &op : program.getBody().front()) {
+    if (auto w = dyn_cast<kern::WeightOp>(op)) {
+      symbols[w.getSymNameAttr()] = static_cast<int32_t>(w.getIndex());
+    } else if (auto kv = dyn_cast<kern::KVCacheOp>(op)) {
+      symbols[kv.getSymNameAttr()] = static_cast<int32_t>(states.size());
+      states.push_back(fb::CreateState(b, fb::StateKind::KVCache,
+                                       kv.getLayer(), kv.getKvHeads(),
+                                       kv.getHeadDim()));
+    } else if (auto m = dyn_cast<kern::MambaStateOp>(op)) {
+      symbols[m.getSymNameAttr()] = static_cast<int32_t>(states.size());
+      states.push_back(fb::CreateState(
+          b, fb::StateKind::Mamba, m.getLayer(), /*kv_heads=*/0,
+          m.getHeadDim(), m.getChannels(), m.getWidth(), m.getHeads(),
+          m.getDState()));
+    }
+  }
+  std::vector<flatbuffers::Offset<fb::Entry>> entries;
+  for (StringRef name : {"prefill", "decode"}) {
+    auto entry = program.lookupSymbol<kern::EntryOp>(name);
+    if (!entry)
+      return mlrt::Error() << "ml-compile: plan @" << program.getSymName().str()
+                           << " has no @" << name.str() << " entry";
+    mlrt::Expected<flatbuffers::Offset<fb::Entry>> e =
+        EntryWriter(b, symbols).write(entry);
+    if (!e)
+      return e.takeError();
+    entries.push_back(*e);
+  }
+  return fb::CreatePlan(b, program.getArena(), b.CreateVector(states),
+                        b.CreateVector(entries));
+}

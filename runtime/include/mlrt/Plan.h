@@ -1,0 +1,75 @@
+//===- Plan.h - The execution plan of a compiled model ----------*- C++ -*-===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+//
+// The runtime's copy of the artifact's `kern` program: per-sequence states
+// and two entries (prefill, decode) of kernel calls on arena buffers. The
+// artifact reader checks every buffer, weight and state a call names
+// against what its kernel needs, so backends index without checks.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLRT_PLAN_H
+#define MLRT_PLAN_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace mlrt {
+
+struct WeightRef;
+enum class MixerKind;
+
+/// One layer's per-sequence state.
+struct PlanState {
+  enum class Kind { KVCache, Mamba } kind = Kind::KVCache;
+  int64_t layer = 0;
+  int64_t kvHeads = 0, headDim = 0;            ///< KV cache; Mamba: P
+  int64_t channels = 0, width = 0, heads = 0, dState = 0; ///< Mamba
+};
+
+/// `tokens x width` f32 at `offset` floats per token in the arena.
+struct PlanBuffer {
+  int64_t offset = 0, width = 0;
+};
+
+enum class OpKind {
+  Embed, RMSNorm, Linear, Rope, Attention, Conv1d, RepeatGroups, SSMScan,
+  GatedRMSNorm, SwiGLU, Add, LMHead
+};
+
+/// The name of a kind as the kern dialect spells it ("rms_norm").
+const char *opKindName(OpKind kind);
+
+/// One kernel call (schemas/artifact.fbs lists the operand order per kind).
+struct PlanOp {
+  OpKind kind = OpKind::Embed;
+  std::vector<int> buffers; ///< indices into PlanEntry::buffers
+  std::vector<const WeightRef *> weights;
+  std::vector<const WeightRef *> biases; ///< per weight, null: none
+  int state = -1;                        ///< index into Plan::states
+  MixerKind variant{};
+  int64_t heads = 0, groups = 0, dState = 0, headDim = 0, window = 0,
+          group = 0, times = 0;
+  double eps = 0;
+};
+
+struct PlanEntry {
+  std::string name;
+  bool step = false;
+  std::vector<PlanBuffer> buffers;
+  std::vector<PlanOp> ops;
+};
+
+struct Plan {
+  int64_t arena = 0; ///< floats per token
+  std::vector<PlanState> states;
+  PlanEntry prefill, decode;
+};
+
+} // namespace mlrt
+
+#endif // MLRT_PLAN_H

@@ -1,0 +1,26 @@
+//===- PlanReader.h - Reading and checking the artifact's plan --*- C++ -*-===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLRT_SRC_PLANREADER_H
+#define MLRT_SRC_PLANREADER_H
+
+#include "mlrt/Artifact.h"
+#include "mlrt/Plan.h"
+#include "mlrt/artifact_generated.h"
+
+namespace mlrt {
+
+/// Decodes `plan`, checking that every call's buffers lie in the arena and
+/// have the widths its weights and state imply, that weights and states
+/// exist and have the shapes the kernel reads, and that both entries are
+/// present. Errors name the entry, the op index and its kind.
+Expected<Plan> readPlan(const fb::Plan &plan,
+                        const std::vector<WeightRef> &weights,
+                        const ModelConfig &config);
+
+} // namespace mlrt
+
+#endif // MLRT_SRC_PLANREADER_H
