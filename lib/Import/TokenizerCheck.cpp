@@ -11,46 +11,16 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/Import/ModelBuilder.h"
-#include "mlrt/Gguf.h"
-#include "mlrt/MappedFile.h"
 #include "mlrt/Tokenizer.h"
 
-#include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FormatVariadic.h"
-#include "llvm/Support/Path.h"
 
 using namespace mlopt;
 
-static mlrt::Expected<mlrt::Tokenizer> loadTokenizer(llvm::StringRef path) {
-  if (path.ends_with(".gguf")) {
-    mlrt::Expected<mlrt::GgufFile> file = mlrt::GgufFile::open(path.str());
-    if (!file)
-      return file.takeError();
-    mlrt::Expected<mlrt::GgufTokenizerData> data =
-        mlrt::GgufTokenizerData::read(*file);
-    if (!data)
-      return data.takeError();
-    return mlrt::Tokenizer::fromGguf(*data);
-  }
-  mlrt::Expected<std::string> json = mlrt::readFile(path.str());
-  if (!json)
-    return json.takeError();
-  llvm::SmallString<256> configPath(path);
-  llvm::sys::path::remove_filename(configPath);
-  llvm::sys::path::append(configPath, "tokenizer_config.json");
-  std::string config;
-  if (llvm::sys::fs::exists(configPath)) {
-    mlrt::Expected<std::string> text = mlrt::readFile(configPath.str().str());
-    if (!text)
-      return text.takeError();
-    config = std::move(*text);
-  }
-  return mlrt::Tokenizer::fromHuggingFace(*json, config);
-}
-
 void mlopt::checkTokenizer(llvm::StringRef path, int64_t vocab,
                            BuiltModel &model) {
-  mlrt::Expected<mlrt::Tokenizer> tokenizer = loadTokenizer(path);
+  mlrt::Expected<mlrt::Tokenizer> tokenizer =
+      mlrt::Tokenizer::fromFile(path.str());
   if (!tokenizer) {
     model.tokenizerProblem = tokenizer.message();
     return;

@@ -134,6 +134,10 @@ public:
   /// Builds the tokenizer llama.cpp would from GGUF metadata.
   static Expected<Tokenizer> fromGguf(const GgufTokenizerData &data);
 
+  /// Loads the tokenizer a model names: a GGUF file (by its .gguf suffix)
+  /// or a tokenizer.json, with the tokenizer_config.json beside it if any.
+  static Expected<Tokenizer> fromFile(const std::string &path);
+
   /// The token ids of `text`. Bytes that are not valid UTF-8 are tokenized
   /// as bytes: with a token for each byte, tokenPiece() gives them back.
   std::vector<int32_t> encode(std::string_view text,

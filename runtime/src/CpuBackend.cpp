@@ -1,0 +1,187 @@
+//===- CpuBackend.cpp - The plan interpreter on the CPU kernels -----------===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+//
+// Buffers of a call for T tokens live at arena + offset * T with a row
+// stride of their width, so the planner's offsets (floats per token) hold
+// for any T. The artifact reader has checked every call, so nothing here
+// re-checks shapes.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CpuBackend.h"
+
+#include "mlrt/cpu/Kernels.h"
+
+#include <algorithm>
+
+using namespace mlrt;
+using namespace mlrt::cpu;
+
+namespace {
+
+/// The states of one layer.
+struct LayerState {
+  KVCache kv;
+  std::vector<float> conv, ssm;
+};
+
+class CpuBackend final : public Backend {
+public:
+  CpuBackend(const Artifact &model, const SessionOptions &options);
+
+  const char *name() const override { return "cpu"; }
+  Status run(const PlanEntry &entry, const int32_t *tokens, int64_t count,
+             int64_t position, bool allPositions, float *logits) override;
+  void reset() override;
+  uint64_t allocatedBytes() const override;
+
+private:
+  void runOp(const PlanEntry &entry, const PlanOp &op, const int32_t *tokens,
+             int64_t count, int64_t position, bool allPositions,
+             float *logits);
+
+  const Artifact &model;
+  Rope rope;
+  int64_t chunk;
+  std::vector<float> arena;
+  std::vector<LayerState> states;
+};
+
+/// A weight as the kernels see it: rows x (everything else); a vector is
+/// one row.
+Matrix matrix(const WeightRef *w) {
+  if (!w)
+    return {};
+  Matrix m{w->data, w->dtype, 1, 1};
+  if (w->shape.size() == 1) {
+    m.cols = w->shape[0];
+    return m;
+  }
+  m.rows = w->shape[0];
+  for (size_t i = 1; i < w->shape.size(); ++i)
+    m.cols *= w->shape[i];
+  return m;
+}
+
+} // namespace
+
+CpuBackend::CpuBackend(const Artifact &model, const SessionOptions &options)
+    : model(model),
+      rope(model.config().rope, model.config().headDim,
+           model.config().maxPosition),
+      chunk(std::min(options.prefillChunk, options.maxTokens)) {
+  const Plan &plan = model.plan();
+  arena.resize(plan.arena * chunk);
+  for (const PlanState &s : plan.states) {
+    LayerState &l = states.emplace_back();
+    if (s.kind == PlanState::Kind::KVCache) {
+      l.kv.capacity = options.maxTokens;
+      l.kv.k.resize(options.maxTokens * s.kvHeads * s.headDim);
+      l.kv.v.resize(l.kv.k.size());
+    } else {
+      l.conv.resize(s.channels * (s.width - 1));
+      l.ssm.resize(s.heads * s.headDim * s.dState);
+    }
+  }
+}
+
+void CpuBackend::reset() {
+  for (LayerState &l : states) {
+    l.kv.length = 0;
+    std::fill(l.conv.begin(), l.conv.end(), 0.0f);
+    std::fill(l.ssm.begin(), l.ssm.end(), 0.0f);
+  }
+}
+
+uint64_t CpuBackend::allocatedBytes() const {
+  uint64_t floats = arena.size();
+  for (const LayerState &l : states)
+    floats += l.kv.k.size() + l.kv.v.size() + l.conv.size() + l.ssm.size();
+  return floats * sizeof(float);
+}
+
+void CpuBackend::runOp(const PlanEntry &entry, const PlanOp &op,
+                       const int32_t *tokens, int64_t count, int64_t position,
+                       bool allPositions, float *logits) {
+  auto rows = [&](size_t slot) {
+    const PlanBuffer &b = entry.buffers[op.buffers[slot]];
+    return Rows{arena.data() + b.offset * count, count, b.width};
+  };
+  auto width = [&](size_t slot) {
+    return entry.buffers[op.buffers[slot]].width;
+  };
+  auto w = [&](size_t i) { return matrix(op.weights[i]); };
+  switch (op.kind) {
+  case OpKind::Embed:
+    return embed(w(0), tokens, rows(0));
+  case OpKind::RMSNorm:
+    return rmsNorm(rows(0), w(0), op.eps, rows(1));
+  case OpKind::Linear: {
+    // Fused projections write adjacent column blocks of the output.
+    Rows out = rows(1);
+    for (size_t i = 0; i < op.weights.size(); ++i) {
+      Matrix bias = op.biases.empty() ? Matrix() : matrix(op.biases[i]);
+      linear(rows(0), w(i), bias.data ? &bias : nullptr, out);
+      out.data += w(i).rows;
+    }
+    return;
+  }
+  case OpKind::Rope:
+    return rope.apply(rows(0), width(0) / op.headDim, rows(1),
+                      width(1) / op.headDim, position);
+  case OpKind::Attention: {
+    const PlanState &s = model.plan().states[op.state];
+    return attention(rows(0), rows(1), rows(2), states[op.state].kv, op.heads,
+                     s.kvHeads, s.headDim, op.window, rows(3));
+  }
+  case OpKind::Conv1d:
+    return conv1d(rows(0), w(0), w(1), states[op.state].conv, rows(1));
+  case OpKind::RepeatGroups:
+    return repeatGroups(rows(0), op.group, op.times, rows(1));
+  case OpKind::SSMScan: {
+    const PlanState &s = model.plan().states[op.state];
+    std::vector<float> &ssm = states[op.state].ssm;
+    if (op.variant == MixerKind::Mamba1)
+      return ssmScanMamba1(rows(0), rows(1), rows(2), w(0), w(1), w(2),
+                           op.heads, op.groups, op.dState, ssm, rows(3));
+    return ssmScanMamba2(rows(0), rows(1), w(0), w(1), w(2), op.heads,
+                         op.groups, s.headDim, op.dState, ssm, rows(2));
+  }
+  case OpKind::GatedRMSNorm:
+    return gatedRmsNorm(rows(0), rows(1), w(0), op.group, rows(2));
+  case OpKind::SwiGLU:
+    return swiglu(rows(0), rows(1), width(0), rows(2));
+  case OpKind::Add:
+    return add(rows(0), rows(1), width(0), rows(2));
+  case OpKind::LMHead: {
+    Rows in = rows(0);
+    if (!allPositions) {
+      in.data = in.row(count - 1);
+      in.tokens = 1;
+    }
+    return linear(in, w(0), nullptr,
+                  Rows{logits, in.tokens, model.config().vocab});
+  }
+  }
+}
+
+Status CpuBackend::run(const PlanEntry &entry, const int32_t *tokens,
+                       int64_t count, int64_t position, bool allPositions,
+                       float *logits) {
+  if (count > chunk)
+    return Error() << "cpu backend: " << count
+                   << " tokens in one call, more than the prefill chunk of "
+                   << chunk;
+  for (const PlanOp &op : entry.ops)
+    runOp(entry, op, tokens, count, position, allPositions, logits);
+  return Status::ok();
+}
+
+std::unique_ptr<Backend>
+mlrt::cpu::createCpuBackend(const Artifact &model,
+                            const SessionOptions &options) {
+  return std::make_unique<CpuBackend>(model, options);
+}

@@ -1,0 +1,36 @@
+//===- Elementwise.cpp - Embedding lookup, SwiGLU, residual add -----------===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Parallel.h"
+
+using namespace mlrt::cpu;
+
+void mlrt::cpu::embed(const Matrix &table, const int32_t *tokens, Rows out) {
+  for (int64_t t = 0; t < out.tokens; ++t) {
+    float *y = out.row(t);
+    const float *row = rowF32(table, tokens[t], y);
+    if (row != y)
+      std::copy(row, row + table.cols, y);
+  }
+}
+
+void mlrt::cpu::swiglu(Rows gate, Rows up, int64_t width, Rows out) {
+  for (int64_t t = 0; t < out.tokens; ++t) {
+    const float *g = gate.row(t), *u = up.row(t);
+    float *y = out.row(t);
+    for (int64_t i = 0; i < width; ++i)
+      y[i] = silu(g[i]) * u[i];
+  }
+}
+
+void mlrt::cpu::add(Rows lhs, Rows rhs, int64_t width, Rows out) {
+  for (int64_t t = 0; t < out.tokens; ++t) {
+    const float *a = lhs.row(t), *b = rhs.row(t);
+    float *y = out.row(t);
+    for (int64_t i = 0; i < width; ++i)
+      y[i] = a[i] + b[i];
+  }
+}

@@ -1,0 +1,272 @@
+//===- ml-run.cpp - Generate text with a compiled model -------------------===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+//
+//   ml-run model.mlart -p "Tell me a story" [-n 128] [--temp 0.8 --top-k 40
+//          --top-p 0.95 --seed 1] [--chat|--no-chat] [--device cpu]
+//   ml-run model.mlart --tokens 1,2,3 --print-ids
+//
+// Streams the generated text, then prints a llama.cpp-style report on
+// stderr: prompt and generation tokens/s and the memory of the weights, the
+// KV cache and the SSM state. Instruct models (a tokenizer with a chat
+// template) get their prompt wrapped as a user turn unless --no-chat.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mlrt/Session.h"
+#include "mlrt/Tokenizer.h"
+#include "mlrt/cpu/Kernels.h"
+
+#include "../ToolSupport.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+
+using namespace mlrt;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+struct Options {
+  std::string model, prompt, system, logitsOut;
+  std::vector<int32_t> tokens;
+  bool haveTokens = false, printIds = false, ignoreEos = false,
+       allLogits = false;
+  int chat = -1; // -1: when the tokenizer has a chat template
+  int64_t predict = 128;
+  uint64_t seed = 0;
+  cpu::SamplingParams sampling;
+  SessionOptions session;
+};
+
+const char *kUsage =
+    "usage: ml-run model.mlart (-p PROMPT | --tokens ID,ID,...) [options]\n"
+    "  -n, --n-predict N   tokens to generate (default 128; 0: prompt only)\n"
+    "  --temp T            temperature (default 0: greedy)\n"
+    "  --top-k K           keep the K most likely tokens (0: off)\n"
+    "  --top-p P           nucleus sampling (1: off)\n"
+    "  --seed S            sampler seed (default 0)\n"
+    "  --chat, --no-chat   wrap the prompt in the chat template (default: when\n"
+    "                      the tokenizer has one)\n"
+    "  --system TEXT       system message for --chat\n"
+    "  --ignore-eos        do not stop at end-of-sequence tokens\n"
+    "  --print-ids         print generated token ids instead of text\n"
+    "  --logits-out FILE   write the prompt's last logits (f32) to FILE\n"
+    "  --all-logits        with --logits-out: every prompt position\n"
+    "  -c, --ctx N         context length (default 4096)\n"
+    "  --prefill-chunk N   prompt tokens per forward call (default 256)\n"
+    "  --device D          cpu, cuda or auto (default auto)\n"
+    "  -t, --threads N     CPU threads (default: all cores)\n";
+
+Status parse(int argc, char **argv, Options &o) {
+  ArgReader args(argc, argv);
+  while (args.more()) {
+    std::string a = args.next();
+    if (a == "-p" || a == "--prompt")
+      MLRT_RETURN_IF_ERROR(args.value(a, o.prompt));
+    else if (a == "--tokens") {
+      std::string list;
+      MLRT_RETURN_IF_ERROR(args.value(a, list));
+      Expected<std::vector<int32_t>> ids = parseIdList(list);
+      if (!ids)
+        return ids.takeError();
+      o.tokens = *ids;
+      o.haveTokens = true;
+    } else if (a == "-n" || a == "--n-predict")
+      MLRT_RETURN_IF_ERROR(args.integer(a, o.predict, 0));
+    else if (a == "--temp")
+      MLRT_RETURN_IF_ERROR(args.number(a, o.sampling.temperature, 0.0f));
+    else if (a == "--top-k")
+      MLRT_RETURN_IF_ERROR(args.integer(a, o.sampling.topK, 0));
+    else if (a == "--top-p")
+      MLRT_RETURN_IF_ERROR(args.number(a, o.sampling.topP, 0.0f));
+    else if (a == "--seed") {
+      int64_t seed;
+      MLRT_RETURN_IF_ERROR(args.integer(a, seed, 0));
+      o.seed = static_cast<uint64_t>(seed);
+    } else if (a == "--chat")
+      o.chat = 1;
+    else if (a == "--no-chat")
+      o.chat = 0;
+    else if (a == "--system")
+      MLRT_RETURN_IF_ERROR(args.value(a, o.system));
+    else if (a == "--ignore-eos")
+      o.ignoreEos = true;
+    else if (a == "--print-ids")
+      o.printIds = true;
+    else if (a == "--logits-out")
+      MLRT_RETURN_IF_ERROR(args.value(a, o.logitsOut));
+    else if (a == "--all-logits")
+      o.allLogits = true;
+    else if (a == "-c" || a == "--ctx")
+      MLRT_RETURN_IF_ERROR(args.integer(a, o.session.maxTokens, 1));
+    else if (a == "--prefill-chunk")
+      MLRT_RETURN_IF_ERROR(args.integer(a, o.session.prefillChunk, 1));
+    else if (a.rfind("--device", 0) == 0) {
+      if (a.size() > 9 && a[8] == '=')
+        o.session.device = a.substr(9);
+      else
+        MLRT_RETURN_IF_ERROR(args.value(a, o.session.device));
+    } else if (a == "-t" || a == "--threads") {
+      int64_t n;
+      MLRT_RETURN_IF_ERROR(args.integer(a, n, 1));
+      cpu::setNumThreads(static_cast<int>(n));
+    } else if (!a.empty() && a[0] == '-')
+      return Error() << "unknown option '" << a << "'";
+    else if (o.model.empty())
+      o.model = a;
+    else
+      return Error() << "unexpected argument '" << a << "'";
+  }
+  if (o.model.empty() || (o.prompt.empty() && !o.haveTokens))
+    return Error() << "expected a model and a prompt (-p or --tokens)";
+  if (!o.prompt.empty() && o.haveTokens)
+    return Error() << "give the prompt as text (-p) or as ids (--tokens), "
+                      "not both";
+  return Status::ok();
+}
+
+/// The prompt's token ids: given, or encoded (through the chat template
+/// for instruct models).
+Expected<std::vector<int32_t>> promptIds(const Options &o,
+                                         const Tokenizer *tokenizer) {
+  if (o.haveTokens)
+    return o.tokens;
+  if (!tokenizer)
+    return Error() << "the model carries no tokenizer; give the prompt as "
+                      "token ids with --tokens";
+  bool chat = o.chat;
+  if (o.chat < 0)
+    chat = bool(tokenizer->applyChatTemplate({{"user", "x"}}, true));
+  if (!chat)
+    return tokenizer->encode(o.prompt, {/*addSpecialTokens=*/true});
+  std::vector<ChatMessage> messages;
+  if (!o.system.empty())
+    messages.push_back({"system", o.system});
+  messages.push_back({"user", o.prompt});
+  Expected<std::string> text = tokenizer->applyChatTemplate(messages, true);
+  if (!text)
+    return text.takeError();
+  return tokenizer->encode(*text, {/*addSpecialTokens=*/false});
+}
+
+double seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+/// `decodes` single-token forward calls took `generateSeconds`.
+void report(const Session &s, int64_t promptTokens, double promptSeconds,
+            int64_t decodes, double generateSeconds) {
+  MemoryReport m = s.model().memory();
+  auto rate = [](int64_t n, double t) { return t > 0 ? n / t : 0.0; };
+  std::fprintf(stderr,
+               "\nml-run: %s on %s (%d threads)\n"
+               "  prompt:     %6lld tokens in %8.3f s = %8.2f tokens/s\n"
+               "  decode:     %6lld tokens in %8.3f s = %8.2f tokens/s\n",
+               s.model().name().c_str(), s.device(), cpu::numThreads(),
+               (long long)promptTokens, promptSeconds,
+               rate(promptTokens, promptSeconds), (long long)decodes,
+               generateSeconds, rate(decodes, generateSeconds));
+  std::fprintf(stderr,
+               "  memory: weights %.1f MiB, KV cache %.1f KiB/token (%.2f MiB "
+               "for %lld tokens, %lld attention layers), SSM state %.2f MiB "
+               "(%lld Mamba layers); session allocated %.1f MiB for %lld "
+               "tokens\n",
+               m.weightBytes / 1048576.0, m.kvBytesPerToken / 1024.0,
+               m.kvBytesPerToken * double(s.position()) / 1048576.0,
+               (long long)s.position(), (long long)m.attentionLayers,
+               m.ssmStateBytes / 1048576.0, (long long)m.mambaLayers,
+               s.allocatedBytes() / 1048576.0, (long long)s.maxTokens());
+}
+
+Status run(const Options &o) {
+  Expected<Artifact> model = Artifact::open(o.model);
+  if (!model)
+    return model.takeError();
+  std::optional<Tokenizer> tokenizer;
+  if (!model->tokenizerPath().empty()) {
+    Expected<Tokenizer> t = Tokenizer::fromFile(model->tokenizerPath());
+    if (!t)
+      return Error() << "tokenizer " << model->tokenizerPath() << ": "
+                     << t.message();
+    tokenizer = std::move(*t);
+  }
+  Expected<std::vector<int32_t>> prompt =
+      promptIds(o, tokenizer ? &*tokenizer : nullptr);
+  if (!prompt)
+    return prompt.takeError();
+  if (prompt->empty())
+    return Error() << "the prompt encodes to no tokens";
+  Expected<Session> session = Session::create(*model, o.session);
+  if (!session)
+    return session.takeError();
+
+  Clock::time_point start = Clock::now();
+  bool allLogits = o.allLogits && !o.logitsOut.empty();
+  Expected<std::vector<float>> logits = session->forward(*prompt, allLogits);
+  if (!logits)
+    return logits.takeError();
+  double promptSeconds = seconds(start);
+  if (!o.logitsOut.empty())
+    MLRT_RETURN_IF_ERROR(writeFileAtomically(
+        o.logitsOut,
+        std::string_view(reinterpret_cast<const char *>(logits->data()),
+                         logits->size() * sizeof(float))));
+  const int64_t vocab = model->config().vocab;
+  std::vector<float> last(logits->end() - vocab, logits->end());
+
+  std::vector<int32_t> eos;
+  for (int64_t id : model->config().eos)
+    eos.push_back(static_cast<int32_t>(id));
+  if (tokenizer)
+    for (int32_t id : tokenizer->eosIds())
+      eos.push_back(id);
+  cpu::Sampler sampler(o.sampling, o.seed);
+  std::vector<int32_t> generated;
+  int64_t decodes = 0;
+  start = Clock::now();
+  while (static_cast<int64_t>(generated.size()) < o.predict) {
+    int32_t next = sampler.sample(last.data(), vocab);
+    bool stop = !o.ignoreEos &&
+                std::find(eos.begin(), eos.end(), next) != eos.end();
+    generated.push_back(next);
+    if (o.printIds) {
+      std::printf("%s%d", generated.size() > 1 ? " " : "", next);
+    } else if (tokenizer && !stop) {
+      Expected<std::string> piece = tokenizer->tokenPiece(next);
+      if (piece)
+        std::fwrite(piece->data(), 1, piece->size(), stdout);
+    }
+    std::fflush(stdout);
+    if (stop || static_cast<int64_t>(generated.size()) == o.predict ||
+        session->position() == session->maxTokens())
+      break;
+    Expected<std::vector<float>> step = session->forward({next});
+    if (!step)
+      return step.takeError();
+    last = std::move(*step);
+    ++decodes;
+  }
+  double generateSeconds = seconds(start);
+  std::printf("\n");
+  report(*session, static_cast<int64_t>(prompt->size()), promptSeconds,
+         decodes, generateSeconds);
+  return Status::ok();
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  Options o;
+  if (Status s = parse(argc, argv, o); s.failed()) {
+    std::fprintf(stderr, "ml-run: error: %s\n%s", s.message().c_str(), kUsage);
+    return 2;
+  }
+  if (Status s = run(o); s.failed()) {
+    std::fprintf(stderr, "ml-run: error: %s\n", s.message().c_str());
+    return 1;
+  }
+  return 0;
+}

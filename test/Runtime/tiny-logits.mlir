@@ -1,0 +1,28 @@
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: ml-import %inputs/tiny/tiny-llama -o %t/llama.mlir 2>/dev/null
+// RUN: ml-compile %t/llama.mlir -o %t/llama.mlart 2>/dev/null
+// RUN: ml-run %t/llama.mlart --tokens %ids -n 0 --logits-out %t/llama.f32 --all-logits 2>/dev/null
+// RUN: %python %scripts/compare_logits.py %inputs/tiny/tiny-llama/golden-logits.f32 %t/llama.f32 --vocab 256 --atol 1e-4 | FileCheck %s
+// RUN: ml-import %inputs/tiny/tiny-llama-sharded -o %t/sharded.mlir 2>/dev/null
+// RUN: ml-compile %t/sharded.mlir -o %t/sharded.mlart 2>/dev/null
+// RUN: ml-run %t/sharded.mlart --tokens %ids -n 0 --logits-out %t/sharded.f32 --all-logits 2>/dev/null
+// RUN: %python %scripts/compare_logits.py %inputs/tiny/tiny-llama-sharded/golden-logits.f32 %t/sharded.f32 --vocab 256 --atol 1e-4 | FileCheck %s
+// RUN: ml-import %inputs/tiny/tiny-mistral -o %t/mistral.mlir 2>/dev/null
+// RUN: ml-compile %t/mistral.mlir -o %t/mistral.mlart 2>/dev/null
+// RUN: ml-run %t/mistral.mlart --tokens %ids -n 0 --logits-out %t/mistral.f32 --all-logits 2>/dev/null
+// RUN: %python %scripts/compare_logits.py %inputs/tiny/tiny-mistral/golden-logits.f32 %t/mistral.f32 --vocab 256 --atol 1e-4 | FileCheck %s
+// RUN: ml-import %inputs/tiny/tiny-qwen2 -o %t/qwen2.mlir 2>/dev/null
+// RUN: ml-compile %t/qwen2.mlir -o %t/qwen2.mlart 2>/dev/null
+// RUN: ml-run %t/qwen2.mlart --tokens %ids -n 0 --logits-out %t/qwen2.f32 --all-logits 2>/dev/null
+// RUN: %python %scripts/compare_logits.py %inputs/tiny/tiny-qwen2/golden-logits.f32 %t/qwen2.f32 --vocab 256 --atol 1e-4 | FileCheck %s
+// RUN: ml-run %t/mistral.mlart --tokens %ids -n 0 --logits-out %t/last.f32 2>/dev/null
+// RUN: %python %scripts/compare_logits.py %inputs/tiny/tiny-mistral/golden-logits.f32 %t/last.f32 --vocab 256 --rows 1 --atol 1e-4 | FileCheck %s --check-prefix=LAST
+
+// Tests the CPU backend against transformers 5.17 (fp32 eager logits of all
+// 20 positions, scripts/gpu/make_goldens.py): Llama with GQA and bf16
+// weights, the same sharded, Mistral with a sliding window of 8 (shorter
+// than the sequence) and f16 weights, Qwen2 with q/k/v biases, tied
+// embeddings and f32 weights.
+
+// CHECK: 20 rows: max |diff| {{.*}} (atol 0.0001), argmax differs in 0 rows
+// LAST: 1 rows: max |diff| {{.*}} (atol 0.0001), argmax differs in 0 rows
