@@ -344,7 +344,13 @@ Expected<Artifact> ArtifactLoader::load() {
   out.lmHead_ = *head;
   if (!root.plan())
     return bad() << "has no execution plan";
-  Expected<Plan> plan = readPlan(*root.plan(), *out.weights_, c);
+  Expected<std::optional<GpuCode>> gpu = readGpuCode(root);
+  if (!gpu)
+    return bad() << gpu.message();
+  out.gpu_ = std::move(*gpu);
+  Expected<Plan> plan = readPlan(
+      *root.plan(), *out.weights_, c,
+      out.gpu_ ? static_cast<int>(out.gpu_->kernels.size()) : 0);
   if (!plan)
     return bad() << plan.message();
   out.plan_ = std::move(*plan);

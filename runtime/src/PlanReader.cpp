@@ -21,8 +21,10 @@ namespace {
 class EntryReader {
 public:
   EntryReader(const fb::Entry &entry, const Plan &plan,
-              const std::vector<WeightRef> &weights, const ModelConfig &config)
-      : entry(entry), plan(plan), weights(weights), config(config) {}
+              const std::vector<WeightRef> &weights, const ModelConfig &config,
+              int gpuKernelCount)
+      : entry(entry), plan(plan), weights(weights), config(config),
+        gpuKernelCount(gpuKernelCount) {}
   Expected<PlanEntry> read();
 
 private:
@@ -47,6 +49,7 @@ private:
   const Plan &plan;
   const std::vector<WeightRef> &weights;
   const ModelConfig &config;
+  int gpuKernelCount;
   PlanEntry out;
   size_t opIndex = 0;
   const PlanOp *current = nullptr;
@@ -132,6 +135,12 @@ Status EntryReader::readOp(const fb::Op &op, PlanOp &p) {
   p.group = op.group();
   p.times = op.times();
   p.eps = op.eps();
+  if (op.gpu_kernels())
+    for (int32_t k : *op.gpu_kernels()) {
+      if (k < 0 || k >= gpuKernelCount)
+        return bad() << "names GPU kernel " << k << " of " << gpuKernelCount;
+      p.gpuKernels.push_back(k);
+    }
   return Status::ok();
 }
 
@@ -297,7 +306,7 @@ Expected<PlanEntry> EntryReader::read() {
 
 Expected<Plan> mlrt::readPlan(const fb::Plan &fbPlan,
                               const std::vector<WeightRef> &weights,
-                              const ModelConfig &config) {
+                              const ModelConfig &config, int gpuKernelCount) {
   Plan plan;
   plan.arena = fbPlan.arena();
   if (plan.arena <= 0 || plan.arena > (int64_t(1) << 31))
@@ -328,7 +337,7 @@ Expected<Plan> mlrt::readPlan(const fb::Plan &fbPlan,
     return Error() << "plan has " << fbPlan.entries()->size()
                    << " entries, expected prefill and decode";
   for (const fb::Entry *e : *fbPlan.entries()) {
-    Expected<PlanEntry> entry = EntryReader(*e, plan, weights, config).read();
+    Expected<PlanEntry> entry = EntryReader(*e, plan, weights, config, gpuKernelCount).read();
     if (!entry)
       return entry.takeError();
     PlanEntry &slot = entry->name == "decode" ? plan.decode : plan.prefill;
@@ -338,4 +347,39 @@ Expected<Plan> mlrt::readPlan(const fb::Plan &fbPlan,
     slot = std::move(*entry);
   }
   return plan;
+}
+
+Expected<std::optional<GpuCode>> mlrt::readGpuCode(const fb::Artifact &root) {
+  const fb::GpuCode *gpu = root.gpu();
+  if (!gpu)
+    return std::optional<GpuCode>();
+  GpuCode code;
+  code.target = gpu->target()->str();
+  code.ptx = gpu->ptx()->str();
+  for (const fb::GpuKernel *k : *gpu->kernels()) {
+    GpuKernel &out = code.kernels.emplace_back();
+    out.name = k->name()->str();
+    if (k->grid()->size() != 3 || k->block()->size() != 3)
+      return Error() << "GPU kernel " << out.name
+                     << " needs 3 grid and 3 block dimensions";
+    int64_t threads = 1;
+    for (int i = 0; i < 3; ++i) {
+      out.grid[i] = k->grid()->Get(i);
+      out.block[i] = k->block()->Get(i);
+      if (out.grid[i] <= 0 || out.block[i] <= 0)
+        return Error() << "GPU kernel " << out.name
+                       << " has a non-positive launch dimension";
+      threads *= out.block[i];
+    }
+    if (threads > 1024 || k->shared_bytes() < 0 ||
+        k->shared_bytes() > 227 * 1024)
+      return Error() << "GPU kernel " << out.name << " asks for " << threads
+                     << " threads and " << k->shared_bytes()
+                     << " bytes of shared memory per block";
+    out.perToken = k->per_token();
+    out.sharedBytes = k->shared_bytes();
+    if (code.ptx.find(".entry " + out.name + "(") == std::string::npos)
+      return Error() << "GPU kernel " << out.name << " is not in the PTX";
+  }
+  return std::optional<GpuCode>(std::move(code));
 }

@@ -107,6 +107,8 @@ public:
   const std::vector<std::string> &storePaths() const { return storePaths_; }
   /// The execution plan (checked against the weights and the config).
   const Plan &plan() const { return plan_; }
+  /// The generated GPU code (ml-compile --target=cuda); null when none.
+  const GpuCode *gpu() const { return gpu_ ? &*gpu_ : nullptr; }
   MemoryReport memory() const;
 
 private:
@@ -120,6 +122,7 @@ private:
   std::unique_ptr<std::vector<WeightRef>> weights_;
   std::vector<LayerSpec> layers_;
   Plan plan_;
+  std::optional<GpuCode> gpu_;
   const WeightRef *embed_ = nullptr, *finalNorm_ = nullptr, *lmHead_ = nullptr;
 };
 

@@ -55,6 +55,9 @@ struct PlanOp {
   int64_t heads = 0, groups = 0, dState = 0, headDim = 0, window = 0,
           group = 0, times = 0;
   double eps = 0;
+  /// Indices into GpuCode::kernels launched for this op on CUDA; empty: a
+  /// library call (cuBLASLt GEMM).
+  std::vector<int> gpuKernels;
 };
 
 struct PlanEntry {
@@ -62,6 +65,22 @@ struct PlanEntry {
   bool step = false;
   std::vector<PlanBuffer> buffers;
   std::vector<PlanOp> ops;
+};
+
+/// A generated kernel of the artifact's PTX and its launch geometry.
+struct GpuKernel {
+  std::string name;
+  int64_t grid[3] = {1, 1, 1}; ///< grid[0] times the tokens when perToken
+  bool perToken = false;
+  int64_t block[3] = {1, 1, 1};
+  int64_t sharedBytes = 0;
+};
+
+/// The PTX module of a model compiled with --target=cuda.
+struct GpuCode {
+  std::string target; ///< "sm_90"
+  std::string ptx;
+  std::vector<GpuKernel> kernels;
 };
 
 struct Plan {
