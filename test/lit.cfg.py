@@ -39,6 +39,7 @@ if os.path.exists(smollm2):
 
 if config.ptxas and os.path.exists(config.ptxas):
     config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", config.ptxas))
 # GPU tests run only where a CUDA driver is present.
 if any(os.path.exists(p) for p in ("/dev/nvidiactl", "/dev/nvidia0")):
     config.available_features.add("cuda")

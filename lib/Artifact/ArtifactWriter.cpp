@@ -12,6 +12,7 @@
 
 #include "mlopt/Artifact/ArtifactWriter.h"
 #include "mlopt/Artifact/PlanWriter.h"
+#include "mlopt/Codegen/GpuCodegen.h"
 #include "mlopt/Dialect/LLM/ModelStructure.h"
 #include "mlopt/Export/ModelWeights.h"
 #include "mlopt/Support/Paths.h"
@@ -31,8 +32,23 @@ namespace fb = mlrt::fb;
 
 static fb::DType fbDType(mlrt::DType d) { return static_cast<fb::DType>(d); }
 
+/// The GpuCode table: PTX and every kernel's launch geometry.
+static flatbuffers::Offset<fb::GpuCode>
+writeGpuCode(flatbuffers::FlatBufferBuilder &b, const GpuArtifactCode &gpu) {
+  std::vector<flatbuffers::Offset<fb::GpuKernel>> kernels;
+  for (const GpuKernelSpec &k : gpu.kernels->kernels) {
+    std::vector<int32_t> grid(k.grid, k.grid + 3), block(k.block, k.block + 3);
+    kernels.push_back(fb::CreateGpuKernel(
+        b, b.CreateString(k.name), b.CreateVector(grid), k.perToken,
+        b.CreateVector(block), static_cast<int32_t>(k.sharedBytes)));
+  }
+  return fb::CreateGpuCode(b, b.CreateString(gpu.chip),
+                           b.CreateString(gpu.ptx), b.CreateVector(kernels));
+}
+
 mlrt::Status mlopt::writeArtifact(ModelOp model, kern::ProgramOp plan,
-                                  StringRef moduleDir, StringRef outPath) {
+                                  StringRef moduleDir, StringRef outPath,
+                                  const GpuArtifactCode *gpu) {
   mlrt::Expected<ModelStructure> structure = analyzeModelStructure(model);
   if (!structure)
     return structure.takeError();
@@ -149,14 +165,16 @@ mlrt::Status mlopt::writeArtifact(ModelOp model, kern::ProgramOp plan,
     }
     tokenizer = fb::CreateTokenizer(b, b.CreateString(pathFrom(outPath, p)));
   }
-  mlrt::Expected<flatbuffers::Offset<fb::Plan>> fbPlan = writePlan(b, plan);
+  mlrt::Expected<flatbuffers::Offset<fb::Plan>> fbPlan =
+      writePlan(b, plan, gpu ? &gpu->kernels->opKernels : nullptr);
   if (!fbPlan)
     return fbPlan.takeError();
   auto root = fb::CreateArtifact(
       b, mlrt::kArtifactVersion, b.CreateString("mlopt ml-compile"),
       b.CreateString(model.getSymName().str()), config, b.CreateVector(stores),
       b.CreateVector(table), idx(embed.getTable()), idx(finalNorm.getWeight()),
-      idx(head.getWeight()), b.CreateVector(fbLayers), tokenizer, *fbPlan);
+      idx(head.getWeight()), b.CreateVector(fbLayers), tokenizer, *fbPlan,
+      gpu ? writeGpuCode(b, *gpu) : 0);
   fb::FinishArtifactBuffer(b, root);
 
   if (!generated.empty())

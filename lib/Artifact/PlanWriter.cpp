@@ -26,8 +26,9 @@ namespace {
 class EntryWriter {
 public:
   EntryWriter(flatbuffers::FlatBufferBuilder &b,
-              const llvm::DenseMap<StringAttr, int32_t> &symbols)
-      : b(b), symbols(symbols) {}
+              const llvm::DenseMap<StringAttr, int32_t> &symbols,
+              const llvm::DenseMap<Operation *, std::vector<int>> *gpuKernels)
+      : b(b), symbols(symbols), gpuKernels(gpuKernels) {}
 
   mlrt::Expected<flatbuffers::Offset<fb::Entry>> write(kern::EntryOp entry);
 
@@ -50,6 +51,7 @@ private:
 
   flatbuffers::FlatBufferBuilder &b;
   const llvm::DenseMap<StringAttr, int32_t> &symbols;
+  const llvm::DenseMap<Operation *, std::vector<int>> *gpuKernels;
 };
 } // namespace
 
@@ -153,12 +155,17 @@ EntryWriter::write(kern::EntryOp entry) {
       weights.push_back(symbol(w));
     for (Attribute w : row->biases)
       biases.push_back(w && !isa<UnitAttr>(w) ? symbol(w) : -1);
+    std::vector<int32_t> kernels;
+    if (gpuKernels)
+      if (auto it = gpuKernels->find(&op); it != gpuKernels->end())
+        kernels.assign(it->second.begin(), it->second.end());
     ops.push_back(fb::CreateOp(
         b, row->kind, b.CreateVector(operands), b.CreateVector(weights),
         biases.empty() ? 0 : b.CreateVector(biases),
         row->state ? symbol(row->state) : -1, row->variant, row->heads,
         row->groups, row->dState, row->headDim, row->window, row->group,
-        row->times, row->eps));
+        row->times, row->eps,
+        kernels.empty() ? 0 : b.CreateVector(kernels)));
   }
   return fb::CreateEntry(b, b.CreateString(entry.getSymName().str()),
                          entry.getStep(), b.CreateVectorOfStructs(buffers),
@@ -166,7 +173,8 @@ EntryWriter::write(kern::EntryOp entry) {
 }
 
 mlrt::Expected<flatbuffers::Offset<fb::Plan>>
-mlopt::writePlan(flatbuffers::FlatBufferBuilder &b, kern::ProgramOp program) {
+mlopt::writePlan(flatbuffers::FlatBufferBuilder &b, kern::ProgramOp program,
+                 const llvm::DenseMap<Operation *, std::vector<int>> *gpuKernels) {
   // Weight symbols map to their table index, state symbols to their slot.
   llvm::DenseMap<StringAttr, int32_t> symbols;
   std::vector<flatbuffers::Offset<fb::State>> states;
@@ -193,7 +201,7 @@ mlopt::writePlan(flatbuffers::FlatBufferBuilder &b, kern::ProgramOp program) {
       return mlrt::Error() << "ml-compile: plan @" << program.getSymName().str()
                            << " has no @" << name.str() << " entry";
     mlrt::Expected<flatbuffers::Offset<fb::Entry>> e =
-        EntryWriter(b, symbols).write(entry);
+        EntryWriter(b, symbols, gpuKernels).write(entry);
     if (!e)
       return e.takeError();
     entries.push_back(*e);

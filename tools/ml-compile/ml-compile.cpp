@@ -4,7 +4,8 @@
 //
 //===----------------------------------------------------------------------===//
 //
-//   ml-compile hybrid.mlir -o hybrid.mlart
+//   ml-compile hybrid.mlir -o hybrid.mlart [--target=cuda [--gpu-chip=sm_90]]
+//   ml-compile hybrid.mlir --target=cuda --emit=mlir|nvvm|llvm|ptx -o out
 //
 // Writes the artifact the runtime loads (schemas/artifact.fbs): config,
 // layers, weight table (weights stay in their stores; those created by init
@@ -16,6 +17,8 @@
 //===----------------------------------------------------------------------===//
 
 #include "mlopt/Artifact/ArtifactWriter.h"
+#include "mlopt/Codegen/GpuCodegen.h"
+#include "mlrt/MappedFile.h"
 #include "mlopt/Dialect/LLM/ModelStructure.h"
 #include "mlopt/Passes/Passes.h"
 #include "mlopt/Tools/ModelFile.h"
@@ -41,6 +44,21 @@ static cl::opt<std::string> inputPath(cl::Positional, cl::Required,
 static cl::opt<std::string> outputPath("o", cl::Required,
                                        cl::desc("Output artifact"),
                                        cl::value_desc("file.mlart"));
+
+static cl::opt<std::string>
+    target("target", cl::init("cpu"),
+           cl::desc("Code to include: cpu (the plan only) or cuda (also PTX "
+                    "kernels for the CUDA backend)"),
+           cl::value_desc("cpu|cuda"));
+static cl::opt<std::string> gpuChip("gpu-chip", cl::init(mlopt::kDefaultGpuChip),
+                                    cl::desc("CUDA architecture of the PTX"),
+                                    cl::value_desc("sm_90"));
+static cl::opt<std::string>
+    emit("emit", cl::init(""),
+         cl::desc("With --target=cuda, write one stage of the kernels to -o "
+                  "instead of the artifact: mlir (gpu dialect), nvvm (LLVM "
+                  "dialect), llvm (LLVM IR given to NVPTX), ptx"),
+         cl::value_desc("mlir|nvvm|llvm|ptx"));
 
 static int fail(const std::string &message) {
   llvm::WithColor::error(llvm::errs(), "ml-compile") << message << "\n";
@@ -79,8 +97,47 @@ int main(int argc, char **argv) {
       return 1; // the pass reported why
     plan = f.getModule().lookupSymbol<kern::ProgramOp>(planName);
   }
-  if (mlrt::Status s =
-          mlopt::writeArtifact(f.model, plan, f.directory, outputPath);
+  if (target != "cpu" && target != "cuda")
+    return fail("unknown --target '" + target + "' (expected cpu or cuda)");
+  if (!emit.empty() && target != "cuda")
+    return fail("--emit shows the stages of GPU kernels; add --target=cuda");
+  std::optional<mlopt::GpuArtifactCode> gpu;
+  mlopt::GpuKernels kernels;
+  if (target == "cuda") {
+    mlrt::Expected<mlopt::GpuKernels> built = mlopt::buildGpuKernels(plan);
+    if (!built)
+      return fail(built.message());
+    kernels = std::move(*built);
+    static const std::pair<const char *, mlopt::GpuStage> stages[] = {
+        {"mlir", mlopt::GpuStage::Mlir},
+        {"nvvm", mlopt::GpuStage::Nvvm},
+        {"llvm", mlopt::GpuStage::Llvm},
+        {"ptx", mlopt::GpuStage::Ptx}};
+    mlopt::GpuStage stage = mlopt::GpuStage::Ptx;
+    if (!emit.empty()) {
+      auto it = llvm::find_if(stages, [](auto &s) { return emit == s.first; });
+      if (it == std::end(stages))
+        return fail("unknown --emit '" + emit +
+                    "' (expected mlir, nvvm, llvm or ptx)");
+      stage = it->second;
+    }
+    mlrt::Expected<std::string> text =
+        mlopt::lowerGpuKernels(kernels, stage, gpuChip);
+    if (!text)
+      return fail(text.message());
+    if (!emit.empty()) {
+      if (mlrt::Status s = mlrt::writeFileAtomically(outputPath, *text);
+          s.failed())
+        return fail(s.message());
+      return 0;
+    }
+    gpu = mlopt::GpuArtifactCode{&kernels, gpuChip, std::move(*text)};
+    llvm::errs() << llvm::formatv(
+        "ml-compile: {0} CUDA kernels for {1}, {2} KiB of PTX\n",
+        kernels.kernels.size(), gpuChip.getValue(), gpu->ptx.size() / 1024);
+  }
+  if (mlrt::Status s = mlopt::writeArtifact(f.model, plan, f.directory,
+                                            outputPath, gpu ? &*gpu : nullptr);
       s.failed())
     return fail(s.message());
   double seconds =

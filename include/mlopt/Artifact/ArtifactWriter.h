@@ -12,6 +12,13 @@
 #include "mlrt/Status.h"
 
 namespace mlopt {
+struct GpuKernels;
+
+/// The CUDA code of an artifact: kernels and the PTX they were lowered to.
+struct GpuArtifactCode {
+  const GpuKernels *kernels = nullptr;
+  std::string chip, ptx;
+};
 
 /// Writes `model` as the artifact `outPath` (schemas/artifact.fbs, version
 /// mlrt::kArtifactVersion): its config, its layers, a weight table that
@@ -21,8 +28,10 @@ namespace mlopt {
 /// (convert-llm-to-kern). `moduleDir` resolves the model's relative paths.
 /// The model must have the decoder structure the importers and passes
 /// produce (norm -> mixer -> residual -> norm -> MLP -> residual).
+/// With `gpu`, the artifact also carries the PTX and each op's kernels.
 mlrt::Status writeArtifact(mlir::llm::ModelOp model, mlir::kern::ProgramOp plan,
-                           llvm::StringRef moduleDir, llvm::StringRef outPath);
+                           llvm::StringRef moduleDir, llvm::StringRef outPath,
+                           const GpuArtifactCode *gpu = nullptr);
 
 } // namespace mlopt
 

@@ -87,6 +87,13 @@ static void printOp(const Artifact &a, const PlanEntry &e, const PlanOp &op) {
   }
   if (destination)
     line += " -> " + buffer(op.buffers.back());
+  if (const GpuCode *gpu = a.gpu()) {
+    line += op.gpuKernels.empty() ? "  [cuda: library GEMM]" : "  [cuda:";
+    for (int k : op.gpuKernels)
+      line += " " + gpu->kernels[k].name;
+    if (!op.gpuKernels.empty())
+      line += "]";
+  }
   std::printf("%s\n", line.c_str());
 }
 
@@ -169,6 +176,19 @@ int main(int argc, char **argv) {
               "prefill %zu ops, decode %zu ops\n",
               (long long)a->plan().arena, a->plan().states.size(),
               a->plan().prefill.ops.size(), a->plan().decode.ops.size());
+  if (const GpuCode *gpu = a->gpu()) {
+    std::printf("gpu: %s, %zu kernels, %.1f KiB of PTX\n", gpu->target.c_str(),
+                gpu->kernels.size(), gpu->ptx.size() / 1024.0);
+    if (plan)
+      for (const GpuKernel &k : gpu->kernels)
+        std::printf("kernel %s: grid %lld%s x %lld x %lld, block %lld x %lld x "
+                    "%lld, %lld bytes shared\n",
+                    k.name.c_str(), (long long)k.grid[0],
+                    k.perToken ? " per token" : "", (long long)k.grid[1],
+                    (long long)k.grid[2], (long long)k.block[0],
+                    (long long)k.block[1], (long long)k.block[2],
+                    (long long)k.sharedBytes);
+  }
   if (plan)
     printPlan(*a);
   if (weights)

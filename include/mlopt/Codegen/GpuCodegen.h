@@ -1,0 +1,74 @@
+//===- GpuCodegen.h - kern ops -> GPU kernels -> PTX ------------*- C++ -*-===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+//
+// The CUDA code of a plan: for every kern op that is a generated kernel, a
+// gpu.func specialised to the model's shapes (widths, head dim, d_state,
+// groups, conv width and RoPE frequencies are constants), built in the gpu,
+// scf, arith, math and memref dialects, then lowered through NVVM and
+// LLVM's NVPTX backend to PTX. GEMMs (linear, lm_head) stay library calls.
+// The kernel parameter convention is documented in runtime/schemas/
+// artifact.fbs (GpuCode).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLOPT_CODEGEN_GPUCODEGEN_H
+#define MLOPT_CODEGEN_GPUCODEGEN_H
+
+#include "mlopt/Dialect/Kern/KernOps.h"
+#include "mlrt/Status.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <string>
+#include <vector>
+
+namespace mlopt {
+
+/// The one place naming the GPU target: PTX for this chip and ISA version.
+/// sm_80 works too (`--gpu-chip=sm_80`).
+constexpr const char *kDefaultGpuChip = "sm_90";
+constexpr const char *kPtxFeatures = "+ptx80";
+
+/// A kernel and how it is launched.
+struct GpuKernelSpec {
+  std::string name;
+  int64_t grid[3] = {1, 1, 1}; ///< grid[0] times the tokens when perToken
+  bool perToken = false;
+  int64_t block[3] = {1, 1, 1};
+  int64_t sharedBytes = 0;
+};
+
+/// The kernels of a plan, in a module holding one `gpu.module @kernels`.
+struct GpuKernels {
+  mlir::OwningOpRef<mlir::ModuleOp> module;
+  std::vector<GpuKernelSpec> kernels;
+  /// The kernels each kern op launches, in order (GEMMs: none).
+  llvm::DenseMap<mlir::Operation *, std::vector<int>> opKernels;
+};
+
+/// The dialects, NVVM target and LLVM IR translations codegen needs
+/// (buildGpuKernels adds them to the plan's context itself).
+void registerGpuCodegen(mlir::DialectRegistry &registry);
+
+/// Builds the kernels of both entries of `program`; identical calls share
+/// one kernel. Fails on what has no GPU kernel yet (dynamic RoPE).
+mlrt::Expected<GpuKernels> buildGpuKernels(mlir::kern::ProgramOp program);
+
+/// What lowerGpuKernels returns: the stage a reader asked to see.
+enum class GpuStage { Mlir, Nvvm, Llvm, Ptx };
+
+/// Lowers `kernels.module` in place to `stage` for `chip` and returns its
+/// text: the gpu dialect kernels, the NVVM/LLVM dialect, the LLVM IR given
+/// to the NVPTX backend (libdevice linked), or the PTX.
+mlrt::Expected<std::string> lowerGpuKernels(GpuKernels &kernels,
+                                            GpuStage stage,
+                                            llvm::StringRef chip);
+
+} // namespace mlopt
+
+#endif // MLOPT_CODEGEN_GPUCODEGEN_H

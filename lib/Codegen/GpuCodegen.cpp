@@ -1,0 +1,190 @@
+//===- GpuCodegen.cpp - kern ops -> GPU kernels -> PTX --------------------===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+//
+// Builds one gpu.module of specialised kernels for a plan and lowers it with
+// MLIR's upstream pipeline: nvvm-attach-target (chip, PTX ISA, libdevice),
+// scf -> cf and gpu -> NVVM inside the module, then gpu-module-to-binary,
+// where LLVM's NVPTX backend emits the PTX.
+//
+//===----------------------------------------------------------------------===//
+
+#include "mlopt/Codegen/GpuCodegen.h"
+#include "Kernels.h"
+
+#include "mlir/Conversion/ArithToLLVM/ArithToLLVM.h"
+#include "mlir/Conversion/ControlFlowToLLVM/ControlFlowToLLVM.h"
+#include "mlir/Conversion/GPUToNVVM/GPUToNVVMPass.h"
+#include "mlir/Conversion/MathToLLVM/MathToLLVM.h"
+#include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
+#include "mlir/Conversion/NVVMToLLVM/NVVMToLLVM.h"
+#include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
+#include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
+#include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Target/LLVM/NVVM/Target.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Pass/PassManager.h"
+#include "llvm/Bitcode/BitcodeReader.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+
+using namespace mlir;
+using namespace mlopt;
+
+void mlopt::registerGpuCodegen(DialectRegistry &registry) {
+  registry.insert<arith::ArithDialect, cf::ControlFlowDialect,
+                  gpu::GPUDialect, math::MathDialect, memref::MemRefDialect,
+                  NVVM::NVVMDialect, scf::SCFDialect>();
+  // convert-gpu-to-nvvm lowers the other dialects through their
+  // ConvertToLLVM interfaces.
+  arith::registerConvertArithToLLVMInterface(registry);
+  cf::registerConvertControlFlowToLLVMInterface(registry);
+  registerConvertMathToLLVMInterface(registry);
+  registerConvertMemRefToLLVMInterface(registry);
+  registerConvertNVVMToLLVMInterface(registry);
+  ub::registerConvertUBToLLVMInterface(registry);
+  NVVM::registerNVVMTargetInterfaceExternalModels(registry);
+  registerAllGPUToLLVMIRTranslations(registry);
+}
+
+mlrt::Expected<GpuKernels> mlopt::buildGpuKernels(kern::ProgramOp program) {
+  MLIRContext *ctx = program->getContext();
+  DialectRegistry registry;
+  registerGpuCodegen(registry);
+  ctx->appendDialectRegistry(registry);
+  ctx->loadDialect<arith::ArithDialect, gpu::GPUDialect, math::MathDialect,
+                   memref::MemRefDialect, scf::SCFDialect>();
+  GpuKernels out;
+  OpBuilder b(ctx);
+  out.module = ModuleOp::create(program.getLoc());
+  (*out.module)->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
+                         b.getUnitAttr());
+  b.setInsertionPointToEnd(out.module->getBody());
+  auto gpuModule = gpu::GPUModuleOp::create(b, program.getLoc(), "kernels");
+  std::map<std::string, std::vector<int>> byKey;
+  for (StringRef entryName : {"prefill", "decode"}) {
+    auto entry = program.lookupSymbol<kern::EntryOp>(entryName);
+    if (!entry)
+      continue;
+    for (Operation &op : entry.getBody().front()) {
+      std::string key = codegen::kernelKey(&op, program);
+      if (key.empty())
+        continue;
+      auto known = byKey.find(key);
+      if (known != byKey.end()) {
+        out.opKernels[&op] = known->second;
+        continue;
+      }
+      mlrt::Expected<std::vector<GpuKernelSpec>> specs =
+          codegen::emitKernels(&op, program, gpuModule);
+      if (!specs)
+        return specs.takeError();
+      std::vector<int> indices;
+      for (GpuKernelSpec &s : *specs) {
+        indices.push_back(static_cast<int>(out.kernels.size()));
+        out.kernels.push_back(std::move(s));
+      }
+      byKey[key] = indices;
+      out.opKernels[&op] = indices;
+    }
+  }
+  if (failed(verify(*out.module)))
+    return mlrt::Error() << "ml-compile: internal error: the generated GPU "
+                            "kernels do not verify";
+  return out;
+}
+
+/// libdevice (math functions for NVPTX) from the CUDA toolkit.
+static mlrt::Expected<std::string> libdevicePath() {
+  std::vector<std::string> roots;
+  for (const char *var : {"CUDA_HOME", "CUDA_ROOT", "CUDA_PATH"})
+    if (const char *v = std::getenv(var))
+      roots.push_back(v);
+  roots.push_back("/usr/local/cuda");
+  for (const std::string &root : roots) {
+    std::string path = root + "/nvvm/libdevice/libdevice.10.bc";
+    if (llvm::sys::fs::exists(path))
+      return path;
+  }
+  return mlrt::Error() << "ml-compile: libdevice.10.bc not found under "
+                          "$CUDA_HOME or /usr/local/cuda; the CUDA toolkit is "
+                          "needed for --target=cuda";
+}
+
+mlrt::Expected<std::string> mlopt::lowerGpuKernels(GpuKernels &kernels,
+                                                   GpuStage stage,
+                                                   StringRef chip) {
+  ModuleOp module = *kernels.module;
+  auto print = [](Operation *op) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    op->print(os);
+    return text;
+  };
+  if (stage == GpuStage::Mlir)
+    return print(module);
+  mlrt::Expected<std::string> libdevice = libdevicePath();
+  if (!libdevice)
+    return libdevice.takeError();
+
+  PassManager pm(module->getContext());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = chip.str();
+  target.features = kPtxFeatures;
+  target.optLevel = 3;
+  target.linkLibs.push_back(*libdevice);
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  OpPassManager &inGpu = pm.nest<gpu::GPUModuleOp>();
+  inGpu.addPass(createSCFToControlFlowPass());
+  inGpu.addPass(createConvertGpuOpsToNVVMOps());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  if (stage != GpuStage::Nvvm) {
+    GpuModuleToBinaryPassOptions binary;
+    binary.compilationTarget = stage == GpuStage::Llvm ? "llvm" : "isa";
+    pm.addPass(createGpuModuleToBinaryPass(binary));
+  }
+  if (failed(pm.run(module)))
+    return mlrt::Error() << "ml-compile: lowering the GPU kernels to "
+                         << (stage == GpuStage::Nvvm ? "NVVM" : "PTX")
+                         << " failed (see the diagnostics above)";
+  if (stage == GpuStage::Nvvm)
+    return print(module);
+
+  std::string object;
+  module.walk([&](gpu::BinaryOp binaryOp) {
+    for (Attribute a : binaryOp.getObjects())
+      object = cast<gpu::ObjectAttr>(a).getObject().getValue().str();
+  });
+  if (object.empty())
+    return mlrt::Error() << "ml-compile: the NVPTX backend produced no code";
+  if (stage == GpuStage::Ptx)
+    return object;
+  // LLVM bitcode after libdevice linking and optimisation: print it.
+  llvm::LLVMContext llvmContext;
+  auto parsed = llvm::parseBitcodeFile(
+      llvm::MemoryBufferRef(object, "kernels"), llvmContext);
+  if (!parsed)
+    return mlrt::Error() << "ml-compile: cannot read the kernels' bitcode: "
+                         << llvm::toString(parsed.takeError());
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  (*parsed)->print(os, nullptr);
+  return text;
+}

@@ -1,0 +1,166 @@
+//===- KernelBuilder.cpp - Building specialised gpu.func kernels ----------===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelBuilder.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+using namespace mlopt::codegen;
+
+KernelBuilder::KernelBuilder(gpu::GPUModuleOp module, StringRef name,
+                             unsigned f32Memrefs, bool withIds,
+                             int64_t sharedFloats)
+    : builder(module.getLoc(), module.getContext()), f32Memrefs(f32Memrefs) {
+  MLIRContext *ctx = module.getContext();
+  Type f32 = builder.getF32Type();
+  SmallVector<Type> args(f32Memrefs,
+                         MemRefType::get({ShapedType::kDynamic}, f32));
+  if (withIds)
+    args.push_back(
+        MemRefType::get({ShapedType::kDynamic}, builder.getI32Type()));
+  args.push_back(builder.getIndexType()); // tokens
+  args.push_back(builder.getIndexType()); // position
+  builder.setInsertionPointToEnd(module.getBody());
+  func = gpu::GPUFuncOp::create(builder, name,
+                                builder.getFunctionType(args, {}));
+  func->setAttr(gpu::GPUDialect::getKernelFuncAttrName(),
+                builder.getUnitAttr());
+  if (sharedFloats > 0)
+    shared = func.addWorkgroupAttribution(
+        MemRefType::get({sharedFloats}, f32, MemRefLayoutAttrInterface(),
+                        gpu::AddressSpaceAttr::get(
+                            ctx, gpu::GPUDialect::getWorkgroupAddressSpace())),
+        module.getLoc());
+  builder.setInsertionPointToStart(&func.getBody().front());
+  blockIdx = gpu::BlockIdOp::create(builder, gpu::Dimension::x);
+  threadIdx = gpu::ThreadIdOp::create(builder, gpu::Dimension::x);
+}
+
+Value KernelBuilder::idx(int64_t v) {
+  return arith::ConstantIndexOp::create(builder, v);
+}
+Value KernelBuilder::add(Value a, Value b) {
+  return arith::AddIOp::create(builder, a, b);
+}
+Value KernelBuilder::mul(Value a, Value b) {
+  return arith::MulIOp::create(builder, a, b);
+}
+Value KernelBuilder::div(Value a, Value b) {
+  return arith::DivUIOp::create(builder, a, b);
+}
+Value KernelBuilder::rem(Value a, Value b) {
+  return arith::RemUIOp::create(builder, a, b);
+}
+Value KernelBuilder::lt(Value a, Value b) {
+  return arith::CmpIOp::create(builder, arith::CmpIPredicate::ult, a, b);
+}
+Value KernelBuilder::minIndex(Value a, Value b) {
+  return arith::MinUIOp::create(builder, a, b);
+}
+Value KernelBuilder::maxIndex(Value a, Value b) {
+  return arith::MaxUIOp::create(builder, a, b);
+}
+
+Value KernelBuilder::f32(double v) {
+  return arith::ConstantOp::create(builder, builder.getF32FloatAttr(v));
+}
+Value KernelBuilder::fadd(Value a, Value b) {
+  return arith::AddFOp::create(builder, a, b);
+}
+Value KernelBuilder::fsub(Value a, Value b) {
+  return arith::SubFOp::create(builder, a, b);
+}
+Value KernelBuilder::fmul(Value a, Value b) {
+  return arith::MulFOp::create(builder, a, b);
+}
+Value KernelBuilder::fdiv(Value a, Value b) {
+  return arith::DivFOp::create(builder, a, b);
+}
+Value KernelBuilder::fmax(Value a, Value b) {
+  return arith::MaximumFOp::create(builder, a, b);
+}
+Value KernelBuilder::exp(Value a) { return math::ExpOp::create(builder, a); }
+Value KernelBuilder::silu(Value x) {
+  return fdiv(x, fadd(f32(1.0), exp(arith::NegFOp::create(builder, x))));
+}
+Value KernelBuilder::softplus(Value x) {
+  Value big = arith::CmpFOp::create(builder, arith::CmpFPredicate::OGT, x,
+                                    f32(20.0));
+  Value soft = math::Log1pOp::create(builder, exp(x));
+  return arith::SelectOp::create(builder, big, x, soft);
+}
+Value KernelBuilder::toF32(Value index) {
+  Value i64 =
+      arith::IndexCastUIOp::create(builder, builder.getI64Type(), index);
+  return arith::UIToFPOp::create(builder, builder.getF32Type(), i64);
+}
+
+Value KernelBuilder::load(Value memref, Value index) {
+  return memref::LoadOp::create(builder, memref, index);
+}
+void KernelBuilder::store(Value value, Value memref, Value index) {
+  memref::StoreOp::create(builder, value, memref, index);
+}
+
+void KernelBuilder::loop(Value begin, Value end, Value step,
+                         const std::function<void(Value)> &body) {
+  auto forOp = scf::ForOp::create(builder, begin, end, step);
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPoint(forOp.getBody()->getTerminator());
+  body(forOp.getInductionVar());
+}
+
+SmallVector<Value> KernelBuilder::loop(
+    Value begin, Value end, Value step, ValueRange init,
+    const std::function<SmallVector<Value>(Value, ValueRange)> &body) {
+  auto forOp = scf::ForOp::create(builder, begin, end, step, init);
+  {
+    OpBuilder::InsertionGuard guard(builder);
+    Block *block = forOp.getBody();
+    builder.setInsertionPointToEnd(block);
+    if (!block->empty() && block->back().hasTrait<OpTrait::IsTerminator>())
+      block->back().erase();
+    SmallVector<Value> next =
+        body(forOp.getInductionVar(), forOp.getRegionIterArgs());
+    scf::YieldOp::create(builder, next);
+  }
+  return SmallVector<Value>(forOp.getResults());
+}
+
+void KernelBuilder::strided(Value end, int64_t threads,
+                            const std::function<void(Value)> &body) {
+  loop(threadIdx, end, idx(threads), body);
+}
+
+void KernelBuilder::when(Value cond, const std::function<void()> &body) {
+  auto ifOp = scf::IfOp::create(builder, cond, /*withElseRegion=*/false);
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+  body();
+}
+
+Value KernelBuilder::blockSum(Value value, int64_t threads) {
+  // Tree reduction in shared memory; the trailing barrier lets the buffer
+  // be reused by the next call.
+  store(value, shared, threadIdx);
+  gpu::BarrierOp::create(builder);
+  for (int64_t half = threads / 2; half > 0; half /= 2) {
+    when(lt(threadIdx, idx(half)), [&] {
+      Value other = load(shared, add(threadIdx, idx(half)));
+      store(fadd(load(shared, threadIdx), other), shared, threadIdx);
+    });
+    gpu::BarrierOp::create(builder);
+  }
+  Value sum = load(shared, idx(0));
+  gpu::BarrierOp::create(builder);
+  return sum;
+}
+
+void KernelBuilder::finish() { gpu::ReturnOp::create(builder); }

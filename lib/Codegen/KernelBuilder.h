@@ -1,0 +1,100 @@
+//===- KernelBuilder.h - Building specialised gpu.func kernels --*- C++ -*-===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+//
+// A thin layer over ImplicitLocOpBuilder for kernel bodies: index and f32
+// arithmetic, block-stride loops, guarded regions and a shared-memory block
+// reduction, so each kernel reads close to its math.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLOPT_LIB_CODEGEN_KERNELBUILDER_H
+#define MLOPT_LIB_CODEGEN_KERNELBUILDER_H
+
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/IR/ImplicitLocOpBuilder.h"
+
+#include <functional>
+
+namespace mlopt::codegen {
+
+/// A kernel under construction: its arguments are f32 memrefs (buffers,
+/// weights, states), optionally an i32 memref of token ids, then `tokens`
+/// and `position`.
+class KernelBuilder {
+public:
+  /// Adds `gpu.func @name` with `f32Memrefs` memref<?xf32> arguments (and
+  /// one memref<?xi32> when `withIds`) to `module`, and a workgroup buffer
+  /// of `sharedFloats` floats when non-zero.
+  KernelBuilder(mlir::gpu::GPUModuleOp module, llvm::StringRef name,
+                unsigned f32Memrefs, bool withIds, int64_t sharedFloats);
+
+  mlir::ImplicitLocOpBuilder &b() { return builder; }
+  mlir::Value memref(unsigned i) { return func.getArgument(i); }
+  mlir::Value ids() { return func.getArgument(f32Memrefs); }
+  mlir::Value tokens() { return func.getArgument(func.getNumArguments() - 2); }
+  mlir::Value position() {
+    return func.getArgument(func.getNumArguments() - 1);
+  }
+  mlir::Value blockId() { return blockIdx; }
+  mlir::Value threadId() { return threadIdx; }
+
+  // Index arithmetic.
+  mlir::Value idx(int64_t v);
+  mlir::Value add(mlir::Value a, mlir::Value b);
+  mlir::Value mul(mlir::Value a, mlir::Value b);
+  mlir::Value div(mlir::Value a, mlir::Value b);
+  mlir::Value rem(mlir::Value a, mlir::Value b);
+  mlir::Value lt(mlir::Value a, mlir::Value b);
+  mlir::Value minIndex(mlir::Value a, mlir::Value b);
+  mlir::Value maxIndex(mlir::Value a, mlir::Value b);
+
+  // f32 arithmetic.
+  mlir::Value f32(double v);
+  mlir::Value fadd(mlir::Value a, mlir::Value b);
+  mlir::Value fsub(mlir::Value a, mlir::Value b);
+  mlir::Value fmul(mlir::Value a, mlir::Value b);
+  mlir::Value fdiv(mlir::Value a, mlir::Value b);
+  mlir::Value fmax(mlir::Value a, mlir::Value b);
+  mlir::Value exp(mlir::Value a);
+  mlir::Value silu(mlir::Value x);
+  /// torch's softplus (threshold 20).
+  mlir::Value softplus(mlir::Value x);
+  mlir::Value toF32(mlir::Value index);
+
+  mlir::Value load(mlir::Value memref, mlir::Value index);
+  void store(mlir::Value value, mlir::Value memref, mlir::Value index);
+
+  /// for (i = begin; i < end; i += step) body(i).
+  void loop(mlir::Value begin, mlir::Value end, mlir::Value step,
+            const std::function<void(mlir::Value)> &body);
+  /// A loop carrying `init` values: body(i, carried) returns the next ones.
+  llvm::SmallVector<mlir::Value>
+  loop(mlir::Value begin, mlir::Value end, mlir::Value step,
+       mlir::ValueRange init,
+       const std::function<llvm::SmallVector<mlir::Value>(
+           mlir::Value, mlir::ValueRange)> &body);
+  /// for (i = threadId; i < end; i += threads) body(i).
+  void strided(mlir::Value end, int64_t threads,
+               const std::function<void(mlir::Value)> &body);
+  /// if (cond) body().
+  void when(mlir::Value cond, const std::function<void()> &body);
+  /// The sum of `value` over the block's `threads` threads (a power of two,
+  /// at most the shared buffer), returned to every thread.
+  mlir::Value blockSum(mlir::Value value, int64_t threads);
+
+  /// Ends the kernel (gpu.return).
+  void finish();
+
+private:
+  mlir::ImplicitLocOpBuilder builder;
+  mlir::gpu::GPUFuncOp func;
+  unsigned f32Memrefs;
+  mlir::Value blockIdx, threadIdx, shared;
+};
+
+} // namespace mlopt::codegen
+
+#endif // MLOPT_LIB_CODEGEN_KERNELBUILDER_H

@@ -1,0 +1,21 @@
+// REQUIRES: ptxas
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: ml-import %inputs/tiny/tiny-hybrid-mamba2 -o %t/hybrid2.mlir 2>/dev/null
+// RUN: ml-compile %t/hybrid2.mlir --target=cuda --emit=ptx -o %t/hybrid2.ptx 2>/dev/null
+// RUN: %ptxas -arch=sm_90 %t/hybrid2.ptx -o %t/hybrid2.cubin
+// RUN: ml-import %inputs/tiny/tiny-hybrid-mamba1 -o %t/hybrid1.mlir 2>/dev/null
+// RUN: ml-compile %t/hybrid1.mlir --target=cuda --emit=ptx -o %t/hybrid1.ptx 2>/dev/null
+// RUN: %ptxas -arch=sm_90 %t/hybrid1.ptx -o %t/hybrid1.cubin
+// RUN: ml-import %inputs/tiny/tiny-mistral -o %t/mistral.mlir 2>/dev/null
+// RUN: ml-compile %t/mistral.mlir --target=cuda --emit=ptx -o %t/mistral.ptx 2>/dev/null
+// RUN: %ptxas -arch=sm_90 %t/mistral.ptx -o %t/mistral.cubin
+// RUN: ml-import %inputs/tiny/tiny-qwen2 -o %t/qwen2.mlir 2>/dev/null
+// RUN: ml-compile %t/qwen2.mlir --target=cuda --gpu-chip=sm_80 --emit=ptx -o %t/qwen2.ptx 2>/dev/null
+// RUN: %ptxas -arch=sm_80 %t/qwen2.ptx -o %t/qwen2.cubin
+// RUN: ml-import %inputs/tiny/tiny-llama -o %t/llama.mlir 2>/dev/null
+// RUN: ml-opt %t/llama.mlir --attn-to-mamba="ratio=0 variant=mamba1" -o %t/all-mamba1.mlir 2>/dev/null
+// RUN: ml-compile %t/all-mamba1.mlir --target=cuda --emit=ptx -o %t/all-mamba1.ptx 2>/dev/null
+// RUN: %ptxas -arch=sm_90 %t/all-mamba1.ptx -o %t/all-mamba1.cubin
+
+// ptxas assembles every PTX the compiler emits for the fixtures: both Mamba
+// variants, sliding-window attention, Qwen2 for sm_80, an all-Mamba model.
