@@ -1,63 +1,77 @@
-//===- Attention.cpp - Causal GQA attention through a KV cache ------------===//
+//===- Attention.cpp - Causal GQA attention over a KV cache ---------------===//
 //
 // Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
 //
 //===----------------------------------------------------------------------===//
 //
-// As transformers' eager attention in f32: scores q.k / sqrt(d), a causal
-// (and sliding-window) mask, softmax, weighted sum of v. Prefill and decode
-// are the same loop: the step's keys are appended first, then each query
-// attends to the cache up to its own position.
+// transformers' eager attention in f32: scores q.k * head_dim^-0.5, a
+// softmax that subtracts the maximum, then the weighted sum of values. The
+// step's keys and values are appended to the cache first, so a prefill of
+// n tokens and n one-token steps see the same keys.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Parallel.h"
 
 #include <algorithm>
-#include <cstring>
-#include <vector>
+#include <cassert>
 
 using namespace mlrt::cpu;
+
+namespace {
+/// Appends `k` and `v` rows (width floats each) to the cache.
+void append(Rows k, Rows v, int64_t width, KVCache &cache) {
+  assert(cache.length + k.tokens <= cache.capacity && "KV cache overflow");
+  for (int64_t t = 0; t < k.tokens; ++t) {
+    std::copy(k.row(t), k.row(t) + width, &cache.k[(cache.length + t) * width]);
+    std::copy(v.row(t), v.row(t) + width, &cache.v[(cache.length + t) * width]);
+  }
+  cache.length += k.tokens;
+}
+
+/// One query head over cached keys [first, last]: keys and values are
+/// `headDim` floats every `stride` floats from `k` and `v`.
+void attendHead(const float *q, const float *k, const float *v,
+                int64_t stride, int64_t headDim, int64_t first, int64_t last,
+                float scale, std::vector<float> &scores, float *out) {
+  scores.resize(last - first + 1);
+  float max = -INFINITY;
+  for (int64_t j = first; j <= last; ++j) {
+    float s = dot(q, k + j * stride, headDim) * scale;
+    scores[j - first] = s;
+    max = std::max(max, s);
+  }
+  float sum = 0.0f;
+  for (float &s : scores)
+    sum += (s = std::exp(s - max));
+  std::fill(out, out + headDim, 0.0f);
+  for (int64_t j = first; j <= last; ++j) {
+    const float p = scores[j - first] / sum, *vj = v + j * stride;
+    for (int64_t d = 0; d < headDim; ++d)
+      out[d] += p * vj[d];
+  }
+}
+} // namespace
 
 void mlrt::cpu::attention(Rows q, Rows k, Rows v, KVCache &cache,
                           int64_t heads, int64_t kvHeads, int64_t headDim,
                           int64_t window, Rows out) {
-  const int64_t kvWidth = kvHeads * headDim, past = cache.length;
-  for (int64_t t = 0; t < k.tokens; ++t) {
-    std::memcpy(&cache.k[(past + t) * kvWidth], k.row(t), kvWidth * 4);
-    std::memcpy(&cache.v[(past + t) * kvWidth], v.row(t), kvWidth * 4);
-  }
-  cache.length = past + k.tokens;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(headDim));
-  const int64_t perKV = heads / kvHeads;
-  parallelFor(q.tokens * heads, [&](int64_t begin, int64_t end) {
-    std::vector<float> scores;
-    for (int64_t job = begin; job < end; ++job) {
-      int64_t t = job / heads, h = job % heads, p = past + t;
-      int64_t first = window > 0 ? std::max<int64_t>(0, p - window + 1) : 0;
-      const float *qh = q.row(t) + h * headDim;
-      const int64_t kvOffset = (h / perKV) * headDim;
-      scores.resize(p - first + 1);
-      float max = -INFINITY;
-      for (int64_t j = first; j <= p; ++j) {
-        const float *kj = &cache.k[j * kvWidth + kvOffset];
-        float s = 0.0f;
-        for (int64_t d = 0; d < headDim; ++d)
-          s += qh[d] * kj[d];
-        scores[j - first] = s * scale;
-        max = std::max(max, scores[j - first]);
-      }
-      float sum = 0.0f;
-      for (float &s : scores)
-        sum += (s = std::exp(s - max));
-      float *o = out.row(t) + h * headDim;
-      std::fill(o, o + headDim, 0.0f);
-      for (int64_t j = first; j <= p; ++j) {
-        const float *vj = &cache.v[j * kvWidth + kvOffset];
-        float weight = scores[j - first] / sum;
-        for (int64_t d = 0; d < headDim; ++d)
-          o[d] += weight * vj[d];
-      }
+  const int64_t kvWidth = kvHeads * headDim, past = cache.length,
+                perKVHead = heads / kvHeads;
+  append(k, v, kvWidth, cache);
+  const float scale = static_cast<float>(std::pow(double(headDim), -0.5));
+  // One (token, head) pair reads up to cache.length keys.
+  int64_t grain = 1 + 32768 / (cache.length * headDim);
+  parallelFor(q.tokens * heads, grain, [&](int64_t begin, int64_t end) {
+    thread_local std::vector<float> scores;
+    for (int64_t i = begin; i < end; ++i) {
+      const int64_t t = i / heads, h = i % heads, position = past + t;
+      const int64_t first =
+          window > 0 ? std::max<int64_t>(0, position - window + 1) : 0;
+      const int64_t kvOffset = (h / perKVHead) * headDim;
+      attendHead(q.row(t) + h * headDim, cache.k.data() + kvOffset,
+                 cache.v.data() + kvOffset, kvWidth, headDim, first, position,
+                 scale, scores, out.row(t) + h * headDim);
     }
   });
 }

@@ -6,24 +6,31 @@
 
 #include "Parallel.h"
 
+#include <algorithm>
+
 using namespace mlrt::cpu;
 
 void mlrt::cpu::embed(const Matrix &table, const int32_t *tokens, Rows out) {
+  const int64_t width = table.cols;
   for (int64_t t = 0; t < out.tokens; ++t) {
     float *y = out.row(t);
-    const float *row = rowF32(table, tokens[t], y);
+    const float *row = elementsF32(table, tokens[t] * width, width, y);
     if (row != y)
-      std::copy(row, row + table.cols, y);
+      std::copy(row, row + width, y);
   }
 }
 
 void mlrt::cpu::swiglu(Rows gate, Rows up, int64_t width, Rows out) {
-  for (int64_t t = 0; t < out.tokens; ++t) {
-    const float *g = gate.row(t), *u = up.row(t);
-    float *y = out.row(t);
-    for (int64_t i = 0; i < width; ++i)
-      y[i] = silu(g[i]) * u[i];
-  }
+  // An exp per channel: worth threads in prefill.
+  int64_t grain = 1 + 8192 / std::max<int64_t>(width, 1);
+  parallelFor(out.tokens, grain, [&](int64_t begin, int64_t end) {
+    for (int64_t t = begin; t < end; ++t) {
+      const float *g = gate.row(t), *u = up.row(t);
+      float *y = out.row(t);
+      for (int64_t i = 0; i < width; ++i)
+        y[i] = silu(g[i]) * u[i];
+    }
+  });
 }
 
 void mlrt::cpu::add(Rows lhs, Rows rhs, int64_t width, Rows out) {

@@ -4,9 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// The order of llama.cpp's and HF's samplers: temperature, top-k, softmax,
-// top-p, then one draw. The random numbers come from splitmix64, so a seed
-// gives the same tokens on every platform and compiler.
+// transformers' order of logits warpers: temperature, top-k, top-p. Every
+// step is deterministic: candidates are ordered by (logit, then lower id),
+// and the random numbers come from splitmix64 rather than a standard
+// library distribution, whose output is implementation-defined.
 //
 //===----------------------------------------------------------------------===//
 
@@ -26,36 +27,46 @@ double Sampler::uniform() {
 }
 
 int32_t Sampler::sample(const float *logits, int64_t vocab) {
-  if (params.temperature <= 0.0f || params.topK == 1)
+  if (params.temperature <= 0.0f) // the first maximum, as torch.argmax
     return static_cast<int32_t>(std::max_element(logits, logits + vocab) -
                                 logits);
   candidates.resize(vocab);
   for (int64_t i = 0; i < vocab; ++i)
     candidates[i] = {logits[i] / params.temperature, static_cast<int32_t>(i)};
-  // Highest first; ties by lower id, so the order is fully determined.
-  auto higher = [](const std::pair<float, int32_t> &a,
-                   const std::pair<float, int32_t> &b) {
-    return a.first > b.first || (a.first == b.first && a.second < b.second);
-  };
+
+  // Top-k, and the order top-p needs: highest first, ties by lower id.
   int64_t keep = params.topK > 0 ? std::min(params.topK, vocab) : vocab;
-  std::partial_sort(candidates.begin(), candidates.begin() + keep,
-                    candidates.end(), higher);
-  candidates.resize(keep);
-  double max = candidates[0].first, sum = 0;
-  std::vector<double> probs(keep);
-  for (int64_t i = 0; i < keep; ++i)
-    sum += (probs[i] = std::exp(candidates[i].first - max));
-  if (params.topP < 1.0f) {
-    double mass = 0;
-    int64_t cut = 0;
-    while (cut < keep && mass < params.topP * sum)
-      mass += probs[cut++];
-    keep = std::max<int64_t>(cut, 1);
-    sum = mass > 0 ? mass : probs[0];
+  if (keep < vocab || params.topP < 1.0f) {
+    auto higher = [](const std::pair<float, int32_t> &a,
+                     const std::pair<float, int32_t> &b) {
+      return a.first > b.first || (a.first == b.first && a.second < b.second);
+    };
+    std::partial_sort(candidates.begin(), candidates.begin() + keep,
+                      candidates.end(), higher);
   }
-  double u = uniform() * sum;
+
+  // Softmax numerators of the kept candidates.
+  float max = -INFINITY;
   for (int64_t i = 0; i < keep; ++i)
-    if ((u -= probs[i]) < 0)
+    max = std::max(max, candidates[i].first);
+  weights.resize(keep);
+  double total = 0;
+  for (int64_t i = 0; i < keep; ++i)
+    total += (weights[i] = std::exp(double(candidates[i].first - max)));
+
+  // Top-p: the shortest prefix holding at least topP of the mass.
+  if (params.topP < 1.0f) {
+    double mass = 0, target = double(params.topP) * total;
+    int64_t cut = 0;
+    while (cut < keep && (cut == 0 || mass < target))
+      mass += weights[cut++];
+    keep = cut;
+    total = mass;
+  }
+
+  double u = uniform() * total;
+  for (int64_t i = 0; i < keep; ++i)
+    if ((u -= weights[i]) < 0)
       return candidates[i].second;
   return candidates[keep - 1].second;
 }

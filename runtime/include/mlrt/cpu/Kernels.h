@@ -97,7 +97,8 @@ void attention(Rows q, Rows k, Rows v, KVCache &cache, int64_t heads,
 void conv1d(Rows in, const Matrix &weight, const Matrix &bias,
             std::vector<float> &state, Rows out);
 
-/// out[t][d] = in[t][group * (d / (group * times)) + d % group].
+/// out[t][d] = in[t][group * (d / (group * times)) + d % group] for every
+/// d < out.stride (out is a whole buffer, group * times * the groups of in).
 void repeatGroups(Rows in, int64_t group, int64_t times, Rows out);
 
 /// Mamba-2 selective scan through `state` (heads x headDim x dState).
@@ -152,6 +153,7 @@ private:
   SamplingParams params;
   uint64_t state;
   std::vector<std::pair<float, int32_t>> candidates;
+  std::vector<double> weights;
 };
 
 /// Threads the kernels use (default: hardware concurrency; MLRT_THREADS
