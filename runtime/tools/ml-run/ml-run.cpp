@@ -186,8 +186,11 @@ Status run(const Options &o) {
   Expected<Artifact> model = Artifact::open(o.model);
   if (!model)
     return model.takeError();
+  // Ids in and ids out need no tokenizer (models may come without one, or
+  // with one that is not at hand).
   std::optional<Tokenizer> tokenizer;
-  if (!model->tokenizerPath().empty()) {
+  bool needTokenizer = !o.haveTokens || !o.printIds;
+  if (needTokenizer && !model->tokenizerPath().empty()) {
     Expected<Tokenizer> t = Tokenizer::fromFile(model->tokenizerPath());
     if (!t)
       return Error() << "tokenizer " << model->tokenizerPath() << ": "

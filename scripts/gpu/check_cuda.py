@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""The GPU suite: every model runs on the CUDA backend and on the CPU
+backend (the oracle) in the same process tree, on the GPU machine.
+
+    check_cuda.py --bin DIR --models DIR [--report FILE] [--tokens 64]
+
+For each artifact in --models (compiled with ml-compile --target=cuda): the
+logits of every prompt position on cuda vs cpu, and greedy generation of
+--tokens tokens, which must be identical. Writes a markdown report.
+Standard library only.
+"""
+import argparse
+import array
+import glob
+import os
+import subprocess
+import sys
+import time
+
+PROMPT = [1, 504, 3575, 282, 4649, 314, 7042, 30, 378, 1604, 3987, 1479, 24,
+          26, 2, 1017, 253, 17, 11, 12]
+
+
+def load(path):
+    a = array.array("f")
+    with open(path, "rb") as f:
+        a.frombytes(f.read())
+    return a
+
+
+def run(binary, artifact, device, out, tokens, vocab):
+    ids = ",".join(str(t % vocab) for t in PROMPT)
+    start = time.time()
+    p = subprocess.run([binary, artifact, "--device", device, "--tokens", ids,
+                        "-n", str(tokens), "--ignore-eos", "--print-ids",
+                        "--logits-out", out, "--all-logits"],
+                       capture_output=True, text=True)
+    if p.returncode:
+        return None, p.stderr.strip(), time.time() - start
+    return [int(t) for t in p.stdout.split()], p.stderr, time.time() - start
+
+
+def vocab_of(dump, artifact):
+    out = subprocess.run([dump, artifact], capture_output=True, text=True).stdout
+    for word in out.split(","):
+        if word.strip().startswith("vocab"):
+            return int(word.split()[-1])
+    raise SystemExit(f"cannot read the vocabulary of {artifact}")
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--bin", required=True)
+    p.add_argument("--models", required=True)
+    p.add_argument("--report", default="cuda-report.md")
+    p.add_argument("--tokens", type=int, default=64)
+    p.add_argument("--atol", type=float, default=2e-3)
+    args = p.parse_args()
+    ml_run = os.path.join(args.bin, "ml-run")
+    ml_dump = os.path.join(args.bin, "ml-dump")
+    lines = ["| model | max abs logit diff (20 positions) | argmax flips | "
+             f"greedy {args.tokens} tokens | cpu s | cuda s |", "|---|---|---|---|---|---|"]
+    failed = False
+    for artifact in sorted(glob.glob(os.path.join(args.models, "*.mlart"))):
+        name = os.path.basename(artifact)[:-len(".mlart")]
+        vocab = vocab_of(ml_dump, artifact)
+        cpu_ids, cpu_err, cpu_s = run(ml_run, artifact, "cpu", "/tmp/cpu.f32",
+                                      args.tokens, vocab)
+        gpu_ids, gpu_err, gpu_s = run(ml_run, artifact, "cuda", "/tmp/gpu.f32",
+                                      args.tokens, vocab)
+        if cpu_ids is None or gpu_ids is None:
+            lines.append(f"| {name} | error: {(cpu_err if cpu_ids is None else gpu_err)[-300:]} | | | | |")
+            failed = True
+            continue
+        a, b = load("/tmp/cpu.f32"), load("/tmp/gpu.f32")
+        worst = max(abs(x - y) for x, y in zip(a, b))
+        rows = len(a) // vocab
+        flips = sum(1 for r in range(rows)
+                    if max(range(vocab), key=lambda i: a[r * vocab + i]) !=
+                    max(range(vocab), key=lambda i: b[r * vocab + i]))
+        same = cpu_ids == gpu_ids
+        if not same:
+            first = next(i for i, (x, y) in enumerate(zip(cpu_ids, gpu_ids)) if x != y)
+            verdict = f"differ from token {first}"
+        else:
+            verdict = "identical"
+        lines.append(f"| {name} | {worst:.3g} | {flips} | {verdict} | {cpu_s:.1f} | {gpu_s:.1f} |")
+        failed |= worst > args.atol or flips > 0 or not same
+    report = "\n".join(lines) + "\n"
+    print(report)
+    with open(args.report, "w") as f:
+        f.write(report)
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

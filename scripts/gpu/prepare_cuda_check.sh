@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Prepares the GPU suite (scripts/gpu/check_cuda.py) on this machine:
+# compiles the tiny fixtures, SmolLM2 and its 50% hybrids with
+# --target=cuda into .cache/gpu-check/models/, and splits SmolLM2's f32
+# store into parts small enough to carry to the GPU machine one per call
+# (.cache/gpu-check/parts/). The tiny fixtures' stores are tracked files, so
+# the GPU machine's copy of the tree has them.
+#
+#   scripts/gpu/prepare_cuda_check.sh [BUILD_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+build=${1:-build}
+out=.cache/gpu-check
+rm -rf "$out" && mkdir -p "$out/models" "$out/parts" "$out/work"
+for m in tiny-llama tiny-mistral tiny-qwen2 tiny-hybrid-mamba2 tiny-hybrid-mamba1; do
+  "$build/bin/ml-import" "test/Inputs/tiny/$m" -o "$out/work/$m.mlir" 2>/dev/null
+  "$build/bin/ml-compile" "$out/work/$m.mlir" --target=cuda -o "$out/models/$m.mlart" 2>/dev/null
+done
+gguf=$(scripts/fetch_smollm2.sh)
+# The store goes where the artifacts are, so its relative path holds there.
+"$build/bin/ml-import" "$gguf" -o "$out/models/smollm2.mlir" 2>/dev/null
+"$build/bin/ml-compile" "$out/models/smollm2.mlir" --target=cuda -o "$out/models/smollm2.mlart" 2>/dev/null
+for variant in mamba2 mamba1; do
+  "$build/bin/ml-opt" "$out/models/smollm2.mlir" --attn-to-mamba="ratio=0.5 variant=$variant" \
+    -o "$out/models/smollm2-hybrid-$variant.mlir" 2>/dev/null
+  "$build/bin/ml-compile" "$out/models/smollm2-hybrid-$variant.mlir" --target=cuda \
+    -o "$out/models/smollm2-hybrid-$variant.mlart" 2>/dev/null
+done
+rm "$out"/models/*.mlir
+split -b 60M "$out/models/smollm2.safetensors" "$out/parts/store.part-"
+rm "$out/models/smollm2.safetensors"
+sha256sum "$out"/parts/* > "$out/parts.sha256"
+ls -la "$out/models" "$out/parts"
