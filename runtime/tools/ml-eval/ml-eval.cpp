@@ -201,6 +201,9 @@ Status run(const Options &o) {
     int64_t n = static_cast<int64_t>(docs.back().size());
     goal += n - (n + o.ctx - 1) / o.ctx; // every window's first token is context
   }
+  std::fprintf(stderr, "ml-eval: %zu documents, %lld tokens to score in "
+                       "windows of %lld\n",
+               docs.size(), (long long)goal, (long long)o.ctx);
   if (o.maxTokens)
     goal = std::min(goal, o.maxTokens);
 
