@@ -882,7 +882,8 @@ TEST(CpuSampler, TopPAndTopKCutTheTail) {
 //===----------------------------------------------------------------------===//
 
 /// Prints the time of linear() on SmolLM2-135M's shapes; checks nothing.
-TEST(CpuLinear, Timing) {
+/// Run it with --gtest_also_run_disabled_tests --gtest_filter='*Timing'.
+TEST(CpuLinear, DISABLED_Timing) {
   std::mt19937 rng(61);
   struct Shape {
     int64_t rows, cols, tokens;

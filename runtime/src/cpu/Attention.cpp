@@ -61,7 +61,7 @@ void mlrt::cpu::attention(Rows q, Rows k, Rows v, KVCache &cache,
   append(k, v, kvWidth, cache);
   const float scale = static_cast<float>(std::pow(double(headDim), -0.5));
   // One (token, head) pair reads up to cache.length keys.
-  int64_t grain = 1 + 32768 / (cache.length * headDim);
+  int64_t grain = 1 + 32768 / std::max<int64_t>(cache.length * headDim, 1);
   parallelFor(q.tokens * heads, grain, [&](int64_t begin, int64_t end) {
     thread_local std::vector<float> scores;
     for (int64_t i = begin; i < end; ++i) {

@@ -134,7 +134,8 @@ void mlrt::cpu::linear(Rows in, const Matrix &w, const Matrix *bias,
     b = elementsF32(*bias, 0, w.rows, biasCopy.data());
   }
   // A part of the work worth a thread: some 64K multiply-adds.
-  int64_t grain = 1 + 65536 / (rowsPerBlock * n * in.tokens);
+  int64_t grain =
+      1 + 65536 / std::max<int64_t>(rowsPerBlock * n * in.tokens, 1);
   parallelFor(blocks, grain, [&](int64_t begin, int64_t end) {
     thread_local std::vector<float> buffer;
     if (w.dtype != DType::F32)
