@@ -171,7 +171,7 @@ void report(const Session &s, int64_t promptTokens, double promptSeconds,
                rate(promptTokens, promptSeconds), (long long)decodes,
                generateSeconds, rate(decodes, generateSeconds));
   std::fprintf(stderr,
-               "  memory: weights %.1f MiB, KV cache %.1f KiB/token (%.2f MiB "
+               "  memory: weights %.2f MiB, KV cache %.1f KiB/token (%.2f MiB "
                "for %lld tokens, %lld attention layers), SSM state %.2f MiB "
                "(%lld Mamba layers); session allocated %.1f MiB for %lld "
                "tokens\n",
