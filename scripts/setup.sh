@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir=${1:-build}
 
-packages=(cmake ninja-build lld g++ python3 xz-utils
+packages=(cmake ninja-build lld g++ python3 python3-numpy xz-utils
           llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
           libflatbuffers-dev flatbuffers-compiler libgtest-dev
           clang-14 libclang-rt-14-dev)

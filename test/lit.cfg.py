@@ -37,6 +37,12 @@ if os.path.exists(smollm2):
     config.available_features.add("smollm2")
     config.substitutions.append(("%smollm2_gguf", smollm2))
 
+try:
+    import numpy  # noqa: F401  (scripts/reference_hybrid.py)
+    config.available_features.add("numpy")
+except ImportError:
+    pass
+
 if config.ptxas and os.path.exists(config.ptxas):
     config.available_features.add("ptxas")
     config.substitutions.append(("%ptxas", config.ptxas))
