@@ -12,7 +12,9 @@
 #ifndef MLRT_TOOLS_TOOLSUPPORT_H
 #define MLRT_TOOLS_TOOLSUPPORT_H
 
+#include "mlrt/Session.h"
 #include "mlrt/Status.h"
+#include "mlrt/cpu/Kernels.h"
 
 #include <cerrno>
 #include <cstdint>
@@ -58,6 +60,33 @@ public:
     out = v;
     return Status::ok();
   }
+
+  /// The options every tool that runs a model takes: --device D (or
+  /// --device=D) and -t/--threads N. Returns whether `option` was one.
+  Expected<bool> backendOption(const std::string &option,
+                               SessionOptions &session) {
+    if (option.rfind("--device=", 0) == 0) {
+      session.device = option.substr(9);
+      return true;
+    }
+    if (option == "--device") {
+      MLRT_RETURN_IF_ERROR(value(option, session.device));
+      return true;
+    }
+    if (option == "-t" || option == "--threads") {
+      int64_t n;
+      MLRT_RETURN_IF_ERROR(integer(option, n, 1));
+      cpu::setNumThreads(static_cast<int>(n));
+      return true;
+    }
+    return false;
+  }
+
+  /// The usage lines of backendOption's options.
+  static constexpr const char *kBackendUsage =
+      "  --device D          cpu, cuda or auto (default auto: the GPU when the\n"
+      "                      artifact has CUDA code and a GPU is present)\n"
+      "  -t, --threads N     CPU threads (default: all cores)\n";
 
 private:
   int argc;

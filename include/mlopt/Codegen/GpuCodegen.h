@@ -18,6 +18,7 @@
 #define MLOPT_CODEGEN_GPUCODEGEN_H
 
 #include "mlopt/Dialect/Kern/KernOps.h"
+#include "mlrt/Plan.h"
 #include "mlrt/Status.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -34,14 +35,9 @@ namespace mlopt {
 constexpr const char *kDefaultGpuChip = "sm_90";
 constexpr const char *kPtxFeatures = "+ptx80";
 
-/// A kernel and how it is launched.
-struct GpuKernelSpec {
-  std::string name;
-  int64_t grid[3] = {1, 1, 1}; ///< grid[0] times the tokens when perToken
-  bool perToken = false;
-  int64_t block[3] = {1, 1, 1};
-  int64_t sharedBytes = 0;
-};
+/// A kernel and how it is launched: the runtime's own description, so the
+/// two sides cannot disagree.
+using GpuKernelSpec = mlrt::GpuKernel;
 
 /// The kernels of a plan, in a module holding one `gpu.module @kernels`.
 struct GpuKernels {

@@ -44,8 +44,7 @@ const char *kUsage =
     "  --ctx N             tokens per window (default 512)\n"
     "  --max-tokens N      stop after scoring N tokens (default: all)\n"
     "  --field NAME        JSON field holding the text (default \"text\")\n"
-    "  --device D          cpu, cuda or auto (default auto)\n"
-    "  -t, --threads N     CPU threads (default: all cores)\n";
+    "%s";
 
 Status parse(int argc, char **argv, Options &o) {
   ArgReader args(argc, argv);
@@ -61,13 +60,11 @@ Status parse(int argc, char **argv, Options &o) {
       MLRT_RETURN_IF_ERROR(args.integer(a, o.ctx, 2));
     else if (a == "--max-tokens")
       MLRT_RETURN_IF_ERROR(args.integer(a, o.maxTokens, 1));
-    else if (a == "--device")
-      MLRT_RETURN_IF_ERROR(args.value(a, o.session.device));
-    else if (a == "-t" || a == "--threads") {
-      int64_t n;
-      MLRT_RETURN_IF_ERROR(args.integer(a, n, 1));
-      cpu::setNumThreads(static_cast<int>(n));
-    } else if (!a.empty() && a[0] == '-')
+    else if (Expected<bool> b = args.backendOption(a, o.session); !b)
+      return b.takeError();
+    else if (*b)
+      continue;
+    else if (!a.empty() && a[0] == '-')
       return Error() << "unknown option '" << a << "'";
     else if (o.model.empty())
       o.model = a;
@@ -276,8 +273,8 @@ Status run(const Options &o) {
 int main(int argc, char **argv) {
   Options o;
   if (Status s = parse(argc, argv, o); s.failed()) {
-    std::fprintf(stderr, "ml-eval: error: %s\n%s", s.message().c_str(),
-                 kUsage);
+    std::fprintf(stderr, "ml-eval: error: %s\n", s.message().c_str());
+    std::fprintf(stderr, kUsage, ArgReader::kBackendUsage);
     return 2;
   }
   if (Status s = run(o); s.failed()) {

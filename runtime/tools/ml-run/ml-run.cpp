@@ -58,8 +58,7 @@ const char *kUsage =
     "  --all-logits        with --logits-out: every prompt position\n"
     "  -c, --ctx N         context length (default 4096)\n"
     "  --prefill-chunk N   prompt tokens per forward call (default 256)\n"
-    "  --device D          cpu, cuda or auto (default auto)\n"
-    "  -t, --threads N     CPU threads (default: all cores)\n";
+    "%s";
 
 Status parse(int argc, char **argv, Options &o) {
   ArgReader args(argc, argv);
@@ -105,16 +104,11 @@ Status parse(int argc, char **argv, Options &o) {
       MLRT_RETURN_IF_ERROR(args.integer(a, o.session.maxTokens, 1));
     else if (a == "--prefill-chunk")
       MLRT_RETURN_IF_ERROR(args.integer(a, o.session.prefillChunk, 1));
-    else if (a.rfind("--device", 0) == 0) {
-      if (a.size() > 9 && a[8] == '=')
-        o.session.device = a.substr(9);
-      else
-        MLRT_RETURN_IF_ERROR(args.value(a, o.session.device));
-    } else if (a == "-t" || a == "--threads") {
-      int64_t n;
-      MLRT_RETURN_IF_ERROR(args.integer(a, n, 1));
-      cpu::setNumThreads(static_cast<int>(n));
-    } else if (!a.empty() && a[0] == '-')
+    else if (Expected<bool> b = args.backendOption(a, o.session); !b)
+      return b.takeError();
+    else if (*b)
+      continue;
+    else if (!a.empty() && a[0] == '-')
       return Error() << "unknown option '" << a << "'";
     else if (o.model.empty())
       o.model = a;
@@ -264,7 +258,8 @@ Status run(const Options &o) {
 int main(int argc, char **argv) {
   Options o;
   if (Status s = parse(argc, argv, o); s.failed()) {
-    std::fprintf(stderr, "ml-run: error: %s\n%s", s.message().c_str(), kUsage);
+    std::fprintf(stderr, "ml-run: error: %s\n", s.message().c_str());
+    std::fprintf(stderr, kUsage, ArgReader::kBackendUsage);
     return 2;
   }
   if (Status s = run(o); s.failed()) {
