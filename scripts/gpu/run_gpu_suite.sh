@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# The GPU suite in one call on the GPU machine (after the store parts of
+# scripts/gpu/prepare_cuda_check.sh have been copied to $PARTS, one per
+# call): reassembles SmolLM2's store, runs the CUDA runtime tests, then
+# scripts/gpu/check_cuda.py on every prepared artifact; the report goes to
+# $OUT/cuda-report.md.
+#
+#   scripts/gpu/run_gpu_suite.sh BIN_DIR [PARTS_DIR]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bin=$1 parts=${2:-/tmp/parts}
+out=${OUT:-/tmp}
+models=.cache/gpu-check/models
+if [ -d "$parts" ]; then
+  cat "$parts"/store.part-* > /tmp/smollm2.safetensors
+  ln -sf /tmp/smollm2.safetensors "$models/smollm2.safetensors"
+fi
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
+if [ -x "$bin/mlrt-cuda-tests" ]; then
+  "$bin/mlrt-cuda-tests" 2>&1 | tail -30 | tee "$out/cuda-tests.txt"
+fi
+python3 scripts/gpu/check_cuda.py --bin "$bin" --models "$models" --report "$out/cuda-report.md"
