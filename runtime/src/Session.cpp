@@ -7,6 +7,7 @@
 #include "mlrt/Session.h"
 
 #include "CpuBackend.h"
+#include "cuda/CudaBackend.h"
 
 #include <algorithm>
 
@@ -16,9 +17,24 @@ Backend::~Backend() = default;
 
 Expected<std::unique_ptr<Backend>>
 mlrt::createBackend(const Artifact &model, const SessionOptions &options) {
-  if (options.device == "cuda")
-    return Error() << "device 'cuda' is not available: this build has no "
-                      "CUDA backend yet (use --device=cpu or auto)";
+  if (options.device == "cuda") {
+    Expected<std::unique_ptr<Backend>> b =
+        cuda::createCudaBackend(model, options);
+    if (!b)
+      return Error() << "device 'cuda': " << b.message();
+    return b;
+  }
+  if (options.device == "auto" && model.gpu() && cuda::available()) {
+    // The artifact has GPU code and a GPU is there: what fails now is worth
+    // saying rather than hiding behind a slower run on the CPU.
+    Expected<std::unique_ptr<Backend>> b =
+        cuda::createCudaBackend(model, options);
+    if (!b)
+      return Error() << "device 'auto' chose cuda (the artifact has GPU code "
+                        "and there is a GPU): "
+                     << b.message() << " (use --device=cpu to run on the CPU)";
+    return b;
+  }
   if (options.device != "cpu" && options.device != "auto")
     return Error() << "unknown device '" << options.device
                    << "' (expected cpu, cuda or auto)";

@@ -1,0 +1,330 @@
+//===- CudaBackend.cpp - The plan interpreter on a GPU --------------------===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+//
+// Mirrors CpuBackend.cpp on device memory: buffers of a call for T tokens
+// live at arena + offset * T with a row stride of their width. Each op runs
+// the artifact's kernels for it (PlanOp::gpuKernels) or, for Linear and
+// LMHead, cuBLAS. Everything is queued on one stream; run() waits for it
+// at the end and reports the first error.
+//
+//===----------------------------------------------------------------------===//
+
+#include "CudaBackend.h"
+
+#include "Cublas.h"
+#include "DeviceWeights.h"
+#include "GpuModule.h"
+
+#include <algorithm>
+
+using namespace mlrt;
+using namespace mlrt::cuda;
+
+namespace {
+
+/// One layer's device state.
+struct LayerState {
+  DeviceBuffer k, v, conv, ssm; ///< KV cache; Mamba conv and SSM state
+  int64_t kvFloats = 0, convFloats = 0, ssmFloats = 0;
+};
+
+class CudaBackend final : public Backend {
+public:
+  static Expected<std::unique_ptr<Backend>>
+  create(const Artifact &model, const SessionOptions &options);
+  ~CudaBackend() override;
+
+  const char *name() const override { return "cuda"; }
+  Status run(const PlanEntry &entry, const int32_t *tokens, int64_t count,
+             int64_t position, bool allPositions, float *logits) override;
+  void reset() override;
+  uint64_t allocatedBytes() const override;
+
+private:
+  CudaBackend(const Artifact &model, const SessionOptions &options)
+      : model(model), maxTokens(options.maxTokens),
+        chunk(std::min(options.prefillChunk, options.maxTokens)) {}
+
+  Status init();
+  Status allocate(DeviceBuffer &buffer, size_t bytes, const char *what);
+  /// Kernel parameters of `op` but the trailing tokens and position.
+  void memrefs(const PlanEntry &entry, const PlanOp &op, int64_t count);
+  Status runOp(const PlanEntry &entry, const PlanOp &op, int64_t count,
+               int64_t position, bool allPositions, float *logits);
+  CUdeviceptr buffer(const PlanEntry &entry, const PlanOp &op, size_t slot,
+                     int64_t count) const {
+    return arena.get() +
+           entry.buffers[op.buffers[slot]].offset * count * sizeof(float);
+  }
+  int64_t width(const PlanEntry &entry, const PlanOp &op, size_t slot) const {
+    return entry.buffers[op.buffers[slot]].width;
+  }
+  Status zeroStates(bool withKV);
+
+  const Artifact &model;
+  int64_t maxTokens, chunk;
+  // Declared first: destroyed last, after everything it holds.
+  std::unique_ptr<CudaDevice> device;
+  std::unique_ptr<Gemm> gemm;
+  std::unique_ptr<GpuModule> module;
+  std::unique_ptr<DeviceWeights> weights;
+  DeviceBuffer arena, ids, logits;
+  std::vector<LayerState> states;
+  KernelArgs args;
+  /// An error of reset(), which cannot return one; the next run() does.
+  Status pending;
+};
+
+/// Why `op` cannot run on the GPU; ok when it can.
+Status checkOp(const Artifact &model, const PlanOp &op) {
+  bool library = op.kind == OpKind::Linear || op.kind == OpKind::LMHead;
+  if (op.kind == OpKind::LMHead && !op.gpuKernels.empty())
+    return Error() << "this artifact has GPU kernels for lm_head, which this "
+                      "runtime computes with cuBLAS; update the runtime";
+  if (op.gpuKernels.empty() && !library)
+    return Error() << "this artifact has no GPU kernel for "
+                   << opKindName(op.kind)
+                   << (model.gpu() ? "" : " (it has no GPU code at all)")
+                   << "; compile with ml-compile --target=cuda";
+  return Status::ok();
+}
+
+/// The state arrays an op's kernels take after its weights.
+size_t stateArrays(const PlanOp &op) {
+  switch (op.kind) {
+  case OpKind::Attention:
+    return 2; // k, v
+  case OpKind::Conv1d:
+  case OpKind::SSMScan:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
+} // namespace
+
+Expected<std::unique_ptr<Backend>>
+CudaBackend::create(const Artifact &model, const SessionOptions &options) {
+  // What the artifact lacks is known without a GPU: say it first.
+  for (const PlanEntry *entry : {&model.plan().prefill, &model.plan().decode})
+    for (const PlanOp &op : entry->ops)
+      MLRT_RETURN_IF_ERROR(checkOp(model, op));
+  std::unique_ptr<CudaBackend> backend(new CudaBackend(model, options));
+  MLRT_RETURN_IF_ERROR(backend->init());
+  return std::unique_ptr<Backend>(std::move(backend));
+}
+
+Status CudaBackend::allocate(DeviceBuffer &buffer, size_t bytes,
+                             const char *what) {
+  Expected<DeviceBuffer> b = DeviceBuffer::allocate(*device, bytes);
+  if (!b)
+    return Error() << what << ": " << b.message();
+  buffer = std::move(*b);
+  return Status::ok();
+}
+
+Status CudaBackend::init() {
+  Expected<std::unique_ptr<CudaDevice>> d = CudaDevice::open(0);
+  if (!d)
+    return d.takeError();
+  device = std::move(*d);
+  const Plan &plan = model.plan();
+  Expected<std::unique_ptr<Gemm>> g = Gemm::create(*device, chunk);
+  if (!g)
+    return g.takeError();
+  gemm = std::move(*g);
+  if (const GpuCode *code = model.gpu()) {
+    Expected<std::unique_ptr<GpuModule>> m = GpuModule::load(*device, *code);
+    if (!m)
+      return m.takeError();
+    module = std::move(*m);
+  }
+  Expected<std::unique_ptr<DeviceWeights>> w =
+      DeviceWeights::upload(*device, plan);
+  if (!w)
+    return w.takeError();
+  weights = std::move(*w);
+  const size_t f = sizeof(float);
+  MLRT_RETURN_IF_ERROR(allocate(arena, plan.arena * chunk * f, "the arena"));
+  MLRT_RETURN_IF_ERROR(allocate(ids, chunk * sizeof(int32_t), "token ids"));
+  MLRT_RETURN_IF_ERROR(
+      allocate(logits, chunk * model.config().vocab * f, "the logits"));
+  for (const PlanState &s : plan.states) {
+    LayerState &l = states.emplace_back();
+    if (s.kind == PlanState::Kind::KVCache) {
+      l.kvFloats = maxTokens * s.kvHeads * s.headDim;
+      MLRT_RETURN_IF_ERROR(allocate(l.k, l.kvFloats * f, "a KV cache"));
+      MLRT_RETURN_IF_ERROR(allocate(l.v, l.kvFloats * f, "a KV cache"));
+    } else {
+      l.convFloats = s.channels * (s.width - 1);
+      l.ssmFloats = s.heads * s.headDim * s.dState;
+      MLRT_RETURN_IF_ERROR(allocate(l.conv, l.convFloats * f, "a conv state"));
+      MLRT_RETURN_IF_ERROR(allocate(l.ssm, l.ssmFloats * f, "an SSM state"));
+    }
+  }
+  MLRT_RETURN_IF_ERROR(zeroStates(/*withKV=*/true));
+  // Every kernel must take what the runtime will pass it.
+  for (const PlanEntry *entry : {&plan.prefill, &plan.decode})
+    for (const PlanOp &op : entry->ops) {
+      if (op.gpuKernels.empty())
+        continue;
+      memrefs(*entry, op, 1);
+      args.index(1); // tokens
+      args.index(0); // position
+      for (int k : op.gpuKernels)
+        MLRT_RETURN_IF_ERROR(module->checkParams(k, args.count()));
+    }
+  return device->synchronize("preparing the CUDA backend");
+}
+
+CudaBackend::~CudaBackend() {
+  // The handles and buffers below are released in the device's context,
+  // whichever thread ends the session.
+  if (device)
+    (void)device->makeCurrent();
+}
+
+Status CudaBackend::zeroStates(bool withKV) {
+  const CudaDriver &d = device->driver();
+  auto zero = [&](const DeviceBuffer &b) {
+    return d.check(d.cuMemsetD8Async(b.get(), 0, b.bytes(), device->stream()),
+                   "cuMemsetD8Async");
+  };
+  for (LayerState &l : states) {
+    if (withKV && l.kvFloats) {
+      MLRT_RETURN_IF_ERROR(zero(l.k));
+      MLRT_RETURN_IF_ERROR(zero(l.v));
+    }
+    if (l.ssmFloats) {
+      MLRT_RETURN_IF_ERROR(zero(l.conv));
+      MLRT_RETURN_IF_ERROR(zero(l.ssm));
+    }
+  }
+  return Status::ok();
+}
+
+void CudaBackend::reset() {
+  // KV caches need no clearing: attention reads positions below the call's.
+  Status s = device->makeCurrent();
+  if (!s.failed())
+    s = zeroStates(/*withKV=*/false);
+  if (s.failed() && !pending.failed())
+    pending = std::move(s);
+}
+
+uint64_t CudaBackend::allocatedBytes() const {
+  uint64_t bytes = arena.bytes() + ids.bytes() + logits.bytes();
+  for (const LayerState &l : states)
+    bytes += l.k.bytes() + l.v.bytes() + l.conv.bytes() + l.ssm.bytes();
+  return bytes;
+}
+
+void CudaBackend::memrefs(const PlanEntry &entry, const PlanOp &op,
+                          int64_t count) {
+  args.clear();
+  for (size_t i = 0; i < op.buffers.size(); ++i)
+    args.memref(buffer(entry, op, i, count), count * width(entry, op, i));
+  // A memref of the weight's element type on the device: f32
+  // (kCudaWeightsAsF32).
+  for (const WeightRef *w : op.weights)
+    args.memref(weights->at(w), numElements(*w));
+  if (size_t n = stateArrays(op)) {
+    const LayerState &l = states[op.state];
+    if (n == 2) {
+      args.memref(l.k.get(), l.kvFloats);
+      args.memref(l.v.get(), l.kvFloats);
+    } else if (op.kind == OpKind::Conv1d) {
+      args.memref(l.conv.get(), l.convFloats);
+    } else {
+      args.memref(l.ssm.get(), l.ssmFloats);
+    }
+  }
+  if (op.kind == OpKind::Embed)
+    args.memref(ids.get(), count); // memref<?xi32>
+}
+
+Status CudaBackend::runOp(const PlanEntry &entry, const PlanOp &op,
+                          int64_t count, int64_t position, bool allPositions,
+                          float *out) {
+  if (!op.gpuKernels.empty()) {
+    memrefs(entry, op, count);
+    args.index(count);
+    args.index(position);
+    for (int k : op.gpuKernels)
+      MLRT_RETURN_IF_ERROR(module->launch(k, count, args));
+    return Status::ok();
+  }
+  if (op.kind == OpKind::Linear) {
+    // Fused projections write adjacent column blocks of the output.
+    CUdeviceptr dst = buffer(entry, op, 1, count);
+    for (size_t i = 0; i < op.weights.size(); ++i) {
+      const WeightRef *w = op.weights[i];
+      const WeightRef *bias = op.biases.empty() ? nullptr : op.biases[i];
+      MLRT_RETURN_IF_ERROR(gemm->linear(
+          buffer(entry, op, 0, count), width(entry, op, 0), count,
+          weights->at(w), w->shape[0], w->shape[1], weights->at(bias), dst,
+          width(entry, op, 1)));
+      dst += w->shape[0] * sizeof(float);
+    }
+    return Status::ok();
+  }
+  // LMHead: the logits of every token, or of the last.
+  const int64_t vocab = model.config().vocab, hidden = width(entry, op, 0);
+  CUdeviceptr in = buffer(entry, op, 0, count);
+  int64_t rows = count;
+  if (!allPositions) {
+    in += (count - 1) * hidden * sizeof(float);
+    rows = 1;
+  }
+  MLRT_RETURN_IF_ERROR(gemm->linear(in, hidden, rows,
+                                    weights->at(op.weights[0]), vocab, hidden,
+                                    0, logits.get(), vocab));
+  const CudaDriver &d = device->driver();
+  return d.check(d.cuMemcpyDtoHAsync(out, logits.get(),
+                                     rows * vocab * sizeof(float),
+                                     device->stream()),
+                 "cuMemcpyDtoHAsync (logits)");
+}
+
+Status CudaBackend::run(const PlanEntry &entry, const int32_t *tokens,
+                        int64_t count, int64_t position, bool allPositions,
+                        float *out) {
+  if (pending.failed()) {
+    Status s = std::move(pending);
+    pending = Status::ok();
+    return s;
+  }
+  if (count > chunk)
+    return Error() << "cuda backend: " << count
+                   << " tokens in one call, more than the prefill chunk of "
+                   << chunk;
+  MLRT_RETURN_IF_ERROR(device->makeCurrent());
+  const CudaDriver &d = device->driver();
+  MLRT_RETURN_IF_ERROR(d.check(
+      d.cuMemcpyHtoDAsync(ids.get(), tokens, count * sizeof(int32_t),
+                          device->stream()),
+      "cuMemcpyHtoDAsync (token ids)"));
+  for (size_t i = 0; i < entry.ops.size(); ++i) {
+    const PlanOp &op = entry.ops[i];
+    if (Status s = runOp(entry, op, count, position, allPositions, out);
+        s.failed())
+      return Error() << "@" << entry.name << " op " << i << " ("
+                     << opKindName(op.kind) << "): " << s.message();
+  }
+  std::string what = "running @" + entry.name;
+  return device->synchronize(what.c_str());
+}
+
+Expected<std::unique_ptr<Backend>>
+mlrt::cuda::createCudaBackend(const Artifact &model,
+                              const SessionOptions &options) {
+  return CudaBackend::create(model, options);
+}
+
+bool mlrt::cuda::compiledIn() { return true; }
+
+Status mlrt::cuda::available() { return probeDevice(); }

@@ -1,0 +1,135 @@
+//===- GpuModule.cpp - The artifact's PTX kernels on a device -------------===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "GpuModule.h"
+
+#include <algorithm>
+#include <climits>
+#include <cstdlib>
+
+using namespace mlrt;
+using namespace mlrt::cuda;
+
+void KernelArgs::memref(CUdeviceptr ptr, int64_t size) {
+  values.insert(values.end(), {ptr, ptr, 0, static_cast<uint64_t>(size), 1});
+}
+
+void KernelArgs::index(int64_t value) {
+  values.push_back(static_cast<uint64_t>(value));
+}
+
+void **KernelArgs::pointers() {
+  ptrs.resize(values.size());
+  for (size_t i = 0; i < values.size(); ++i)
+    ptrs[i] = &values[i];
+  return ptrs.data();
+}
+
+/// The compute capability a PTX target names ("sm_90" -> 90, "sm_90a" ->
+/// 90); 0 when it is not of that form.
+static int targetCapability(const std::string &target) {
+  if (target.rfind("sm_", 0) != 0)
+    return 0;
+  return std::atoi(target.c_str() + 3);
+}
+
+Expected<std::unique_ptr<GpuModule>> GpuModule::load(const CudaDevice &device,
+                                                     const GpuCode &code) {
+  const CudaDriver &d = device.driver();
+  int wanted = targetCapability(code.target);
+  if (wanted > device.computeCapability())
+    return Error() << "this artifact's GPU code targets " << code.target
+                   << " but " << device.name() << " is sm_"
+                   << device.computeCapability()
+                   << "; compile the model for this GPU";
+  std::unique_ptr<GpuModule> m(new GpuModule(device, code));
+  // The JIT's error log says which line of the PTX it refused.
+  char log[8192] = {};
+  CUjit_option options[] = {CU_JIT_ERROR_LOG_BUFFER,
+                            CU_JIT_ERROR_LOG_BUFFER_SIZE_BYTES};
+  void *values[] = {log, reinterpret_cast<void *>(sizeof(log) - 1)};
+  if (CUresult r = d.cuModuleLoadDataEx(&m->module, code.ptx.c_str(), 2,
+                                        options, values)) {
+    m->module = nullptr;
+    Error e;
+    e << "loading the artifact's PTX (" << code.target << ") on "
+      << device.name() << ": " << d.describe("cuModuleLoadDataEx", r);
+    if (log[0])
+      e << ": " << log;
+    return e;
+  }
+  for (const GpuKernel &k : code.kernels) {
+    CUfunction f = nullptr;
+    if (CUresult r = d.cuModuleGetFunction(&f, m->module, k.name.c_str()))
+      return Error() << "GPU kernel " << k.name << ": "
+                     << d.describe("cuModuleGetFunction", r);
+    int staticShared = 0;
+    MLRT_RETURN_IF_ERROR(d.check(
+        d.cuFuncGetAttribute(&staticShared,
+                             CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES, f),
+        "cuFuncGetAttribute"));
+    unsigned dynamic = static_cast<unsigned>(
+        std::max<int64_t>(0, k.sharedBytes - staticShared));
+    if (dynamic > 48 * 1024)
+      if (CUresult r = d.cuFuncSetAttribute(
+              f, CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES, dynamic))
+        return Error() << "GPU kernel " << k.name << " needs " << dynamic
+                       << " bytes of shared memory: "
+                       << d.describe("cuFuncSetAttribute", r);
+    m->functions.push_back(f);
+    m->dynamicShared.push_back(dynamic);
+  }
+  return {std::move(m)};
+}
+
+GpuModule::~GpuModule() {
+  if (module)
+    device.driver().cuModuleUnload(module);
+}
+
+Status GpuModule::checkParams(int index, size_t params) const {
+  const CudaDriver &d = device.driver();
+  if (!d.cuFuncGetParamInfo)
+    return Status::ok();
+  CUfunction f = functions[index];
+  size_t offset = 0, size = 0;
+  // The kernel takes exactly `params` parameters when the last one exists
+  // and the one after it does not.
+  bool lastExists = params == 0 ||
+                    d.cuFuncGetParamInfo(f, params - 1, &offset, &size) ==
+                        CUDA_SUCCESS;
+  bool nextExists =
+      d.cuFuncGetParamInfo(f, params, &offset, &size) == CUDA_SUCCESS;
+  if (lastExists && !nextExists)
+    return Status::ok();
+  size_t actual = 0;
+  while (d.cuFuncGetParamInfo(f, actual, &offset, &size) == CUDA_SUCCESS)
+    ++actual;
+  return Error() << "GPU kernel " << code.kernels[index].name << " takes "
+                 << actual << " parameters, the runtime passes " << params
+                 << " (the artifact and the runtime disagree on the kernel "
+                    "parameter convention of schemas/artifact.fbs)";
+}
+
+Status GpuModule::launch(int index, int64_t tokens, KernelArgs &args) const {
+  const GpuKernel &k = code.kernels[index];
+  int64_t gridX = k.grid[0] * (k.perToken ? tokens : 1);
+  if (gridX <= 0)
+    return Status::ok(); // nothing to do for zero tokens
+  if (gridX > INT_MAX)
+    return Error() << "GPU kernel " << k.name << ": a grid of " << gridX
+                   << " blocks is too large";
+  const CudaDriver &d = device.driver();
+  if (CUresult r = d.cuLaunchKernel(
+          functions[index], static_cast<unsigned>(gridX),
+          static_cast<unsigned>(k.grid[1]), static_cast<unsigned>(k.grid[2]),
+          static_cast<unsigned>(k.block[0]), static_cast<unsigned>(k.block[1]),
+          static_cast<unsigned>(k.block[2]), dynamicShared[index],
+          device.stream(), args.pointers(), nullptr))
+    return Error() << "GPU kernel " << k.name << ": "
+                   << d.describe("cuLaunchKernel", r);
+  return Status::ok();
+}

@@ -1,0 +1,80 @@
+//===- GpuModule.h - The artifact's PTX kernels on a device -----*- C++ -*-===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+//
+// Loads the PTX of an artifact (ml-compile --target=cuda) once, resolves
+// its kernels by name and launches them with the parameter convention of
+// schemas/artifact.fbs: a memref descriptor of five 8-byte fields
+// (allocated pointer, aligned pointer, offset, size, stride) per array, then
+// the `tokens` and `position` indices.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLRT_SRC_CUDA_GPUMODULE_H
+#define MLRT_SRC_CUDA_GPUMODULE_H
+
+#include "CudaDevice.h"
+
+#include "mlrt/Plan.h"
+
+#include <memory>
+#include <vector>
+
+namespace mlrt::cuda {
+
+/// The parameters of one launch.
+class KernelArgs {
+public:
+  /// A memref<?xT> of `size` elements at `ptr` (offset 0, stride 1).
+  void memref(CUdeviceptr ptr, int64_t size);
+  /// An `index` (int64) parameter.
+  void index(int64_t value);
+  void clear() { values.clear(); }
+  size_t count() const { return values.size(); }
+  /// cuLaunchKernel's kernelParams: one pointer per parameter, valid until
+  /// the next change.
+  void **pointers();
+
+private:
+  std::vector<uint64_t> values;
+  std::vector<void *> ptrs;
+};
+
+class GpuModule {
+public:
+  /// Loads `code.ptx` (the driver compiles it for the device) and resolves
+  /// every kernel of `code`.
+  static Expected<std::unique_ptr<GpuModule>> load(const CudaDevice &device,
+                                                   const GpuCode &code);
+  ~GpuModule();
+  GpuModule(const GpuModule &) = delete;
+  GpuModule &operator=(const GpuModule &) = delete;
+
+  /// Checks that kernel `index` takes `params` 8-byte parameters (when the
+  /// driver can tell: cuFuncGetParamInfo, CUDA 12.4).
+  Status checkParams(int index, size_t params) const;
+
+  /// Queues kernel `index` for a call on `tokens` tokens on the device's
+  /// stream: grid[0] times `tokens` when the kernel is per token.
+  Status launch(int index, int64_t tokens, KernelArgs &args) const;
+
+  const GpuKernel &kernel(int index) const { return code.kernels[index]; }
+
+private:
+  GpuModule(const CudaDevice &device, const GpuCode &code)
+      : device(device), code(code) {}
+
+  const CudaDevice &device;
+  const GpuCode &code;
+  CUmodule module = nullptr;
+  std::vector<CUfunction> functions;
+  /// Shared bytes asked for at launch: the kernel's shared_bytes less what
+  /// its PTX declares statically (the generated kernels declare all of it).
+  std::vector<unsigned> dynamicShared;
+};
+
+} // namespace mlrt::cuda
+
+#endif // MLRT_SRC_CUDA_GPUMODULE_H

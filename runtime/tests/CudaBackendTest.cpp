@@ -1,0 +1,533 @@
+//===- CudaBackendTest.cpp - The CUDA backend against the CPU -------------===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+//
+// Without a GPU (CI): device "cuda" fails with a sentence that says why,
+// "auto" runs on the CPU, and an artifact without GPU code names the op it
+// has no kernel for. With a GPU (the GPU machine; skipped elsewhere): the
+// cuBLAS GEMM against mlrt::cpu::linear at the model's shapes and odd ones,
+// a Linear-only plan (a hand-written PTX embedding, cuBLAS linears with and
+// without bias, fused projections, the LM head) against the CPU backend,
+// and, when MLRT_CUDA_TEST_ARTIFACTS lists models compiled with
+// ml-compile --target=cuda, every such model against the CPU backend.
+//
+// The artifacts are built here with FlatBuffers over the tiny-llama fixture,
+// as ArtifactTest.cpp does (the runtime's tests never call the compiler).
+// MLOPT_SOURCE_DIR in the environment overrides the source directory this
+// binary was built from, so that it runs from another checkout.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cuda/CudaBackend.h"
+#include "mlrt/Session.h"
+#include "mlrt/artifact_generated.h"
+#include "mlrt/cpu/Kernels.h"
+
+#if MLRT_HAVE_CUDA
+#include "cuda/Cublas.h"
+#endif
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <random>
+#include <sstream>
+#include <unistd.h>
+
+using namespace mlrt;
+
+namespace {
+
+std::string sourceDir() {
+  const char *env = std::getenv("MLOPT_SOURCE_DIR");
+  return env && *env ? env : MLOPT_SOURCE_DIR;
+}
+
+/// out[t] = table[ids[t]] for hidden 64, written by hand in the kernel
+/// parameter convention of schemas/artifact.fbs: out, table, ids (three
+/// memref descriptors of five u64), tokens, position. One block per token,
+/// a block-stride loop over the columns.
+const char *kEmbedPtx = R"(.version 7.0
+.target sm_52
+.address_size 64
+
+.visible .entry test_embed_h64(
+	.param .u64 p0, .param .u64 p1, .param .u64 p2, .param .u64 p3, .param .u64 p4,
+	.param .u64 p5, .param .u64 p6, .param .u64 p7, .param .u64 p8, .param .u64 p9,
+	.param .u64 p10, .param .u64 p11, .param .u64 p12, .param .u64 p13, .param .u64 p14,
+	.param .u64 p15, .param .u64 p16)
+{
+	.reg .pred %p<2>;
+	.reg .b32 %r<8>;
+	.reg .b64 %rd<12>;
+	.reg .f32 %f<2>;
+	ld.param.u64 %rd1, [p1];
+	ld.param.u64 %rd2, [p6];
+	ld.param.u64 %rd3, [p11];
+	cvta.to.global.u64 %rd1, %rd1;
+	cvta.to.global.u64 %rd2, %rd2;
+	cvta.to.global.u64 %rd3, %rd3;
+	mov.u32 %r1, %ctaid.x;
+	mul.wide.u32 %rd4, %r1, 4;
+	add.s64 %rd5, %rd3, %rd4;
+	ld.global.u32 %r2, [%rd5];
+	mov.u32 %r3, %tid.x;
+	mov.u32 %r4, %ntid.x;
+LOOP:
+	setp.ge.u32 %p1, %r3, 64;
+	@%p1 bra DONE;
+	mad.lo.s32 %r5, %r2, 64, %r3;
+	mul.wide.u32 %rd6, %r5, 4;
+	add.s64 %rd7, %rd2, %rd6;
+	ld.global.f32 %f1, [%rd7];
+	mad.lo.s32 %r6, %r1, 64, %r3;
+	mul.wide.u32 %rd8, %r6, 4;
+	add.s64 %rd9, %rd1, %rd8;
+	st.global.f32 [%rd9], %f1;
+	add.s32 %r3, %r3, %r4;
+	bra LOOP;
+DONE:
+	ret;
+}
+)";
+
+/// A tiny-llama artifact whose plan is embed, three linears and the LM head:
+///   h = embed(ids); q = h Wq^T + norm0;  [k|v] = q [Wk; Wv]^T;
+///   h = [k|v] Wo^T + norm;  logits = h Wlm^T
+/// (1-D norm weights stand in for biases of the right length). With
+/// `gpuCode`, the embedding has the PTX kernel above.
+std::string buildLinearArtifact(bool gpuCode) {
+  std::string store = sourceDir() + "/test/Inputs/tiny/tiny-llama";
+  Expected<WeightStore> ws = WeightStore::open(store);
+  EXPECT_TRUE(ws) << ws.message();
+  if (!ws)
+    return "";
+  flatbuffers::FlatBufferBuilder b;
+  std::map<std::string, int32_t> index;
+  std::vector<flatbuffers::Offset<fb::Weight>> weights;
+  for (const WeightStore::Entry &e : ws->entries()) {
+    index[e.info->name] = static_cast<int32_t>(weights.size());
+    std::vector<int32_t> shape(e.info->shape.begin(), e.info->shape.end());
+    weights.push_back(fb::CreateWeight(b, b.CreateString(e.info->name),
+                                       static_cast<fb::DType>(e.info->dtype),
+                                       b.CreateVector(shape), 0));
+  }
+  std::vector<flatbuffers::Offset<fb::Layer>> layers;
+  for (int i = 0; i < 2; ++i) {
+    std::string p = "model.layers." + std::to_string(i) + ".";
+    std::vector<int32_t> mixer = {index[p + "self_attn.q_proj.weight"],
+                                  index[p + "self_attn.k_proj.weight"],
+                                  index[p + "self_attn.v_proj.weight"],
+                                  index[p + "self_attn.o_proj.weight"],
+                                  -1, -1, -1, -1};
+    layers.push_back(fb::CreateLayer(
+        b, fb::Mixer::Attention, b.CreateVector(mixer),
+        index[p + "input_layernorm.weight"],
+        index[p + "post_attention_layernorm.weight"],
+        index[p + "mlp.gate_proj.weight"], index[p + "mlp.up_proj.weight"],
+        index[p + "mlp.down_proj.weight"]));
+  }
+  std::vector<fb::OpT> ops;
+  auto op = [&](fb::OpKind kind, std::vector<int32_t> buffers,
+                std::vector<std::string> ws,
+                std::vector<std::string> biases = {}) {
+    fb::OpT o;
+    o.kind = kind;
+    o.buffers = std::move(buffers);
+    for (const std::string &w : ws)
+      o.weights.push_back(index.at(w));
+    for (const std::string &w : biases)
+      o.biases.push_back(w.empty() ? -1 : index.at(w));
+    ops.push_back(std::move(o));
+    return ops.size() - 1;
+  };
+  const std::string l0 = "model.layers.0.";
+  size_t embed = op(fb::OpKind::Embed, {0}, {"model.embed_tokens.weight"});
+  if (gpuCode)
+    ops[embed].gpu_kernels = {0};
+  op(fb::OpKind::Linear, {0, 1}, {l0 + "self_attn.q_proj.weight"},
+     {l0 + "input_layernorm.weight"});
+  op(fb::OpKind::Linear, {1, 2},
+     {l0 + "self_attn.k_proj.weight", l0 + "self_attn.v_proj.weight"});
+  op(fb::OpKind::Linear, {2, 0}, {l0 + "self_attn.o_proj.weight"},
+     {"model.norm.weight"});
+  op(fb::OpKind::LMHead, {0}, {"lm_head.weight"});
+  std::vector<flatbuffers::Offset<fb::Op>> packed;
+  for (const fb::OpT &o : ops)
+    packed.push_back(fb::Op::Pack(b, &o));
+  auto opsVector = b.CreateVector(packed);
+  std::vector<fb::Buffer> buffers = {{0, 64}, {64, 64}, {128, 64}};
+  auto buffersVector = b.CreateVectorOfStructs(buffers);
+  std::vector<flatbuffers::Offset<fb::Entry>> entries = {
+      fb::CreateEntry(b, b.CreateString("prefill"), false, buffersVector,
+                      opsVector),
+      fb::CreateEntry(b, b.CreateString("decode"), true, buffersVector,
+                      opsVector)};
+  std::vector<flatbuffers::Offset<fb::State>> states;
+  auto plan = fb::CreatePlan(b, 192, b.CreateVector(states),
+                             b.CreateVector(entries));
+  flatbuffers::Offset<fb::GpuCode> gpu = 0;
+  if (gpuCode) {
+    std::vector<int32_t> grid = {1, 1, 1}, block = {32, 1, 1};
+    std::vector<flatbuffers::Offset<fb::GpuKernel>> kernels = {
+        fb::CreateGpuKernel(b, b.CreateString("test_embed_h64"),
+                            b.CreateVector(grid), true, b.CreateVector(block),
+                            0)};
+    gpu = fb::CreateGpuCode(b, b.CreateString("sm_52"),
+                            b.CreateString(kEmbedPtx), b.CreateVector(kernels));
+  }
+  auto rope = fb::CreateRope(b, 10000.0);
+  std::vector<int32_t> eos = {2};
+  auto config = fb::CreateConfig(b, fb::Arch::Llama, 256, 64, 128, 2, 4, 2,
+                                 16, 256, rope, 1e-5, false, 0, 1,
+                                 b.CreateVector(eos));
+  std::vector<flatbuffers::Offset<fb::Store>> stores = {
+      fb::CreateStore(b, b.CreateString(store))};
+  auto root = fb::CreateArtifact(
+      b, kArtifactVersion, b.CreateString("test"), b.CreateString("linear"),
+      config, b.CreateVector(stores), b.CreateVector(weights),
+      index["model.embed_tokens.weight"], index["model.norm.weight"],
+      index["lm_head.weight"], b.CreateVector(layers), 0, plan, gpu);
+  fb::FinishArtifactBuffer(b, root);
+  return std::string(reinterpret_cast<const char *>(b.GetBufferPointer()),
+                     b.GetSize());
+}
+
+class CudaBackendTest : public ::testing::Test {
+protected:
+  /// Writes and opens an artifact.
+  Expected<Artifact> open(const std::string &bytes) {
+    std::string path = "/tmp/mlrt-cuda-test-" + std::to_string(getpid()) +
+                       "-" + std::to_string(written.size()) + ".mlart";
+    EXPECT_TRUE(writeFileAtomically(path, bytes));
+    written.push_back(path);
+    return Artifact::open(path);
+  }
+  void TearDown() override {
+    for (const std::string &p : written)
+      std::remove(p.c_str());
+  }
+  static SessionOptions on(const char *device) {
+    SessionOptions o;
+    o.device = device;
+    o.maxTokens = 64;
+    o.prefillChunk = 16;
+    return o;
+  }
+  std::vector<std::string> written;
+};
+
+bool gpuPresent() { return !cuda::available().failed(); }
+
+std::vector<int32_t> someTokens(size_t n, int32_t vocab, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::vector<int32_t> ids(n);
+  for (int32_t &id : ids)
+    id = static_cast<int32_t>(rng() % vocab);
+  return ids;
+}
+
+float maxAbs(const std::vector<float> &v) {
+  float m = 0;
+  for (float x : v)
+    m = std::max(m, std::fabs(x));
+  return m;
+}
+
+float maxAbsDiff(const std::vector<float> &a, const std::vector<float> &b) {
+  EXPECT_EQ(a.size(), b.size());
+  float m = 0;
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i)
+    m = std::max(m, std::fabs(a[i] - b[i]));
+  return m;
+}
+
+} // namespace
+
+TEST_F(CudaBackendTest, WithoutAGpuCudaFailsClearlyAndAutoRunsOnTheCpu) {
+  if (gpuPresent())
+    GTEST_SKIP() << "a GPU is present";
+  Expected<Artifact> opened = open(buildLinearArtifact(/*gpuCode=*/true));
+  ASSERT_TRUE(opened) << opened.message();
+  const Artifact &model = *opened;
+  ASSERT_NE(model.gpu(), nullptr);
+  Expected<Session> cuda = Session::create(model, on("cuda"));
+  ASSERT_FALSE(cuda);
+  const std::string &m = cuda.message();
+  EXPECT_EQ(m.rfind("device 'cuda': ", 0), 0u) << m;
+  if (cuda::compiledIn()) {
+    EXPECT_TRUE(m.find("no NVIDIA driver: dlopen(libcuda.so.1) failed: ") !=
+                    std::string::npos ||
+                m.find("no CUDA device") != std::string::npos)
+        << m;
+  } else {
+    EXPECT_NE(m.find("this build has no CUDA support"), std::string::npos)
+        << m;
+  }
+  EXPECT_EQ(cuda::available().message(), m.substr(15));
+
+  Expected<Session> autoSession = Session::create(model, on("auto"));
+  ASSERT_TRUE(autoSession) << autoSession.message();
+  EXPECT_STREQ(autoSession->device(), "cpu");
+  Expected<std::vector<float>> logits = autoSession->forward({1, 2, 3});
+  ASSERT_TRUE(logits) << logits.message();
+  EXPECT_EQ(logits->size(), 256u);
+}
+
+TEST_F(CudaBackendTest, AnArtifactWithoutGpuCodeNamesTheOp) {
+  Expected<Artifact> opened = open(buildLinearArtifact(/*gpuCode=*/false));
+  ASSERT_TRUE(opened) << opened.message();
+  const Artifact &model = *opened;
+  ASSERT_EQ(model.gpu(), nullptr);
+  Expected<Session> cuda = Session::create(model, on("cuda"));
+  ASSERT_FALSE(cuda);
+  if (cuda::compiledIn()) {
+    EXPECT_EQ(cuda.message(),
+              "device 'cuda': this artifact has no GPU kernel for embed (it "
+              "has no GPU code at all); compile with ml-compile "
+              "--target=cuda");
+  }
+  // auto does not try the GPU for a model without GPU code.
+  Expected<Session> autoSession = Session::create(model, on("auto"));
+  ASSERT_TRUE(autoSession) << autoSession.message();
+  EXPECT_STREQ(autoSession->device(), "cpu");
+}
+
+TEST_F(CudaBackendTest, UnknownDevicesAreRefused) {
+  Expected<Artifact> opened = open(buildLinearArtifact(/*gpuCode=*/true));
+  ASSERT_TRUE(opened) << opened.message();
+  const Artifact &model = *opened;
+  Expected<Session> s = Session::create(model, on("tpu"));
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.message(), "unknown device 'tpu' (expected cpu, cuda or auto)");
+}
+
+#if MLRT_HAVE_CUDA
+
+namespace {
+
+/// The GEMM of one shape on the GPU against mlrt::cpu::linear.
+struct GemmCase {
+  int64_t tokens, n, k;
+  bool bias;
+};
+
+} // namespace
+
+// cuBLAS's fp32 GEMM against the CPU kernel (both fp32, different
+// summation orders). The error of each output is measured relative to its
+// scale, sum_k |in[t][k] w[r][k]| + |bias[r]|: fp32 rounding bounds it by
+// about k * 2^-24 in the worst case and sqrt(k) * 2^-24 typically, so 1e-5
+// holds for k up to a few hundred in the worst case and far beyond
+// typically.
+TEST(CudaGemm, MatchesTheCpuLinear) {
+  if (!gpuPresent())
+    GTEST_SKIP() << "no GPU: " << cuda::available().message();
+  Expected<std::unique_ptr<cuda::CudaDevice>> device = cuda::CudaDevice::open();
+  ASSERT_TRUE(device) << device.message();
+  cuda::CudaDevice &dev = **device;
+  Expected<std::unique_ptr<cuda::Gemm>> gemm = cuda::Gemm::create(dev, 64);
+  ASSERT_TRUE(gemm) << gemm.message();
+  std::cout << "[ cuBLAS   ] " << (*gemm)->library().path << " on "
+            << dev.name() << " (sm_" << dev.computeCapability() << ")\n";
+  const std::vector<GemmCase> cases = {
+      {1, 576, 576, false},    {7, 576, 576, true},    {64, 576, 576, false},
+      {1, 1536, 576, true},    {7, 1536, 576, false},  {64, 1536, 576, false},
+      {1, 576, 1536, false},   {64, 576, 1536, true},  {1, 49152, 576, false},
+      {7, 49152, 576, false},  {64, 49152, 576, false}, {1, 37, 53, true},
+      {7, 37, 53, false},      {64, 37, 53, true}};
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  auto random = [&](size_t n, float scale) {
+    std::vector<float> v(n);
+    for (float &x : v)
+      x = normal(rng) * scale;
+    return v;
+  };
+  for (const GemmCase &c : cases) {
+    SCOPED_TRACE(::testing::Message() << c.tokens << " x " << c.n << " x "
+                                      << c.k << (c.bias ? " + bias" : ""));
+    // The input rows have a wider stride than k, and the output is a
+    // column block of a wider buffer, as in the plan's fused projections.
+    const int64_t inStride = c.k + 3, outStride = c.n + 5, outColumn = 2;
+    std::vector<float> in = random(c.tokens * inStride, 1.0f);
+    std::vector<float> w = random(c.n * c.k, 1.0f / std::sqrt(float(c.k)));
+    std::vector<float> bias = random(c.n, 1.0f);
+    std::vector<float> expected(c.tokens * outStride, 0.0f);
+    cpu::Matrix wm{w.data(), DType::F32, c.n, c.k};
+    cpu::Matrix bm{bias.data(), DType::F32, 1, c.n};
+    cpu::linear(cpu::Rows{in.data(), c.tokens, inStride}, wm,
+                c.bias ? &bm : nullptr,
+                cpu::Rows{expected.data() + outColumn, c.tokens, outStride});
+
+    auto upload = [&](const std::vector<float> &host) {
+      Expected<cuda::DeviceBuffer> b =
+          cuda::DeviceBuffer::allocate(dev, host.size() * sizeof(float));
+      EXPECT_TRUE(b) << b.message();
+      EXPECT_FALSE(b->upload(host.data(), host.size() * sizeof(float)).failed());
+      return std::move(*b);
+    };
+    cuda::DeviceBuffer dIn = upload(in), dW = upload(w), dBias = upload(bias);
+    cuda::DeviceBuffer dOut = upload(std::vector<float>(expected.size(), 0.0f));
+    CUdeviceptr outPtr = dOut.get() + outColumn * sizeof(float);
+    auto call = [&] {
+      return (*gemm)->linear(dIn.get(), inStride, c.tokens, dW.get(), c.n,
+                             c.k, c.bias ? dBias.get() : 0, outPtr, outStride);
+    };
+    Status s = call();
+    ASSERT_FALSE(s.failed()) << s.message();
+    ASSERT_FALSE(dev.synchronize("gemm").failed());
+    std::vector<float> got(expected.size());
+    ASSERT_FALSE(dOut.download(got.data(), got.size() * sizeof(float)).failed());
+
+    double worst = 0, worstAbs = 0;
+    for (int64_t t = 0; t < c.tokens; ++t)
+      for (int64_t col = 0; col < outStride; ++col) {
+        float g = got[t * outStride + col], e = expected[t * outStride + col];
+        int64_t r = col - outColumn;
+        if (r < 0 || r >= c.n) { // outside the block: untouched
+          ASSERT_EQ(g, 0.0f) << "column " << col << " was written";
+          continue;
+        }
+        double scale = c.bias ? std::fabs(bias[r]) : 0.0;
+        for (int64_t k = 0; k < c.k; ++k)
+          scale += std::fabs(double(in[t * inStride + k]) * w[r * c.k + k]);
+        worst = std::max(worst, std::fabs(double(g) - e) / scale);
+        worstAbs = std::max(worstAbs, std::fabs(double(g) - e));
+      }
+    EXPECT_LE(worst, 1e-5);
+
+    // Timing: 20 calls after 3 warm-ups, between two events.
+    const cuda::CudaDriver &d = dev.driver();
+    CUevent start = nullptr, stop = nullptr;
+    d.cuEventCreate(&start, 0);
+    d.cuEventCreate(&stop, 0);
+    for (int i = 0; i < 3; ++i)
+      ASSERT_FALSE(call().failed());
+    d.cuEventRecord(start, dev.stream());
+    for (int i = 0; i < 20; ++i)
+      ASSERT_FALSE(call().failed());
+    d.cuEventRecord(stop, dev.stream());
+    d.cuEventSynchronize(stop);
+    float ms = 0;
+    d.cuEventElapsedTime(&ms, start, stop);
+    d.cuEventDestroy(start);
+    d.cuEventDestroy(stop);
+    double us = ms * 1000.0 / 20;
+    double gflops = 2.0 * c.tokens * c.n * c.k / (us * 1e3);
+    std::printf("[ gemm     ] %3lld x %5lld x %4lld%s: max err/scale %.2e, "
+                "max abs err %.2e, %8.1f us, %7.1f GFLOP/s\n",
+                (long long)c.tokens, (long long)c.n, (long long)c.k,
+                c.bias ? " +b" : "   ", worst, worstAbs, us, gflops);
+  }
+}
+
+// The Linear-only plan: a hand-written PTX kernel (the embedding) and
+// cuBLAS (linears with a bias, without, two fused weights, the LM head),
+// bf16 weights converted to f32 on upload; against the CPU backend for a
+// prompt in chunks, decode steps, all positions and the last.
+TEST_F(CudaBackendTest, LinearPlanMatchesTheCpu) {
+  if (!gpuPresent())
+    GTEST_SKIP() << "no GPU: " << cuda::available().message();
+  Expected<Artifact> opened = open(buildLinearArtifact(/*gpuCode=*/true));
+  ASSERT_TRUE(opened) << opened.message();
+  const Artifact &model = *opened;
+  Expected<Session> gpu = Session::create(model, on("cuda"));
+  ASSERT_TRUE(gpu) << gpu.message();
+  EXPECT_STREQ(gpu->device(), "cuda");
+  Expected<Session> autoSession = Session::create(model, on("auto"));
+  ASSERT_TRUE(autoSession) << autoSession.message();
+  EXPECT_STREQ(autoSession->device(), "cuda");
+  Expected<Session> cpu = Session::create(model, on("cpu"));
+  ASSERT_TRUE(cpu) << cpu.message();
+
+  std::vector<int32_t> prompt = someTokens(37, 256, 3); // 3 chunks of 16
+  for (bool all : {true, false}) {
+    gpu->reset();
+    cpu->reset();
+    Expected<std::vector<float>> g = gpu->forward(prompt, all);
+    Expected<std::vector<float>> c = cpu->forward(prompt, all);
+    ASSERT_TRUE(g) << g.message();
+    ASSERT_TRUE(c) << c.message();
+    float diff = maxAbsDiff(*g, *c), scale = maxAbs(*c);
+    std::printf("[ linear   ] prompt of 37, %s: max |cuda - cpu| %.3g of "
+                "max |logit| %.3g\n",
+                all ? "all positions" : "last position", diff, scale);
+    EXPECT_GT(scale, 0.0f);
+    EXPECT_LE(diff, 1e-5f * std::max(1.0f, scale));
+    for (int32_t id : {5, 77, 255}) {
+      g = gpu->forward({id});
+      c = cpu->forward({id});
+      ASSERT_TRUE(g) << g.message();
+      ASSERT_TRUE(c) << c.message();
+      EXPECT_LE(maxAbsDiff(*g, *c), 1e-5f * std::max(1.0f, maxAbs(*c)));
+    }
+  }
+}
+
+// Models compiled with ml-compile --target=cuda (a colon-separated list in
+// MLRT_CUDA_TEST_ARTIFACTS): logits of every prompt position and of decode
+// steps, cuda against cpu. Skipped when the variable is not set.
+TEST(CudaModels, CompiledModelsMatchTheCpu) {
+  const char *list = std::getenv("MLRT_CUDA_TEST_ARTIFACTS");
+  if (!list || !*list)
+    GTEST_SKIP() << "MLRT_CUDA_TEST_ARTIFACTS is not set";
+  if (!gpuPresent())
+    GTEST_SKIP() << "no GPU: " << cuda::available().message();
+  std::stringstream paths(list);
+  std::string path;
+  while (std::getline(paths, path, ':')) {
+    if (path.empty())
+      continue;
+    SCOPED_TRACE(path);
+    Expected<Artifact> model = Artifact::open(path);
+    ASSERT_TRUE(model) << model.message();
+    SessionOptions options;
+    options.maxTokens = 256;
+    options.prefillChunk = 64;
+    options.device = "cuda";
+    Expected<Session> gpu = Session::create(*model, options);
+    ASSERT_TRUE(gpu) << gpu.message();
+    options.device = "cpu";
+    Expected<Session> cpu = Session::create(*model, options);
+    ASSERT_TRUE(cpu) << cpu.message();
+    int32_t vocab = static_cast<int32_t>(model->config().vocab);
+    std::vector<int32_t> prompt = someTokens(100, vocab, 11);
+    auto t0 = std::chrono::steady_clock::now();
+    Expected<std::vector<float>> g = gpu->forward(prompt, true);
+    auto t1 = std::chrono::steady_clock::now();
+    Expected<std::vector<float>> c = cpu->forward(prompt, true);
+    ASSERT_TRUE(g) << g.message();
+    ASSERT_TRUE(c) << c.message();
+    float prefill = maxAbsDiff(*g, *c), scale = maxAbs(*c);
+    float decode = 0;
+    double decodeSeconds = 0;
+    for (int step = 0; step < 16; ++step) {
+      int32_t id = (step * 37 + 5) % vocab;
+      auto s0 = std::chrono::steady_clock::now();
+      g = gpu->forward({id});
+      decodeSeconds += std::chrono::duration<double>(
+                           std::chrono::steady_clock::now() - s0)
+                           .count();
+      c = cpu->forward({id});
+      ASSERT_TRUE(g) << g.message();
+      ASSERT_TRUE(c) << c.message();
+      decode = std::max(decode, maxAbsDiff(*g, *c));
+    }
+    std::printf("[ model    ] %s: max |cuda - cpu| prefill(100, chunks of "
+                "64) %.3g, decode(16) %.3g, max |logit| %.3g; cuda prefill "
+                "%.2f ms, decode %.3f ms/token\n",
+                path.c_str(), prefill, decode, scale,
+                std::chrono::duration<double>(t1 - t0).count() * 1e3,
+                decodeSeconds * 1e3 / 16);
+    EXPECT_LE(prefill, 2e-3f);
+    EXPECT_LE(decode, 2e-3f);
+  }
+}
+
+#endif // MLRT_HAVE_CUDA
