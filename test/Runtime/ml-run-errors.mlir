@@ -25,7 +25,7 @@
 // VOCAB: ml-run: error: token id 999 is outside the vocabulary of 256
 // CONTEXT: ml-run: error: the sequence would reach 20 tokens, beyond the context of 8 this session was created with
 // TOKENIZER: ml-run: error: the model carries no tokenizer; give the prompt as token ids with --tokens
-// CUDA: ml-run: error: device 'cuda' is not available: this build has no CUDA backend yet (use --device=cpu or auto)
+// CUDA: ml-run: error: device 'cuda': this artifact has no GPU kernel for embed (it has no GPU code at all); compile with ml-compile --target=cuda
 // DEVICE: ml-run: error: unknown device 'tpu' (expected cpu, cuda or auto)
 // OPTION: ml-run: error: option '--temp' expects a number >= 0, found 'hot'
 // OPTION: usage: ml-run model.mlart
