@@ -12,7 +12,7 @@ bin=$1 parts=${2:-/tmp/parts}
 out=${OUT:-/tmp}
 models=.cache/gpu-check/models
 if [ -d "$parts" ]; then
-  cat "$parts"/store.part-* > /tmp/smollm2.safetensors
+  cat "$parts"/store.part-* | zstd -d -q -f -o /tmp/smollm2.safetensors
   ln -sf /tmp/smollm2.safetensors "$models/smollm2.safetensors"
 fi
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | tee "$out/gpu.txt"
