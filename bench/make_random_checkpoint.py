@@ -3,7 +3,7 @@
 shape (default: Llama-3-8B), sharded like transformers (5 GB shards), for
 benchmarking importers and exporters without downloading a model.
 
-  bench/make_random_checkpoint.py OUT_DIR [--preset llama3-8b|tiny]
+  bench/make_random_checkpoint.py OUT_DIR [--preset llama3-8b|llama3-8b-layers|tiny]
 """
 import argparse
 import json
@@ -16,6 +16,14 @@ PRESETS = {
     "llama3-8b": dict(vocab_size=128256, hidden_size=4096, intermediate_size=14336,
                       num_hidden_layers=32, num_attention_heads=32, num_key_value_heads=8,
                       head_dim=128, max_position_embeddings=8192, rope_theta=500000.0),
+    # Llama-3.1-8B's layer shapes and llama3 RoPE scaling, 2 layers and a
+    # small vocabulary: every kernel at 8B shapes in under 1 GB.
+    "llama3-8b-layers": dict(vocab_size=1024, hidden_size=4096, intermediate_size=14336,
+                             num_hidden_layers=2, num_attention_heads=32, num_key_value_heads=8,
+                             head_dim=128, max_position_embeddings=131072, rope_theta=500000.0,
+                             rope_scaling={"rope_type": "llama3", "factor": 8.0,
+                                           "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                                           "original_max_position_embeddings": 8192}),
     "tiny": dict(vocab_size=256, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
                  num_attention_heads=4, num_key_value_heads=2, head_dim=16,
                  max_position_embeddings=256, rope_theta=10000.0),
