@@ -163,4 +163,13 @@ Value KernelBuilder::blockSum(Value value, int64_t threads) {
   return sum;
 }
 
+Value KernelBuilder::warpSum(Value value) {
+  for (int32_t offset = 16; offset > 0; offset /= 2) {
+    auto shuffle = gpu::ShuffleOp::create(builder, value, offset, 32,
+                                          gpu::ShuffleMode::XOR);
+    value = fadd(value, shuffle.getShuffleResult());
+  }
+  return value;
+}
+
 void KernelBuilder::finish() { gpu::ReturnOp::create(builder); }

@@ -84,6 +84,11 @@ public:
   /// The sum of `value` over the block's `threads` threads (a power of two,
   /// at most the shared buffer), returned to every thread.
   mlir::Value blockSum(mlir::Value value, int64_t threads);
+  /// The sum of `value` over the 32 lanes of each warp (butterfly shuffles),
+  /// returned to every lane.
+  mlir::Value warpSum(mlir::Value value);
+  /// The workgroup buffer (null without one).
+  mlir::Value sharedBuffer() { return shared; }
 
   /// Ends the kernel (gpu.return).
   void finish();

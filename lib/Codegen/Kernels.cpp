@@ -213,45 +213,103 @@ void kvAppend(KernelBuilder &k, int64_t kvWidth) {
   });
 }
 
-/// attention: one block of headDim threads per (token, head); thread d
-/// owns output dim d; keys are visited in order with an online softmax.
+/// attention: one block of kWarps warps per (token, head). The warps split
+/// the keys (warp w takes keys first + w, first + w + kWarps, ...); within
+/// a warp each lane holds headDim / 32 dims (or one), a key's score is a
+/// shuffle reduction, and each warp keeps its own online softmax (running
+/// max, normaliser, output). The warps' partial results are merged through
+/// shared memory at the end: no barrier per key.
+constexpr int64_t kAttentionWarps = 4;
+
 void attention(KernelBuilder &k, int64_t heads, int64_t kvHeads,
                int64_t headDim, int64_t window) {
+  ImplicitLocOpBuilder &b = k.b();
+  const int64_t perLane = (headDim + 31) / 32, qWidth = heads * headDim,
+                kvWidth = kvHeads * headDim;
   Value t = k.div(k.blockId(), k.idx(heads));
   Value h = k.rem(k.blockId(), k.idx(heads));
-  Value d = k.threadId();
-  int64_t qWidth = heads * headDim, kvWidth = kvHeads * headDim;
+  Value lane = k.rem(k.threadId(), k.idx(32));
+  Value warp = k.div(k.threadId(), k.idx(32));
   Value p = k.add(k.position(), t);
   Value first = k.idx(0);
   if (window > 0) {
     // max(0, p - window + 1) without underflow.
     Value shifted = k.add(p, k.idx(1));
     first = arith::SelectOp::create(
-        k.b(), k.lt(shifted, k.idx(window)), k.idx(0),
-        arith::SubIOp::create(k.b(), shifted, k.idx(window)));
+        b, k.lt(shifted, k.idx(window)), k.idx(0),
+        arith::SubIOp::create(b, shifted, k.idx(window)));
   }
-  Value q = k.load(k.memref(0),
-                   k.add(k.mul(t, k.idx(qWidth)), k.add(k.mul(h, k.idx(headDim)), d)));
-  Value kvColumn = k.add(
-      k.mul(k.div(h, k.idx(heads / kvHeads)), k.idx(headDim)), d);
+  // This lane's dims d_i = lane + 32 i, and whether each exists.
+  SmallVector<Value> dims, present, q;
+  Value qRow = k.add(k.mul(t, k.idx(qWidth)), k.mul(h, k.idx(headDim)));
+  for (int64_t i = 0; i < perLane; ++i) {
+    Value d = k.add(lane, k.idx(32 * i));
+    Value inside = k.lt(d, k.idx(headDim));
+    // Lanes past the head dim read dim 0 and contribute zero.
+    Value safe = arith::SelectOp::create(b, inside, d, k.idx(0));
+    dims.push_back(safe);
+    present.push_back(inside);
+    Value v = k.load(k.memref(0), k.add(qRow, safe));
+    q.push_back(arith::SelectOp::create(b, inside, v, k.f32(0)));
+  }
+  Value kvBase = k.mul(k.div(h, k.idx(heads / kvHeads)), k.idx(headDim));
   float scale = 1.0f / std::sqrt(static_cast<float>(headDim));
-  auto result = k.loop(
-      first, k.add(p, k.idx(1)), k.idx(1),
-      {k.f32(-INFINITY), k.f32(0), k.f32(0)}, [&](Value j, ValueRange acc) {
-        Value at = k.add(k.mul(j, k.idx(kvWidth)), kvColumn);
-        Value score = k.fmul(k.blockSum(k.fmul(q, k.load(k.memref(4), at)),
-                                        headDim),
-                             k.f32(scale));
+  SmallVector<Value> init = {k.f32(-INFINITY), k.f32(0)};
+  for (int64_t i = 0; i < perLane; ++i)
+    init.push_back(k.f32(0));
+  auto state = k.loop(
+      k.add(first, warp), k.add(p, k.idx(1)), k.idx(kAttentionWarps), init,
+      [&](Value j, ValueRange acc) {
+        Value row = k.add(k.mul(j, k.idx(kvWidth)), kvBase);
+        Value partial = k.f32(0);
+        for (int64_t i = 0; i < perLane; ++i)
+          partial = k.fadd(partial, k.fmul(q[i], k.load(k.memref(4),
+                                                        k.add(row, dims[i]))));
+        Value score = k.fmul(k.warpSum(partial), k.f32(scale));
         Value m = k.fmax(acc[0], score);
         Value correction = k.exp(k.fsub(acc[0], m));
         Value e = k.exp(k.fsub(score, m));
-        Value l = k.fadd(k.fmul(acc[1], correction), e);
-        Value o = k.fadd(k.fmul(acc[2], correction),
-                         k.fmul(e, k.load(k.memref(5), at)));
-        return SmallVector<Value>{m, l, o};
+        SmallVector<Value> next = {m, k.fadd(k.fmul(acc[1], correction), e)};
+        for (int64_t i = 0; i < perLane; ++i)
+          next.push_back(k.fadd(
+              k.fmul(acc[2 + i], correction),
+              k.fmul(e, k.load(k.memref(5), k.add(row, dims[i])))));
+        return next;
       });
-  k.store(k.fdiv(result[2], result[1]), k.memref(3),
-          k.add(k.mul(t, k.idx(qWidth)), k.add(k.mul(h, k.idx(headDim)), d)));
+  // Shared layout: [warp][m, l, out(headDim)].
+  Value shared = k.sharedBuffer();
+  const int64_t stride = headDim + 2;
+  Value base = k.mul(warp, k.idx(stride));
+  k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, k.idx(0)),
+         [&] {
+           k.store(state[0], shared, base);
+           k.store(state[1], shared, k.add(base, k.idx(1)));
+         });
+  for (int64_t i = 0; i < perLane; ++i)
+    k.when(present[i], [&] {
+      k.store(state[2 + i], shared, k.add(base, k.add(k.idx(2), dims[i])));
+    });
+  gpu::BarrierOp::create(b);
+  // Merge: thread d < headDim combines the warps for dim d. A warp that saw
+  // no key has max -inf and weight 0.
+  k.when(k.lt(k.threadId(), k.idx(headDim)), [&] {
+    Value d = k.threadId();
+    Value m = k.f32(-INFINITY);
+    for (int64_t w = 0; w < kAttentionWarps; ++w)
+      m = k.fmax(m, k.load(shared, k.idx(w * stride)));
+    Value l = k.f32(0), o = k.f32(0);
+    for (int64_t w = 0; w < kAttentionWarps; ++w) {
+      Value mw = k.load(shared, k.idx(w * stride));
+      Value weight = arith::SelectOp::create(
+          b,
+          arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, mw,
+                                k.f32(-INFINITY)),
+          k.f32(0), k.exp(k.fsub(mw, m)));
+      l = k.fadd(l, k.fmul(weight, k.load(shared, k.idx(w * stride + 1))));
+      o = k.fadd(o, k.fmul(weight, k.load(shared, k.add(k.idx(w * stride + 2), d))));
+    }
+    k.store(k.fdiv(o, l), k.memref(3), k.add(qRow, d));
+  });
 }
 
 //===----------------------------------------------------------------------===//
@@ -494,17 +552,19 @@ codegen::emitKernels(Operation *op, kern::ProgramOp program,
   } else if (auto o = dyn_cast<kern::AttentionOp>(op)) {
     int64_t heads = o.getHeads(), kvWidth = widthOf(o.getK());
     int64_t headDim = widthOf(o.getQ()) / heads, kvHeads = kvWidth / headDim;
-    if (headDim > 1024 || (headDim & (headDim - 1)) != 0)
-      return mlrt::Error() << "ml-compile: the CUDA attention kernel needs a "
-                              "power-of-two head dim up to 1024, found "
-                           << headDim;
+    int64_t threads = kAttentionWarps * 32;
+    if (headDim > threads)
+      return mlrt::Error() << "ml-compile: the CUDA attention kernel handles "
+                              "head dims up to "
+                           << threads << ", found " << headDim;
     std::string append = name + "_append";
     build(append, 6, false, 0, [&](KernelBuilder &k) { kvAppend(k, kvWidth); });
     specs.push_back(perToken(append));
-    build(name, 6, false, headDim, [&](KernelBuilder &k) {
+    int64_t shared = kAttentionWarps * (headDim + 2);
+    build(name, 6, false, shared, [&](KernelBuilder &k) {
       attention(k, heads, kvHeads, headDim, o.getWindow().value_or(0));
     });
-    specs.push_back(perToken(name, heads, headDim, headDim));
+    specs.push_back(perToken(name, heads, threads, shared));
   } else if (auto o = dyn_cast<kern::Conv1dOp>(op)) {
     int64_t channels = widthOf(o.getIn());
     auto w = cast<RankedTensorType>(

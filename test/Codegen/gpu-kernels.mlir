@@ -52,6 +52,7 @@
 // CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0
 // Online softmax: running max, normaliser and output carried over the keys.
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32)
+// CHECK: gpu.shuffle  xor
 // CHECK: arith.maximumf
 // CHECK-NOT: gpu.func @linear
 
@@ -78,7 +79,7 @@
 
 // COMPILE: ml-compile: 10 CUDA kernels for sm_90, {{[0-9]+}} KiB of PTX
 // DUMP: gpu: sm_90, 10 kernels
-// DUMP: kernel attention_h4_q64_kv32_win0: grid 4 per token x 1 x 1, block 16 x 1 x 1, 64 bytes shared
+// DUMP: kernel attention_h4_q64_kv32_win0: grid 4 per token x 1 x 1, block 128 x 1 x 1, 288 bytes shared
 // DUMP: linear %1<64 @ 64> [w2, w3, w4] -> %2<128 @ 128>  [cuda: library GEMM]
 // DUMP: attention {{.*}} [cuda: attention_h4_q64_kv32_win0_append attention_h4_q64_kv32_win0]
 
