@@ -17,6 +17,7 @@
 #include "mlrt/cpu/Kernels.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -93,6 +94,26 @@ private:
   char **argv;
   int index = 1;
 };
+
+/// main() of a runtime tool: parse(argc, argv, options) then run(options);
+/// a bad command line exits 2 with the usage (a printf format taking the
+/// backend options' lines), a failed run exits 1. Errors go to stderr as
+/// "tool: error: ...".
+template <typename Options, typename Parse, typename Run>
+int toolMain(const char *tool, const char *usage, int argc, char **argv,
+             Parse parse, Run run) {
+  Options options;
+  if (Status s = parse(argc, argv, options); s.failed()) {
+    std::fprintf(stderr, "%s: error: %s\n", tool, s.message().c_str());
+    std::fprintf(stderr, usage, ArgReader::kBackendUsage);
+    return 2;
+  }
+  if (Status s = run(options); s.failed()) {
+    std::fprintf(stderr, "%s: error: %s\n", tool, s.message().c_str());
+    return 1;
+  }
+  return 0;
+}
 
 /// "1,2,3" or "1 2 3" -> ids.
 inline Expected<std::vector<int32_t>> parseIdList(const std::string &text) {

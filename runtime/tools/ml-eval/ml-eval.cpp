@@ -271,15 +271,5 @@ Status run(const Options &o) {
 } // namespace
 
 int main(int argc, char **argv) {
-  Options o;
-  if (Status s = parse(argc, argv, o); s.failed()) {
-    std::fprintf(stderr, "ml-eval: error: %s\n", s.message().c_str());
-    std::fprintf(stderr, kUsage, ArgReader::kBackendUsage);
-    return 2;
-  }
-  if (Status s = run(o); s.failed()) {
-    std::fprintf(stderr, "ml-eval: error: %s\n", s.message().c_str());
-    return 1;
-  }
-  return 0;
+  return toolMain<Options>("ml-eval", kUsage, argc, argv, parse, run);
 }

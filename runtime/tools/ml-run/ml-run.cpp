@@ -256,15 +256,5 @@ Status run(const Options &o) {
 } // namespace
 
 int main(int argc, char **argv) {
-  Options o;
-  if (Status s = parse(argc, argv, o); s.failed()) {
-    std::fprintf(stderr, "ml-run: error: %s\n", s.message().c_str());
-    std::fprintf(stderr, kUsage, ArgReader::kBackendUsage);
-    return 2;
-  }
-  if (Status s = run(o); s.failed()) {
-    std::fprintf(stderr, "ml-run: error: %s\n", s.message().c_str());
-    return 1;
-  }
-  return 0;
+  return toolMain<Options>("ml-run", kUsage, argc, argv, parse, run);
 }
