@@ -62,13 +62,14 @@ def main():
     p.add_argument("--rtol", type=float, default=1e-4,
                    help="max |diff| over max |logit|")
     p.add_argument("--prompt-len", type=int, default=20)
+    p.add_argument("--only", default="*", help="glob of the artifacts to check")
     args = p.parse_args()
     ml_run = os.path.join(args.bin, "ml-run")
     ml_dump = os.path.join(args.bin, "ml-dump")
     lines = [f"| model | max abs logit diff ({args.prompt_len} positions) | relative to max abs logit | argmax flips | "
              f"greedy {args.tokens} tokens | cpu s | cuda s |", "|---|---|---|---|---|---|---|"]
     failed = False
-    for artifact in sorted(glob.glob(os.path.join(args.models, "*.mlart"))):
+    for artifact in sorted(glob.glob(os.path.join(args.models, args.only + ".mlart"))):
         name = os.path.basename(artifact)[:-len(".mlart")]
         vocab = vocab_of(ml_dump, artifact)
         cpu_ids, cpu_err, cpu_s = run(ml_run, artifact, "cpu", "/tmp/cpu.f32",
