@@ -49,7 +49,7 @@ def tensors(c):
     yield "lm_head.weight", (v, d)
 
 
-def write_shard(path, items, rng):
+def write_shard(path, items, rng, sparse=False):
     header, offset = {}, 0
     for name, shape in items:
         n = int(np.prod(shape)) * 2
@@ -60,6 +60,11 @@ def write_shard(path, items, rng):
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(text)))
         f.write(text)
+        if sparse:
+            # Headers only: the data is a hole that reads as zeros, for tools
+            # that look at names and shapes (scripts/gpu/store_manifest.py).
+            f.truncate(8 + len(text) + offset)
+            return
         for name, shape in items:
             # bf16 bit patterns of small values (|x| in [2^-8, 2^-6)), either sign.
             bits = rng.integers(0x3b80, 0x3c80, size=shape, dtype=np.uint16)
@@ -71,6 +76,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
     ap.add_argument("--preset", default="llama3-8b", choices=PRESETS)
+    ap.add_argument("--sparse", action="store_true",
+                    help="write headers only; the tensors' bytes are a file hole")
     args = ap.parse_args()
     c = dict(PRESETS[args.preset], architectures=["LlamaForCausalLM"], model_type="llama",
              hidden_act="silu", rms_norm_eps=1e-5, tie_word_embeddings=False,
@@ -91,7 +98,7 @@ def main():
     names = [f"model-{i + 1:05d}-of-{len(shards):05d}.safetensors" for i in range(len(shards))]
     weight_map = {}
     for name, items in zip(names, shards):
-        write_shard(os.path.join(args.out, name), items, rng)
+        write_shard(os.path.join(args.out, name), items, rng, args.sparse)
         weight_map.update({t: name for t, _ in items})
     json.dump({"metadata": {"total_size": size}, "weight_map": weight_map},
               open(os.path.join(args.out, "model.safetensors.index.json"), "w"), indent=2)

@@ -35,7 +35,23 @@ def dump(dirs, out):
     json.dump(files, open(out, "w"))
 
 
-def random_bits(rng, dtype, shape):
+POOL = 1 << 24
+
+
+def random_bits(rng, dtype, shape, pools={}):
+    """Random bytes for a tensor: a pool of 16M random values per dtype,
+    repeated to the tensor's size (fast for 16 GB of weights; the values
+    only need to be finite, small and not all equal)."""
+    n = int(np.prod(shape))
+    if dtype not in pools:
+        pools[dtype] = np.frombuffer(random_pool(rng, dtype, (POOL,)), dtype=np.uint8)
+    pool = pools[dtype]
+    size = n * (4 if dtype == "F32" else 2)
+    reps = -(-size // len(pool))
+    return np.tile(pool, reps)[:size].tobytes() if reps > 1 else pool[:size].tobytes()
+
+
+def random_pool(rng, dtype, shape):
     if dtype == "BF16":
         bits = rng.integers(0x3b80, 0x3c80, size=shape, dtype=np.uint16)
         return (bits | (rng.integers(0, 2, size=shape, dtype=np.uint16) << 15)).tobytes()
