@@ -219,7 +219,7 @@ void kvAppend(KernelBuilder &k, int64_t kvWidth) {
 /// shuffle reduction, and each warp keeps its own online softmax (running
 /// max, normaliser, output). The warps' partial results are merged through
 /// shared memory at the end: no barrier per key.
-constexpr int64_t kAttentionWarps = 4;
+constexpr int64_t kAttentionWarps = 16;
 
 void attention(KernelBuilder &k, int64_t heads, int64_t kvHeads,
                int64_t headDim, int64_t window) {

@@ -79,7 +79,7 @@
 
 // COMPILE: ml-compile: 10 CUDA kernels for sm_90, {{[0-9]+}} KiB of PTX
 // DUMP: gpu: sm_90, 10 kernels
-// DUMP: kernel attention_h4_q64_kv32_win0: grid 4 per token x 1 x 1, block 128 x 1 x 1, 288 bytes shared
+// DUMP: kernel attention_h4_q64_kv32_win0: grid 4 per token x 1 x 1, block 512 x 1 x 1, 1152 bytes shared
 // DUMP: linear %1<64 @ 64> [w2, w3, w4] -> %2<128 @ 128>  [cuda: library GEMM]
 // DUMP: attention {{.*}} [cuda: attention_h4_q64_kv32_win0_append attention_h4_q64_kv32_win0]
 
