@@ -11,7 +11,9 @@
 // a Linear-only plan (a hand-written PTX embedding, cuBLAS linears with and
 // without bias, fused projections, the LM head) against the CPU backend,
 // and, when MLRT_CUDA_TEST_ARTIFACTS lists models compiled with
-// ml-compile --target=cuda, every such model against the CPU backend.
+// ml-compile --target=cuda, every such model against the CPU backend. Decode
+// steps replayed from a CUDA graph must give the logits of eager steps bit
+// for bit (MLRT_CUDA_GRAPHS=0 turns graphs off).
 //
 // The artifacts are built here with FlatBuffers over the tiny-llama fixture,
 // as ArtifactTest.cpp does (the runtime's tests never call the compiler).
@@ -27,6 +29,7 @@
 
 #if MLRT_HAVE_CUDA
 #include "cuda/Cublas.h"
+#include "cuda/GpuModule.h"
 #endif
 
 #include <gtest/gtest.h>
@@ -34,7 +37,9 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <map>
+#include <optional>
 #include <random>
 #include <sstream>
 #include <unistd.h>
@@ -309,7 +314,155 @@ TEST_F(CudaBackendTest, UnknownDevicesAreRefused) {
 
 #if MLRT_HAVE_CUDA
 
+// The decode graph updates the position of the kernels whose PTX reads
+// their last parameter, and of every kernel whose PTX it cannot read.
+TEST(CudaGraphs, KernelsThatReadThePositionAreFoundInThePtx) {
+  const std::string ptx = R"(.version 8.0
+.target sm_90
+.address_size 64
+
+.visible .entry add_w64(
+	.param .u64 .ptr .align 1 add_w64_param_0,
+	.param .u64 add_w64_param_1,
+	.param .u64 add_w64_param_2
+)
+{
+	ld.param.b64 	%rd1, [add_w64_param_0];
+	ret;
+}
+.visible .entry add_w64_rope(
+	.param .u64 .ptr .align 1 add_w64_rope_param_0,
+	.param .u64 add_w64_rope_param_1,
+	.param .u64 add_w64_rope_param_2
+)
+{
+	ld.param.b64 	%rd1, [add_w64_rope_param_0];
+	ld.param.b64 	%rd2, [add_w64_rope_param_2];
+	ret;
+}
+.visible .entry arrays(
+	.param .align 8 .b8 arrays_param_0[16]
+)
+{
+	ret;
+}
+)";
+  // add_w64's last parameter appears in add_w64_rope only.
+  EXPECT_FALSE(cuda::namesLastParam(ptx, "add_w64"));
+  EXPECT_TRUE(cuda::namesLastParam(ptx, "add_w64_rope"));
+  EXPECT_TRUE(cuda::namesLastParam(ptx, "arrays"));
+  EXPECT_TRUE(cuda::namesLastParam(ptx, "missing"));
+  EXPECT_TRUE(cuda::namesLastParam(ptx, "add"));
+  // The hand-written embedding above never reads its position (p16).
+  EXPECT_FALSE(cuda::namesLastParam(kEmbedPtx, "test_embed_h64"));
+}
+
 namespace {
+
+/// Sets an environment variable for the life of the guard.
+class ScopedEnv {
+public:
+  ScopedEnv(const char *name, const char *value) : name(name) {
+    if (const char *old = std::getenv(name))
+      saved = old;
+    setenv(name, value, 1);
+  }
+  ~ScopedEnv() {
+    if (saved)
+      setenv(name, saved->c_str(), 1);
+    else
+      unsetenv(name);
+  }
+
+private:
+  const char *name;
+  std::optional<std::string> saved;
+};
+
+/// What a CUDA session returns for a fixed script of calls, and how long
+/// its decode steps took.
+struct DecodeRun {
+  std::vector<float> logits; ///< of every call, in order
+  int64_t calls = 0;
+  double decodeSeconds = 0; ///< of the timed steps
+  int64_t timedSteps = 0;
+};
+
+/// Runs the script on a new "cuda" session, with CUDA graphs or without:
+/// a prompt of 20 tokens (logits of all positions) and `steps` decode
+/// steps; reset() and `steps` decode steps from position 0; reset(), a
+/// prompt of 7 and `steps` decode steps. Each phase's steps after its
+/// second are timed (the first decode step of a session runs eagerly, the
+/// second captures the graph).
+DecodeRun runDecodeScript(const Artifact &model, bool graphs, int steps) {
+  ScopedEnv env("MLRT_CUDA_GRAPHS", graphs ? "1" : "0");
+  SessionOptions options;
+  options.device = "cuda";
+  options.maxTokens = 256;
+  options.prefillChunk = 64;
+  Expected<Session> session = Session::create(model, options);
+  EXPECT_TRUE(session) << session.message();
+  DecodeRun run;
+  if (!session)
+    return run;
+  const int32_t vocab = static_cast<int32_t>(model.config().vocab);
+  auto keep = [&](const Expected<std::vector<float>> &logits) {
+    EXPECT_TRUE(logits) << logits.message();
+    if (logits)
+      run.logits.insert(run.logits.end(), logits->begin(), logits->end());
+    ++run.calls;
+  };
+  const size_t prompts[] = {20, 0, 7};
+  for (int phase = 0; phase < 3; ++phase) {
+    session->reset();
+    if (prompts[phase])
+      keep(session->forward(someTokens(prompts[phase], vocab, 5 + phase),
+                            /*allPositions=*/true));
+    for (int step = 0; step < steps; ++step) {
+      int32_t id = (step * 37 + phase * 11 + 5) % vocab;
+      auto t0 = std::chrono::steady_clock::now();
+      Expected<std::vector<float>> logits = session->forward({id});
+      double seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+              .count();
+      if (step >= 2) {
+        run.decodeSeconds += seconds;
+        ++run.timedSteps;
+      }
+      keep(logits);
+    }
+  }
+  return run;
+}
+
+/// The first float of `a` and `b` whose bits differ; -1 when none do.
+int64_t firstBitDifference(const std::vector<float> &a,
+                           const std::vector<float> &b) {
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i)
+    if (std::memcmp(&a[i], &b[i], sizeof(float)) != 0)
+      return static_cast<int64_t>(i);
+  return a.size() == b.size() ? -1 : static_cast<int64_t>(a.size());
+}
+
+/// Runs the script with and without graphs and expects the same bits.
+void expectGraphsMatchEager(const Artifact &model, const std::string &what,
+                            int steps) {
+  DecodeRun eager = runDecodeScript(model, /*graphs=*/false, steps);
+  DecodeRun graphs = runDecodeScript(model, /*graphs=*/true, steps);
+  ASSERT_EQ(eager.logits.size(), graphs.logits.size());
+  ASSERT_FALSE(eager.logits.empty());
+  int64_t diff = firstBitDifference(eager.logits, graphs.logits);
+  EXPECT_EQ(diff, -1) << "logit " << diff << ": eager " << eager.logits[diff]
+                      << ", graph " << graphs.logits[diff];
+  double eagerMs = eager.decodeSeconds * 1e3 / eager.timedSteps;
+  double graphMs = graphs.decodeSeconds * 1e3 / graphs.timedSteps;
+  std::printf("[ graphs   ] %s: decode eager %.3f ms/token (%.0f tokens/s), "
+              "graph %.3f ms/token (%.0f tokens/s), %.2fx; %lld calls, "
+              "logits %s\n",
+              what.c_str(), eagerMs, 1e3 / eagerMs, graphMs, 1e3 / graphMs,
+              eagerMs / graphMs, (long long)eager.calls,
+              diff == -1 ? "bit-identical" : "DIFFER");
+}
 
 /// The GEMM of one shape on the GPU against mlrt::cpu::linear.
 struct GemmCase {
@@ -470,6 +623,16 @@ TEST_F(CudaBackendTest, LinearPlanMatchesTheCpu) {
   }
 }
 
+// The Linear-only plan's decode graph: cuBLAS nodes and a kernel that does
+// not read the position.
+TEST_F(CudaBackendTest, LinearPlanDecodeGraphMatchesEagerBitForBit) {
+  if (!gpuPresent())
+    GTEST_SKIP() << "no GPU: " << cuda::available().message();
+  Expected<Artifact> opened = open(buildLinearArtifact(/*gpuCode=*/true));
+  ASSERT_TRUE(opened) << opened.message();
+  expectGraphsMatchEager(*opened, "linear plan", 8);
+}
+
 // Models compiled with ml-compile --target=cuda (a colon-separated list in
 // MLRT_CUDA_TEST_ARTIFACTS): logits of every prompt position and of decode
 // steps, cuda against cpu. Skipped when the variable is not set.
@@ -527,6 +690,27 @@ TEST(CudaModels, CompiledModelsMatchTheCpu) {
                 decodeSeconds * 1e3 / 16);
     EXPECT_LE(prefill, 2e-3f);
     EXPECT_LE(decode, 2e-3f);
+  }
+}
+
+// The decode graphs of the compiled models (MLRT_CUDA_TEST_ARTIFACTS):
+// every logit of a script of prompts, decode steps and resets equals the
+// eager run's, bit for bit.
+TEST(CudaModels, DecodeGraphsMatchEagerBitForBit) {
+  const char *list = std::getenv("MLRT_CUDA_TEST_ARTIFACTS");
+  if (!list || !*list)
+    GTEST_SKIP() << "MLRT_CUDA_TEST_ARTIFACTS is not set";
+  if (!gpuPresent())
+    GTEST_SKIP() << "no GPU: " << cuda::available().message();
+  std::stringstream paths(list);
+  std::string path;
+  while (std::getline(paths, path, ':')) {
+    if (path.empty())
+      continue;
+    SCOPED_TRACE(path);
+    Expected<Artifact> model = Artifact::open(path);
+    ASSERT_TRUE(model) << model.message();
+    expectGraphsMatchEager(*model, path, 32);
   }
 }
 

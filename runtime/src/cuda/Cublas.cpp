@@ -19,6 +19,10 @@ namespace {
 
 constexpr const char *kLibrary = "libcublas.so.13";
 
+/// The workspace cuBLAS's documentation recommends for Hopper and newer
+/// GPUs (32 MiB; 4 MiB suffices on older ones).
+constexpr size_t kWorkspaceBytes = 32u << 20;
+
 std::string env(const char *name) {
   const char *v = std::getenv(name);
   return v ? v : "";
@@ -155,6 +159,17 @@ Expected<std::unique_ptr<Gemm>> Gemm::create(const CudaDevice &device,
   MLRT_RETURN_IF_ERROR(
       b.check(b.cublasSetStream_v2(gemm->handle, device.stream()),
               "cublasSetStream_v2"));
+  // After cublasSetStream_v2, which resets the workspace to cuBLAS's pool.
+  Expected<DeviceBuffer> workspace =
+      DeviceBuffer::allocate(device, kWorkspaceBytes);
+  if (!workspace)
+    return workspace.takeError();
+  gemm->workspace = std::move(*workspace);
+  MLRT_RETURN_IF_ERROR(b.check(
+      b.cublasSetWorkspace_v2(gemm->handle,
+                              reinterpret_cast<void *>(gemm->workspace.get()),
+                              gemm->workspace.bytes()),
+      "cublasSetWorkspace_v2"));
   // Plain fp32: CUBLAS_DEFAULT_MATH never uses TF32 for cublasSgemm.
   MLRT_RETURN_IF_ERROR(b.check(
       b.cublasSetMathMode(gemm->handle, CUBLAS_DEFAULT_MATH),

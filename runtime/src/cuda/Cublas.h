@@ -19,7 +19,9 @@
 //   5. libcublas.so.12 through the dynamic loader.
 //
 // Gemm computes the plan's Linear and LMHead ops with cublasSgemm in full
-// fp32 (no TF32): weights are f32 on the device for now.
+// fp32 (no TF32): weights are f32 on the device for now. Its handle has a
+// workspace of its own, so that cuBLAS allocates nothing while a CUDA graph
+// is captured (DecodeGraph.h) and picks the same kernels in and out of one.
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,6 +43,7 @@ namespace mlrt::cuda {
   X(cublasDestroy_v2)                                                          \
   X(cublasSetStream_v2)                                                        \
   X(cublasSetMathMode)                                                         \
+  X(cublasSetWorkspace_v2)                                                     \
   X(cublasGetStatusName)                                                       \
   X(cublasGetStatusString)                                                     \
   X(cublasSgemm_v2)
@@ -92,6 +95,8 @@ private:
   cublasHandle_t handle = nullptr;
   /// maxTokens ones: the bias is added as the rank-1 product bias * ones^T.
   DeviceBuffer ones;
+  /// cuBLAS's workspace (cublasSetWorkspace).
+  DeviceBuffer workspace;
   int64_t maxTokens = 0;
 };
 

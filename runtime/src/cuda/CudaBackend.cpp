@@ -10,15 +10,22 @@
 // LMHead, cuBLAS. Everything is queued on one stream; run() waits for it
 // at the end and reports the first error.
 //
+// Decode steps (one token through @decode) replay a CUDA graph of the step
+// from the second one on (DecodeGraph.h); MLRT_CUDA_GRAPHS=0 in the
+// environment queues every step's launches one by one instead.
+//
 //===----------------------------------------------------------------------===//
 
 #include "CudaBackend.h"
 
 #include "Cublas.h"
+#include "DecodeGraph.h"
 #include "DeviceWeights.h"
 #include "GpuModule.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <cstring>
 
 using namespace mlrt;
 using namespace mlrt::cuda;
@@ -53,7 +60,16 @@ private:
   /// Kernel parameters of `op` but the trailing tokens and position.
   void memrefs(const PlanEntry &entry, const PlanOp &op, int64_t count);
   Status runOp(const PlanEntry &entry, const PlanOp &op, int64_t count,
-               int64_t position, bool allPositions, float *logits);
+               int64_t position, bool allPositions);
+  /// Queues every op of `entry`.
+  Status enqueue(const PlanEntry &entry, int64_t count, int64_t position,
+                 bool allPositions);
+  /// Whether this call replays the decode graph rather than queueing the
+  /// step's launches.
+  bool replays(const PlanEntry &entry, int64_t count);
+  /// Queues the decode step at `position` as one graph launch, capturing
+  /// the graph first when there is none.
+  Status replayDecode(const PlanEntry &entry, int64_t position);
   CUdeviceptr buffer(const PlanEntry &entry, const PlanOp &op, size_t slot,
                      int64_t count) const {
     return arena.get() +
@@ -76,7 +92,27 @@ private:
   KernelArgs args;
   /// An error of reset(), which cannot return one; the next run() does.
   Status pending;
+  /// The decode step's graph; null when graphs are off. Declared last:
+  /// destroyed first.
+  std::unique_ptr<DecodeGraph> graph;
+  /// Whether enqueue() is capturing the decode graph.
+  bool capturing = false;
+  /// Whether a decode step ran eagerly since the backend was made.
+  bool decodeWarm = false;
 };
+
+/// Whether MLRT_CUDA_GRAPHS allows CUDA graphs: anything but "0".
+bool graphsWanted() {
+  const char *env = std::getenv("MLRT_CUDA_GRAPHS");
+  return !env || std::strcmp(env, "0") != 0;
+}
+
+/// Whether `entry` has the LM head, whose logits run() returns.
+bool hasLMHead(const PlanEntry &entry) {
+  return std::any_of(
+      entry.ops.rbegin(), entry.ops.rend(),
+      [](const PlanOp &op) { return op.kind == OpKind::LMHead; });
+}
 
 /// Why `op` cannot run on the GPU; ok when it can.
 Status checkOp(const Artifact &model, const PlanOp &op) {
@@ -178,6 +214,8 @@ Status CudaBackend::init() {
       for (int k : op.gpuKernels)
         MLRT_RETURN_IF_ERROR(module->checkParams(k, args.count()));
     }
+  if (graphsWanted() && device->driver().hasGraphs())
+    graph = std::make_unique<DecodeGraph>(*device);
   return device->synchronize("preparing the CUDA backend");
 }
 
@@ -248,14 +286,17 @@ void CudaBackend::memrefs(const PlanEntry &entry, const PlanOp &op,
 }
 
 Status CudaBackend::runOp(const PlanEntry &entry, const PlanOp &op,
-                          int64_t count, int64_t position, bool allPositions,
-                          float *out) {
+                          int64_t count, int64_t position, bool allPositions) {
   if (!op.gpuKernels.empty()) {
     memrefs(entry, op, count);
     args.index(count);
     args.index(position);
-    for (int k : op.gpuKernels)
+    for (int k : op.gpuKernels) {
       MLRT_RETURN_IF_ERROR(module->launch(k, count, args));
+      if (capturing && module->readsPosition(k))
+        MLRT_RETURN_IF_ERROR(
+            graph->notePositionLaunch(*module, k, count, args));
+    }
     return Status::ok();
   }
   if (op.kind == OpKind::Linear) {
@@ -280,14 +321,47 @@ Status CudaBackend::runOp(const PlanEntry &entry, const PlanOp &op,
     in += (count - 1) * hidden * sizeof(float);
     rows = 1;
   }
-  MLRT_RETURN_IF_ERROR(gemm->linear(in, hidden, rows,
-                                    weights->at(op.weights[0]), vocab, hidden,
-                                    0, logits.get(), vocab));
-  const CudaDriver &d = device->driver();
-  return d.check(d.cuMemcpyDtoHAsync(out, logits.get(),
-                                     rows * vocab * sizeof(float),
-                                     device->stream()),
-                 "cuMemcpyDtoHAsync (logits)");
+  return gemm->linear(in, hidden, rows, weights->at(op.weights[0]), vocab,
+                      hidden, 0, logits.get(), vocab);
+}
+
+Status CudaBackend::enqueue(const PlanEntry &entry, int64_t count,
+                            int64_t position, bool allPositions) {
+  for (size_t i = 0; i < entry.ops.size(); ++i) {
+    const PlanOp &op = entry.ops[i];
+    if (Status s = runOp(entry, op, count, position, allPositions); s.failed())
+      return Error() << "@" << entry.name << " op " << i << " ("
+                     << opKindName(op.kind) << "): " << s.message();
+  }
+  return Status::ok();
+}
+
+bool CudaBackend::replays(const PlanEntry &entry, int64_t count) {
+  if (!graph || &entry != &model.plan().decode || count != 1)
+    return false;
+  // The first step runs eagerly: cuBLAS chooses its kernels for these
+  // shapes and the driver loads what it loads lazily outside the capture.
+  if (!decodeWarm) {
+    decodeWarm = true;
+    return false;
+  }
+  return true;
+}
+
+Status CudaBackend::replayDecode(const PlanEntry &entry, int64_t position) {
+  if (!graph->ready()) {
+    // For one token the logits of all positions and of the last are the
+    // same row: one graph serves both.
+    capturing = true;
+    Status s = graph->capture(
+        [&] { return enqueue(entry, 1, position, /*allPositions=*/false); });
+    capturing = false;
+    if (s.failed())
+      return Error() << "capturing @" << entry.name
+                     << " into a CUDA graph: " << s.message()
+                     << " (MLRT_CUDA_GRAPHS=0 runs without graphs)";
+  }
+  return graph->launch(position);
 }
 
 Status CudaBackend::run(const PlanEntry &entry, const int32_t *tokens,
@@ -304,16 +378,21 @@ Status CudaBackend::run(const PlanEntry &entry, const int32_t *tokens,
                    << chunk;
   MLRT_RETURN_IF_ERROR(device->makeCurrent());
   const CudaDriver &d = device->driver();
+  // The ids go to the same device buffer for every call, graph or not.
   MLRT_RETURN_IF_ERROR(d.check(
       d.cuMemcpyHtoDAsync(ids.get(), tokens, count * sizeof(int32_t),
                           device->stream()),
       "cuMemcpyHtoDAsync (token ids)"));
-  for (size_t i = 0; i < entry.ops.size(); ++i) {
-    const PlanOp &op = entry.ops[i];
-    if (Status s = runOp(entry, op, count, position, allPositions, out);
-        s.failed())
-      return Error() << "@" << entry.name << " op " << i << " ("
-                     << opKindName(op.kind) << "): " << s.message();
+  MLRT_RETURN_IF_ERROR(replays(entry, count)
+                           ? replayDecode(entry, position)
+                           : enqueue(entry, count, position, allPositions));
+  if (hasLMHead(entry)) {
+    const int64_t rows = allPositions ? count : 1;
+    MLRT_RETURN_IF_ERROR(
+        d.check(d.cuMemcpyDtoHAsync(out, logits.get(),
+                                    rows * model.config().vocab * sizeof(float),
+                                    device->stream()),
+                "cuMemcpyDtoHAsync (logits)"));
   }
   std::string what = "running @" + entry.name;
   return device->synchronize(what.c_str());

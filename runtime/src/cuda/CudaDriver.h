@@ -64,8 +64,18 @@ namespace mlrt::cuda {
   X(cuFuncSetAttribute, 9000)                                                  \
   X(cuLaunchKernel, 4000)
 
-/// Entry points that older drivers lack; null when absent.
-#define MLRT_CUDA_OPTIONAL_DRIVER_FUNCTIONS(X) X(cuFuncGetParamInfo, 12040)
+/// Entry points that older drivers lack; null when absent. The graph API
+/// (CudaDriver::hasGraphs) replays the decode step (DecodeGraph.h).
+#define MLRT_CUDA_OPTIONAL_DRIVER_FUNCTIONS(X)                                 \
+  X(cuFuncGetParamInfo, 12040)                                                 \
+  X(cuStreamBeginCapture, 10010)                                               \
+  X(cuStreamEndCapture, 10000)                                                 \
+  X(cuStreamGetCaptureInfo, 12030)                                             \
+  X(cuGraphInstantiateWithFlags, 11040)                                        \
+  X(cuGraphExecKernelNodeSetParams, 12000)                                     \
+  X(cuGraphLaunch, 10000)                                                      \
+  X(cuGraphExecDestroy, 10000)                                                 \
+  X(cuGraphDestroy, 10000)
 
 struct CudaDriver {
 #define MLRT_CUDA_DECLARE(name, version) PFN_##name##_v##version name = nullptr;
@@ -80,6 +90,14 @@ struct CudaDriver {
   /// every caller: the entry points, or why there are none ("no NVIDIA
   /// driver: dlopen(libcuda.so.1) failed: ...").
   static Expected<const CudaDriver *> get();
+
+  /// Whether the driver has every entry point of the graph API above.
+  bool hasGraphs() const {
+    return cuStreamBeginCapture && cuStreamEndCapture &&
+           cuStreamGetCaptureInfo && cuGraphInstantiateWithFlags &&
+           cuGraphExecKernelNodeSetParams && cuGraphLaunch &&
+           cuGraphExecDestroy && cuGraphDestroy;
+  }
 
   /// "cuXxx failed: CUDA_ERROR_NAME (description)".
   std::string describe(const char *call, CUresult result) const;

@@ -7,6 +7,7 @@
 #include "GpuModule.h"
 
 #include <algorithm>
+#include <cctype>
 #include <climits>
 #include <cstdlib>
 
@@ -34,6 +35,57 @@ static int targetCapability(const std::string &target) {
   if (target.rfind("sm_", 0) != 0)
     return 0;
   return std::atoi(target.c_str() + 3);
+}
+
+/// Whether `c` may be part of a PTX identifier.
+static bool isIdentifierChar(char c) {
+  return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '$' ||
+         c == '%';
+}
+
+/// The first occurrence of the identifier `id` in text[from, to) as a whole
+/// token; npos when there is none.
+static size_t findIdentifier(const std::string &text, const std::string &id,
+                             size_t from, size_t to) {
+  for (size_t at = text.find(id, from); at != std::string::npos && at < to;
+       at = text.find(id, at + 1)) {
+    size_t end = at + id.size();
+    if ((at == 0 || !isIdentifierChar(text[at - 1])) &&
+        (end >= text.size() || !isIdentifierChar(text[end])))
+      return at;
+  }
+  return std::string::npos;
+}
+
+bool mlrt::cuda::namesLastParam(const std::string &ptx,
+                                const std::string &name) {
+  const size_t npos = std::string::npos;
+  size_t entry = npos;
+  for (size_t at = ptx.find(".entry"); at != npos;
+       at = ptx.find(".entry", at + 1)) {
+    size_t n = ptx.find_first_not_of(" \t\n", at + 6);
+    if (n != npos && findIdentifier(ptx, name, n, n + 1) == n) {
+      entry = n + name.size();
+      break;
+    }
+  }
+  size_t open = entry == npos ? npos : ptx.find_first_not_of(" \t\n", entry);
+  if (open == npos || ptx[open] != '(')
+    return true;
+  size_t close = ptx.find(')', open);
+  if (close == npos)
+    return true;
+  // The last parameter's name ends the list (an array parameter, "name[8]",
+  // is not read that way).
+  size_t end = ptx.find_last_not_of(" \t\n", close - 1);
+  size_t begin = end;
+  while (begin > open && isIdentifierChar(ptx[begin]))
+    --begin;
+  std::string last = ptx.substr(begin + 1, end - begin);
+  if (last.empty() || std::isdigit(static_cast<unsigned char>(last[0])))
+    return true;
+  size_t bodyEnd = std::min(ptx.find(".entry", close), ptx.size());
+  return findIdentifier(ptx, last, close, bodyEnd) != npos;
 }
 
 Expected<std::unique_ptr<GpuModule>> GpuModule::load(const CudaDevice &device,
@@ -81,6 +133,7 @@ Expected<std::unique_ptr<GpuModule>> GpuModule::load(const CudaDevice &device,
                        << d.describe("cuFuncSetAttribute", r);
     m->functions.push_back(f);
     m->dynamicShared.push_back(dynamic);
+    m->readsPosition_.push_back(namesLastParam(code.ptx, k.name));
   }
   return {std::move(m)};
 }
@@ -114,22 +167,39 @@ Status GpuModule::checkParams(int index, size_t params) const {
                     "parameter convention of schemas/artifact.fbs)";
 }
 
-Status GpuModule::launch(int index, int64_t tokens, KernelArgs &args) const {
+Expected<CUDA_KERNEL_NODE_PARAMS>
+GpuModule::launchParams(int index, int64_t tokens) const {
   const GpuKernel &k = code.kernels[index];
+  CUDA_KERNEL_NODE_PARAMS p = {};
   int64_t gridX = k.grid[0] * (k.perToken ? tokens : 1);
   if (gridX <= 0)
-    return Status::ok(); // nothing to do for zero tokens
+    return p; // nothing to do for zero tokens
   if (gridX > INT_MAX)
     return Error() << "GPU kernel " << k.name << ": a grid of " << gridX
                    << " blocks is too large";
+  p.func = functions[index];
+  p.gridDimX = static_cast<unsigned>(gridX);
+  p.gridDimY = static_cast<unsigned>(k.grid[1]);
+  p.gridDimZ = static_cast<unsigned>(k.grid[2]);
+  p.blockDimX = static_cast<unsigned>(k.block[0]);
+  p.blockDimY = static_cast<unsigned>(k.block[1]);
+  p.blockDimZ = static_cast<unsigned>(k.block[2]);
+  p.sharedMemBytes = dynamicShared[index];
+  return p;
+}
+
+Status GpuModule::launch(int index, int64_t tokens, KernelArgs &args) const {
+  Expected<CUDA_KERNEL_NODE_PARAMS> p = launchParams(index, tokens);
+  if (!p)
+    return p.takeError();
+  if (!p->func)
+    return Status::ok();
   const CudaDriver &d = device.driver();
-  if (CUresult r = d.cuLaunchKernel(
-          functions[index], static_cast<unsigned>(gridX),
-          static_cast<unsigned>(k.grid[1]), static_cast<unsigned>(k.grid[2]),
-          static_cast<unsigned>(k.block[0]), static_cast<unsigned>(k.block[1]),
-          static_cast<unsigned>(k.block[2]), dynamicShared[index],
-          device.stream(), args.pointers(), nullptr))
-    return Error() << "GPU kernel " << k.name << ": "
+  if (CUresult r = d.cuLaunchKernel(p->func, p->gridDimX, p->gridDimY,
+                                    p->gridDimZ, p->blockDimX, p->blockDimY,
+                                    p->blockDimZ, p->sharedMemBytes,
+                                    device.stream(), args.pointers(), nullptr))
+    return Error() << "GPU kernel " << code.kernels[index].name << ": "
                    << d.describe("cuLaunchKernel", r);
   return Status::ok();
 }

@@ -20,6 +20,7 @@
 #include "mlrt/Plan.h"
 
 #include <memory>
+#include <string>
 #include <vector>
 
 namespace mlrt::cuda {
@@ -31,6 +32,9 @@ public:
   void memref(CUdeviceptr ptr, int64_t size);
   /// An `index` (int64) parameter.
   void index(int64_t value);
+  /// Replaces the last parameter (the position, by the convention above).
+  void setLast(int64_t value) { values.back() = static_cast<uint64_t>(value); }
+  int64_t last() const { return static_cast<int64_t>(values.back()); }
   void clear() { values.clear(); }
   size_t count() const { return values.size(); }
   /// cuLaunchKernel's kernelParams: one pointer per parameter, valid until
@@ -41,6 +45,12 @@ private:
   std::vector<uint64_t> values;
   std::vector<void *> ptrs;
 };
+
+/// Whether the entry `name` of `ptx` names its last parameter anywhere in
+/// its body (up to the next .entry). True when the PTX cannot be read that
+/// way (no such entry, an array parameter): a kernel is only taken not to
+/// read its position when its PTX says so.
+bool namesLastParam(const std::string &ptx, const std::string &name);
 
 class GpuModule {
 public:
@@ -56,9 +66,20 @@ public:
   /// driver can tell: cuFuncGetParamInfo, CUDA 12.4).
   Status checkParams(int index, size_t params) const;
 
+  /// The launch of kernel `index` for a call on `tokens` tokens: grid[0]
+  /// times `tokens` when the kernel is per token. No parameters are set
+  /// (kernelParams is null); a null func means there is nothing to run.
+  Expected<CUDA_KERNEL_NODE_PARAMS> launchParams(int index,
+                                                 int64_t tokens) const;
+
   /// Queues kernel `index` for a call on `tokens` tokens on the device's
-  /// stream: grid[0] times `tokens` when the kernel is per token.
+  /// stream.
   Status launch(int index, int64_t tokens, KernelArgs &args) const;
+
+  /// Whether kernel `index` may read its last parameter, the position:
+  /// false only when its PTX shows that it does not (DecodeGraph updates
+  /// the position of the others at each step).
+  bool readsPosition(int index) const { return readsPosition_[index]; }
 
   const GpuKernel &kernel(int index) const { return code.kernels[index]; }
 
@@ -73,6 +94,7 @@ private:
   /// Shared bytes asked for at launch: the kernel's shared_bytes less what
   /// its PTX declares statically (the generated kernels declare all of it).
   std::vector<unsigned> dynamicShared;
+  std::vector<bool> readsPosition_;
 };
 
 } // namespace mlrt::cuda
