@@ -1,0 +1,56 @@
+//===- KernelEmitters.cpp - Shared pieces of the kernel emitters ----------===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelEmitters.h"
+
+using namespace mlir;
+using namespace mlopt;
+using namespace mlopt::codegen;
+
+int64_t codegen::widthOf(Value buffer) {
+  return cast<kern::BufferType>(buffer.getType()).getWidth();
+}
+
+RankedTensorType codegen::weightType(Operation *op, FlatSymbolRefAttr name) {
+  return cast<RankedTensorType>(
+      SymbolTable::lookupNearestSymbolFrom<kern::WeightOp>(op, name).getType());
+}
+
+GpuKernelSpec codegen::perToken(std::string name, int64_t blocksPerToken,
+                                int64_t threads, int64_t sharedFloats) {
+  GpuKernelSpec s;
+  s.name = std::move(name);
+  s.grid[0] = blocksPerToken;
+  s.perToken = true;
+  s.block[0] = threads;
+  s.sharedBytes = sharedFloats * 4;
+  return s;
+}
+
+GpuKernelSpec codegen::fixedGrid(std::string name, int64_t blocks,
+                                 int64_t threads, int64_t sharedFloats) {
+  GpuKernelSpec s;
+  s.name = std::move(name);
+  s.grid[0] = blocks;
+  s.block[0] = threads;
+  s.sharedBytes = sharedFloats * 4;
+  return s;
+}
+
+int64_t codegen::powerOfTwoAtMost(int64_t n, int64_t limit) {
+  int64_t p = 1;
+  while (p * 2 <= n && p * 2 <= limit)
+    p *= 2;
+  return p;
+}
+
+void codegen::buildKernel(gpu::GPUModuleOp module, StringRef name,
+                          unsigned memrefs, bool ids, int64_t sharedFloats,
+                          function_ref<void(KernelBuilder &)> body) {
+  KernelBuilder k(module, name, memrefs, ids, sharedFloats);
+  body(k);
+  k.finish();
+}

@@ -1,0 +1,65 @@
+//===- KernelEmitters.h - The kernel emitters of each op family -*- C++ -*-===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+//
+// Kernels.cpp dispatches each kern op to the emitter of its family: row
+// kernels (embed, norms, elementwise), attention (RoPE, KV append,
+// attention), Mamba (conv1d, scans) and GEMV (linear, lm_head). Each
+// emitter mirrors its CPU kernel in runtime/src/cpu and is checked against
+// it on the GPU machine. Activations are `tokens x width` f32 rows, so row
+// t of a buffer starts at t * width. Shapes are constants of each kernel.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLOPT_LIB_CODEGEN_KERNELEMITTERS_H
+#define MLOPT_LIB_CODEGEN_KERNELEMITTERS_H
+
+#include "KernelBuilder.h"
+
+#include "mlopt/Codegen/GpuCodegen.h"
+#include "mlopt/Dialect/Kern/KernOps.h"
+
+namespace mlopt::codegen {
+
+/// Threads per block of the row kernels.
+constexpr int64_t kThreads = 256;
+
+using KernelSpecs = mlrt::Expected<std::vector<GpuKernelSpec>>;
+
+/// The width of a kern buffer value.
+int64_t widthOf(mlir::Value buffer);
+/// The type of the weight `name` refers to from `op`.
+mlir::RankedTensorType weightType(mlir::Operation *op,
+                                  mlir::FlatSymbolRefAttr name);
+
+/// A launch of `blocksPerToken` blocks per token.
+GpuKernelSpec perToken(std::string name, int64_t blocksPerToken = 1,
+                       int64_t threads = kThreads, int64_t sharedFloats = 0);
+/// A launch of `blocks` blocks whatever the token count.
+GpuKernelSpec fixedGrid(std::string name, int64_t blocks, int64_t threads,
+                        int64_t sharedFloats = 0);
+/// A power of two at most `n` and `limit`.
+int64_t powerOfTwoAtMost(int64_t n, int64_t limit);
+
+/// Adds kernel `name` with `memrefs` f32 memref arguments (and the ids when
+/// `ids`) to `module` and builds its body.
+void buildKernel(mlir::gpu::GPUModuleOp module, llvm::StringRef name,
+                 unsigned memrefs, bool ids, int64_t sharedFloats,
+                 llvm::function_ref<void(KernelBuilder &)> body);
+
+/// embed, rms_norm, add, swiglu, gated_rms_norm, repeat_groups.
+KernelSpecs emitRowKernels(mlir::Operation *op, llvm::StringRef name,
+                           mlir::gpu::GPUModuleOp module);
+/// rope, attention (KV append + attention).
+KernelSpecs emitAttentionKernels(mlir::Operation *op, llvm::StringRef name,
+                                 mlir::kern::ProgramOp program,
+                                 mlir::gpu::GPUModuleOp module);
+/// conv1d, ssm_scan (Mamba-2 and Mamba-1).
+KernelSpecs emitMambaKernels(mlir::Operation *op, llvm::StringRef name,
+                             mlir::gpu::GPUModuleOp module);
+
+} // namespace mlopt::codegen
+
+#endif // MLOPT_LIB_CODEGEN_KERNELEMITTERS_H

@@ -1,0 +1,138 @@
+//===- RowKernels.cpp - Embedding, norms and elementwise kernels ----------===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+
+#include "KernelEmitters.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+
+using namespace mlir;
+using namespace mlopt;
+using namespace mlopt::codegen;
+
+namespace {
+
+/// embed: out[t] = table[ids[t]].
+void embed(KernelBuilder &k, int64_t hidden) {
+  Value t = k.blockId();
+  Value id = arith::IndexCastOp::create(k.b(), k.b().getIndexType(),
+                                        k.load(k.ids(), t));
+  k.strided(k.idx(hidden), kThreads, [&](Value c) {
+    Value v = k.load(k.memref(1), k.add(k.mul(id, k.idx(hidden)), c));
+    k.store(v, k.memref(0), k.add(k.mul(t, k.idx(hidden)), c));
+  });
+}
+
+/// add / swiglu over one token row: out = f(a, b).
+void binary(KernelBuilder &k, int64_t width,
+            const std::function<Value(Value, Value)> &f) {
+  Value row = k.mul(k.blockId(), k.idx(width));
+  k.strided(k.idx(width), kThreads, [&](Value c) {
+    Value i = k.add(row, c);
+    k.store(f(k.load(k.memref(0), i), k.load(k.memref(1), i)), k.memref(2),
+            i);
+  });
+}
+
+/// rms_norm: x * rsqrt(mean(x^2) + eps) * w over one token row.
+void rmsNorm(KernelBuilder &k, int64_t width, double eps) {
+  Value row = k.mul(k.blockId(), k.idx(width));
+  auto sum = k.loop(k.threadId(), k.idx(width), k.idx(kThreads),
+                    {k.f32(0)}, [&](Value c, ValueRange acc) {
+                      Value x = k.load(k.memref(0), k.add(row, c));
+                      return SmallVector<Value>{k.fadd(acc[0], k.fmul(x, x))};
+                    });
+  Value mean = k.fdiv(k.blockSum(sum[0], kThreads), k.f32(double(width)));
+  Value scale = k.fdiv(
+      k.f32(1.0), math::SqrtOp::create(k.b(), k.fadd(mean, k.f32(eps))));
+  k.strided(k.idx(width), kThreads, [&](Value c) {
+    Value x = k.load(k.memref(0), k.add(row, c));
+    Value w = k.load(k.memref(2), c);
+    k.store(k.fmul(w, k.fmul(x, scale)), k.memref(1), k.add(row, c));
+  });
+}
+
+/// gated_rms_norm: g = y * silu(z), normalised per group (eps 1e-5); one
+/// block per (token, group).
+void gatedRmsNorm(KernelBuilder &k, int64_t width, int64_t group,
+                  int64_t threads) {
+  int64_t groups = width / group;
+  Value t = k.div(k.blockId(), k.idx(groups));
+  Value g = k.rem(k.blockId(), k.idx(groups));
+  Value base = k.add(k.mul(t, k.idx(width)), k.mul(g, k.idx(group)));
+  auto gated = [&](Value c) {
+    Value i = k.add(base, c);
+    return k.fmul(k.load(k.memref(0), i), k.silu(k.load(k.memref(1), i)));
+  };
+  auto sum = k.loop(k.threadId(), k.idx(group), k.idx(threads), {k.f32(0)},
+                    [&](Value c, ValueRange acc) {
+                      Value v = gated(c);
+                      return SmallVector<Value>{k.fadd(acc[0], k.fmul(v, v))};
+                    });
+  Value mean = k.fdiv(k.blockSum(sum[0], threads), k.f32(double(group)));
+  Value scale = k.fdiv(
+      k.f32(1.0), math::SqrtOp::create(k.b(), k.fadd(mean, k.f32(1e-5))));
+  k.loop(k.threadId(), k.idx(group), k.idx(threads), [&](Value c) {
+    Value v = gated(c);
+    Value w = k.load(k.memref(3), k.add(k.mul(g, k.idx(group)), c));
+    k.store(k.fmul(w, k.fmul(v, scale)), k.memref(2), k.add(base, c));
+  });
+}
+
+/// repeat_groups: out[d] = in[group * (d / (group * times)) + d % group].
+void repeatGroups(KernelBuilder &k, int64_t inWidth, int64_t group,
+                  int64_t times) {
+  int64_t outWidth = inWidth * times;
+  Value t = k.blockId();
+  k.strided(k.idx(outWidth), kThreads, [&](Value d) {
+    Value src = k.add(k.mul(k.idx(group), k.div(d, k.idx(group * times))),
+                      k.rem(d, k.idx(group)));
+    Value v = k.load(k.memref(0), k.add(k.mul(t, k.idx(inWidth)), src));
+    k.store(v, k.memref(1), k.add(k.mul(t, k.idx(outWidth)), d));
+  });
+}
+} // namespace
+
+KernelSpecs codegen::emitRowKernels(Operation *op, StringRef name,
+                                    gpu::GPUModuleOp module) {
+  std::vector<GpuKernelSpec> specs;
+  if (auto o = dyn_cast<kern::EmbedOp>(op)) {
+    buildKernel(module, name, 2, true, 0,
+                [&](KernelBuilder &k) { embed(k, widthOf(o.getOut())); });
+    specs.push_back(perToken(name.str()));
+  } else if (auto o = dyn_cast<kern::RMSNormOp>(op)) {
+    buildKernel(module, name, 3, false, kThreads, [&](KernelBuilder &k) {
+      rmsNorm(k, widthOf(o.getIn()), o.getEps().convertToDouble());
+    });
+    specs.push_back(perToken(name.str(), 1, kThreads, kThreads));
+  } else if (auto o = dyn_cast<kern::AddOp>(op)) {
+    buildKernel(module, name, 3, false, 0, [&](KernelBuilder &k) {
+      binary(k, widthOf(o.getOut()),
+             [&](Value a, Value b) { return k.fadd(a, b); });
+    });
+    specs.push_back(perToken(name.str()));
+  } else if (auto o = dyn_cast<kern::SwiGLUOp>(op)) {
+    buildKernel(module, name, 3, false, 0, [&](KernelBuilder &k) {
+      binary(k, widthOf(o.getOut()),
+             [&](Value g, Value u) { return k.fmul(k.silu(g), u); });
+    });
+    specs.push_back(perToken(name.str()));
+  } else if (auto o = dyn_cast<kern::GatedRMSNormOp>(op)) {
+    int64_t width = widthOf(o.getY()), group = o.getGroup();
+    int64_t threads = powerOfTwoAtMost(group, kThreads);
+    buildKernel(module, name, 4, false, threads, [&](KernelBuilder &k) {
+      gatedRmsNorm(k, width, group, threads);
+    });
+    specs.push_back(perToken(name.str(), width / group, threads, threads));
+  } else if (auto o = dyn_cast<kern::RepeatGroupsOp>(op)) {
+    buildKernel(module, name, 2, false, 0, [&](KernelBuilder &k) {
+      repeatGroups(k, widthOf(o.getIn()), o.getGroup(), o.getTimes());
+    });
+    specs.push_back(perToken(name.str()));
+  }
+  return specs;
+}
