@@ -43,7 +43,8 @@ writeGpuCode(flatbuffers::FlatBufferBuilder &b, const GpuArtifactCode &gpu) {
         b.CreateVector(block), static_cast<int32_t>(k.sharedBytes)));
   }
   return fb::CreateGpuCode(b, b.CreateString(gpu.chip),
-                           b.CreateString(gpu.ptx), b.CreateVector(kernels));
+                           b.CreateString(gpu.ptx), b.CreateVector(kernels),
+                           fbDType(gpu.kernels->matrixType));
 }
 
 mlrt::Status mlopt::writeArtifact(ModelOp model, kern::ProgramOp plan,

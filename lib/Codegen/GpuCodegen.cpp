@@ -21,6 +21,7 @@
 #include "mlir/Conversion/MemRefToLLVM/MemRefToLLVM.h"
 #include "mlir/Conversion/NVVMToLLVM/NVVMToLLVM.h"
 #include "mlir/Conversion/UBToLLVM/UBToLLVM.h"
+#include "mlir/Conversion/VectorToLLVM/ConvertVectorToLLVM.h"
 #include "mlir/Conversion/ReconcileUnrealizedCasts/ReconcileUnrealizedCasts.h"
 #include "mlir/Conversion/SCFToControlFlow/SCFToControlFlow.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -31,6 +32,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Target/LLVM/NVVM/Target.h"
 #include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/IR/Builders.h"
@@ -51,7 +53,7 @@ using namespace mlopt;
 void mlopt::registerGpuCodegen(DialectRegistry &registry) {
   registry.insert<arith::ArithDialect, cf::ControlFlowDialect,
                   gpu::GPUDialect, math::MathDialect, memref::MemRefDialect,
-                  NVVM::NVVMDialect, scf::SCFDialect>();
+                  NVVM::NVVMDialect, scf::SCFDialect, vector::VectorDialect>();
   // convert-gpu-to-nvvm lowers the other dialects through their
   // ConvertToLLVM interfaces.
   arith::registerConvertArithToLLVMInterface(registry);
@@ -60,18 +62,45 @@ void mlopt::registerGpuCodegen(DialectRegistry &registry) {
   registerConvertMemRefToLLVMInterface(registry);
   registerConvertNVVMToLLVMInterface(registry);
   ub::registerConvertUBToLLVMInterface(registry);
+  vector::registerConvertVectorToLLVMInterface(registry);
   NVVM::registerNVVMTargetInterfaceExternalModels(registry);
   registerAllGPUToLLVMIRTranslations(registry);
 }
 
-mlrt::Expected<GpuKernels> mlopt::buildGpuKernels(kern::ProgramOp program) {
+/// The device type of the weights of embed, linear and lm_head ops.
+static mlrt::DType matrixType(kern::ProgramOp program, GpuMatrices choice) {
+  if (choice != GpuMatrices::Auto)
+    return choice == GpuMatrices::BF16 ? mlrt::DType::BF16 : mlrt::DType::F32;
+  bool allBF16 = true;
+  program.walk([&](Operation *op) {
+    SmallVector<Attribute> names;
+    if (auto o = dyn_cast<kern::EmbedOp>(op))
+      names.push_back(o.getTableAttr());
+    else if (auto o = dyn_cast<kern::LMHeadOp>(op))
+      names.push_back(o.getWeightAttr());
+    else if (auto o = dyn_cast<kern::LinearOp>(op))
+      llvm::append_range(names, o.getWeights());
+    for (Attribute name : names) {
+      auto weight = SymbolTable::lookupNearestSymbolFrom<kern::WeightOp>(
+          op, cast<FlatSymbolRefAttr>(name));
+      if (!cast<RankedTensorType>(weight.getType()).getElementType().isBF16())
+        allBF16 = false;
+    }
+  });
+  return allBF16 ? mlrt::DType::BF16 : mlrt::DType::F32;
+}
+
+mlrt::Expected<GpuKernels> mlopt::buildGpuKernels(kern::ProgramOp program,
+                                                  GpuMatrices matrices) {
   MLIRContext *ctx = program->getContext();
   DialectRegistry registry;
   registerGpuCodegen(registry);
   ctx->appendDialectRegistry(registry);
   ctx->loadDialect<arith::ArithDialect, gpu::GPUDialect, math::MathDialect,
-                   memref::MemRefDialect, scf::SCFDialect>();
+                   memref::MemRefDialect, scf::SCFDialect,
+                   vector::VectorDialect>();
   GpuKernels out;
+  out.matrixType = matrixType(program, matrices);
   OpBuilder b(ctx);
   out.module = ModuleOp::create(program.getLoc());
   (*out.module)->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
@@ -84,7 +113,7 @@ mlrt::Expected<GpuKernels> mlopt::buildGpuKernels(kern::ProgramOp program) {
     if (!entry)
       continue;
     for (Operation &op : entry.getBody().front()) {
-      std::string key = codegen::kernelKey(&op, program);
+      std::string key = codegen::kernelKey(&op, program, out.matrixType);
       if (key.empty())
         continue;
       auto known = byKey.find(key);
@@ -93,7 +122,7 @@ mlrt::Expected<GpuKernels> mlopt::buildGpuKernels(kern::ProgramOp program) {
         continue;
       }
       mlrt::Expected<std::vector<GpuKernelSpec>> specs =
-          codegen::emitKernels(&op, program, gpuModule);
+          codegen::emitKernels(&op, program, out.matrixType, gpuModule);
       if (!specs)
         return specs.takeError();
       std::vector<int> indices;

@@ -14,14 +14,26 @@
 using namespace mlir;
 using namespace mlopt::codegen;
 
+static SmallVector<Type> f32Types(MLIRContext *ctx, unsigned n) {
+  return SmallVector<Type>(n, Float32Type::get(ctx));
+}
+
 KernelBuilder::KernelBuilder(gpu::GPUModuleOp module, StringRef name,
                              unsigned f32Memrefs, bool withIds,
                              int64_t sharedFloats)
-    : builder(module.getLoc(), module.getContext()), f32Memrefs(f32Memrefs) {
+    : KernelBuilder(module, name, f32Types(module.getContext(), f32Memrefs),
+                    withIds, sharedFloats) {}
+
+KernelBuilder::KernelBuilder(gpu::GPUModuleOp module, StringRef name,
+                             ArrayRef<Type> memrefs, bool withIds,
+                             int64_t sharedFloats)
+    : builder(module.getLoc(), module.getContext()),
+      numMemrefs(memrefs.size()) {
   MLIRContext *ctx = module.getContext();
   Type f32 = builder.getF32Type();
-  SmallVector<Type> args(f32Memrefs,
-                         MemRefType::get({ShapedType::kDynamic}, f32));
+  SmallVector<Type> args;
+  for (Type element : memrefs)
+    args.push_back(MemRefType::get({ShapedType::kDynamic}, element));
   if (withIds)
     args.push_back(
         MemRefType::get({ShapedType::kDynamic}, builder.getI32Type()));

@@ -20,9 +20,9 @@
 
 namespace mlopt::codegen {
 
-/// A kernel under construction: its arguments are f32 memrefs (buffers,
-/// weights, states), optionally an i32 memref of token ids, then `tokens`
-/// and `position`.
+/// A kernel under construction: its arguments are memrefs (f32 buffers,
+/// weights and states; bf16 matrices), optionally an i32 memref of token
+/// ids, then `tokens` and `position`.
 class KernelBuilder {
 public:
   /// Adds `gpu.func @name` with `f32Memrefs` memref<?xf32> arguments (and
@@ -30,10 +30,15 @@ public:
   /// of `sharedFloats` floats when non-zero.
   KernelBuilder(mlir::gpu::GPUModuleOp module, llvm::StringRef name,
                 unsigned f32Memrefs, bool withIds, int64_t sharedFloats);
+  /// The same with a memref<?xT> argument per element type of `memrefs`
+  /// (f32 buffers and states, bf16 matrices).
+  KernelBuilder(mlir::gpu::GPUModuleOp module, llvm::StringRef name,
+                llvm::ArrayRef<mlir::Type> memrefs, bool withIds,
+                int64_t sharedFloats);
 
   mlir::ImplicitLocOpBuilder &b() { return builder; }
   mlir::Value memref(unsigned i) { return func.getArgument(i); }
-  mlir::Value ids() { return func.getArgument(f32Memrefs); }
+  mlir::Value ids() { return func.getArgument(numMemrefs); }
   mlir::Value tokens() { return func.getArgument(func.getNumArguments() - 2); }
   mlir::Value position() {
     return func.getArgument(func.getNumArguments() - 1);
@@ -96,7 +101,7 @@ public:
 private:
   mlir::ImplicitLocOpBuilder builder;
   mlir::gpu::GPUFuncOp func;
-  unsigned f32Memrefs;
+  unsigned numMemrefs;
   mlir::Value blockIdx, threadIdx, shared;
 };
 

@@ -52,10 +52,22 @@ void buildKernel(mlir::gpu::GPUModuleOp module, llvm::StringRef name,
 /// embed, rms_norm, add, swiglu, gated_rms_norm, repeat_groups.
 KernelSpecs emitRowKernels(mlir::Operation *op, llvm::StringRef name,
                            mlir::gpu::GPUModuleOp module);
-/// rope, attention (KV append + attention).
+/// What ends the kernel key of an attention op of a step entry (@decode):
+/// its kernels split the keys over a fixed grid (a CUDA graph replays it).
+constexpr llvm::StringLiteral kDecodeSuffix = "_decode";
+/// rope, attention (KV append, then the tiled prefill kernel, or the
+/// split-KV decode kernel and its merge).
 KernelSpecs emitAttentionKernels(mlir::Operation *op, llvm::StringRef name,
                                  mlir::kern::ProgramOp program,
                                  mlir::gpu::GPUModuleOp module);
+/// The key of embed, linear and lm_head kernels for matrices of
+/// `matrixType` (empty: the op is a library GEMM).
+std::string matrixKernelKey(mlir::Operation *op, mlrt::DType matrixType);
+/// embed, and linear / lm_head: GEMV in step entries, bf16 staging of the
+/// input for the library GEMM in others.
+KernelSpecs emitMatrixKernels(mlir::Operation *op, llvm::StringRef name,
+                              mlrt::DType matrixType,
+                              mlir::gpu::GPUModuleOp module);
 /// conv1d, ssm_scan (Mamba-2 and Mamba-1).
 KernelSpecs emitMambaKernels(mlir::Operation *op, llvm::StringRef name,
                              mlir::gpu::GPUModuleOp module);

@@ -19,11 +19,11 @@ using namespace mlir;
 using namespace mlopt;
 using namespace mlopt::codegen;
 
-std::string codegen::kernelKey(Operation *op, kern::ProgramOp program) {
+std::string codegen::kernelKey(Operation *op, kern::ProgramOp program,
+                               mlrt::DType matrixType) {
+  if (isa<kern::EmbedOp, kern::LinearOp, kern::LMHeadOp>(op))
+    return matrixKernelKey(op, matrixType);
   return llvm::TypeSwitch<Operation *, std::string>(op)
-      .Case([](kern::EmbedOp o) {
-        return llvm::formatv("embed_h{0}", widthOf(o.getOut())).str();
-      })
       .Case([](kern::RMSNormOp o) {
         // eps as an identifier: 1e-05 -> 1em05.
         std::string eps = llvm::formatv("{0:e2}", o.getEps().convertToDouble());
@@ -78,10 +78,12 @@ std::string codegen::kernelKey(Operation *op, kern::ProgramOp program) {
 
 mlrt::Expected<std::vector<GpuKernelSpec>>
 codegen::emitKernels(Operation *op, kern::ProgramOp program,
-                     gpu::GPUModuleOp module) {
-  std::string name = kernelKey(op, program);
+                     mlrt::DType matrixType, gpu::GPUModuleOp module) {
+  std::string name = kernelKey(op, program, matrixType);
   if (name.empty())
-    return std::vector<GpuKernelSpec>(); // GEMMs: cuBLAS
+    return std::vector<GpuKernelSpec>(); // f32 GEMMs: cuBLAS
+  if (isa<kern::EmbedOp, kern::LinearOp, kern::LMHeadOp>(op))
+    return emitMatrixKernels(op, name, matrixType, module);
   if (isa<kern::RopeOp, kern::AttentionOp>(op))
     return emitAttentionKernels(op, name, program, module);
   if (isa<kern::Conv1dOp, kern::SSMScanOp>(op))

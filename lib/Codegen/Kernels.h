@@ -16,13 +16,16 @@ namespace mlopt::codegen {
 /// Emits the kernels of `op` into `module` (none for GEMMs) and returns
 /// their specs, in launch order. Names are unique per specialisation, so a
 /// caller can skip ops whose kernel already exists (see kernelKey).
+/// `matrixType` is the device type of the weights of embed, linear and
+/// lm_head (GpuConventions.h).
 mlrt::Expected<std::vector<GpuKernelSpec>>
 emitKernels(mlir::Operation *op, mlir::kern::ProgramOp program,
-            mlir::gpu::GPUModuleOp module);
+            mlrt::DType matrixType, mlir::gpu::GPUModuleOp module);
 
 /// The specialisation of `op`'s kernels: equal keys, equal kernels. Empty
-/// for ops without kernels.
-std::string kernelKey(mlir::Operation *op, mlir::kern::ProgramOp program);
+/// for ops without kernels (library GEMMs).
+std::string kernelKey(mlir::Operation *op, mlir::kern::ProgramOp program,
+                      mlrt::DType matrixType);
 
 } // namespace mlopt::codegen
 

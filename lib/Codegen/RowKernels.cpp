@@ -1,4 +1,4 @@
-//===- RowKernels.cpp - Embedding, norms and elementwise kernels ----------===//
+//===- RowKernels.cpp - Norms and elementwise kernels ----------===//
 //
 // Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
 //
@@ -15,17 +15,6 @@ using namespace mlopt;
 using namespace mlopt::codegen;
 
 namespace {
-
-/// embed: out[t] = table[ids[t]].
-void embed(KernelBuilder &k, int64_t hidden) {
-  Value t = k.blockId();
-  Value id = arith::IndexCastOp::create(k.b(), k.b().getIndexType(),
-                                        k.load(k.ids(), t));
-  k.strided(k.idx(hidden), kThreads, [&](Value c) {
-    Value v = k.load(k.memref(1), k.add(k.mul(id, k.idx(hidden)), c));
-    k.store(v, k.memref(0), k.add(k.mul(t, k.idx(hidden)), c));
-  });
-}
 
 /// add / swiglu over one token row: out = f(a, b).
 void binary(KernelBuilder &k, int64_t width,
@@ -100,11 +89,7 @@ void repeatGroups(KernelBuilder &k, int64_t inWidth, int64_t group,
 KernelSpecs codegen::emitRowKernels(Operation *op, StringRef name,
                                     gpu::GPUModuleOp module) {
   std::vector<GpuKernelSpec> specs;
-  if (auto o = dyn_cast<kern::EmbedOp>(op)) {
-    buildKernel(module, name, 2, true, 0,
-                [&](KernelBuilder &k) { embed(k, widthOf(o.getOut())); });
-    specs.push_back(perToken(name.str()));
-  } else if (auto o = dyn_cast<kern::RMSNormOp>(op)) {
+  if (auto o = dyn_cast<kern::RMSNormOp>(op)) {
     buildKernel(module, name, 3, false, kThreads, [&](KernelBuilder &k) {
       rmsNorm(k, widthOf(o.getIn()), o.getEps().convertToDouble());
     });

@@ -356,6 +356,10 @@ Expected<std::optional<GpuCode>> mlrt::readGpuCode(const fb::Artifact &root) {
   GpuCode code;
   code.target = gpu->target()->str();
   code.ptx = gpu->ptx()->str();
+  code.matrixType = static_cast<DType>(gpu->matrix_type());
+  if (code.matrixType != DType::F32 && code.matrixType != DType::BF16)
+    return Error() << "the GPU code holds matrices as "
+                   << dtypeName(code.matrixType) << ", expected f32 or bf16";
   for (const fb::GpuKernel *k : *gpu->kernels()) {
     GpuKernel &out = code.kernels.emplace_back();
     out.name = k->name()->str();

@@ -208,7 +208,7 @@ TEST_F(ArtifactTest, RefusesWhatItCannotTrust) {
   version.version = 7;
   EXPECT_EQ(openError(version),
             "artifact version 7 is not supported (this runtime reads version "
-            "2); recompile the model with ml-compile");
+            "3); recompile the model with ml-compile");
   Variant heads;
   heads.kvHeads = 3;
   EXPECT_EQ(openError(heads),

@@ -53,6 +53,13 @@ static cl::opt<std::string>
 static cl::opt<std::string> gpuChip("gpu-chip", cl::init(mlopt::kDefaultGpuChip),
                                     cl::desc("CUDA architecture of the PTX"),
                                     cl::value_desc("sm_90"));
+static cl::opt<std::string> gpuWeights(
+    "gpu-weights", cl::init("auto"),
+    cl::desc("Device type of the embedding, projection and LM head weights: "
+             "auto (bf16 when the checkpoint stores them in bf16, else f32), "
+             "f32, or bf16 (rounds f32/f16 weights: half the memory and "
+             "decode time)"),
+    cl::value_desc("auto|f32|bf16"));
 static cl::opt<std::string>
     emit("emit", cl::init(""),
          cl::desc("With --target=cuda, write one stage of the kernels to -o "
@@ -93,6 +100,9 @@ int main(int argc, char **argv) {
         });
     PassManager pm(f.getModule()->getContext());
     pm.addPass(mlopt::createConvertLLMToKernPass());
+    // Fusions: one kernel where the plan had two or three (issue 6).
+    pm.addPass(mlopt::createFuseAddRMSNormPass());
+    pm.addPass(mlopt::createFuseMambaStepPass());
     if (failed(pm.run(f.getModule())))
       return 1; // the pass reported why
     plan = f.getModule().lookupSymbol<kern::ProgramOp>(planName);
@@ -104,7 +114,16 @@ int main(int argc, char **argv) {
   std::optional<mlopt::GpuArtifactCode> gpu;
   mlopt::GpuKernels kernels;
   if (target == "cuda") {
-    mlrt::Expected<mlopt::GpuKernels> built = mlopt::buildGpuKernels(plan);
+    mlopt::GpuMatrices matrices = mlopt::GpuMatrices::Auto;
+    if (gpuWeights == "f32")
+      matrices = mlopt::GpuMatrices::F32;
+    else if (gpuWeights == "bf16")
+      matrices = mlopt::GpuMatrices::BF16;
+    else if (gpuWeights != "auto")
+      return fail("unknown --gpu-weights '" + gpuWeights +
+                  "' (expected auto, f32 or bf16)");
+    mlrt::Expected<mlopt::GpuKernels> built =
+        mlopt::buildGpuKernels(plan, matrices);
     if (!built)
       return fail(built.message());
     kernels = std::move(*built);
@@ -133,8 +152,10 @@ int main(int argc, char **argv) {
     }
     gpu = mlopt::GpuArtifactCode{&kernels, gpuChip, std::move(*text)};
     llvm::errs() << llvm::formatv(
-        "ml-compile: {0} CUDA kernels for {1}, {2} KiB of PTX\n",
-        kernels.kernels.size(), gpuChip.getValue(), gpu->ptx.size() / 1024);
+        "ml-compile: {0} CUDA kernels for {1}, {2} KiB of PTX, {3} "
+        "matrices\n",
+        kernels.kernels.size(), gpuChip.getValue(), gpu->ptx.size() / 1024,
+        mlrt::dtypeName(kernels.matrixType));
   }
   if (mlrt::Status s = mlopt::writeArtifact(f.model, plan, f.directory,
                                             outputPath, gpu ? &*gpu : nullptr);

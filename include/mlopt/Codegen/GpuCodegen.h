@@ -43,8 +43,20 @@ using GpuKernelSpec = mlrt::GpuKernel;
 struct GpuKernels {
   mlir::OwningOpRef<mlir::ModuleOp> module;
   std::vector<GpuKernelSpec> kernels;
-  /// The kernels each kern op launches, in order (GEMMs: none).
+  /// The kernels each kern op launches, in order (f32 GEMMs: none).
   llvm::DenseMap<mlir::Operation *, std::vector<int>> opKernels;
+  /// The device type of embed, linear and lm_head weights.
+  mlrt::DType matrixType = mlrt::DType::F32;
+};
+
+/// How the weights of embed, linear and lm_head are held on the GPU.
+enum class GpuMatrices {
+  /// bf16 when every such weight is stored in bf16, else f32: nothing is
+  /// rounded that the checkpoint did not round.
+  Auto,
+  F32,
+  /// Rounds f32 and f16 matrices to bf16: half the memory and decode time.
+  BF16,
 };
 
 /// The dialects, NVVM target and LLVM IR translations codegen needs
@@ -53,7 +65,9 @@ void registerGpuCodegen(mlir::DialectRegistry &registry);
 
 /// Builds the kernels of both entries of `program`; identical calls share
 /// one kernel. Fails on what has no GPU kernel yet (dynamic RoPE).
-mlrt::Expected<GpuKernels> buildGpuKernels(mlir::kern::ProgramOp program);
+mlrt::Expected<GpuKernels>
+buildGpuKernels(mlir::kern::ProgramOp program,
+                GpuMatrices matrices = GpuMatrices::Auto);
 
 /// What lowerGpuKernels returns: the stage a reader asked to see.
 enum class GpuStage { Mlir, Nvvm, Llvm, Ptx };

@@ -29,7 +29,7 @@
 namespace mlrt {
 
 /// The artifact format version this runtime reads and the compiler writes.
-constexpr uint32_t kArtifactVersion = 2;
+constexpr uint32_t kArtifactVersion = 3;
 
 enum class Arch { Llama, Mistral, Qwen2 };
 enum class RopeScalingKind { None, Linear, Dynamic, Yarn, Llama3 };

@@ -14,6 +14,8 @@
 #ifndef MLRT_PLAN_H
 #define MLRT_PLAN_H
 
+#include "mlrt/DType.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -81,6 +83,8 @@ struct GpuCode {
   std::string target; ///< "sm_90"
   std::string ptx;
   std::vector<GpuKernel> kernels;
+  /// The device type of Linear, LMHead and Embed weights: F32 or BF16.
+  DType matrixType = DType::F32;
 };
 
 struct Plan {

@@ -88,6 +88,7 @@ bool tryLoad(const std::string &path, Cublas &b, std::string &why) {
     return false;                                                              \
   }
   MLRT_CUBLAS_FUNCTIONS(MLRT_CUBLAS_LOAD)
+  MLRT_CUBLAS_LOAD(cublasGemmEx)
 #undef MLRT_CUBLAS_LOAD
   // The resolved file, for the report of what was used.
   Dl_info info;
@@ -195,7 +196,7 @@ Gemm::~Gemm() {
 
 Status Gemm::linear(CUdeviceptr in, int64_t inStride, int64_t tokens,
                     CUdeviceptr w, int64_t n, int64_t k, CUdeviceptr bias,
-                    CUdeviceptr out, int64_t outStride) {
+                    CUdeviceptr out, int64_t outStride, DType type) {
   if (tokens == 0 || n == 0)
     return Status::ok();
   if (bias && tokens > maxTokens)
@@ -206,11 +207,21 @@ Status Gemm::linear(CUdeviceptr in, int64_t inStride, int64_t tokens,
   // transpose of a column-major K x N matrix.
   const float one = 1.0f, zero = 0.0f;
   auto f = [](CUdeviceptr p) { return reinterpret_cast<float *>(p); };
-  MLRT_RETURN_IF_ERROR(blas->check(
-      blas->cublasSgemm_v2(handle, CUBLAS_OP_T, CUBLAS_OP_N, int(n),
-                           int(tokens), int(k), &one, f(w), int(k), f(in),
-                           int(inStride), &zero, f(out), int(outStride)),
-      "cublasSgemm_v2"));
+  auto v = [](CUdeviceptr p) { return reinterpret_cast<void *>(p); };
+  if (type == DType::BF16)
+    MLRT_RETURN_IF_ERROR(blas->check(
+        blas->cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, int(n),
+                           int(tokens), int(k), &one, v(w), CUDA_R_16BF,
+                           int(k), v(in), CUDA_R_16BF, int(inStride), &zero,
+                           v(out), CUDA_R_32F, int(outStride),
+                           CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
+        "cublasGemmEx (bf16)"));
+  else
+    MLRT_RETURN_IF_ERROR(blas->check(
+        blas->cublasSgemm_v2(handle, CUBLAS_OP_T, CUBLAS_OP_N, int(n),
+                             int(tokens), int(k), &one, f(w), int(k), f(in),
+                             int(inStride), &zero, f(out), int(outStride)),
+        "cublasSgemm_v2"));
   if (!bias)
     return Status::ok();
   // out += bias * ones^T: one rounding per element, as in the CPU kernel's

@@ -19,7 +19,8 @@
 //   5. libcublas.so.12 through the dynamic loader.
 //
 // Gemm computes the plan's Linear and LMHead ops with cublasSgemm in full
-// fp32 (no TF32): weights are f32 on the device for now. Its handle has a
+// fp32 (no TF32) on f32 matrices, and with cublasGemmEx on bf16 tensor
+// cores (fp32 accumulation) on bf16 matrices. Its handle has a
 // workspace of its own, so that cuBLAS allocates nothing while a CUDA graph
 // is captured (DecodeGraph.h) and picks the same kernels in and out of one.
 //
@@ -29,6 +30,8 @@
 #define MLRT_SRC_CUDA_CUBLAS_H
 
 #include "CudaDevice.h"
+
+#include "mlrt/DType.h"
 
 #include <cublas_api.h>
 
@@ -52,6 +55,14 @@ struct Cublas {
 #define MLRT_CUBLAS_DECLARE(name) decltype(&::name) name = nullptr;
   MLRT_CUBLAS_FUNCTIONS(MLRT_CUBLAS_DECLARE)
 #undef MLRT_CUBLAS_DECLARE
+  /// Overloaded in C++ (a legacy cudaDataType compute type): named here.
+  cublasStatus_t (*cublasGemmEx)(cublasHandle_t, cublasOperation_t,
+                                 cublasOperation_t, int, int, int,
+                                 const void *, const void *, cudaDataType,
+                                 int, const void *, cudaDataType, int,
+                                 const void *, void *, cudaDataType, int,
+                                 cublasComputeType_t,
+                                 cublasGemmAlgo_t) = nullptr;
 
   /// The file that was loaded.
   std::string path;
@@ -82,11 +93,13 @@ public:
   const Cublas &library() const { return *blas; }
 
   /// out[t][r] = sum_k in[t][k] w[r][k] (+ bias[r]) for t < tokens, r < n,
-  /// k < k: row-major f32 with row strides in floats, w dense n x k, bias
-  /// n floats or 0. Queued on the device's stream.
+  /// k < k: row-major with row strides in elements, w dense n x k, bias n
+  /// floats or 0, out f32. `in` and `w` are f32 (full fp32 sgemm) or both
+  /// bf16 (tensor cores, fp32 accumulation). Queued on the device's stream.
   Status linear(CUdeviceptr in, int64_t inStride, int64_t tokens,
                 CUdeviceptr w, int64_t n, int64_t k, CUdeviceptr bias,
-                CUdeviceptr out, int64_t outStride);
+                CUdeviceptr out, int64_t outStride,
+                DType type = DType::F32);
 
 private:
   explicit Gemm(const Cublas &blas) : blas(&blas) {}

@@ -61,6 +61,13 @@ private:
   void memrefs(const PlanEntry &entry, const PlanOp &op, int64_t count);
   Status runOp(const PlanEntry &entry, const PlanOp &op, int64_t count,
                int64_t position, bool allPositions);
+  /// Linear and LMHead: the artifact's GEMV kernels in step entries, else
+  /// the library GEMM (on bf16 matrices after the op's kernel has rounded
+  /// the input rows into `staging`).
+  Status runProjection(const PlanEntry &entry, const PlanOp &op,
+                       int64_t count, int64_t position, bool allPositions);
+  /// Queues `op`'s kernels with the current `args` plus tokens, position.
+  Status launchKernels(const PlanOp &op, int64_t count, int64_t position);
   /// Queues every op of `entry`.
   Status enqueue(const PlanEntry &entry, int64_t count, int64_t position,
                  bool allPositions);
@@ -88,6 +95,8 @@ private:
   std::unique_ptr<GpuModule> module;
   std::unique_ptr<DeviceWeights> weights;
   DeviceBuffer arena, ids, logits;
+  /// The input rows of a library GEMM rounded to bf16 (bf16 matrices).
+  DeviceBuffer staging;
   std::vector<LayerState> states;
   KernelArgs args;
   /// An error of reset(), which cannot return one; the next run() does.
@@ -114,12 +123,16 @@ bool hasLMHead(const PlanEntry &entry) {
       [](const PlanOp &op) { return op.kind == OpKind::LMHead; });
 }
 
+bool isProjection(const PlanOp &op) {
+  return op.kind == OpKind::Linear || op.kind == OpKind::LMHead;
+}
+
 /// Why `op` cannot run on the GPU; ok when it can.
 Status checkOp(const Artifact &model, const PlanOp &op) {
-  bool library = op.kind == OpKind::Linear || op.kind == OpKind::LMHead;
-  if (op.kind == OpKind::LMHead && !op.gpuKernels.empty())
-    return Error() << "this artifact has GPU kernels for lm_head, which this "
-                      "runtime computes with cuBLAS; update the runtime";
+  // Projections on bf16 matrices always have a kernel: the GEMV, or the
+  // rounding of the library GEMM's input.
+  bool library = isProjection(op) && (!model.gpu() ||
+                                      model.gpu()->matrixType == DType::F32);
   if (op.gpuKernels.empty() && !library)
     return Error() << "this artifact has no GPU kernel for "
                    << opKindName(op.kind)
@@ -180,7 +193,8 @@ Status CudaBackend::init() {
     module = std::move(*m);
   }
   Expected<std::unique_ptr<DeviceWeights>> w =
-      DeviceWeights::upload(*device, plan);
+      DeviceWeights::upload(*device, plan,
+                            model.gpu() ? model.gpu()->matrixType : DType::F32);
   if (!w)
     return w.takeError();
   weights = std::move(*w);
@@ -189,6 +203,14 @@ Status CudaBackend::init() {
   MLRT_RETURN_IF_ERROR(allocate(ids, chunk * sizeof(int32_t), "token ids"));
   MLRT_RETURN_IF_ERROR(
       allocate(logits, chunk * model.config().vocab * f, "the logits"));
+  if (model.gpu() && model.gpu()->matrixType == DType::BF16) {
+    int64_t widest = 0;
+    for (const PlanOp &op : plan.prefill.ops)
+      if (isProjection(op))
+        widest = std::max(widest, width(plan.prefill, op, 0));
+    MLRT_RETURN_IF_ERROR(allocate(staging, chunk * widest * sizeof(uint16_t),
+                                  "the bf16 GEMM input"));
+  }
   for (const PlanState &s : plan.states) {
     LayerState &l = states.emplace_back();
     if (s.kind == PlanState::Kind::KVCache) {
@@ -209,6 +231,11 @@ Status CudaBackend::init() {
       if (op.gpuKernels.empty())
         continue;
       memrefs(*entry, op, 1);
+      if (isProjection(op) && !entry->step) { // the input's bf16 rounding
+        args.clear();
+        args.memref(0, 1);
+        args.memref(0, 1);
+      }
       args.index(1); // tokens
       args.index(0); // position
       for (int k : op.gpuKernels)
@@ -266,10 +293,16 @@ void CudaBackend::memrefs(const PlanEntry &entry, const PlanOp &op,
   args.clear();
   for (size_t i = 0; i < op.buffers.size(); ++i)
     args.memref(buffer(entry, op, i, count), count * width(entry, op, i));
-  // A memref of the weight's element type on the device: f32
-  // (kCudaWeightsAsF32).
+  // A memref of the weight's element type on the device (f32, or bf16 for
+  // the matrices of bf16 artifacts).
   for (const WeightRef *w : op.weights)
     args.memref(weights->at(w), numElements(*w));
+  if (op.kind == OpKind::Linear)
+    for (const WeightRef *b : op.biases)
+      if (b)
+        args.memref(weights->at(b), numElements(*b));
+  if (op.kind == OpKind::LMHead) // the GEMV's output
+    args.memref(logits.get(), count * model.config().vocab);
   if (size_t n = stateArrays(op)) {
     const LayerState &l = states[op.state];
     if (n == 2) {
@@ -285,19 +318,46 @@ void CudaBackend::memrefs(const PlanEntry &entry, const PlanOp &op,
     args.memref(ids.get(), count); // memref<?xi32>
 }
 
+Status CudaBackend::launchKernels(const PlanOp &op, int64_t count,
+                                  int64_t position) {
+  args.index(count);
+  args.index(position);
+  for (int k : op.gpuKernels) {
+    MLRT_RETURN_IF_ERROR(module->launch(k, count, args));
+    if (capturing && module->readsPosition(k))
+      MLRT_RETURN_IF_ERROR(graph->notePositionLaunch(*module, k, count, args));
+  }
+  return Status::ok();
+}
+
 Status CudaBackend::runOp(const PlanEntry &entry, const PlanOp &op,
                           int64_t count, int64_t position, bool allPositions) {
-  if (!op.gpuKernels.empty()) {
+  if (isProjection(op))
+    return runProjection(entry, op, count, position, allPositions);
+  memrefs(entry, op, count);
+  return launchKernels(op, count, position);
+}
+
+Status CudaBackend::runProjection(const PlanEntry &entry, const PlanOp &op,
+                                  int64_t count, int64_t position,
+                                  bool allPositions) {
+  if (entry.step && !op.gpuKernels.empty()) {
+    // The GEMV computes every row; for LMHead that is the step's one token.
     memrefs(entry, op, count);
-    args.index(count);
-    args.index(position);
-    for (int k : op.gpuKernels) {
-      MLRT_RETURN_IF_ERROR(module->launch(k, count, args));
-      if (capturing && module->readsPosition(k))
-        MLRT_RETURN_IF_ERROR(
-            graph->notePositionLaunch(*module, k, count, args));
-    }
-    return Status::ok();
+    return launchKernels(op, count, position);
+  }
+  const int64_t inWidth = width(entry, op, 0);
+  CUdeviceptr in = buffer(entry, op, 0, count);
+  DType type = DType::F32;
+  size_t element = sizeof(float);
+  if (!op.gpuKernels.empty()) { // bf16 matrices: round the rows first
+    args.clear();
+    args.memref(in, count * inWidth);
+    args.memref(staging.get(), count * inWidth);
+    MLRT_RETURN_IF_ERROR(launchKernels(op, count, position));
+    in = staging.get();
+    type = DType::BF16;
+    element = sizeof(uint16_t);
   }
   if (op.kind == OpKind::Linear) {
     // Fused projections write adjacent column blocks of the output.
@@ -306,23 +366,21 @@ Status CudaBackend::runOp(const PlanEntry &entry, const PlanOp &op,
       const WeightRef *w = op.weights[i];
       const WeightRef *bias = op.biases.empty() ? nullptr : op.biases[i];
       MLRT_RETURN_IF_ERROR(gemm->linear(
-          buffer(entry, op, 0, count), width(entry, op, 0), count,
-          weights->at(w), w->shape[0], w->shape[1], weights->at(bias), dst,
-          width(entry, op, 1)));
+          in, inWidth, count, weights->at(w), w->shape[0], w->shape[1],
+          weights->at(bias), dst, width(entry, op, 1), type));
       dst += w->shape[0] * sizeof(float);
     }
     return Status::ok();
   }
   // LMHead: the logits of every token, or of the last.
-  const int64_t vocab = model.config().vocab, hidden = width(entry, op, 0);
-  CUdeviceptr in = buffer(entry, op, 0, count);
+  const int64_t vocab = model.config().vocab;
   int64_t rows = count;
   if (!allPositions) {
-    in += (count - 1) * hidden * sizeof(float);
+    in += (count - 1) * inWidth * element;
     rows = 1;
   }
-  return gemm->linear(in, hidden, rows, weights->at(op.weights[0]), vocab,
-                      hidden, 0, logits.get(), vocab);
+  return gemm->linear(in, inWidth, rows, weights->at(op.weights[0]), vocab,
+                      inWidth, 0, logits.get(), vocab, type);
 }
 
 Status CudaBackend::enqueue(const PlanEntry &entry, int64_t count,

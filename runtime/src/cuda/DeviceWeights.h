@@ -4,10 +4,10 @@
 //
 //===----------------------------------------------------------------------===//
 //
-// Every weight and bias a plan's ops name, uploaded once, converted to f32
-// on the host (kCudaWeightsAsF32): exact, and what the generated kernels'
-// memref<?xf32> weight parameters and the fp32 cuBLAS GEMMs read. bf16
-// tensor-core GEMMs on bf16 weights come with the fast kernels (issue 7).
+// Every weight and bias a plan's ops name, uploaded once. The matrices of
+// Linear, LMHead and Embed ops go in the artifact's matrix type (f32 or
+// bf16, GpuConventions.h), everything else in f32; conversions happen on
+// the host, once (bf16 -> bf16 and anything -> f32 are exact).
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,17 +23,14 @@
 
 namespace mlrt::cuda {
 
-/// The element type of every weight on the device: f32, whatever the
-/// artifact stores (schemas/artifact.fbs, GpuKernel, relies on it).
-constexpr bool kCudaWeightsAsF32 = true;
-
 class DeviceWeights {
 public:
-  /// Uploads the weights named by the ops of both entries of `plan`.
+  /// Uploads the weights named by the ops of both entries of `plan`, the
+  /// matrices as `matrixType` (F32 or BF16).
   static Expected<std::unique_ptr<DeviceWeights>>
-  upload(const CudaDevice &device, const Plan &plan);
+  upload(const CudaDevice &device, const Plan &plan, DType matrixType);
 
-  /// The f32 copy of `w`; 0 for null.
+  /// The device copy of `w`; 0 for null.
   CUdeviceptr at(const WeightRef *w) const {
     return w ? where.at(w) : 0;
   }

@@ -1,0 +1,62 @@
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: ml-import %inputs/tiny/tiny-llama -o %t/llama.mlir 2>/dev/null
+// RUN: ml-compile %t/llama.mlir --target=cuda --emit=mlir -o %t/llama.gpu.mlir 2>/dev/null
+// RUN: FileCheck %s --input-file=%t/llama.gpu.mlir
+// RUN: ml-compile %t/llama.mlir --target=cuda --emit=ptx -o %t/llama.ptx 2>/dev/null
+// RUN: FileCheck %s --check-prefix=PTX --input-file=%t/llama.ptx
+// RUN: ml-compile %t/llama.mlir --target=cuda -o %t/llama.mlart 2>&1 | FileCheck %s --check-prefix=COMPILE
+// RUN: ml-dump %t/llama.mlart --plan | FileCheck %s --check-prefix=DUMP
+// RUN: ml-compile %t/llama.mlir --target=cuda --gpu-weights=f32 -o %t/llama-f32.mlart 2>&1 | FileCheck %s --check-prefix=F32
+// RUN: ml-dump %t/llama-f32.mlart --plan | FileCheck %s --check-prefix=F32-DUMP
+// RUN: ml-import %inputs/tiny/tiny-qwen2 -o %t/qwen2.mlir 2>/dev/null
+// RUN: ml-compile %t/qwen2.mlir --target=cuda --emit=mlir -o %t/qwen2.gpu.mlir 2>/dev/null
+// RUN: FileCheck %s --check-prefix=QWEN2 --input-file=%t/qwen2.gpu.mlir
+// RUN: ml-compile %t/qwen2.mlir --target=cuda --gpu-weights=bf16 -o %t/qwen2.mlart 2>&1 | FileCheck %s --check-prefix=ROUNDED
+// RUN: not ml-compile %t/qwen2.mlir --target=cuda --gpu-weights=fp8 -o %t/x.mlart 2>&1 | FileCheck %s --check-prefix=BAD
+// RUN: test ! -e %t/x.mlart
+
+// The kernels that read the large matrices (embed, linear, lm_head). tiny-llama
+// stores bf16 weights, so by default its matrices stay bf16 on the GPU: decode
+// projections are generated GEMVs (one warp per output row, 16-byte weight
+// loads, f32 activations and sums), and prefill rounds each projection's input
+// to bf16 for the library's tensor-core GEMM.
+
+// CHECK-LABEL: gpu.func @embed_bf16_h64(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xi32>
+// CHECK: arith.extf %{{.*}} : bf16 to f32
+// CHECK-LABEL: gpu.func @to_bf16_w64(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xbf16>
+// CHECK: arith.truncf %{{.*}} : f32 to bf16
+// Decode: 8 bf16 weights per 16-byte load, four loads in flight per step.
+// CHECK-LABEL: gpu.func @linear_gemv_bf16_64x64_in64_out64_a16(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: index, %{{.*}}: index) kernel
+// CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xbf16>, vector<8xbf16>
+// CHECK: arith.extf %{{.*}} : vector<8xbf16> to vector<8xf32>
+// CHECK: vector.fma
+// CHECK: vector.reduction <add>
+// CHECK: gpu.shuffle  xor
+// The LM head writes the backend's logits (the third memref).
+// CHECK-LABEL: gpu.func @lm_head_gemv_bf16_256x64_in64_out256_a16(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xf32>
+
+// PTX: .visible .entry linear_gemv_bf16_64x64_in64_out64_a16(
+// PTX: ld.global.v4.b32
+
+// COMPILE: ml-compile: {{[0-9]+}} CUDA kernels for sm_90, {{[0-9]+}} KiB of PTX, BF16 matrices
+// DUMP: entry @prefill
+// DUMP: embed [w0] -> %0<64 @ 0>  [cuda: embed_bf16_h64]
+// DUMP: linear %1<64 @ 64> [w2] -> %2<64 @ 128>  [cuda: to_bf16_w64]
+// DUMP: lm_head {{.*}} [cuda: to_bf16_w64]
+// DUMP: entry @decode
+// DUMP: linear %1<64 @ 64> [w2] -> %2<64 @ 128>  [cuda: linear_gemv_bf16_64x64_in64_out64_a16]
+// DUMP: lm_head {{.*}} [cuda: lm_head_gemv_bf16_256x64_in64_out256_a16]
+
+// --gpu-weights=f32 widens them: prefill GEMMs are fp32 library calls.
+// F32: F32 matrices
+// F32-DUMP: entry @prefill
+// F32-DUMP: linear %1<64 @ 64> [w2] -> %2<64 @ 128>  [cuda: library GEMM]
+// F32-DUMP: entry @decode
+// F32-DUMP: linear %1<64 @ 64> [w2] -> %2<64 @ 128>  [cuda: linear_gemv_f32_64x64_in64_out64_a16]
+
+// Qwen2's q/k/v biases are the GEMV's last memrefs; its f32 matrices load 4
+// floats per 16 bytes.
+// QWEN2-LABEL: gpu.func @linear_gemv_f32_64x64_in64_out64_a16_bias(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index)
+// QWEN2: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>
+// ROUNDED: BF16 matrices
+// BAD: ml-compile: error: unknown --gpu-weights 'fp8' (expected auto, f32 or bf16)
