@@ -11,6 +11,7 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 #include "mlrt/Artifact.h"
+#include "mlrt/GpuConventions.h"
 #include "mlrt/cpu/Kernels.h"
 
 #include <cmath>
@@ -90,102 +91,456 @@ void kvAppend(KernelBuilder &k, int64_t kvWidth) {
   });
 }
 
-/// attention: one block of kWarps warps per (token, head). The warps split
-/// the keys (warp w takes keys first + w, first + w + kWarps, ...); within
-/// a warp each lane holds headDim / 32 dims (or one), a key's score is a
-/// shuffle reduction, and each warp keeps its own online softmax (running
-/// max, normaliser, output). The warps' partial results are merged through
-/// shared memory at the end: no barrier per key.
-constexpr int64_t kAttentionWarps = 16;
+constexpr unsigned kAttentionArgs = 7;
+// Arguments of the attention kernels: the op's buffers q k v out, then its
+// states: the K and V caches and the decode workspace (GpuConventions.h).
+enum AttentionArg { Q, K, V, Out, KCache, VCache, Workspace };
 
-void attention(KernelBuilder &k, int64_t heads, int64_t kvHeads,
-               int64_t headDim, int64_t window) {
+/// The shapes every attention kernel of an op is specialised to.
+struct AttentionShape {
+  int64_t heads, kvHeads, headDim, window;
+  int64_t qWidth() const { return heads * headDim; }
+  int64_t kvWidth() const { return kvHeads * headDim; }
+  int64_t group() const { return heads / kvHeads; }
+  float scale() const {
+    return 1.0f / std::sqrt(static_cast<float>(headDim));
+  }
+};
+
+Value select(KernelBuilder &k, Value cond, Value a, Value b) {
+  return arith::SelectOp::create(k.b(), cond, a, b);
+}
+Value isMinusInf(KernelBuilder &k, Value x) {
+  return arith::CmpFOp::create(k.b(), arith::CmpFPredicate::OEQ, x,
+                               k.f32(-INFINITY));
+}
+/// exp(x - max), 0 where x is -inf (a masked score, or a partial softmax
+/// that saw no key) so that max = -inf gives no NaN.
+Value weightOf(KernelBuilder &k, Value x, Value max) {
+  return select(k, isMinusInf(k, x), k.f32(0), k.exp(k.fsub(x, max)));
+}
+
+/// The first key a query at `p` sees: max(0, p - window + 1) without
+/// underflow; 0 without a window.
+Value firstKey(KernelBuilder &k, Value p, int64_t window) {
+  if (window <= 0)
+    return k.idx(0);
+  Value shifted = k.add(p, k.idx(1));
+  return select(k, k.lt(shifted, k.idx(window)), k.idx(0),
+                arith::SubIOp::create(k.b(), shifted, k.idx(window)));
+}
+
+/// Combines `value` over the lanes whose ids differ in the bits of `lanes`
+/// (lanes - 1 a mask of low bits): max or sum.
+Value laneReduce(KernelBuilder &k, Value value, int32_t lanes, bool max) {
+  for (int32_t offset = lanes / 2; offset > 0; offset /= 2) {
+    Value other = gpu::ShuffleOp::create(k.b(), value, offset, 32,
+                                         gpu::ShuffleMode::XOR)
+                      .getShuffleResult();
+    value = max ? k.fmax(value, other) : k.fadd(value, other);
+  }
+  return value;
+}
+
+//===----------------------------------------------------------------------===//
+// Prefill: query tiles against K/V tiles in shared memory
+//===----------------------------------------------------------------------===//
+
+/// The tiling of the prefill kernel: 256 threads as 16 x 16 (ty, tx); a
+/// thread holds the scores of rows ty + 16a and keys tx + 16b of the tile,
+/// and the outputs of rows ty + 16a and dims tx + 16c. The 16 threads of a
+/// row are half a warp, so row maxima and sums are shuffles.
+struct PrefillTiling {
+  int64_t queries, keys, headDim;
+  static PrefillTiling of(int64_t headDim) {
+    // 74 KiB of shared memory at head dim 128 (3 blocks per SM), 103 KiB
+    // at 256.
+    return {headDim <= 128 ? 64 : 32, 32, headDim};
+  }
+  int64_t rows() const { return queries / 16; }
+  int64_t cols() const { return keys / 16; }
+  int64_t dims() const { return headDim / 16; }
+  // Shared layout: Q [queries][headDim + 1], K [keys][headDim + 1] (padded:
+  // a row's 16 threads read 16 keys at one dim without bank conflicts),
+  // V [keys][headDim], P [queries][keys + 1].
+  int64_t kOffset() const { return queries * (headDim + 1); }
+  int64_t vOffset() const { return kOffset() + keys * (headDim + 1); }
+  int64_t pOffset() const { return vOffset() + keys * headDim; }
+  int64_t sharedFloats() const { return pOffset() + queries * (keys + 1); }
+};
+constexpr int64_t kPrefillThreads = 256;
+
+/// A view of the launch's dynamic shared memory as `floats` floats (static
+/// shared memory stops at 48 KiB).
+Value dynamicShared(KernelBuilder &k, int64_t floats) {
   ImplicitLocOpBuilder &b = k.b();
-  const int64_t perLane = (headDim + 31) / 32, qWidth = heads * headDim,
-                kvWidth = kvHeads * headDim;
-  Value t = k.div(k.blockId(), k.idx(heads));
-  Value h = k.rem(k.blockId(), k.idx(heads));
+  auto workgroup = gpu::AddressSpaceAttr::get(
+      b.getContext(), gpu::GPUDialect::getWorkgroupAddressSpace());
+  Value raw = gpu::DynamicSharedMemoryOp::create(
+      b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
+                         MemRefLayoutAttrInterface(), workgroup));
+  return memref::ViewOp::create(
+      b,
+      MemRefType::get({floats}, b.getF32Type(), MemRefLayoutAttrInterface(),
+                      workgroup),
+      raw, k.idx(0), ValueRange());
+}
+
+/// attention (prefill): a block per (tile of queries, head), in a
+/// block-stride loop so that any grid covers the tiles. K/V tiles are staged
+/// in shared memory once for all queries of the tile; scores and outputs
+/// are register tiles (f32, no tensor cores), with an online softmax across
+/// key tiles. Query t sits at position + t and sees keys firstKey .. itself.
+void prefillAttention(KernelBuilder &k, const AttentionShape &s) {
+  ImplicitLocOpBuilder &b = k.b();
+  const PrefillTiling tile = PrefillTiling::of(s.headDim);
+  const int64_t d = s.headDim, rows = tile.rows(), cols = tile.cols(),
+                dims = tile.dims();
+  Value shared = dynamicShared(k, tile.sharedFloats());
+  Value tx = k.rem(k.threadId(), k.idx(16));
+  Value ty = k.div(k.threadId(), k.idx(16));
+  Value tokens = k.tokens(), position = k.position();
+  Value tiles = k.div(k.add(tokens, k.idx(tile.queries - 1)),
+                      k.idx(tile.queries));
+  Value grid = gpu::GridDimOp::create(b, gpu::Dimension::x);
+  k.loop(k.blockId(), k.mul(tiles, k.idx(s.heads)), grid, [&](Value item) {
+    Value h = k.rem(item, k.idx(s.heads));
+    Value qStart = k.mul(k.div(item, k.idx(s.heads)), k.idx(tile.queries));
+    Value kvColumn = k.mul(k.div(h, k.idx(s.group())), k.idx(d));
+    Value qColumn = k.mul(h, k.idx(d));
+    // The previous item's readers of Q are done.
+    gpu::BarrierOp::create(b);
+    k.strided(k.idx(tile.queries * d), kPrefillThreads, [&](Value i) {
+      Value r = k.div(i, k.idx(d)), c = k.rem(i, k.idx(d));
+      // Rows past the tokens repeat the last one; they are never written.
+      Value row = k.minIndex(k.add(qStart, r),
+                             arith::SubIOp::create(b, tokens, k.idx(1)));
+      Value v = k.load(k.memref(Q), k.add(k.mul(row, k.idx(s.qWidth())),
+                                          k.add(qColumn, c)));
+      k.store(v, shared, k.add(k.mul(r, k.idx(d + 1)), c));
+    });
+    Value qEnd = k.minIndex(k.add(qStart, k.idx(tile.queries)), tokens);
+    Value keyEnd = k.add(position, qEnd);
+    Value keyBegin = firstKey(k, k.add(position, qStart), s.window);
+    SmallVector<Value> init;
+    for (int64_t a = 0; a < rows; ++a) {
+      init.append({k.f32(-INFINITY), k.f32(0)});
+      for (int64_t c = 0; c < dims; ++c)
+        init.push_back(k.f32(0));
+    }
+    const int64_t carried = 2 + dims;
+    auto state = k.loop(
+        keyBegin, keyEnd, k.idx(tile.keys), init,
+        [&](Value kStart, ValueRange acc) {
+          gpu::BarrierOp::create(b);
+          k.strided(k.idx(tile.keys * d), kPrefillThreads, [&](Value i) {
+            Value r = k.div(i, k.idx(d)), c = k.rem(i, k.idx(d));
+            // Keys past the end repeat the last one; the mask drops them.
+            Value key = k.minIndex(k.add(kStart, r),
+                                   arith::SubIOp::create(b, keyEnd, k.idx(1)));
+            Value src = k.add(k.mul(key, k.idx(s.kvWidth())),
+                              k.add(kvColumn, c));
+            k.store(k.load(k.memref(KCache), src), shared,
+                    k.add(k.idx(tile.kOffset()),
+                          k.add(k.mul(r, k.idx(d + 1)), c)));
+            k.store(k.load(k.memref(VCache), src), shared,
+                    k.add(k.idx(tile.vOffset()), k.add(k.mul(r, k.idx(d)), c)));
+          });
+          gpu::BarrierOp::create(b);
+          // Scores: Q K^T over the tile, rows x cols per thread.
+          SmallVector<Value> zeros(rows * cols, k.f32(0));
+          auto dot = k.loop(
+              k.idx(0), k.idx(d), k.idx(1), zeros,
+              [&](Value c, ValueRange sum) {
+                SmallVector<Value> q, key, next;
+                for (int64_t a = 0; a < rows; ++a)
+                  q.push_back(k.load(
+                      shared, k.add(k.mul(k.add(ty, k.idx(16 * a)),
+                                          k.idx(d + 1)),
+                                    c)));
+                for (int64_t j = 0; j < cols; ++j)
+                  key.push_back(k.load(
+                      shared,
+                      k.add(k.idx(tile.kOffset()),
+                            k.add(k.mul(k.add(tx, k.idx(16 * j)), k.idx(d + 1)),
+                                  c))));
+                for (int64_t a = 0; a < rows; ++a)
+                  for (int64_t j = 0; j < cols; ++j)
+                    next.push_back(
+                        k.fadd(sum[a * cols + j], k.fmul(q[a], key[j])));
+                return next;
+              });
+          // Masked online softmax per row; the tile's weights go to P.
+          SmallVector<Value> next;
+          for (int64_t a = 0; a < rows; ++a) {
+            Value row = k.add(ty, k.idx(16 * a));
+            Value query = k.add(position, k.add(qStart, row));
+            Value queryFirst = firstKey(k, query, s.window);
+            SmallVector<Value> scores;
+            Value rowMax = k.f32(-INFINITY);
+            for (int64_t j = 0; j < cols; ++j) {
+              Value key = k.add(kStart, k.add(tx, k.idx(16 * j)));
+              Value seen = arith::AndIOp::create(
+                  b, k.lt(key, k.add(query, k.idx(1))),
+                  arith::CmpIOp::create(b, arith::CmpIPredicate::uge, key,
+                                        queryFirst));
+              scores.push_back(select(k, seen,
+                                      k.fmul(dot[a * cols + j],
+                                             k.f32(s.scale())),
+                                      k.f32(-INFINITY)));
+              rowMax = k.fmax(rowMax, scores.back());
+            }
+            Value m = acc[a * carried];
+            Value mNew = k.fmax(m, laneReduce(k, rowMax, 16, /*max=*/true));
+            Value rowSum = k.f32(0);
+            for (int64_t j = 0; j < cols; ++j) {
+              Value p = weightOf(k, scores[j], mNew);
+              rowSum = k.fadd(rowSum, p);
+              k.store(p, shared,
+                      k.add(k.idx(tile.pOffset()),
+                            k.add(k.mul(row, k.idx(tile.keys + 1)),
+                                  k.add(tx, k.idx(16 * j)))));
+            }
+            Value correction = weightOf(k, m, mNew);
+            next.push_back(mNew);
+            next.push_back(k.fadd(k.fmul(acc[a * carried + 1], correction),
+                                  laneReduce(k, rowSum, 16, /*max=*/false)));
+            for (int64_t c = 0; c < dims; ++c)
+              next.push_back(k.fmul(acc[a * carried + 2 + c], correction));
+          }
+          gpu::BarrierOp::create(b);
+          // Outputs: P V over the tile, rows x dims per thread.
+          SmallVector<Value> outs;
+          for (int64_t a = 0; a < rows; ++a)
+            for (int64_t c = 0; c < dims; ++c)
+              outs.push_back(next[a * carried + 2 + c]);
+          auto pv = k.loop(
+              k.idx(0), k.idx(tile.keys), k.idx(1), outs,
+              [&](Value j, ValueRange o) {
+                SmallVector<Value> p, v, sum;
+                for (int64_t a = 0; a < rows; ++a)
+                  p.push_back(k.load(
+                      shared,
+                      k.add(k.idx(tile.pOffset()),
+                            k.add(k.mul(k.add(ty, k.idx(16 * a)),
+                                        k.idx(tile.keys + 1)),
+                                  j))));
+                for (int64_t c = 0; c < dims; ++c)
+                  v.push_back(k.load(
+                      shared, k.add(k.idx(tile.vOffset()),
+                                    k.add(k.mul(j, k.idx(d)),
+                                          k.add(tx, k.idx(16 * c))))));
+                for (int64_t a = 0; a < rows; ++a)
+                  for (int64_t c = 0; c < dims; ++c)
+                    sum.push_back(
+                        k.fadd(o[a * dims + c], k.fmul(p[a], v[c])));
+                return sum;
+              });
+          for (int64_t a = 0; a < rows; ++a)
+            for (int64_t c = 0; c < dims; ++c)
+              next[a * carried + 2 + c] = pv[a * dims + c];
+          return next;
+        });
+    for (int64_t a = 0; a < rows; ++a) {
+      Value row = k.add(qStart, k.add(ty, k.idx(16 * a)));
+      k.when(k.lt(row, tokens), [&] {
+        Value base = k.add(k.mul(row, k.idx(s.qWidth())), qColumn);
+        for (int64_t c = 0; c < dims; ++c)
+          k.store(k.fdiv(state[a * carried + 2 + c], state[a * carried + 1]),
+                  k.memref(Out), k.add(base, k.add(tx, k.idx(16 * c))));
+      });
+    }
+  });
+}
+
+//===----------------------------------------------------------------------===//
+// Decode: the keys split over a fixed grid, then a merge
+//===----------------------------------------------------------------------===//
+
+constexpr int64_t kDecodeWarps = 8;
+constexpr int32_t kDecodeMinBlocksPerSM = 4;
+
+/// The query heads one decode block attends with the K/V rows it reads:
+/// the largest divisor of the GQA group whose q and output registers
+/// (heads x ceil(headDim / 32) per lane each) stay within 16.
+int64_t decodeHeadsPerBlock(const AttentionShape &s) {
+  const int64_t perLane = (s.headDim + 31) / 32;
+  int64_t best = 1;
+  for (int64_t n = 1; n <= s.group(); ++n)
+    if (s.group() % n == 0 && n * perLane <= 16)
+      best = n;
+  return best;
+}
+
+/// attention (decode, one token at `position`): block (head block, split
+/// s) takes the s-th of kDecodeAttentionSplits slices of keys firstKey ..
+/// position; the slice follows from the position, so the grid is fixed (a
+/// CUDA graph replays it). Its warps take keys in turn; each reads a K and
+/// a V row once for all the block's query heads (a lane holds dims lane +
+/// 32i) and keeps an online softmax per head. The warps merge through
+/// shared memory and the block writes (max, normaliser, unnormalised
+/// output) per head to the workspace; a block without keys writes max -inf.
+void decodeAttention(KernelBuilder &k, const AttentionShape &s) {
+  ImplicitLocOpBuilder &b = k.b();
+  // 64 registers a thread, so that 4 blocks fit an SM and the whole grid
+  // (kDecodeAttentionSplits x 8 head blocks at Llama-3-8B shapes) is
+  // resident at once on an H100/H200: one wave, no tail.
+  Operation *func = b.getInsertionBlock()->getParentOp();
+  func->setAttr("nvvm.maxntid", b.getDenseI32ArrayAttr({kDecodeWarps * 32, 1, 1}));
+  func->setAttr("nvvm.minctasm", b.getI32IntegerAttr(kDecodeMinBlocksPerSM));
+  const int64_t d = s.headDim, perLane = (d + 31) / 32,
+                perBlock = decodeHeadsPerBlock(s),
+                splits = mlrt::kDecodeAttentionSplits;
+  Value split = k.rem(k.blockId(), k.idx(splits));
+  Value head0 = k.mul(k.div(k.blockId(), k.idx(splits)), k.idx(perBlock));
+  Value kvColumn = k.mul(k.div(head0, k.idx(s.group())), k.idx(d));
   Value lane = k.rem(k.threadId(), k.idx(32));
   Value warp = k.div(k.threadId(), k.idx(32));
-  Value p = k.add(k.position(), t);
-  Value first = k.idx(0);
-  if (window > 0) {
-    // max(0, p - window + 1) without underflow.
-    Value shifted = k.add(p, k.idx(1));
-    first = arith::SelectOp::create(
-        b, k.lt(shifted, k.idx(window)), k.idx(0),
-        arith::SubIOp::create(b, shifted, k.idx(window)));
-  }
-  // This lane's dims d_i = lane + 32 i, and whether each exists.
-  SmallVector<Value> dims, present, q;
-  Value qRow = k.add(k.mul(t, k.idx(qWidth)), k.mul(h, k.idx(headDim)));
+  Value end = k.add(k.position(), k.idx(1));
+  Value first = firstKey(k, k.position(), s.window);
+  Value length = arith::SubIOp::create(b, end, first);
+  Value slice = k.div(k.add(length, k.idx(splits - 1)), k.idx(splits));
+  Value begin = k.add(first, k.mul(split, slice));
+  Value sliceEnd = k.minIndex(k.add(begin, slice), end);
+  SmallVector<Value> dims, present;
+  SmallVector<SmallVector<Value>> q(perBlock);
   for (int64_t i = 0; i < perLane; ++i) {
-    Value d = k.add(lane, k.idx(32 * i));
-    Value inside = k.lt(d, k.idx(headDim));
+    Value dim = k.add(lane, k.idx(32 * i));
+    Value inside = k.lt(dim, k.idx(d));
     // Lanes past the head dim read dim 0 and contribute zero.
-    Value safe = arith::SelectOp::create(b, inside, d, k.idx(0));
-    dims.push_back(safe);
+    dims.push_back(select(k, inside, dim, k.idx(0)));
     present.push_back(inside);
-    Value v = k.load(k.memref(0), k.add(qRow, safe));
-    q.push_back(arith::SelectOp::create(b, inside, v, k.f32(0)));
+    for (int64_t n = 0; n < perBlock; ++n) {
+      Value at = k.add(k.mul(k.add(head0, k.idx(n)), k.idx(d)), dims[i]);
+      q[n].push_back(select(k, inside, k.load(k.memref(Q), at), k.f32(0)));
+    }
   }
-  Value kvBase = k.mul(k.div(h, k.idx(heads / kvHeads)), k.idx(headDim));
-  float scale = 1.0f / std::sqrt(static_cast<float>(headDim));
-  SmallVector<Value> init = {k.f32(-INFINITY), k.f32(0)};
-  for (int64_t i = 0; i < perLane; ++i)
-    init.push_back(k.f32(0));
+  const int64_t carried = 2 + perLane;
+  SmallVector<Value> init;
+  for (int64_t n = 0; n < perBlock; ++n) {
+    init.append({k.f32(-INFINITY), k.f32(0)});
+    for (int64_t i = 0; i < perLane; ++i)
+      init.push_back(k.f32(0));
+  }
+  // Each iteration takes two keys, j and j + kDecodeWarps (the second
+  // masked past the slice), so that four rows' loads are in flight and one
+  // softmax update covers both.
   auto state = k.loop(
-      k.add(first, warp), k.add(p, k.idx(1)), k.idx(kAttentionWarps), init,
+      k.add(begin, warp), sliceEnd, k.idx(2 * kDecodeWarps), init,
       [&](Value j, ValueRange acc) {
-        Value row = k.add(k.mul(j, k.idx(kvWidth)), kvBase);
-        Value partial = k.f32(0);
-        for (int64_t i = 0; i < perLane; ++i)
-          partial = k.fadd(partial, k.fmul(q[i], k.load(k.memref(4),
-                                                        k.add(row, dims[i]))));
-        Value score = k.fmul(k.warpSum(partial), k.f32(scale));
-        Value m = k.fmax(acc[0], score);
-        Value correction = k.exp(k.fsub(acc[0], m));
-        Value e = k.exp(k.fsub(score, m));
-        SmallVector<Value> next = {m, k.fadd(k.fmul(acc[1], correction), e)};
-        for (int64_t i = 0; i < perLane; ++i)
-          next.push_back(k.fadd(
-              k.fmul(acc[2 + i], correction),
-              k.fmul(e, k.load(k.memref(5), k.add(row, dims[i])))));
+        Value j2 = k.add(j, k.idx(kDecodeWarps));
+        Value second = k.lt(j2, sliceEnd);
+        SmallVector<Value> rows = {
+            k.add(k.mul(j, k.idx(s.kvWidth())), kvColumn),
+            k.add(k.mul(select(k, second, j2, j), k.idx(s.kvWidth())),
+                  kvColumn)};
+        SmallVector<SmallVector<Value>> key(2), value(2);
+        for (int64_t r = 0; r < 2; ++r)
+          for (int64_t i = 0; i < perLane; ++i) {
+            key[r].push_back(k.load(k.memref(KCache), k.add(rows[r], dims[i])));
+            value[r].push_back(
+                k.load(k.memref(VCache), k.add(rows[r], dims[i])));
+          }
+        SmallVector<Value> next;
+        for (int64_t n = 0; n < perBlock; ++n) {
+          SmallVector<Value> score;
+          for (int64_t r = 0; r < 2; ++r) {
+            Value partial = k.f32(0);
+            for (int64_t i = 0; i < perLane; ++i)
+              partial = k.fadd(partial, k.fmul(q[n][i], key[r][i]));
+            score.push_back(k.fmul(k.warpSum(partial), k.f32(s.scale())));
+          }
+          score[1] = select(k, second, score[1], k.f32(-INFINITY));
+          // The first key is real, so the new max is finite.
+          Value m = acc[n * carried];
+          Value mNew = k.fmax(m, k.fmax(score[0], score[1]));
+          Value correction = k.exp(k.fsub(m, mNew));
+          Value e0 = k.exp(k.fsub(score[0], mNew));
+          Value e1 = k.exp(k.fsub(score[1], mNew));
+          next.push_back(mNew);
+          next.push_back(k.fadd(k.fmul(acc[n * carried + 1], correction),
+                                k.fadd(e0, e1)));
+          for (int64_t i = 0; i < perLane; ++i)
+            next.push_back(k.fadd(
+                k.fmul(acc[n * carried + 2 + i], correction),
+                k.fadd(k.fmul(e0, value[0][i]), k.fmul(e1, value[1][i]))));
+        }
         return next;
       });
-  // Shared layout: [warp][m, l, out(headDim)].
+  // Shared layout: [warp][head][m, l, out(headDim)].
   Value shared = k.sharedBuffer();
-  const int64_t stride = headDim + 2;
-  Value base = k.mul(warp, k.idx(stride));
-  k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, k.idx(0)),
-         [&] {
-           k.store(state[0], shared, base);
-           k.store(state[1], shared, k.add(base, k.idx(1)));
-         });
-  for (int64_t i = 0; i < perLane; ++i)
-    k.when(present[i], [&] {
-      k.store(state[2 + i], shared, k.add(base, k.add(k.idx(2), dims[i])));
-    });
+  const int64_t stride = d + 2, warpStride = perBlock * stride;
+  for (int64_t n = 0; n < perBlock; ++n) {
+    Value base = k.add(k.mul(warp, k.idx(warpStride)), k.idx(n * stride));
+    k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, k.idx(0)),
+           [&] {
+             k.store(state[n * carried], shared, base);
+             k.store(state[n * carried + 1], shared, k.add(base, k.idx(1)));
+           });
+    for (int64_t i = 0; i < perLane; ++i)
+      k.when(present[i], [&] {
+        k.store(state[n * carried + 2 + i], shared,
+                k.add(base, k.add(k.idx(2), dims[i])));
+      });
+  }
   gpu::BarrierOp::create(b);
-  // Merge: thread d < headDim combines the warps for dim d. A warp that saw
-  // no key has max -inf and weight 0.
-  k.when(k.lt(k.threadId(), k.idx(headDim)), [&] {
-    Value d = k.threadId();
+  // Element (head n, dim c) of the block's partial: its warps merged. A
+  // warp that saw no key has max -inf and weight 0.
+  k.strided(k.idx(perBlock * d), kDecodeWarps * 32, [&](Value e) {
+    Value n = k.div(e, k.idx(d)), c = k.rem(e, k.idx(d));
+    Value base = k.mul(n, k.idx(stride));
+    auto at = [&](int64_t w, Value offset) {
+      return k.load(shared, k.add(k.idx(w * warpStride), k.add(base, offset)));
+    };
     Value m = k.f32(-INFINITY);
-    for (int64_t w = 0; w < kAttentionWarps; ++w)
-      m = k.fmax(m, k.load(shared, k.idx(w * stride)));
+    for (int64_t w = 0; w < kDecodeWarps; ++w)
+      m = k.fmax(m, at(w, k.idx(0)));
     Value l = k.f32(0), o = k.f32(0);
-    for (int64_t w = 0; w < kAttentionWarps; ++w) {
-      Value mw = k.load(shared, k.idx(w * stride));
-      Value weight = arith::SelectOp::create(
-          b,
-          arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, mw,
-                                k.f32(-INFINITY)),
-          k.f32(0), k.exp(k.fsub(mw, m)));
-      l = k.fadd(l, k.fmul(weight, k.load(shared, k.idx(w * stride + 1))));
-      o = k.fadd(o, k.fmul(weight, k.load(shared, k.add(k.idx(w * stride + 2), d))));
+    for (int64_t w = 0; w < kDecodeWarps; ++w) {
+      Value weight = weightOf(k, at(w, k.idx(0)), m);
+      l = k.fadd(l, k.fmul(weight, at(w, k.idx(1))));
+      o = k.fadd(o, k.fmul(weight, at(w, k.add(k.idx(2), c))));
     }
-    k.store(k.fdiv(o, l), k.memref(3), k.add(qRow, d));
+    Value head = k.add(head0, n);
+    Value out = k.mul(k.add(k.mul(head, k.idx(splits)), split), k.idx(stride));
+    k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, c, k.idx(0)),
+           [&] {
+             k.store(m, k.memref(Workspace), out);
+             k.store(l, k.memref(Workspace), k.add(out, k.idx(1)));
+           });
+    k.store(o, k.memref(Workspace), k.add(out, k.add(k.idx(2), c)));
+  });
+}
+
+/// attention merge (decode): thread c of block h combines the splits'
+/// partials of head h for dim c (log-sum-exp weights) into the output.
+void decodeMerge(KernelBuilder &k, const AttentionShape &s) {
+  const int64_t d = s.headDim, stride = d + 2,
+                splits = mlrt::kDecodeAttentionSplits;
+  Value h = k.blockId(), c = k.threadId();
+  k.when(k.lt(c, k.idx(d)), [&] {
+    Value base = k.mul(h, k.idx(splits * stride));
+    auto partial = [&](Value split, int64_t field, Value offset) {
+      return k.load(k.memref(Workspace),
+                    k.add(k.add(base, k.mul(split, k.idx(stride))),
+                          k.add(k.idx(field), offset)));
+    };
+    Value zero = k.idx(0);
+    Value m = k.loop(zero, k.idx(splits), k.idx(1), {k.f32(-INFINITY)},
+                     [&](Value i, ValueRange acc) {
+                       return SmallVector<Value>{
+                           k.fmax(acc[0], partial(i, 0, zero))};
+                     })[0];
+    auto sums = k.loop(
+        zero, k.idx(splits), k.idx(1), {k.f32(0), k.f32(0)},
+        [&](Value i, ValueRange acc) {
+          Value weight = weightOf(k, partial(i, 0, zero), m);
+          return SmallVector<Value>{
+              k.fadd(acc[0], k.fmul(weight, partial(i, 1, zero))),
+              k.fadd(acc[1], k.fmul(weight, partial(i, 2, c)))};
+        });
+    k.store(k.fdiv(sums[1], sums[0]), k.memref(Out),
+            k.add(k.mul(h, k.idx(d)), c));
   });
 }
 } // namespace
@@ -211,22 +566,48 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
     });
     specs.push_back(perToken(name.str()));
   } else if (auto o = dyn_cast<kern::AttentionOp>(op)) {
-    int64_t heads = o.getHeads(), kvWidth = widthOf(o.getK());
-    int64_t headDim = widthOf(o.getQ()) / heads, kvHeads = kvWidth / headDim;
-    int64_t threads = kAttentionWarps * 32;
-    if (headDim > threads)
-      return mlrt::Error() << "ml-compile: the CUDA attention kernel handles "
-                              "head dims up to "
-                           << threads << ", found " << headDim;
-    std::string append = name.str() + "_append";
-    buildKernel(module, append, 6, false, 0,
-                [&](KernelBuilder &k) { kvAppend(k, kvWidth); });
+    AttentionShape s;
+    s.heads = o.getHeads();
+    s.headDim = widthOf(o.getQ()) / s.heads;
+    s.kvHeads = widthOf(o.getK()) / s.headDim;
+    s.window = o.getWindow().value_or(0);
+    if (s.headDim % 16 != 0 || s.headDim > 256)
+      return mlrt::Error() << "ml-compile: the CUDA attention kernels handle "
+                              "head dims that are multiples of 16 up to 256, "
+                              "found "
+                           << s.headDim;
+    // The append kernel is the same in both entries: the decode op's key
+    // is the prefill op's with a suffix.
+    StringRef base = name;
+    base.consume_back(kDecodeSuffix);
+    std::string append = base.str() + "_append";
+    if (!module.lookupSymbol(append))
+      buildKernel(module, append, kAttentionArgs, false, 0,
+                  [&](KernelBuilder &k) { kvAppend(k, s.kvWidth()); });
     specs.push_back(perToken(append));
-    int64_t shared = kAttentionWarps * (headDim + 2);
-    buildKernel(module, name, 6, false, shared, [&](KernelBuilder &k) {
-      attention(k, heads, kvHeads, headDim, o.getWindow().value_or(0));
-    });
-    specs.push_back(perToken(name.str(), heads, threads, shared));
+    if (op->getParentOfType<kern::EntryOp>().getStep()) {
+      int64_t perBlock = decodeHeadsPerBlock(s);
+      int64_t shared = kDecodeWarps * perBlock * (s.headDim + 2);
+      buildKernel(module, name, kAttentionArgs, false, shared,
+                  [&](KernelBuilder &k) { decodeAttention(k, s); });
+      specs.push_back(fixedGrid(name.str(),
+                                s.heads / perBlock *
+                                    mlrt::kDecodeAttentionSplits,
+                                kDecodeWarps * 32, shared));
+      std::string merge = name.str() + "_merge";
+      buildKernel(module, merge, kAttentionArgs, false, 0,
+                  [&](KernelBuilder &k) { decodeMerge(k, s); });
+      specs.push_back(
+          fixedGrid(merge, s.heads, (s.headDim + 31) / 32 * 32));
+    } else {
+      // heads / 4 blocks per token give every (query tile, head) a block of
+      // its own from 4 tokens on; with fewer, blocks loop over the tiles.
+      buildKernel(module, name, kAttentionArgs, false, 0,
+                  [&](KernelBuilder &k) { prefillAttention(k, s); });
+      specs.push_back(perToken(
+          name.str(), std::max<int64_t>(1, s.heads / 4), kPrefillThreads,
+          PrefillTiling::of(s.headDim).sharedFloats()));
+    }
   }
   return specs;
 }

@@ -54,9 +54,11 @@ std::string codegen::kernelKey(Operation *op, kern::ProgramOp program,
             .str();
       })
       .Case([](kern::AttentionOp o) {
-        return llvm::formatv("attention_h{0}_q{1}_kv{2}_win{3}", o.getHeads(),
-                             widthOf(o.getQ()), widthOf(o.getK()),
-                             o.getWindow().value_or(0))
+        bool step = o->getParentOfType<kern::EntryOp>().getStep();
+        return llvm::formatv("attention_h{0}_q{1}_kv{2}_win{3}{4}",
+                             o.getHeads(), widthOf(o.getQ()), widthOf(o.getK()),
+                             o.getWindow().value_or(0),
+                             step ? kDecodeSuffix : "")
             .str();
       })
       .Case([](kern::Conv1dOp o) {

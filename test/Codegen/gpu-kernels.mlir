@@ -50,11 +50,9 @@
 // CHECK: math.cos
 // CHECK: math.sin
 // CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_append
-// CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0
-// Online softmax: running max, normaliser and output carried over the keys.
-// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32)
-// CHECK: gpu.shuffle  xor
-// CHECK: arith.maximumf
+// The attention kernels' structure: attention-kernels.mlir.
+// CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0(
+// CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_decode(
 
 // NVVM: gpu.module @kernels [#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80"
 // NVVM: llvm.func @rms_norm_w64_eps1p00em05
@@ -79,7 +77,7 @@
 
 // COMPILE: ml-compile: {{[0-9]+}} CUDA kernels for sm_90, {{[0-9]+}} KiB of PTX, F32 matrices
 // DUMP: gpu: sm_90, {{[0-9]+}} kernels
-// DUMP: kernel attention_h4_q64_kv32_win0: grid 4 per token x 1 x 1, block 512 x 1 x 1, 1152 bytes shared
+// DUMP: kernel attention_h4_q64_kv32_win0: grid 1 per token x 1 x 1, block 256 x 1 x 1, 17024 bytes shared
 // DUMP: linear %1<64 @ 64> [w2, w3, w4] -> %2<128 @ 128>  [cuda: library GEMM]
 // DUMP: attention {{.*}} [cuda: attention_h4_q64_kv32_win0_append attention_h4_q64_kv32_win0]
 

@@ -29,6 +29,20 @@ inline bool isDeviceMatrix(OpKind user) {
          user == OpKind::Embed;
 }
 
+/// Decode attention splits the keys of each head over a fixed number of
+/// blocks (the grid of a CUDA graph cannot change from step to step); each
+/// block leaves a partial softmax (max, normaliser, unnormalised output) in
+/// a device workspace that a second kernel merges. The workspace is the
+/// third state array of every attention op's kernels, one buffer shared by
+/// all attention ops since they run in order on one stream.
+constexpr int64_t kDecodeAttentionSplits = 64;
+
+/// Floats of the attention workspace for `heads` query heads of
+/// `headDim`: per head and split, max, normaliser and headDim outputs.
+constexpr int64_t attentionWorkspaceFloats(int64_t heads, int64_t headDim) {
+  return heads * kDecodeAttentionSplits * (headDim + 2);
+}
+
 } // namespace mlrt
 
 #endif // MLRT_GPUCONVENTIONS_H

@@ -23,6 +23,8 @@
 #include "DeviceWeights.h"
 #include "GpuModule.h"
 
+#include "mlrt/GpuConventions.h"
+
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -95,6 +97,9 @@ private:
   std::unique_ptr<GpuModule> module;
   std::unique_ptr<DeviceWeights> weights;
   DeviceBuffer arena, ids, logits;
+  /// The partial softmaxes of split decode attention (GpuConventions.h),
+  /// shared by every attention op.
+  DeviceBuffer attentionWorkspace;
   /// The input rows of a library GEMM rounded to bf16 (bf16 matrices).
   DeviceBuffer staging;
   std::vector<LayerState> states;
@@ -145,7 +150,7 @@ Status checkOp(const Artifact &model, const PlanOp &op) {
 size_t stateArrays(const PlanOp &op) {
   switch (op.kind) {
   case OpKind::Attention:
-    return 2; // k, v
+    return 3; // k, v, the attention workspace
   case OpKind::Conv1d:
   case OpKind::SSMScan:
     return 1;
@@ -224,6 +229,16 @@ Status CudaBackend::init() {
       MLRT_RETURN_IF_ERROR(allocate(l.ssm, l.ssmFloats * f, "an SSM state"));
     }
   }
+  int64_t workspaceFloats = 0;
+  for (const PlanEntry *entry : {&plan.prefill, &plan.decode})
+    for (const PlanOp &op : entry->ops)
+      if (op.kind == OpKind::Attention)
+        workspaceFloats = std::max(
+            workspaceFloats,
+            attentionWorkspaceFloats(op.heads, plan.states[op.state].headDim));
+  if (workspaceFloats)
+    MLRT_RETURN_IF_ERROR(allocate(attentionWorkspace, workspaceFloats * f,
+                                  "the attention workspace"));
   MLRT_RETURN_IF_ERROR(zeroStates(/*withKV=*/true));
   // Every kernel must take what the runtime will pass it.
   for (const PlanEntry *entry : {&plan.prefill, &plan.decode})
@@ -282,7 +297,8 @@ void CudaBackend::reset() {
 }
 
 uint64_t CudaBackend::allocatedBytes() const {
-  uint64_t bytes = arena.bytes() + ids.bytes() + logits.bytes();
+  uint64_t bytes = arena.bytes() + ids.bytes() + logits.bytes() +
+                   attentionWorkspace.bytes();
   for (const LayerState &l : states)
     bytes += l.k.bytes() + l.v.bytes() + l.conv.bytes() + l.ssm.bytes();
   return bytes;
@@ -305,9 +321,11 @@ void CudaBackend::memrefs(const PlanEntry &entry, const PlanOp &op,
     args.memref(logits.get(), count * model.config().vocab);
   if (size_t n = stateArrays(op)) {
     const LayerState &l = states[op.state];
-    if (n == 2) {
+    if (op.kind == OpKind::Attention) {
       args.memref(l.k.get(), l.kvFloats);
       args.memref(l.v.get(), l.kvFloats);
+      args.memref(attentionWorkspace.get(),
+                  attentionWorkspace.bytes() / sizeof(float));
     } else if (op.kind == OpKind::Conv1d) {
       args.memref(l.conv.get(), l.convFloats);
     } else {

@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Our generated attention kernels against PyTorch SDPA on one GPU.
+
+    attention_bench.py --ptx kernels.ptx --artifact model.mlart --ml-dump build/bin/ml-dump
+                       [--prefix attention_h32_q4096_kv1024_win0]
+
+The PTX and artifact come from ml-compile --target=cuda (--emit=ptx for the
+PTX) of a model at Llama-3-8B attention shapes (32 heads, 8 KV heads, head
+dim 128). Decode: one query at KV lengths 4K/32K/128K (our split-KV kernel
+and its merge, f32 cache) against torch SDPA with GQA in f32 and bf16;
+prefill: 2K/8K causal tokens from position 0 (our tiled kernel, f32).
+Medians of CUDA-event timings in one process (decode: replays of a CUDA
+graph of 20 calls, so host launch costs are not counted); decode also as a fraction of
+this run's device copy bandwidth (bytes of K and V read once). Each of our
+results is checked against f32 SDPA.
+"""
+import argparse
+import math
+import os
+import sys
+
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ptxlaunch  # noqa: E402
+
+HEADS, KV_HEADS, DIM = 32, 8, 128
+
+
+def copy_bandwidth():
+    """Bytes/s of a 2 GiB device-to-device copy (read + write)."""
+    src = torch.empty(2**29, dtype=torch.float32, device="cuda")
+    dst = torch.empty_like(src)
+    ms = ptxlaunch.time_ms(lambda: dst.copy_(src), 10)
+    return 2 * src.numel() * 4 / (ms / 1e3)
+
+
+def sdpa(q, k, v, causal):
+    return F.scaled_dot_product_attention(q, k, v, is_causal=causal, enable_gqa=True)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--ptx", required=True)
+    p.add_argument("--artifact", required=True)
+    p.add_argument("--ml-dump", required=True)
+    p.add_argument("--prefix", default="attention_h32_q4096_kv1024_win0")
+    p.add_argument("--decode", default="4096,32768,131072")
+    p.add_argument("--prefill", default="2048,8192")
+    args = p.parse_args()
+    specs = ptxlaunch.launch_specs(args.ml_dump, args.artifact)
+    module = ptxlaunch.Module(open(args.ptx).read())
+
+    def kernel(name):
+        grid, per_token, block, shared = specs[name]
+        return module.kernel(name, shared), grid, per_token, block
+
+    decode, decode_grid, _, decode_block = kernel(args.prefix + "_decode")
+    merge, merge_grid, _, merge_block = kernel(args.prefix + "_decode_merge")
+    prefill, prefill_grid, _, prefill_block = kernel(args.prefix)
+    bandwidth = copy_bandwidth()
+    print(f"GPU: {torch.cuda.get_device_name()}, torch {torch.__version__}, "
+          f"copy bandwidth {bandwidth / 1e12:.2f} TB/s")
+    kv_width, q_width = KV_HEADS * DIM, HEADS * DIM
+    capacity = max(int(n) for n in (args.decode + "," + args.prefill).split(","))
+    torch.manual_seed(0)
+    k_cache = torch.randn(capacity, kv_width, device="cuda")
+    v_cache = torch.randn(capacity, kv_width, device="cuda")
+    workspace = torch.empty(HEADS * 64 * (DIM + 2), device="cuda")
+    unused = torch.empty(1, device="cuda")  # the step's k and v rows
+
+    print("\n| decode, KV length | ours f32 (us) | SDPA f32 (us) | SDPA bf16 (us) | "
+          "ours / SDPA f32 | ours / SDPA bf16 | ours: % of copy bandwidth | "
+          "SDPA bf16: % | max abs diff vs f32 SDPA |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for length in (int(n) for n in args.decode.split(",")):
+        q = torch.randn(q_width, device="cuda")
+        out = torch.empty(q_width, device="cuda")
+
+        def ours():
+            a = [q, unused, unused, out, k_cache, v_cache, workspace, 1, length - 1]
+            decode(decode_grid, decode_block, a)
+            merge(merge_grid, merge_block, a)
+
+        tq = q.view(1, HEADS, 1, DIM)
+        tk = k_cache[:length].view(1, length, KV_HEADS, DIM).transpose(1, 2).contiguous()
+        tv = v_cache[:length].view(1, length, KV_HEADS, DIM).transpose(1, 2).contiguous()
+        bq, bk, bv = tq.bfloat16(), tk.bfloat16(), tv.bfloat16()
+        t_ours = ptxlaunch.time_ms(ours, 21, graph_calls=20)
+        t_f32 = ptxlaunch.time_ms(lambda: sdpa(tq, tk, tv, False), 21, graph_calls=20)
+        t_bf16 = ptxlaunch.time_ms(lambda: sdpa(bq, bk, bv, False), 21, graph_calls=20)
+        ours()
+        diff = (out.view(HEADS, DIM) - sdpa(tq, tk, tv, False).view(HEADS, DIM)).abs().max().item()
+        kv_bytes = 2 * length * kv_width * 4
+        print(f"| {length} | {t_ours * 1e3:.1f} | {t_f32 * 1e3:.1f} | {t_bf16 * 1e3:.1f} | "
+              f"{t_ours / t_f32:.2f} | {t_ours / t_bf16:.2f} | "
+              f"{100 * kv_bytes / (t_ours / 1e3) / bandwidth:.0f}% | "
+              f"{100 * kv_bytes / 2 / (t_bf16 / 1e3) / bandwidth:.0f}% | {diff:.2e} |")
+        del tk, tv, bk, bv
+
+    print("\n| prefill, tokens | ours f32 (ms) | SDPA f32 (ms) | SDPA bf16 (ms) | "
+          "ours / SDPA f32 | ours / SDPA bf16 | ours TFLOP/s | max abs diff vs f32 SDPA |")
+    print("|---|---|---|---|---|---|---|---|")
+    for tokens in (int(n) for n in args.prefill.split(",")):
+        q = torch.randn(tokens, q_width, device="cuda")
+        out = torch.empty(tokens, q_width, device="cuda")
+
+        def ours():
+            prefill(prefill_grid * tokens, prefill_block,
+                    [q, unused, unused, out, k_cache, v_cache, workspace, tokens, 0])
+
+        tq = q.view(1, tokens, HEADS, DIM).transpose(1, 2).contiguous()
+        tk = k_cache[:tokens].view(1, tokens, KV_HEADS, DIM).transpose(1, 2).contiguous()
+        tv = v_cache[:tokens].view(1, tokens, KV_HEADS, DIM).transpose(1, 2).contiguous()
+        bq, bk, bv = tq.bfloat16(), tk.bfloat16(), tv.bfloat16()
+        t_ours = ptxlaunch.time_ms(ours, 5)
+        t_f32 = ptxlaunch.time_ms(lambda: sdpa(tq, tk, tv, True), 5)
+        t_bf16 = ptxlaunch.time_ms(lambda: sdpa(bq, bk, bv, True), 5)
+        ours()
+        ref = sdpa(tq, tk, tv, True).transpose(1, 2).reshape(tokens, q_width)
+        diff = (out - ref).abs().max().item()
+        flops = 4 * HEADS * DIM * tokens * tokens / 2  # causal: half of QK^T and PV
+        print(f"| {tokens} | {t_ours:.2f} | {t_f32:.2f} | {t_bf16:.2f} | "
+              f"{t_ours / t_f32:.2f} | {t_ours / t_bf16:.2f} | "
+              f"{flops / (t_ours / 1e3) / 1e12:.1f} | {diff:.2e} |")
+
+
+if __name__ == "__main__":
+    main()

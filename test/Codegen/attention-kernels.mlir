@@ -1,0 +1,67 @@
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: ml-import %inputs/tiny/tiny-llama -o %t/llama.mlir 2>/dev/null
+// RUN: ml-compile %t/llama.mlir --target=cuda --emit=mlir -o %t/llama.gpu.mlir 2>/dev/null
+// RUN: FileCheck %s --input-file=%t/llama.gpu.mlir
+// RUN: ml-compile %t/llama.mlir --target=cuda --emit=ptx -o %t/llama.ptx 2>/dev/null
+// RUN: FileCheck %s --check-prefix=PTX --input-file=%t/llama.ptx
+// RUN: ml-compile %t/llama.mlir --target=cuda -o %t/llama.mlart 2>/dev/null
+// RUN: ml-dump %t/llama.mlart --plan | FileCheck %s --check-prefix=DUMP
+// RUN: ml-import %inputs/tiny/tiny-mistral -o %t/mistral.mlir 2>/dev/null
+// RUN: ml-compile %t/mistral.mlir --target=cuda --emit=mlir -o %t/mistral.gpu.mlir 2>/dev/null
+// RUN: FileCheck %s --check-prefix=WINDOW --input-file=%t/mistral.gpu.mlir
+
+// Tests the structure of the attention kernels of a GQA model (4 heads, 2
+// KV heads of 16): prefill stages K/V tiles in dynamic shared memory between
+// barriers and keeps register tiles of scores and outputs with an online
+// softmax; decode splits the keys over a fixed grid of 64 blocks per head
+// block and merges the splits' partials from the workspace (the 7th memref).
+
+// The KV append is shared by both entries.
+// CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_append(
+// CHECK-SAME: %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index) kernel
+
+// Prefill: 64 queries x 32 keys a tile, Q [64][17] K [32][17] V [32][16] P [64][33] floats.
+// CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0(
+// CHECK: gpu.dynamic_shared_memory : memref<?xi8, #gpu.address_space<workgroup>>
+// CHECK: memref.view {{.*}} to memref<4256xf32, #gpu.address_space<workgroup>>
+// CHECK: gpu.grid_dim x
+// CHECK: gpu.barrier
+// The key tiles carry max, normaliser and 1 output dim for each of 4 rows.
+// CHECK: scf.for {{.*}} step %c32{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
+// CHECK: gpu.barrier
+// CHECK: gpu.barrier
+// Scores: 4 rows x 2 keys a thread over the head dim.
+// CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32, f32, f32)
+// Row maxima over the 16 lanes of a row.
+// CHECK: gpu.shuffle  xor %{{.*}}, %c8_i32
+// CHECK: arith.maximumf
+// CHECK: math.exp
+// CHECK: gpu.barrier
+// CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_decode(
+// CHECK-SAME: workgroup(%{{.*}} : memref<288xf32, #gpu.address_space<workgroup>>)
+// CHECK-SAME: nvvm.maxntid = array<i32: 256, 1, 1>, nvvm.minctasm = 4
+// The slice of keys of block (head block, split) follows from the position.
+// CHECK: arith.remui %{{.*}}, %c64
+// CHECK: arith.divui %{{.*}}, %c64
+// Two keys an iteration, two query heads (one GQA group) a block.
+// CHECK: scf.for {{.*}} step %c16{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32)
+// CHECK: gpu.shuffle  xor
+// CHECK: gpu.barrier
+// CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_decode_merge(
+// CHECK: scf.for {{.*}} to %c64{{.*}} iter_args({{.*}}) -> (f32)
+// CHECK: scf.for {{.*}} to %c64{{.*}} iter_args({{.*}}) -> (f32, f32)
+
+// PTX: .visible .entry attention_h4_q64_kv32_win0(
+// PTX: bar.sync
+// PTX: .visible .entry attention_h4_q64_kv32_win0_decode(
+// PTX: .maxntid 256, 1, 1
+// PTX: .minnctapersm 4
+
+// DUMP: kernel attention_h4_q64_kv32_win0: grid 1 per token x 1 x 1, block 256 x 1 x 1, 17024 bytes shared
+// DUMP: kernel attention_h4_q64_kv32_win0_decode: grid 128 x 1 x 1, block 256 x 1 x 1, 1152 bytes shared
+// DUMP: kernel attention_h4_q64_kv32_win0_decode_merge: grid 4 x 1 x 1, block 32 x 1 x 1, 0 bytes shared
+// DUMP: attention {{.*}} [cuda: attention_h4_q64_kv32_win0_append attention_h4_q64_kv32_win0]
+// DUMP: attention {{.*}} [cuda: attention_h4_q64_kv32_win0_append attention_h4_q64_kv32_win0_decode attention_h4_q64_kv32_win0_decode_merge]
+
+// WINDOW: gpu.func @attention_h4_q64_kv32_win8(
+// WINDOW: gpu.func @attention_h4_q64_kv32_win8_decode(
