@@ -137,3 +137,57 @@ LogicalResult RepeatGroupsOp::verify() {
                          << out;
   return success();
 }
+
+LogicalResult AddRMSNormOp::verify() {
+  int64_t width = getLhs().getType().getWidth();
+  for (auto [what, buffer] :
+       {std::pair<StringRef, Value>{"rhs", getRhs()}, {"sum", getSum()},
+        {"out", getOut()}})
+    if (int64_t w = cast<BufferType>(buffer.getType()).getWidth();
+        w != width)
+      return emitOpError() << "expects " << what << " of width " << width
+                           << " (the width of lhs) but found " << w;
+  if (!(getEps().convertToDouble() > 0))
+    return emitOpError() << "expects a positive eps but found "
+                         << getEps().convertToDouble();
+  return success();
+}
+
+LogicalResult MambaStepOp::verify() {
+  int64_t heads = getHeads(), groups = getGroups(), n = getDState();
+  int64_t inner = getOut().getType().getWidth();
+  if (heads <= 0 || groups <= 0 || n <= 0 || heads % groups != 0 ||
+      inner % heads != 0)
+    return emitOpError() << "expects heads (" << heads
+                         << ") to be a multiple of groups (" << groups
+                         << ") and to divide the output width (" << inner
+                         << "), with a positive d_state (" << n << ")";
+  int64_t p = inner / heads;
+  int64_t xbc = groups * p + groups * n + heads * n;
+  if (getXbc().getType().getWidth() != xbc)
+    return emitOpError() << "expects [x|B|C] of width " << xbc << " ("
+                         << groups << " groups x " << p << " + " << groups
+                         << " groups x d_state " << n << " + " << heads
+                         << " heads x d_state " << n << ") but found "
+                         << getXbc().getType().getWidth();
+  if (getDt().getType().getWidth() != heads)
+    return emitOpError() << "expects dt of width " << heads
+                         << " (one per head) but found "
+                         << getDt().getType().getWidth();
+  if (getZ().getType().getWidth() != inner)
+    return emitOpError() << "expects z of width " << inner
+                         << " (the output's) but found "
+                         << getZ().getType().getWidth();
+  if (getGroup() <= 0 || inner % getGroup() != 0)
+    return emitOpError() << "expects a norm group that divides the output "
+                            "width "
+                         << inner << " but found " << getGroup();
+  return success();
+}
+
+Operation *mlir::kern::nextKernel(Operation *op) {
+  for (Operation *next = op->getNextNode(); next; next = next->getNextNode())
+    if (!isa<BufferOp>(next))
+      return next;
+  return nullptr;
+}

@@ -126,6 +126,25 @@ std::optional<EntryWriter::Row> EntryWriter::describe(Operation *op) {
       .Case([](kern::AddOp o) {
         return Row{K::Add, {o.getLhs(), o.getRhs(), o.getOut()}};
       })
+      .Case([](kern::AddRMSNormOp o) {
+        Row r{K::AddRMSNorm,
+              {o.getLhs(), o.getRhs(), o.getSum(), o.getOut()},
+              {o.getWeightAttr()}};
+        r.eps = o.getEps().convertToDouble();
+        return r;
+      })
+      .Case([](kern::MambaStepOp o) {
+        Row r{K::MambaStep,
+              {o.getXbc(), o.getDt(), o.getZ(), o.getOut()},
+              {o.getConvWeightAttr(), o.getConvBiasAttr(), o.getDtBiasAttr(),
+               o.getALogAttr(), o.getDAttr(), o.getNormAttr()}};
+        r.state = o.getStateAttr();
+        r.heads = o.getHeads();
+        r.groups = o.getGroups();
+        r.dState = o.getDState();
+        r.group = o.getGroup();
+        return r;
+      })
       .Case([](kern::LMHeadOp o) {
         return Row{K::LMHead, {o.getIn()}, {o.getWeightAttr()}};
       })

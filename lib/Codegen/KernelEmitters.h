@@ -49,7 +49,7 @@ void buildKernel(mlir::gpu::GPUModuleOp module, llvm::StringRef name,
                  unsigned memrefs, bool ids, int64_t sharedFloats,
                  llvm::function_ref<void(KernelBuilder &)> body);
 
-/// embed, rms_norm, add, swiglu, gated_rms_norm, repeat_groups.
+/// rms_norm, add_rms_norm, add, swiglu, gated_rms_norm, repeat_groups.
 KernelSpecs emitRowKernels(mlir::Operation *op, llvm::StringRef name,
                            mlir::gpu::GPUModuleOp module);
 /// What ends the kernel key of an attention op of a step entry (@decode):
@@ -71,6 +71,10 @@ KernelSpecs emitMatrixKernels(mlir::Operation *op, llvm::StringRef name,
 /// conv1d, ssm_scan (Mamba-2 and Mamba-1).
 KernelSpecs emitMambaKernels(mlir::Operation *op, llvm::StringRef name,
                              mlir::gpu::GPUModuleOp module);
+/// mamba_step: the fused Mamba-2 step (MambaStepKernel.cpp).
+KernelSpecs emitMambaStepKernel(mlir::kern::MambaStepOp op,
+                                llvm::StringRef name,
+                                mlir::gpu::GPUModuleOp module);
 
 } // namespace mlopt::codegen
 

@@ -23,13 +23,22 @@ std::string codegen::kernelKey(Operation *op, kern::ProgramOp program,
                                mlrt::DType matrixType) {
   if (isa<kern::EmbedOp, kern::LinearOp, kern::LMHeadOp>(op))
     return matrixKernelKey(op, matrixType);
+  // eps as an identifier: 1e-05 -> 1em05.
+  auto epsName = [](APFloat value) {
+    std::string eps = llvm::formatv("{0:e2}", value.convertToDouble());
+    for (char &c : eps)
+      c = c == '-' ? 'm' : c == '.' ? 'p' : c == '+' ? 'P' : c;
+    return eps;
+  };
   return llvm::TypeSwitch<Operation *, std::string>(op)
-      .Case([](kern::RMSNormOp o) {
-        // eps as an identifier: 1e-05 -> 1em05.
-        std::string eps = llvm::formatv("{0:e2}", o.getEps().convertToDouble());
-        for (char &c : eps)
-          c = c == '-' ? 'm' : c == '.' ? 'p' : c == '+' ? 'P' : c;
-        return llvm::formatv("rms_norm_w{0}_eps{1}", widthOf(o.getIn()), eps)
+      .Case([&](kern::RMSNormOp o) {
+        return llvm::formatv("rms_norm_w{0}_eps{1}", widthOf(o.getIn()),
+                             epsName(o.getEps()))
+            .str();
+      })
+      .Case([&](kern::AddRMSNormOp o) {
+        return llvm::formatv("add_rms_norm_w{0}_eps{1}", widthOf(o.getLhs()),
+                             epsName(o.getEps()))
             .str();
       })
       .Case([](kern::AddOp o) {
@@ -67,11 +76,25 @@ std::string codegen::kernelKey(Operation *op, kern::ProgramOp program,
                              w.getNumElements() / widthOf(o.getIn()))
             .str();
       })
+      .Case([](kern::MambaStepOp o) {
+        return llvm::formatv("mamba_step_h{0}_g{1}_n{2}_x{3}_k{4}_ng{5}",
+                             o.getHeads(), o.getGroups(), o.getDState(),
+                             widthOf(o.getXbc()),
+                             weightType(o, o.getConvWeightAttr())
+                                     .getNumElements() /
+                                 widthOf(o.getXbc()),
+                             o.getGroup())
+            .str();
+      })
       .Case([](kern::SSMScanOp o) {
         bool one = o.getVariant() == llm::MambaVariant::Mamba1;
-        return llvm::formatv("ssm_scan_mamba{0}_h{1}_g{2}_n{3}_x{4}",
+        // Mamba-2 outside step entries is the chunked scan.
+        bool chunked =
+            !one && !o->getParentOfType<kern::EntryOp>().getStep();
+        return llvm::formatv("ssm_scan_mamba{0}_h{1}_g{2}_n{3}_x{4}{5}",
                              one ? 1 : 2, o.getHeads(), o.getGroups(),
-                             o.getDState(), widthOf(o.getXbc()))
+                             o.getDState(), widthOf(o.getXbc()),
+                             chunked ? "_chunked" : "")
             .str();
       })
       .Default([](Operation *) { return std::string(); });
@@ -90,5 +113,7 @@ codegen::emitKernels(Operation *op, kern::ProgramOp program,
     return emitAttentionKernels(op, name, program, module);
   if (isa<kern::Conv1dOp, kern::SSMScanOp>(op))
     return emitMambaKernels(op, name, module);
+  if (auto step = dyn_cast<kern::MambaStepOp>(op))
+    return emitMambaStepKernel(step, name, module);
   return emitRowKernels(op, name, module);
 }

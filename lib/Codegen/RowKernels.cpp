@@ -45,6 +45,32 @@ void rmsNorm(KernelBuilder &k, int64_t width, double eps) {
   });
 }
 
+/// add_rms_norm: sum = lhs + rhs, then rms_norm(sum) over one token row.
+/// Each thread reads its columns of lhs and rhs before the reduction's
+/// barriers and writes out after them, so out may alias any operand.
+void addRmsNorm(KernelBuilder &k, int64_t width, double eps) {
+  Value row = k.mul(k.blockId(), k.idx(width));
+  auto squares = k.loop(k.threadId(), k.idx(width), k.idx(kThreads),
+                        {k.f32(0)}, [&](Value c, ValueRange acc) {
+                          Value i = k.add(row, c);
+                          Value x = k.fadd(k.load(k.memref(0), i),
+                                           k.load(k.memref(1), i));
+                          k.store(x, k.memref(2), i);
+                          return SmallVector<Value>{
+                              k.fadd(acc[0], k.fmul(x, x))};
+                        });
+  Value mean =
+      k.fdiv(k.blockSum(squares[0], kThreads), k.f32(double(width)));
+  Value scale = k.fdiv(
+      k.f32(1.0), math::SqrtOp::create(k.b(), k.fadd(mean, k.f32(eps))));
+  // The thread reads back the sum it wrote for the same columns.
+  k.strided(k.idx(width), kThreads, [&](Value c) {
+    Value x = k.load(k.memref(2), k.add(row, c));
+    Value w = k.load(k.memref(4), c);
+    k.store(k.fmul(w, k.fmul(x, scale)), k.memref(3), k.add(row, c));
+  });
+}
+
 /// gated_rms_norm: g = y * silu(z), normalised per group (eps 1e-5); one
 /// block per (token, group).
 void gatedRmsNorm(KernelBuilder &k, int64_t width, int64_t group,
@@ -92,6 +118,11 @@ KernelSpecs codegen::emitRowKernels(Operation *op, StringRef name,
   if (auto o = dyn_cast<kern::RMSNormOp>(op)) {
     buildKernel(module, name, 3, false, kThreads, [&](KernelBuilder &k) {
       rmsNorm(k, widthOf(o.getIn()), o.getEps().convertToDouble());
+    });
+    specs.push_back(perToken(name.str(), 1, kThreads, kThreads));
+  } else if (auto o = dyn_cast<kern::AddRMSNormOp>(op)) {
+    buildKernel(module, name, 5, false, kThreads, [&](KernelBuilder &k) {
+      addRmsNorm(k, widthOf(o.getLhs()), o.getEps().convertToDouble());
     });
     specs.push_back(perToken(name.str(), 1, kThreads, kThreads));
   } else if (auto o = dyn_cast<kern::AddOp>(op)) {

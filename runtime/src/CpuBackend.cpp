@@ -156,6 +156,19 @@ void CpuBackend::runOp(const PlanEntry &entry, const PlanOp &op,
     return swiglu(rows(0), rows(1), width(0), rows(2));
   case OpKind::Add:
     return add(rows(0), rows(1), width(0), rows(2));
+  // Fused kinds run the kernels of their parts in order, so that their
+  // results are those of the unfused plan bit for bit.
+  case OpKind::AddRMSNorm:
+    add(rows(0), rows(1), width(0), rows(2));
+    return rmsNorm(rows(2), w(0), op.eps, rows(3));
+  case OpKind::MambaStep: {
+    const PlanState &s = model.plan().states[op.state];
+    LayerState &l = states[op.state];
+    conv1d(rows(0), w(0), w(1), l.conv, rows(0));
+    ssmScanMamba2(rows(0), rows(1), w(2), w(3), w(4), op.heads, op.groups,
+                  s.headDim, op.dState, l.ssm, rows(3));
+    return gatedRmsNorm(rows(3), rows(2), w(5), op.group, rows(3));
+  }
   case OpKind::LMHead: {
     Rows in = rows(0);
     if (!allPositions) {

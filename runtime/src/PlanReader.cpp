@@ -12,7 +12,8 @@ const char *mlrt::opKindName(OpKind kind) {
   static const char *names[] = {
       "embed",  "rms_norm",      "linear",         "rope",
       "attention", "conv1d",     "repeat_groups",  "ssm_scan",
-      "gated_rms_norm", "swiglu", "add",           "lm_head"};
+      "gated_rms_norm", "swiglu", "add",           "lm_head",
+      "add_rms_norm", "mamba_step"};
   return names[static_cast<int>(kind)];
 }
 
@@ -44,6 +45,15 @@ private:
   Status expectShape(const WeightRef *w, std::vector<int64_t> shape,
                      const char *what);
   Expected<const PlanState *> state(const PlanOp &op, PlanState::Kind kind);
+  // Checks shared by a kind and the fused kinds that contain it; slots are
+  // the op's buffer and weight indices.
+  Status checkNorm(const PlanOp &op, size_t weight, int64_t width);
+  Status checkConv(const PlanOp &op, const PlanState &m, size_t in,
+                   size_t weight);
+  Status checkScanSizes(const PlanOp &op, const PlanState &m, bool mamba1);
+  Status checkMamba2Scan(const PlanOp &op, const PlanState &m, size_t xbc,
+                         size_t dt, size_t weight, size_t out);
+  Status checkGatedNorm(const PlanOp &op, size_t y, size_t z, size_t weight);
 
   const fb::Entry &entry;
   const Plan &plan;
@@ -97,6 +107,58 @@ Expected<const PlanState *> EntryReader::state(const PlanOp &op,
                                                       : "Mamba state")
                  << " of the " << plan.states.size() << " states";
   return &plan.states[op.state];
+}
+
+Status EntryReader::checkNorm(const PlanOp &op, size_t weight,
+                              int64_t width) {
+  MLRT_RETURN_IF_ERROR(expectShape(op.weights[weight], {width}, "norm"));
+  if (!(op.eps > 0))
+    return bad() << "eps is " << op.eps << ", expected a positive value";
+  return Status::ok();
+}
+
+Status EntryReader::checkConv(const PlanOp &op, const PlanState &m, size_t in,
+                              size_t weight) {
+  MLRT_RETURN_IF_ERROR(
+      expectShape(op.weights[weight], {m.channels, m.width}, "conv"));
+  MLRT_RETURN_IF_ERROR(
+      expectShape(op.weights[weight + 1], {m.channels}, "conv bias"));
+  return expectWidth(op, in, m.channels, "input");
+}
+
+Status EntryReader::checkScanSizes(const PlanOp &op, const PlanState &m,
+                                   bool mamba1) {
+  int64_t h = op.heads, g = op.groups, n = op.dState, p = m.headDim;
+  if (h <= 0 || g <= 0 || n <= 0 || h % g != 0 || h != m.heads ||
+      n != m.dState || (mamba1 && p != n))
+    return bad() << "heads " << h << ", groups " << g << ", d_state " << n
+                 << " do not match its state (" << m.heads << " x "
+                 << m.headDim << " x " << m.dState << ")";
+  return Status::ok();
+}
+
+Status EntryReader::checkMamba2Scan(const PlanOp &op, const PlanState &m,
+                                    size_t xbc, size_t dt, size_t weight,
+                                    size_t out) {
+  int64_t h = op.heads, g = op.groups, n = op.dState, p = m.headDim;
+  MLRT_RETURN_IF_ERROR(
+      expectWidth(op, xbc, g * p + g * n + h * n, "[x|B|C]"));
+  MLRT_RETURN_IF_ERROR(expectWidth(op, dt, h, "dt"));
+  for (size_t i = weight; i < weight + 3; ++i) // dt_bias A_log D
+    if (numElements(*op.weights[i]) != h)
+      return bad() << "weight '" << op.weights[i]->name << "' has "
+                   << numElements(*op.weights[i]) << " elements, expected "
+                   << h << " (one per head)";
+  return expectWidth(op, out, h * p, "output");
+}
+
+Status EntryReader::checkGatedNorm(const PlanOp &op, size_t y, size_t z,
+                                   size_t weight) {
+  int64_t w = width(op, y);
+  if (op.group <= 0 || w % op.group != 0)
+    return bad() << "group " << op.group << " does not divide " << w;
+  MLRT_RETURN_IF_ERROR(expectShape(op.weights[weight], {w}, "norm"));
+  return expectWidth(op, z, w, "gate");
 }
 
 Status EntryReader::readOp(const fb::Op &op, PlanOp &p) {
@@ -159,11 +221,8 @@ Status EntryReader::checkOp(PlanOp &op) {
     return expectWidth(op, 0, hidden, "input");
   case OpKind::RMSNorm: {
     MLRT_RETURN_IF_ERROR(arity(op, 2, 1));
-    int64_t w = width(op, 0);
-    MLRT_RETURN_IF_ERROR(expectShape(op.weights[0], {w}, "norm"));
-    if (!(op.eps > 0))
-      return bad() << "eps is " << op.eps << ", expected a positive value";
-    return expectWidth(op, 1, w, "output");
+    MLRT_RETURN_IF_ERROR(checkNorm(op, 0, width(op, 0)));
+    return expectWidth(op, 1, width(op, 0), "output");
   }
   case OpKind::Linear: {
     if (op.buffers.size() != 2 || op.weights.empty())
@@ -213,10 +272,7 @@ Status EntryReader::checkOp(PlanOp &op) {
     if (!s)
       return s.takeError();
     const PlanState &m = **s;
-    MLRT_RETURN_IF_ERROR(
-        expectShape(op.weights[0], {m.channels, m.width}, "conv"));
-    MLRT_RETURN_IF_ERROR(expectShape(op.weights[1], {m.channels}, "conv bias"));
-    MLRT_RETURN_IF_ERROR(expectWidth(op, 0, m.channels, "input"));
+    MLRT_RETURN_IF_ERROR(checkConv(op, m, 0, 0));
     return expectWidth(op, 1, m.channels, "output");
   }
   case OpKind::RepeatGroups:
@@ -234,14 +290,9 @@ Status EntryReader::checkOp(PlanOp &op) {
     if (!s)
       return s.takeError();
     const PlanState &m = **s;
-    int64_t h = op.heads, g = op.groups, n = op.dState, p = m.headDim;
-    if (h <= 0 || g <= 0 || n <= 0 || h % g != 0 || h != m.heads ||
-        n != m.dState || (one && p != n))
-      return bad() << "heads " << h << ", groups " << g << ", d_state " << n
-                   << " do not match its state (" << m.heads << " x "
-                   << m.headDim << " x " << m.dState << ")";
-    int64_t inner = h * p;
+    MLRT_RETURN_IF_ERROR(checkScanSizes(op, m, one));
     if (one) {
+      int64_t h = op.heads, g = op.groups, n = op.dState, inner = h * n;
       MLRT_RETURN_IF_ERROR(expectWidth(op, 0, inner, "x"));
       MLRT_RETURN_IF_ERROR(expectWidth(op, 1, g * n + h * n, "[B|C]"));
       MLRT_RETURN_IF_ERROR(expectWidth(op, 2, inner, "dt"));
@@ -250,30 +301,35 @@ Status EntryReader::checkOp(PlanOp &op) {
       MLRT_RETURN_IF_ERROR(expectShape(op.weights[2], {inner}, "D"));
       return expectWidth(op, 3, inner, "output");
     }
-    MLRT_RETURN_IF_ERROR(
-        expectWidth(op, 0, g * p + g * n + h * n, "[x|B|C]"));
-    MLRT_RETURN_IF_ERROR(expectWidth(op, 1, h, "dt"));
-    for (int i = 0; i < 3; ++i)
-      if (numElements(*op.weights[i]) != h)
-        return bad() << "weight '" << op.weights[i]->name << "' has "
-                     << numElements(*op.weights[i]) << " elements, expected "
-                     << h << " (one per head)";
-    return expectWidth(op, 2, inner, "output");
+    return checkMamba2Scan(op, m, 0, 1, 0, 2);
   }
-  case OpKind::GatedRMSNorm: {
+  case OpKind::GatedRMSNorm:
     MLRT_RETURN_IF_ERROR(arity(op, 3, 1));
-    int64_t w = width(op, 0);
-    if (op.group <= 0 || w % op.group != 0)
-      return bad() << "group " << op.group << " does not divide " << w;
-    MLRT_RETURN_IF_ERROR(expectShape(op.weights[0], {w}, "norm"));
-    MLRT_RETURN_IF_ERROR(expectWidth(op, 1, w, "gate"));
-    return expectWidth(op, 2, w, "output");
-  }
+    MLRT_RETURN_IF_ERROR(checkGatedNorm(op, 0, 1, 0));
+    return expectWidth(op, 2, width(op, 0), "output");
   case OpKind::SwiGLU:
   case OpKind::Add:
     MLRT_RETURN_IF_ERROR(arity(op, 3, 0));
     MLRT_RETURN_IF_ERROR(expectWidth(op, 1, width(op, 0), "second operand"));
     return expectWidth(op, 2, width(op, 0), "output");
+  case OpKind::AddRMSNorm:
+    MLRT_RETURN_IF_ERROR(arity(op, 4, 1));
+    MLRT_RETURN_IF_ERROR(expectWidth(op, 1, width(op, 0), "second operand"));
+    MLRT_RETURN_IF_ERROR(expectWidth(op, 2, width(op, 0), "sum"));
+    MLRT_RETURN_IF_ERROR(expectWidth(op, 3, width(op, 0), "output"));
+    return checkNorm(op, 0, width(op, 0));
+  case OpKind::MambaStep: {
+    // [xbc dt z out], weights [conv_weight conv_bias dt_bias A_log D norm].
+    MLRT_RETURN_IF_ERROR(arity(op, 4, 6));
+    Expected<const PlanState *> s = state(op, PlanState::Kind::Mamba);
+    if (!s)
+      return s.takeError();
+    const PlanState &m = **s;
+    MLRT_RETURN_IF_ERROR(checkScanSizes(op, m, /*mamba1=*/false));
+    MLRT_RETURN_IF_ERROR(checkConv(op, m, 0, 0));
+    MLRT_RETURN_IF_ERROR(checkMamba2Scan(op, m, 0, 1, 2, 3));
+    return checkGatedNorm(op, 3, 2, 5);
+  }
   }
   return bad() << "unknown op kind";
 }

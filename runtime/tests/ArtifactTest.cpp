@@ -285,6 +285,63 @@ TEST_F(ArtifactTest, ChecksEveryPlanCall) {
                               "floats per token");
 }
 
+TEST_F(ArtifactTest, ChecksFusedCalls) {
+  // Op 8 is layer 0's residual add and op 9 the norm after it: fused, they
+  // read h (0) and the o projection (6), write h and the norm's output (1).
+  const std::string norm = "model.layers.0.post_attention_layernorm.weight";
+  auto fused = [&](std::function<void(fb::OpT &)> edit) {
+    Variant v;
+    v.editPlan = [&](std::vector<fb::OpT> &ops) {
+      fb::OpT &op = ops[8];
+      op.kind = fb::OpKind::AddRMSNorm;
+      op.buffers = {0, 6, 0, 1};
+      op.weights = ops[9].weights;
+      op.eps = 1e-5;
+      ops.erase(ops.begin() + 9);
+      edit(ops[8]);
+    };
+    return v;
+  };
+  Expected<Artifact> a = Artifact::open(write(build(fused([](fb::OpT &) {}))));
+  ASSERT_TRUE(a) << a.message();
+  EXPECT_EQ(a->plan().prefill.ops[8].kind, OpKind::AddRMSNorm);
+  EXPECT_EQ(a->plan().prefill.ops[8].weights[0]->name, norm);
+
+  EXPECT_EQ(openError(fused([](fb::OpT &op) { op.buffers.pop_back(); })),
+            "plan entry @prefill op 8 (add_rms_norm): expects 4 buffers and 1 "
+            "weights, found 3 and 1");
+  EXPECT_EQ(openError(fused([](fb::OpT &op) { op.buffers[2] = 3; })),
+            "plan entry @prefill op 8 (add_rms_norm): sum buffer is 32 wide, "
+            "expected 64");
+  EXPECT_EQ(openError(fused([](fb::OpT &op) { op.buffers[3] = 7; })),
+            "plan entry @prefill op 8 (add_rms_norm): output buffer is 128 "
+            "wide, expected 64");
+  EXPECT_EQ(openError(fused([](fb::OpT &op) { op.weights[0] = 0; })),
+            "plan entry @prefill op 8 (add_rms_norm): norm weight "
+            "'lm_head.weight' has shape [256, 64], expected [64]");
+  EXPECT_EQ(openError(fused([](fb::OpT &op) { op.eps = -1; })),
+            "plan entry @prefill op 8 (add_rms_norm): eps is -1, expected a "
+            "positive value");
+
+  // A Mamba step takes [xbc dt z out] and six weights, on a Mamba state
+  // (this fixture has only KV caches).
+  auto step = [&](size_t weights) {
+    Variant v;
+    v.editPlan = [weights](std::vector<fb::OpT> &ops) {
+      fb::OpT &op = ops[8];
+      op.kind = fb::OpKind::MambaStep;
+      op.buffers = {2, 3, 5, 6};
+      op.weights.assign(weights, ops[9].weights[0]);
+      op.state = 0;
+    };
+    return openError(v);
+  };
+  EXPECT_EQ(step(5), "plan entry @prefill op 8 (mamba_step): expects 4 "
+                     "buffers and 6 weights, found 4 and 5");
+  EXPECT_EQ(step(6), "plan entry @prefill op 8 (mamba_step): names state 0, "
+                     "expected a Mamba state of the 2 states");
+}
+
 TEST_F(ArtifactTest, RefusesCorruptBytes) {
   std::string good = build(Variant());
   std::string badId = good;

@@ -31,20 +31,33 @@
 // HYBRID: layer 0: mamba2 (d_state 16, groups 2)
 // HYBRID: layer 1: attention
 // HYBRID: memory: weights 0.43 MiB, KV cache 0.2 KiB per token (1 attention layers), SSM state 5.5 KiB per sequence (1 Mamba layers)
-// HYBRID: plan: arena of 384 floats per token, 2 states, prefill 32 ops, decode 32 ops
+// HYBRID: plan: arena of 384 floats per token, 2 states, prefill 28 ops, decode 26 ops
 // HYBRID: state 0: mamba layer 0, conv 128x3, ssm 4x16x16
 // HYBRID: state 1: kv_cache layer 1, 2 kv heads of 16
-// HYBRID: entry @prefill: 21 buffers, 32 ops
+// HYBRID: entry @prefill: 20 buffers, 28 ops
 // HYBRID-NEXT: embed [w0] -> %0<64 @ 0>
 // HYBRID-NEXT: rms_norm %0<64 @ 0> [w1] eps 1e-05 -> %1<64 @ 64>
 // HYBRID-NEXT: linear %1<64 @ 64> [w2, w3, w4] -> %2<128 @ 128>
 // HYBRID: conv1d %2<128 @ 128> [w7, w8] state 0 -> %2<128 @ 128>
 // HYBRID-NEXT: ssm_scan %2<128 @ 128>, %4<4 @ 320> [w9, w10, w11] state 0 heads 4 groups 2 d_state 16 mamba2 -> %5<64 @ 64>
 // HYBRID-NEXT: gated_rms_norm %5<64 @ 64>, %3<64 @ 256> [w13] group 16 -> %5<64 @ 64>
-// HYBRID: rope %12<64 @ 128>, %13<32 @ 192> head_dim 16
-// HYBRID-NEXT: attention %12<64 @ 128>, %13<32 @ 192>, %14<32 @ 224> state 1 heads 4 -> %15<64 @ 64>
-// HYBRID: lm_head %0<64 @ 0> [w28]
-// HYBRID: entry @decode (step): 21 buffers, 32 ops
+// The residual adds and the norms after them are fused (kern-fuse-add-rms-norm);
+// where the norm's output took the add's dying operand's floats, one buffer.
+// HYBRID-NEXT: linear %5<64 @ 64> [w6] -> %6<64 @ 128>
+// HYBRID-NEXT: add_rms_norm %0<64 @ 0>, %6<64 @ 128> [w14] eps 1e-05 -> %0<64 @ 0>, %7<64 @ 64>
+// HYBRID: add_rms_norm %0<64 @ 0>, %10<64 @ 64> [w18] eps 1e-05 -> %0<64 @ 0>, %10<64 @ 64>
+// HYBRID: rope %11<64 @ 128>, %12<32 @ 192> head_dim 16
+// HYBRID-NEXT: attention %11<64 @ 128>, %12<32 @ 192>, %13<32 @ 224> state 1 heads 4 -> %14<64 @ 64>
+// HYBRID: add_rms_norm %0<64 @ 0>, %19<64 @ 64> [w27] eps 1e-05 -> %0<64 @ 0>, %0<64 @ 0>
+// HYBRID-NEXT: lm_head %0<64 @ 0> [w28]
+// The decode step runs the Mamba-2 conv, scan and gated norm as one op
+// (kern-fuse-mamba-step).
+// HYBRID: entry @decode (step): 20 buffers, 26 ops
+// HYBRID: linear %1<64 @ 64> [w12] -> %4<4 @ 320>
+// HYBRID-NEXT: mamba_step %2<128 @ 128>, %4<4 @ 320>, %3<64 @ 256> [w7, w8, w9, w10, w11, w13] state 0 heads 4 groups 2 d_state 16 group 16 -> %5<64 @ 64>
+// HYBRID-NEXT: linear %5<64 @ 64> [w6] -> %6<64 @ 128>
+// HYBRID-NOT: conv1d
+// HYBRID-NOT: ssm_scan
 
 // CONVERTED: layer 0: mamba1 (d_state 16, groups 2)
 // CONVERTED: store: {{.*}}tiny-llama

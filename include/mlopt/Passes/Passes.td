@@ -93,4 +93,64 @@ def ConvertLLMToKernPass : Pass<"convert-llm-to-kern", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::kern::KernDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// kern fusions
+//===----------------------------------------------------------------------===//
+
+def FuseAddRMSNormPass : Pass<"kern-fuse-add-rms-norm", "::mlir::ModuleOp"> {
+  let summary = "Fuse each residual add with the RMSNorm that reads its sum";
+  let description = [{
+    In every entry of every `kern.program`, a `kern.add` followed (kern.buffer
+    ops aside) by a `kern.rms_norm` of its result becomes one
+    `kern.add_rms_norm` that writes both the sum and the normalised row: the
+    residual stream is read once and one kernel runs instead of two. The
+    pattern closes each mixer and each MLP (twice per layer). Buffers keep
+    their offsets; when the norm's output shares its floats with the add's
+    operand (the planner reuses them as one dies and the other is born),
+    the two become one buffer value, which the fused op may overwrite.
+
+    Before:
+    ```mlir
+    kern.add %h, %down -> %h : !kern.buffer<64>, !kern.buffer<64> -> !kern.buffer<64>
+    %y = kern.buffer 64 : !kern.buffer<64>
+    kern.rms_norm %h, @w14 eps 1.0e-05 -> %y : !kern.buffer<64> -> !kern.buffer<64>
+    ```
+    After:
+    ```mlir
+    %y = kern.buffer 64 : !kern.buffer<64>
+    kern.add_rms_norm %h, %down, @w14 eps 1.0e-05 -> %h, %y : !kern.buffer<64>, !kern.buffer<64> -> !kern.buffer<64>, !kern.buffer<64>
+    ```
+  }];
+  let dependentDialects = ["::mlir::kern::KernDialect"];
+}
+
+def FuseMambaStepPass : Pass<"kern-fuse-mamba-step", "::mlir::ModuleOp"> {
+  let summary = "Fuse a Mamba-2 layer's conv1d, scan and gated norm in step "
+                "entries";
+  let description = [{
+    In step entries (`@decode`: one token), the `kern.conv1d`,
+    `kern.ssm_scan mamba2` and `kern.gated_rms_norm` of one Mamba state,
+    consecutive (kern.buffer ops aside) and chained in place (conv on
+    [x|B|C] in place, scan into y, norm of y in place), become one
+    `kern.mamba_step`: one kernel per layer and token instead of three,
+    with the conv output kept on chip. Only when nothing reads [x|B|C]
+    after the scan, which the fused op clobbers. Mamba-1 layers are left
+    as they are.
+
+    Before:
+    ```mlir
+    kern.conv1d %xbc, @w12, @w13 state @ssm0 -> %xbc : !kern.buffer<128> -> !kern.buffer<128>
+    %y = kern.buffer 64 : !kern.buffer<64>
+    kern.ssm_scan mamba2 %xbc, %dt dt_bias @w14 A_log @w15 D @w16 state @ssm0 heads 4 groups 2 d_state 16 -> %y : !kern.buffer<128>, !kern.buffer<4> -> !kern.buffer<64>
+    kern.gated_rms_norm %y, %z, @w17 group 16 -> %y : !kern.buffer<64>, !kern.buffer<64> -> !kern.buffer<64>
+    ```
+    After:
+    ```mlir
+    %y = kern.buffer 64 : !kern.buffer<64>
+    kern.mamba_step %xbc, %dt, %z conv @w12, @w13 dt_bias @w14 A_log @w15 D @w16 norm @w17 state @ssm0 heads 4 groups 2 d_state 16 group 16 -> %y : !kern.buffer<128>, !kern.buffer<4>, !kern.buffer<64> -> !kern.buffer<64>
+    ```
+  }];
+  let dependentDialects = ["::mlir::kern::KernDialect"];
+}
+
 #endif // MLOPT_PASSES_PASSES_TD

@@ -40,7 +40,9 @@ struct PlanBuffer {
 
 enum class OpKind {
   Embed, RMSNorm, Linear, Rope, Attention, Conv1d, RepeatGroups, SSMScan,
-  GatedRMSNorm, SwiGLU, Add, LMHead
+  GatedRMSNorm, SwiGLU, Add, LMHead,
+  // Fused (passes/FuseAddRMSNorm.cpp, passes/FuseMambaStep.cpp).
+  AddRMSNorm, MambaStep
 };
 
 /// The name of a kind as the kern dialect spells it ("rms_norm").

@@ -54,8 +54,10 @@ static void printOp(const Artifact &a, const PlanEntry &e, const PlanOp &op) {
   auto weight = [&](const WeightRef *w) {
     return w ? "w" + std::to_string(w - a.weights().data()) : std::string("-");
   };
-  bool destination = op.kind != OpKind::LMHead && op.kind != OpKind::Rope;
-  size_t inputs = op.buffers.size() - (destination ? 1 : 0);
+  size_t outputs = op.kind == OpKind::LMHead || op.kind == OpKind::Rope ? 0
+                   : op.kind == OpKind::AddRMSNorm                      ? 2
+                                                                        : 1;
+  size_t inputs = op.buffers.size() - outputs;
   std::string line = std::string("  ") + opKindName(op.kind);
   for (size_t i = 0; i < inputs; ++i)
     line += (i ? ", " : " ") + buffer(op.buffers[i]);
@@ -85,8 +87,8 @@ static void printOp(const Artifact &a, const PlanEntry &e, const PlanOp &op) {
     std::snprintf(eps, sizeof(eps), " eps %g", op.eps);
     line += eps;
   }
-  if (destination)
-    line += " -> " + buffer(op.buffers.back());
+  for (size_t i = inputs; i < op.buffers.size(); ++i)
+    line += (i == inputs ? " -> " : ", ") + buffer(op.buffers[i]);
   if (const GpuCode *gpu = a.gpu()) {
     line += op.gpuKernels.empty() ? "  [cuda: library GEMM]" : "  [cuda:";
     for (int k : op.gpuKernels)

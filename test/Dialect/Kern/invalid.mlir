@@ -139,3 +139,55 @@ kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16,
   kern.entry @decode step {
   }
 }
+
+// -----
+
+// Tests that a fused add + norm reads and writes rows of one width.
+kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> arena 32 {
+  kern.weight @n 0 "n" : tensor<8xbf16>
+  kern.entry @prefill {
+    %h = kern.buffer 0 : !kern.buffer<8>
+    %m = kern.buffer 8 : !kern.buffer<8>
+    %y = kern.buffer 16 : !kern.buffer<16>
+    // expected-error @+1 {{'kern.add_rms_norm' op expects out of width 8 (the width of lhs) but found 16}}
+    kern.add_rms_norm %h, %m, @n eps 1.0e-05 -> %h, %y : !kern.buffer<8>, !kern.buffer<8> -> !kern.buffer<8>, !kern.buffer<16>
+  }
+  kern.entry @decode step {
+  }
+}
+
+// -----
+
+// Tests that a fused Mamba step's [x|B|C] matches its heads, groups and d_state.
+kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> arena 64 {
+  kern.weight @w 0 "w" : tensor<8xbf16>
+  kern.mamba_state @ssm0 layer 0 conv 16 x 4 ssm 2 x 4 x 4
+  kern.entry @prefill {
+  }
+  kern.entry @decode step {
+    %xbc = kern.buffer 0 : !kern.buffer<12>
+    %dt = kern.buffer 16 : !kern.buffer<2>
+    %z = kern.buffer 24 : !kern.buffer<8>
+    %y = kern.buffer 32 : !kern.buffer<8>
+    // expected-error @+1 {{'kern.mamba_step' op expects [x|B|C] of width 16 (1 groups x 4 + 1 groups x d_state 4 + 2 heads x d_state 4) but found 12}}
+    kern.mamba_step %xbc, %dt, %z conv @w, @w dt_bias @w A_log @w D @w norm @w state @ssm0 heads 2 groups 1 d_state 4 group 4 -> %y : !kern.buffer<12>, !kern.buffer<2>, !kern.buffer<8> -> !kern.buffer<8>
+  }
+}
+
+// -----
+
+// Tests that a fused Mamba step's norm groups tile its output.
+kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> arena 64 {
+  kern.weight @w 0 "w" : tensor<8xbf16>
+  kern.mamba_state @ssm0 layer 0 conv 16 x 4 ssm 2 x 4 x 4
+  kern.entry @prefill {
+  }
+  kern.entry @decode step {
+    %xbc = kern.buffer 0 : !kern.buffer<16>
+    %dt = kern.buffer 16 : !kern.buffer<2>
+    %z = kern.buffer 24 : !kern.buffer<8>
+    %y = kern.buffer 32 : !kern.buffer<8>
+    // expected-error @+1 {{'kern.mamba_step' op expects a norm group that divides the output width 8 but found 3}}
+    kern.mamba_step %xbc, %dt, %z conv @w, @w dt_bias @w A_log @w D @w norm @w state @ssm0 heads 2 groups 1 d_state 4 group 3 -> %y : !kern.buffer<16>, !kern.buffer<2>, !kern.buffer<8> -> !kern.buffer<8>
+  }
+}

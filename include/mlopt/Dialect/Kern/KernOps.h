@@ -22,4 +22,10 @@
 #define GET_OP_CLASSES
 #include "mlopt/Dialect/Kern/KernOps.h.inc"
 
+namespace mlir::kern {
+/// The kernel op that runs after `op` in its entry (kern.buffer ops only
+/// place buffers and are skipped); null at the end.
+Operation *nextKernel(Operation *op);
+} // namespace mlir::kern
+
 #endif // MLOPT_DIALECT_KERN_KERNOPS_H

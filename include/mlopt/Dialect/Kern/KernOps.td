@@ -262,6 +262,68 @@ def Kern_AddOp : Kern_EntryOp<"add"> {
   }];
 }
 
+//===----------------------------------------------------------------------===//
+// Fused kernels (passes/FuseAddRMSNorm.cpp, passes/FuseMambaStep.cpp)
+//===----------------------------------------------------------------------===//
+
+def Kern_AddRMSNormOp : Kern_EntryOp<"add_rms_norm"> {
+  let summary = "Residual add, then the RMSNorm of the sum, in one pass per row";
+  let description = [{
+    `sum = lhs + rhs`, then `out = sum * rsqrt(mean(sum^2) + eps) * weight`:
+    a `kern.add` and the `kern.rms_norm` that reads its result, fused by
+    `kern-fuse-add-rms-norm`. Every input of a token's row is read before
+    any output of that row is written, so `sum` and `out` may be operands
+    (`sum` is the residual stream `lhs`; the final norm writes `out` over
+    `sum`).
+
+    ```mlir
+    kern.add_rms_norm %h, %down, @w14 eps 1.0e-05 -> %h, %y : !kern.buffer<64>, !kern.buffer<64> -> !kern.buffer<64>, !kern.buffer<64>
+    ```
+  }];
+  let arguments = (ins Kern_BufferType:$lhs, Kern_BufferType:$rhs,
+                       FlatSymbolRefAttr:$weight, F64Attr:$eps,
+                       Kern_BufferType:$sum, Kern_BufferType:$out);
+  let assemblyFormat = [{
+    $lhs `,` $rhs `,` $weight `eps` $eps `->` $sum `,` $out attr-dict `:`
+    qualified(type($lhs)) `,` qualified(type($rhs)) `->` qualified(type($sum))
+    `,` qualified(type($out))
+  }];
+  let hasVerifier = 1;
+}
+
+def Kern_MambaStepOp : Kern_EntryOp<"mamba_step"> {
+  let summary = "A Mamba-2 mixer's conv1d, ssm_scan and gated_rms_norm in one kernel";
+  let description = [{
+    What `kern.conv1d %xbc -> %xbc`, `kern.ssm_scan mamba2 %xbc, %dt ->
+    %out` and `kern.gated_rms_norm %out, %z group G -> %out` compute, on
+    the same Mamba state: the causal conv + SiLU of [x|B|C] through the
+    conv state, the scan through the SSM state, then the RMSNorm of
+    `out * silu(z)` in groups of `group`. `xbc` is clobbered (nothing may
+    read it after). `kern-fuse-mamba-step` forms it in step entries, where
+    the three ops cost three launches for one token.
+
+    ```mlir
+    kern.mamba_step %xbc, %dt, %z conv @w12, @w13 dt_bias @w14 A_log @w15 D @w16 norm @w17 state @ssm0 heads 4 groups 2 d_state 16 group 16 -> %y : !kern.buffer<128>, !kern.buffer<4>, !kern.buffer<64> -> !kern.buffer<64>
+    ```
+  }];
+  let arguments = (ins Kern_BufferType:$xbc, Kern_BufferType:$dt,
+                       Kern_BufferType:$z, FlatSymbolRefAttr:$conv_weight,
+                       FlatSymbolRefAttr:$conv_bias,
+                       FlatSymbolRefAttr:$dt_bias, FlatSymbolRefAttr:$A_log,
+                       FlatSymbolRefAttr:$D, FlatSymbolRefAttr:$norm,
+                       FlatSymbolRefAttr:$state, I64Attr:$heads,
+                       I64Attr:$groups, I64Attr:$d_state, I64Attr:$group,
+                       Kern_BufferType:$out);
+  let assemblyFormat = [{
+    $xbc `,` $dt `,` $z `conv` $conv_weight `,` $conv_bias `dt_bias` $dt_bias
+    `A_log` $A_log `D` $D `norm` $norm `state` $state `heads` $heads `groups`
+    $groups `d_state` $d_state `group` $group `->` $out attr-dict `:`
+    qualified(type($xbc)) `,` qualified(type($dt)) `,` qualified(type($z))
+    `->` qualified(type($out))
+  }];
+  let hasVerifier = 1;
+}
+
 def Kern_LMHeadOp : Kern_EntryOp<"lm_head"> {
   let summary = "Logits of the step's last token (or of every token)";
   let arguments = (ins Kern_BufferType:$in, FlatSymbolRefAttr:$weight);

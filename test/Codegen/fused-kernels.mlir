@@ -1,0 +1,56 @@
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: ml-import %inputs/tiny/tiny-hybrid-mamba2 -o %t/hybrid.mlir 2>/dev/null
+// RUN: ml-compile %t/hybrid.mlir --target=cuda --emit=mlir -o %t/hybrid.gpu.mlir 2>/dev/null
+// RUN: FileCheck %s --input-file=%t/hybrid.gpu.mlir
+// RUN: ml-compile %t/hybrid.mlir --target=cuda --emit=ptx -o %t/hybrid.ptx 2>/dev/null
+// RUN: FileCheck %s --check-prefix=PTX --input-file=%t/hybrid.ptx
+// RUN: ml-compile %t/hybrid.mlir --target=cuda -o %t/hybrid.mlart 2>/dev/null
+// RUN: ml-dump %t/hybrid.mlart --plan | FileCheck %s --check-prefix=DUMP
+
+// Tests the kernels of the fused ops ml-compile plans for the tiny Mamba-2
+// hybrid (4 heads of 16 in 2 groups, d_state 16, conv width 4): the
+// residual add + RMSNorm (one block per token: the sum written, then
+// block-reduced, then the normalised row), and the Mamba-2 decode step (one
+// block per Mamba group of 2 heads, 64 threads; in shared memory the 64
+// conv outputs of the group's x, B and C channels, then the 32 gated rows
+// and their squares; barriers between the phases; a 4-step tree sum per
+// norm group of 16). ptxas.mlir assembles the same PTX.
+
+// CHECK-LABEL: gpu.func @add_rms_norm_w64_eps1p00em05
+// CHECK-SAME: workgroup(%{{.*}} : memref<256xf32, #gpu.address_space<workgroup>>)
+// The sum is stored (memref 2) inside the squares' loop, before the barrier.
+// CHECK: scf.for {{.*}} iter_args
+// CHECK: arith.addf
+// CHECK: memref.store %{{.*}}, %arg2
+// CHECK: gpu.barrier
+// CHECK: math.sqrt
+// CHECK: memref.store %{{.*}}, %arg3
+
+// CHECK-LABEL: gpu.func @mamba_step_h4_g2_n16_x128_k4_ng16(
+// CHECK-SAME: %arg11: memref<?xf32>, %arg12: index, %arg13: index) workgroup(%{{.*}} : memref<128xf32, #gpu.address_space<workgroup>>)
+// The token loop, then the conv of x (16), B (16) and C (2 heads x 16).
+// CHECK: scf.for %[[T:.+]] = %c0 to %arg12
+// CHECK: scf.for {{.*}} to %c16{{.*}} step %c64
+// CHECK: scf.for {{.*}} to %c16{{.*}} step %c64
+// CHECK: scf.for {{.*}} to %c32{{.*}} step %c64
+// CHECK: gpu.barrier
+// The scan: softplus(dt + dt_bias), the state rows of d_state 16.
+// CHECK: math.log1p
+// CHECK: scf.for {{.*}} to %c16{{.*}} iter_args
+// CHECK: memref.store %{{.*}}, %arg11
+// CHECK: gpu.barrier
+// Tree sum of squares: halves 8, 4, 2, 1.
+// CHECK-COUNT-4: gpu.barrier
+// CHECK: math.sqrt
+// CHECK: memref.store %{{.*}}, %arg3
+// CHECK: gpu.barrier
+// CHECK: gpu.return
+
+// PTX: .entry add_rms_norm_w64_eps1p00em05(
+// PTX: .entry mamba_step_h4_g2_n16_x128_k4_ng16(
+
+// DUMP: kernel add_rms_norm_w64_eps1p00em05: grid 1 per token x 1 x 1, block 256 x 1 x 1, 1024 bytes shared
+// DUMP: kernel mamba_step_h4_g2_n16_x128_k4_ng16: grid 2 x 1 x 1, block 64 x 1 x 1, 512 bytes shared
+// DUMP: entry @decode
+// DUMP: mamba_step {{.*}}  [cuda: mamba_step_h4_g2_n16_x128_k4_ng16]
+// DUMP: add_rms_norm {{.*}}  [cuda: add_rms_norm_w64_eps1p00em05]
