@@ -26,8 +26,8 @@ PY
 )
 echo "copy bandwidth: $(awk -v b="$bw" 'BEGIN { printf "%.2f TB/s", b / 1e12 }')"
 echo
-echo "| model | context | prompt tokens/s | decode tokens/s | device weights (GB) | roofline tokens/s (f32 weights / bf16) | % of f32 roofline |"
-echo "|---|---|---|---|---|---|---|"
+echo "| model | context | prompt tokens/s | decode tokens/s | weights streamed (GB) | KV read at this context (GB) | roofline tokens/s (weights / weights+KV) | % of weight roofline | % of weights+KV roofline |"
+echo "|---|---|---|---|---|---|---|---|---|"
 for m in llama3-8b hybrid-50 hybrid-25; do
   for ctx in $contexts; do
     ids=$($PY -c "print(','.join(str((i * 7919) % 128000) for i in range($ctx)))")
@@ -35,12 +35,16 @@ for m in llama3-8b hybrid-50 hybrid-25; do
       --ignore-eos --print-ids --ctx $((ctx + 128)) --prefill-chunk 2048 2>&1 >/dev/null)
     p=$(echo "$report" | sed -n 's/.*prompt: .*= *\([0-9.]*\) tokens\/s/\1/p')
     d=$(echo "$report" | sed -n 's/.*decode: .*= *\([0-9.]*\) tokens\/s/\1/p')
-    # Bytes streamed per token: every weight but the embedding table (one row).
-    wb=$("$bin/ml-dump" ".cache/gpu-e2e/models/$m.mlart" --weights | awk '
-      /^weight / { split($5, s, "x"); n = 1; for (i in s) n *= s[i]; if ($3 !~ /embed_tokens/) t += n }
-      END { printf "%.0f", t }')
-    awk -v p="$p" -v d="$d" -v n="$wb" -v bw="$bw" -v m="$m" -v c="$ctx" 'BEGIN {
-      f32 = bw / (4 * n); bf16 = bw / (2 * n)
-      printf "| %s | %d | %s | %s | %.1f | %.0f / %.0f | %.0f%% |\n", m, c, p, d, 4 * n / 1e9, f32, bf16, 100 * d / f32 }'
+    # Bytes streamed per token: every weight but the embedding table (one
+    # row), matrices in their device type (bf16 when stored bf16: ml-compile
+    # --gpu-weights=auto), vectors in f32; plus the f32 KV cache of every
+    # attention layer at this context.
+    "$bin/ml-dump" ".cache/gpu-e2e/models/$m.mlart" --weights | awk -v p="$p" -v d="$d" -v bw="$bw" -v m="$m" -v c="$ctx" '
+      /^config:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^\(/) kv = substr($i, 2) + 0; if ($i == "of") hd = $(i + 1) + 0 } }
+      /^layer .*: attention/ { attn++ }
+      /^weight / { split($5, s, "x"); n = 1; k = 0; for (i in s) { n *= s[i]; k++ }
+                   if ($3 !~ /embed_tokens/) t += n * ((k == 2 && $4 == "BF16") ? 2 : 4) }
+      END { kvb = attn * 2 * c * kv * hd * 4
+            printf "| %s | %d | %s | %s | %.1f | %.2f | %.0f / %.0f | %.0f%% | %.0f%% |\n", m, c, p, d, t / 1e9, kvb / 1e9, bw / t, bw / (t + kvb), 100 * d * t / bw, 100 * d * (t + kvb) / bw }'
   done
 done

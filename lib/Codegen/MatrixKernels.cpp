@@ -13,9 +13,10 @@
 //    flight) and reduces with shuffles. Activations and sums stay f32, so a
 //    step matches the CPU backend up to summation order. Decode is bound by
 //    these weight reads, so this is where the bandwidth goes;
-//  - to_bf16, for other entries with bf16 matrices: rounds the op's input
-//    rows to bf16 for the library's tensor-core GEMM (prefill is bound by
-//    arithmetic, and cuBLAS's bf16 GEMM needs both operands in bf16).
+//  - to_bf16, for other entries with bf16 matrices: splits the op's f32
+//    input rows into two bf16 terms for the library's tensor-core GEMM
+//    (prefill is bound by arithmetic, and cuBLAS's bf16 GEMM needs both
+//    operands in bf16; two terms keep the activations' precision).
 //
 //===----------------------------------------------------------------------===//
 
@@ -156,13 +157,21 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
   }
 }
 
-/// to_bf16: out[t][c] = bf16(in[t][c]) over one token row.
+/// to_bf16: splits each f32 input into hi = bf16(x) and lo = bf16(x - hi),
+/// hi rows first, then the lo rows: W x = W hi + W lo to about 2^-16 of x,
+/// so two bf16 tensor-core GEMMs give what one fp32 GEMM would.
 void toBF16(KernelBuilder &k, int64_t width) {
+  ImplicitLocOpBuilder &b = k.b();
   Value row = k.mul(k.blockId(), k.idx(width));
+  Value loRows = k.mul(k.tokens(), k.idx(width));
   k.strided(k.idx(width), kThreads, [&](Value c) {
-    Value x = k.load(k.memref(0), k.add(row, c));
-    k.store(arith::TruncFOp::create(k.b(), k.b().getBF16Type(), x),
-            k.memref(1), k.add(row, c));
+    Value at = k.add(row, c);
+    Value x = k.load(k.memref(0), at);
+    Value hi = arith::TruncFOp::create(b, b.getBF16Type(), x);
+    Value rest = k.fsub(x, arith::ExtFOp::create(b, b.getF32Type(), hi));
+    k.store(hi, k.memref(1), at);
+    k.store(arith::TruncFOp::create(b, b.getBF16Type(), rest), k.memref(1),
+            k.add(loRows, at));
   });
 }
 

@@ -196,7 +196,8 @@ Gemm::~Gemm() {
 
 Status Gemm::linear(CUdeviceptr in, int64_t inStride, int64_t tokens,
                     CUdeviceptr w, int64_t n, int64_t k, CUdeviceptr bias,
-                    CUdeviceptr out, int64_t outStride, DType type) {
+                    CUdeviceptr out, int64_t outStride, DType type,
+                    bool accumulate) {
   if (tokens == 0 || n == 0)
     return Status::ok();
   if (bias && tokens > maxTokens)
@@ -206,13 +207,14 @@ Status Gemm::linear(CUdeviceptr in, int64_t inStride, int64_t tokens,
   // N x T matrix, so out^T = W * in^T with W (row-major N x K) read as the
   // transpose of a column-major K x N matrix.
   const float one = 1.0f, zero = 0.0f;
+  const float &beta = accumulate ? one : zero;
   auto f = [](CUdeviceptr p) { return reinterpret_cast<float *>(p); };
   auto v = [](CUdeviceptr p) { return reinterpret_cast<void *>(p); };
   if (type == DType::BF16)
     MLRT_RETURN_IF_ERROR(blas->check(
         blas->cublasGemmEx(handle, CUBLAS_OP_T, CUBLAS_OP_N, int(n),
                            int(tokens), int(k), &one, v(w), CUDA_R_16BF,
-                           int(k), v(in), CUDA_R_16BF, int(inStride), &zero,
+                           int(k), v(in), CUDA_R_16BF, int(inStride), &beta,
                            v(out), CUDA_R_32F, int(outStride),
                            CUBLAS_COMPUTE_32F, CUBLAS_GEMM_DEFAULT),
         "cublasGemmEx (bf16)"));
@@ -220,7 +222,7 @@ Status Gemm::linear(CUdeviceptr in, int64_t inStride, int64_t tokens,
     MLRT_RETURN_IF_ERROR(blas->check(
         blas->cublasSgemm_v2(handle, CUBLAS_OP_T, CUBLAS_OP_N, int(n),
                              int(tokens), int(k), &one, f(w), int(k), f(in),
-                             int(inStride), &zero, f(out), int(outStride)),
+                             int(inStride), &beta, f(out), int(outStride)),
         "cublasSgemm_v2"));
   if (!bias)
     return Status::ok();

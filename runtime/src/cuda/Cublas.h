@@ -95,11 +95,12 @@ public:
   /// out[t][r] = sum_k in[t][k] w[r][k] (+ bias[r]) for t < tokens, r < n,
   /// k < k: row-major with row strides in elements, w dense n x k, bias n
   /// floats or 0, out f32. `in` and `w` are f32 (full fp32 sgemm) or both
-  /// bf16 (tensor cores, fp32 accumulation). Queued on the device's stream.
+  /// bf16 (tensor cores, fp32 accumulation). With `accumulate`, adds to
+  /// `out` instead. Queued on the device's stream.
   Status linear(CUdeviceptr in, int64_t inStride, int64_t tokens,
                 CUdeviceptr w, int64_t n, int64_t k, CUdeviceptr bias,
-                CUdeviceptr out, int64_t outStride,
-                DType type = DType::F32);
+                CUdeviceptr out, int64_t outStride, DType type = DType::F32,
+                bool accumulate = false);
 
 private:
   explicit Gemm(const Cublas &blas) : blas(&blas) {}

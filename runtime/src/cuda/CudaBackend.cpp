@@ -100,7 +100,7 @@ private:
   /// The partial softmaxes of split decode attention (GpuConventions.h),
   /// shared by every attention op.
   DeviceBuffer attentionWorkspace;
-  /// The input rows of a library GEMM rounded to bf16 (bf16 matrices).
+  /// The input rows of a library GEMM as two bf16 terms (bf16 matrices).
   DeviceBuffer staging;
   std::vector<LayerState> states;
   KernelArgs args;
@@ -213,7 +213,8 @@ Status CudaBackend::init() {
     for (const PlanOp &op : plan.prefill.ops)
       if (isProjection(op))
         widest = std::max(widest, width(plan.prefill, op, 0));
-    MLRT_RETURN_IF_ERROR(allocate(staging, chunk * widest * sizeof(uint16_t),
+    MLRT_RETURN_IF_ERROR(allocate(staging,
+                                  2 * chunk * widest * sizeof(uint16_t),
                                   "the bf16 GEMM input"));
   }
   for (const PlanState &s : plan.states) {
@@ -368,12 +369,16 @@ Status CudaBackend::runProjection(const PlanEntry &entry, const PlanOp &op,
   CUdeviceptr in = buffer(entry, op, 0, count);
   DType type = DType::F32;
   size_t element = sizeof(float);
-  if (!op.gpuKernels.empty()) { // bf16 matrices: round the rows first
+  // bf16 matrices: the op's kernel splits the rows into hi and lo bf16
+  // terms (hi rows, then lo rows), and W x = W hi + W lo.
+  CUdeviceptr lo = 0;
+  if (!op.gpuKernels.empty()) {
     args.clear();
     args.memref(in, count * inWidth);
-    args.memref(staging.get(), count * inWidth);
+    args.memref(staging.get(), 2 * count * inWidth);
     MLRT_RETURN_IF_ERROR(launchKernels(op, count, position));
     in = staging.get();
+    lo = in + count * inWidth * sizeof(uint16_t);
     type = DType::BF16;
     element = sizeof(uint16_t);
   }
@@ -386,6 +391,11 @@ Status CudaBackend::runProjection(const PlanEntry &entry, const PlanOp &op,
       MLRT_RETURN_IF_ERROR(gemm->linear(
           in, inWidth, count, weights->at(w), w->shape[0], w->shape[1],
           weights->at(bias), dst, width(entry, op, 1), type));
+      if (lo)
+        MLRT_RETURN_IF_ERROR(gemm->linear(lo, inWidth, count, weights->at(w),
+                                          w->shape[0], w->shape[1], 0, dst,
+                                          width(entry, op, 1), type,
+                                          /*accumulate=*/true));
       dst += w->shape[0] * sizeof(float);
     }
     return Status::ok();
@@ -395,10 +405,16 @@ Status CudaBackend::runProjection(const PlanEntry &entry, const PlanOp &op,
   int64_t rows = count;
   if (!allPositions) {
     in += (count - 1) * inWidth * element;
+    lo += lo ? (count - 1) * inWidth * element : 0;
     rows = 1;
   }
-  return gemm->linear(in, inWidth, rows, weights->at(op.weights[0]), vocab,
-                      inWidth, 0, logits.get(), vocab, type);
+  CUdeviceptr w = weights->at(op.weights[0]);
+  MLRT_RETURN_IF_ERROR(gemm->linear(in, inWidth, rows, w, vocab, inWidth, 0,
+                                    logits.get(), vocab, type));
+  if (!lo)
+    return Status::ok();
+  return gemm->linear(lo, inWidth, rows, w, vocab, inWidth, 0, logits.get(),
+                      vocab, type, /*accumulate=*/true);
 }
 
 Status CudaBackend::enqueue(const PlanEntry &entry, int64_t count,
