@@ -14,6 +14,7 @@
 #include "mlopt/Artifact/PlanWriter.h"
 #include "mlopt/Codegen/GpuCodegen.h"
 #include "mlopt/Dialect/LLM/ModelStructure.h"
+#include "mlopt/Dialect/LLM/RuntimeRope.h"
 #include "mlopt/Export/ModelWeights.h"
 #include "mlopt/Support/Paths.h"
 #include "mlrt/Artifact.h"
@@ -131,16 +132,11 @@ mlrt::Status mlopt::writeArtifact(ModelOp model, kern::ProgramOp plan,
   }
 
   ConfigAttr c = model.getConfig();
-  RopeScalingAttr s = c.getRopeScaling();
+  mlrt::RopeConfig r = runtimeRope(c);
   auto rope = fb::CreateRope(
-      b, c.getRopeTheta(),
-      s ? static_cast<fb::RopeScaling>(static_cast<int>(s.getKind()) + 1)
-        : fb::RopeScaling::None,
-      s ? double(s.getFactor()) : 1.0, s ? double(s.getLowFreqFactor()) : 1.0,
-      s ? double(s.getHighFreqFactor()) : 4.0,
-      s ? s.getOriginalMaxPosition().value_or(0) : 0,
-      s ? double(s.getBetaFast()) : 32.0, s ? double(s.getBetaSlow()) : 1.0,
-      s ? double(s.getAttentionFactor()) : 0.0);
+      b, r.theta, static_cast<fb::RopeScaling>(r.scaling), r.factor,
+      r.lowFreqFactor, r.highFreqFactor, r.originalMaxPosition, r.betaFast,
+      r.betaSlow, r.attentionFactor);
   std::vector<int32_t> eos(c.getEos().begin(), c.getEos().end());
   auto config = fb::CreateConfig(
       b, static_cast<fb::Arch>(c.getArch()), c.getVocab(), c.getHidden(),

@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
+#include "mlopt/Dialect/LLM/RuntimeRope.h"
 #include "mlrt/Artifact.h"
 #include "mlrt/GpuConventions.h"
 #include "mlrt/cpu/Kernels.h"
@@ -21,26 +22,6 @@ using namespace mlopt;
 using namespace mlopt::codegen;
 
 namespace {
-/// The config of the program (RoPE, head dim) as the runtime reads it.
-mlrt::RopeConfig ropeConfig(kern::ProgramOp program) {
-  llm::ConfigAttr c = program.getConfig();
-  mlrt::RopeConfig r;
-  r.theta = c.getRopeTheta();
-  if (llm::RopeScalingAttr s = c.getRopeScaling()) {
-    r.scaling = static_cast<mlrt::RopeScalingKind>(
-        static_cast<int>(s.getKind()) + 1);
-    r.factor = s.getFactor();
-    r.lowFreqFactor = s.getLowFreqFactor();
-    r.highFreqFactor = s.getHighFreqFactor();
-    r.originalMaxPosition = s.getOriginalMaxPosition().value_or(0);
-    r.betaFast = s.getBetaFast();
-    r.betaSlow = s.getBetaSlow();
-    r.attentionFactor = s.getAttentionFactor();
-  }
-  return r;
-}
-
-
 /// rope: rotates pairs (i, i + half) of every q and k head of one token by
 /// position * inv_freq[i]; the frequencies are a constant table computed
 /// as the CPU backend computes them.
@@ -550,7 +531,7 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
                                           gpu::GPUModuleOp module) {
   std::vector<GpuKernelSpec> specs;
   if (auto o = dyn_cast<kern::RopeOp>(op)) {
-    mlrt::RopeConfig config = ropeConfig(program);
+    mlrt::RopeConfig config = runtimeRope(program.getConfig());
     if (config.scaling == mlrt::RopeScalingKind::Dynamic)
       return mlrt::Error() << "ml-compile: dynamic NTK RoPE scaling has no "
                               "CUDA kernel yet (its frequencies depend on the "
