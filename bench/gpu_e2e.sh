@@ -3,16 +3,18 @@
 # Llama-3-8B-shaped models with random weights (the Transformer and 50% /
 # 25%-attention Mamba-2 hybrids) after prompts of each context length, 64
 # decoded tokens, our CUDA backend. Run bench/prepare_gpu_e2e.sh here first
-# and carry .cache/gpu-e2e/{models,manifest.json} and build/bin/ml-run.
+# and carry .cache/gpu-e2e/{models,manifest.json} (or a copy with its
+# manifest's paths rewritten, named by $E2E: never the sparse checkpoint,
+# whose apparent size counts) and build/bin.
 # Prints a markdown table; the weight-streaming roofline uses this run's
 # device copy bandwidth when torch is there (else 4.3 TB/s).
 #
 #   bench/gpu_e2e.sh BIN_DIR "2048 8192"
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=$1 contexts=${2:-"2048 8192"}
+bin=$1 contexts=${2:-"2048 8192"} e2e=${E2E:-.cache/gpu-e2e}
 PY=python3; $PY -c "import numpy" 2>/dev/null || PY=/opt/torch/.venv/bin/python
-$PY scripts/gpu/store_manifest.py regenerate .cache/gpu-e2e/manifest.json
+$PY scripts/gpu/store_manifest.py regenerate $e2e/manifest.json
 bw=$($PY - <<'PY' 2>/dev/null || echo 4.3e12
 import torch
 x = torch.empty(2 << 30, dtype=torch.uint8, device="cuda"); y = torch.empty_like(x)
@@ -31,7 +33,7 @@ echo "|---|---|---|---|---|---|---|---|---|"
 for m in llama3-8b hybrid-50 hybrid-25; do
   for ctx in $contexts; do
     ids=$($PY -c "print(','.join(str((i * 7919) % 128000) for i in range($ctx)))")
-    report=$("$bin/ml-run" ".cache/gpu-e2e/models/$m.mlart" --device cuda --tokens "$ids" -n 65 \
+    report=$("$bin/ml-run" "$e2e/models/$m.mlart" --device cuda --tokens "$ids" -n 65 \
       --ignore-eos --print-ids --ctx $((ctx + 128)) --prefill-chunk 2048 2>&1 >/dev/null)
     p=$(echo "$report" | sed -n 's/.*prompt: .*= *\([0-9.]*\) tokens\/s/\1/p')
     d=$(echo "$report" | sed -n 's/.*decode: .*= *\([0-9.]*\) tokens\/s/\1/p')
@@ -39,7 +41,7 @@ for m in llama3-8b hybrid-50 hybrid-25; do
     # row), matrices in their device type (bf16 when stored bf16: ml-compile
     # --gpu-weights=auto), vectors in f32; plus the f32 KV cache of every
     # attention layer at this context.
-    "$bin/ml-dump" ".cache/gpu-e2e/models/$m.mlart" --weights | awk -v p="$p" -v d="$d" -v bw="$bw" -v m="$m" -v c="$ctx" '
+    "$bin/ml-dump" "$e2e/models/$m.mlart" --weights | awk -v p="$p" -v d="$d" -v bw="$bw" -v m="$m" -v c="$ctx" '
       /^config:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^\(/) kv = substr($i, 2) + 0; if ($i == "of") hd = $(i + 1) + 0 } }
       /^layer .*: attention/ { attn++ }
       /^weight / { split($5, s, "x"); n = 1; k = 0; for (i in s) { n *= s[i]; k++ }

@@ -12,7 +12,8 @@
 //
 // Decode steps (one token through @decode) replay a CUDA graph of the step
 // from the second one on (DecodeGraph.h); MLRT_CUDA_GRAPHS=0 in the
-// environment queues every step's launches one by one instead.
+// environment queues every step's launches one by one instead, and so does
+// MLRT_CUDA_PROFILE=1, which times each op (OpProfile.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,6 +23,7 @@
 #include "DecodeGraph.h"
 #include "DeviceWeights.h"
 #include "GpuModule.h"
+#include "OpProfile.h"
 
 #include "mlrt/GpuConventions.h"
 
@@ -93,6 +95,8 @@ private:
   int64_t maxTokens, chunk;
   // Declared first: destroyed last, after everything it holds.
   std::unique_ptr<CudaDevice> device;
+  /// Device time per op kind (MLRT_CUDA_PROFILE=1); null when off.
+  std::unique_ptr<OpProfile> profile;
   std::unique_ptr<Gemm> gemm;
   std::unique_ptr<GpuModule> module;
   std::unique_ptr<DeviceWeights> weights;
@@ -257,7 +261,9 @@ Status CudaBackend::init() {
       for (int k : op.gpuKernels)
         MLRT_RETURN_IF_ERROR(module->checkParams(k, args.count()));
     }
-  if (graphsWanted() && device->driver().hasGraphs())
+  if (OpProfile::wanted())
+    profile = std::make_unique<OpProfile>(*device);
+  else if (graphsWanted() && device->driver().hasGraphs())
     graph = std::make_unique<DecodeGraph>(*device);
   return device->synchronize("preparing the CUDA backend");
 }
@@ -421,7 +427,12 @@ Status CudaBackend::enqueue(const PlanEntry &entry, int64_t count,
                             int64_t position, bool allPositions) {
   for (size_t i = 0; i < entry.ops.size(); ++i) {
     const PlanOp &op = entry.ops[i];
-    if (Status s = runOp(entry, op, count, position, allPositions); s.failed())
+    if (profile)
+      MLRT_RETURN_IF_ERROR(profile->begin(entry.name, op.kind));
+    Status s = runOp(entry, op, count, position, allPositions);
+    if (profile && !s.failed())
+      s = profile->end();
+    if (s.failed())
       return Error() << "@" << entry.name << " op " << i << " ("
                      << opKindName(op.kind) << "): " << s.message();
   }
@@ -487,7 +498,8 @@ Status CudaBackend::run(const PlanEntry &entry, const int32_t *tokens,
                 "cuMemcpyDtoHAsync (logits)"));
   }
   std::string what = "running @" + entry.name;
-  return device->synchronize(what.c_str());
+  MLRT_RETURN_IF_ERROR(device->synchronize(what.c_str()));
+  return profile ? profile->collect() : Status::ok();
 }
 
 Expected<std::unique_ptr<Backend>>
