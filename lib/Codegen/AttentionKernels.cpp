@@ -9,6 +9,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include "mlopt/Dialect/LLM/RuntimeRope.h"
 #include "mlrt/Artifact.h"
@@ -41,11 +42,12 @@ void rope(KernelBuilder &k, gpu::GPUModuleOp module, StringRef table,
         /*constant=*/true, IntegerAttr());
   }
   Value freqs = memref::GetGlobalOp::create(b, tableType, table);
-  Value t = k.blockId();
-  Value position = k.toF32(k.add(k.position(), t));
-  auto rotate = [&](Value buffer, int64_t width) {
-    Value row = k.mul(t, k.idx(width));
-    k.strided(k.idx(width / 2), kThreads, [&](Value pair) {
+  // One thread per pair: q's pairs, then k's.
+  const int64_t qPairs = qWidth / 2, pairs = qPairs + kWidth / 2;
+  k.eachElement(pairs, kThreads, [&](Value t, Value p) {
+    Value position = k.toF32(k.add(k.position(), t));
+    auto rotate = [&](Value buffer, int64_t width, Value pair) {
+      Value row = k.mul(t, k.idx(width));
       Value head = k.div(pair, k.idx(half)), i = k.rem(pair, k.idx(half));
       Value angle = k.fmul(position, k.load(freqs, i));
       Value cos = k.fmul(math::CosOp::create(b, angle), k.f32(scaling));
@@ -55,18 +57,25 @@ void rope(KernelBuilder &k, gpu::GPUModuleOp module, StringRef table,
       Value x = k.load(buffer, lo), y = k.load(buffer, hi);
       k.store(k.fsub(k.fmul(x, cos), k.fmul(y, sin)), buffer, lo);
       k.store(k.fadd(k.fmul(y, cos), k.fmul(x, sin)), buffer, hi);
-    });
-  };
-  rotate(k.memref(0), qWidth);
-  rotate(k.memref(1), kWidth);
+    };
+    Value inQ = k.lt(p, k.idx(qPairs));
+    auto ifOp = scf::IfOp::create(b, inQ, /*withElseRegion=*/true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
+      rotate(k.memref(0), qWidth, p);
+      b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
+      rotate(k.memref(1), kWidth,
+             arith::SubIOp::create(b, p, k.idx(qPairs)));
+    }
+  });
 }
 
 /// kv_append: the step's k and v rows into the cache at position + t.
 void kvAppend(KernelBuilder &k, int64_t kvWidth) {
-  Value t = k.blockId();
-  Value dst = k.mul(k.add(k.position(), t), k.idx(kvWidth));
-  Value src = k.mul(t, k.idx(kvWidth));
-  k.strided(k.idx(kvWidth), kThreads, [&](Value c) {
+  k.eachElement(kvWidth, kThreads, [&](Value t, Value c) {
+    Value dst = k.mul(k.add(k.position(), t), k.idx(kvWidth));
+    Value src = k.mul(t, k.idx(kvWidth));
     k.store(k.load(k.memref(1), k.add(src, c)), k.memref(4), k.add(dst, c));
     k.store(k.load(k.memref(2), k.add(src, c)), k.memref(5), k.add(dst, c));
   });
@@ -545,7 +554,8 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
            table.attentionScaling(), headDim, widthOf(o.getQ()),
            widthOf(o.getK()));
     });
-    specs.push_back(perToken(name.str()));
+    specs.push_back(
+        perElement(name.str(), (widthOf(o.getQ()) + widthOf(o.getK())) / 2));
   } else if (auto o = dyn_cast<kern::AttentionOp>(op)) {
     AttentionShape s;
     s.heads = o.getHeads();
@@ -565,7 +575,7 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
     if (!module.lookupSymbol(append))
       buildKernel(module, append, kAttentionArgs, false, 0,
                   [&](KernelBuilder &k) { kvAppend(k, s.kvWidth()); });
-    specs.push_back(perToken(append));
+    specs.push_back(perElement(append, s.kvWidth()));
     if (op->getParentOfType<kern::EntryOp>().getStep()) {
       int64_t perBlock = decodeHeadsPerBlock(s);
       int64_t shared = kDecodeWarps * perBlock * (s.headDim + 2);

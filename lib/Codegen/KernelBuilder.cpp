@@ -158,7 +158,32 @@ void KernelBuilder::when(Value cond, const std::function<void()> &body) {
   body();
 }
 
+void KernelBuilder::eachElement(
+    int64_t width, int64_t threads,
+    const std::function<void(Value, Value)> &body) {
+  int64_t blocks = (width + threads - 1) / threads;
+  Value t = div(blockIdx, idx(blocks));
+  Value c = add(mul(rem(blockIdx, idx(blocks)), idx(threads)), threadIdx);
+  when(lt(c, idx(width)), [&] { body(t, c); });
+}
+
 Value KernelBuilder::blockSum(Value value, int64_t threads) {
+  if (threads >= 64) {
+    // Each warp's sum to shared[warp], then warp 0 sums those; the
+    // barriers around let the buffer be reused by the next call.
+    Value lane = rem(threadIdx, idx(32)), warp = div(threadIdx, idx(32));
+    Value isLeader = arith::CmpIOp::create(builder, arith::CmpIPredicate::eq,
+                                           lane, idx(0));
+    Value partial = warpSum(value);
+    when(isLeader, [&] { store(partial, shared, warp); });
+    gpu::BarrierOp::create(builder);
+    Value mine = arith::SelectOp::create(
+        builder, lt(lane, idx(threads / 32)),
+        load(shared, minIndex(lane, idx(threads / 32 - 1))), f32(0));
+    Value total = warpSum(mine);
+    gpu::BarrierOp::create(builder);
+    return total;
+  }
   // Tree reduction in shared memory; the trailing barrier lets the buffer
   // be reused by the next call.
   store(value, shared, threadIdx);

@@ -84,10 +84,15 @@ public:
   /// for (i = threadId; i < end; i += threads) body(i).
   void strided(mlir::Value end, int64_t threads,
                const std::function<void(mlir::Value)> &body);
+  /// body(t, c) for column c < width of token t, one a thread: blocks of
+  /// `threads`, ceil(width / threads) blocks per token.
+  void eachElement(int64_t width, int64_t threads,
+                   const std::function<void(mlir::Value, mlir::Value)> &body);
   /// if (cond) body().
   void when(mlir::Value cond, const std::function<void()> &body);
   /// The sum of `value` over the block's `threads` threads (a power of two,
-  /// at most the shared buffer), returned to every thread.
+  /// at most the shared buffer), returned to every thread: shuffles within
+  /// warps and one exchange through shared memory from 64 threads on.
   mlir::Value blockSum(mlir::Value value, int64_t threads);
   /// The sum of `value` over the 32 lanes of each warp (butterfly shuffles),
   /// returned to every lane.

@@ -30,6 +30,10 @@ GpuKernelSpec codegen::perToken(std::string name, int64_t blocksPerToken,
   return s;
 }
 
+GpuKernelSpec codegen::perElement(std::string name, int64_t width) {
+  return perToken(std::move(name), (width + kThreads - 1) / kThreads);
+}
+
 GpuKernelSpec codegen::fixedGrid(std::string name, int64_t blocks,
                                  int64_t threads, int64_t sharedFloats) {
   GpuKernelSpec s;

@@ -37,6 +37,9 @@ mlir::RankedTensorType weightType(mlir::Operation *op,
 /// A launch of `blocksPerToken` blocks per token.
 GpuKernelSpec perToken(std::string name, int64_t blocksPerToken = 1,
                        int64_t threads = kThreads, int64_t sharedFloats = 0);
+/// A launch of one thread per element of `width`-wide token rows, kThreads
+/// a block (KernelBuilder::eachElement).
+GpuKernelSpec perElement(std::string name, int64_t width);
 /// A launch of `blocks` blocks whatever the token count.
 GpuKernelSpec fixedGrid(std::string name, int64_t blocks, int64_t threads,
                         int64_t sharedFloats = 0);

@@ -46,10 +46,9 @@ Value widen(KernelBuilder &k, Value v) {
 
 /// embed: out[t] = table[ids[t]], widened to f32.
 void embed(KernelBuilder &k, int64_t hidden) {
-  Value t = k.blockId();
-  Value id = arith::IndexCastOp::create(k.b(), k.b().getIndexType(),
-                                        k.load(k.ids(), t));
-  k.strided(k.idx(hidden), kThreads, [&](Value c) {
+  k.eachElement(hidden, kThreads, [&](Value t, Value c) {
+    Value id = arith::IndexCastOp::create(k.b(), k.b().getIndexType(),
+                                          k.load(k.ids(), t));
     Value v = k.load(k.memref(1), k.add(k.mul(id, k.idx(hidden)), c));
     k.store(widen(k, v), k.memref(0), k.add(k.mul(t, k.idx(hidden)), c));
   });
@@ -283,7 +282,7 @@ KernelSpecs codegen::emitMatrixKernels(Operation *op, StringRef name,
   if (auto o = dyn_cast<kern::EmbedOp>(op)) {
     build({f32, element}, true,
           [&](KernelBuilder &k) { embed(k, widthOf(o.getOut())); });
-    specs.push_back(perToken(name.str()));
+    specs.push_back(perElement(name.str(), widthOf(o.getOut())));
   } else if (auto o = dyn_cast<kern::LinearOp>(op)) {
     if (isStepEntry(op))
       emitGemv(linearShape(o));

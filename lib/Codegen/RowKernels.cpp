@@ -16,29 +16,28 @@ using namespace mlopt::codegen;
 
 namespace {
 
-/// add / swiglu over one token row: out = f(a, b).
+/// add / swiglu, one element a thread: out = f(a, b).
 void binary(KernelBuilder &k, int64_t width,
             const std::function<Value(Value, Value)> &f) {
-  Value row = k.mul(k.blockId(), k.idx(width));
-  k.strided(k.idx(width), kThreads, [&](Value c) {
-    Value i = k.add(row, c);
+  k.eachElement(width, kThreads, [&](Value t, Value c) {
+    Value i = k.add(k.mul(t, k.idx(width)), c);
     k.store(f(k.load(k.memref(0), i), k.load(k.memref(1), i)), k.memref(2),
             i);
   });
 }
 
 /// rms_norm: x * rsqrt(mean(x^2) + eps) * w over one token row.
-void rmsNorm(KernelBuilder &k, int64_t width, double eps) {
+void rmsNorm(KernelBuilder &k, int64_t width, double eps, int64_t threads) {
   Value row = k.mul(k.blockId(), k.idx(width));
-  auto sum = k.loop(k.threadId(), k.idx(width), k.idx(kThreads),
+  auto sum = k.loop(k.threadId(), k.idx(width), k.idx(threads),
                     {k.f32(0)}, [&](Value c, ValueRange acc) {
                       Value x = k.load(k.memref(0), k.add(row, c));
                       return SmallVector<Value>{k.fadd(acc[0], k.fmul(x, x))};
                     });
-  Value mean = k.fdiv(k.blockSum(sum[0], kThreads), k.f32(double(width)));
+  Value mean = k.fdiv(k.blockSum(sum[0], threads), k.f32(double(width)));
   Value scale = k.fdiv(
       k.f32(1.0), math::SqrtOp::create(k.b(), k.fadd(mean, k.f32(eps))));
-  k.strided(k.idx(width), kThreads, [&](Value c) {
+  k.strided(k.idx(width), threads, [&](Value c) {
     Value x = k.load(k.memref(0), k.add(row, c));
     Value w = k.load(k.memref(2), c);
     k.store(k.fmul(w, k.fmul(x, scale)), k.memref(1), k.add(row, c));
@@ -48,9 +47,10 @@ void rmsNorm(KernelBuilder &k, int64_t width, double eps) {
 /// add_rms_norm: sum = lhs + rhs, then rms_norm(sum) over one token row.
 /// Each thread reads its columns of lhs and rhs before the reduction's
 /// barriers and writes out after them, so out may alias any operand.
-void addRmsNorm(KernelBuilder &k, int64_t width, double eps) {
+void addRmsNorm(KernelBuilder &k, int64_t width, double eps,
+                int64_t threads) {
   Value row = k.mul(k.blockId(), k.idx(width));
-  auto squares = k.loop(k.threadId(), k.idx(width), k.idx(kThreads),
+  auto squares = k.loop(k.threadId(), k.idx(width), k.idx(threads),
                         {k.f32(0)}, [&](Value c, ValueRange acc) {
                           Value i = k.add(row, c);
                           Value x = k.fadd(k.load(k.memref(0), i),
@@ -60,11 +60,11 @@ void addRmsNorm(KernelBuilder &k, int64_t width, double eps) {
                               k.fadd(acc[0], k.fmul(x, x))};
                         });
   Value mean =
-      k.fdiv(k.blockSum(squares[0], kThreads), k.f32(double(width)));
+      k.fdiv(k.blockSum(squares[0], threads), k.f32(double(width)));
   Value scale = k.fdiv(
       k.f32(1.0), math::SqrtOp::create(k.b(), k.fadd(mean, k.f32(eps))));
   // The thread reads back the sum it wrote for the same columns.
-  k.strided(k.idx(width), kThreads, [&](Value c) {
+  k.strided(k.idx(width), threads, [&](Value c) {
     Value x = k.load(k.memref(2), k.add(row, c));
     Value w = k.load(k.memref(4), c);
     k.store(k.fmul(w, k.fmul(x, scale)), k.memref(3), k.add(row, c));
@@ -102,13 +102,17 @@ void gatedRmsNorm(KernelBuilder &k, int64_t width, int64_t group,
 void repeatGroups(KernelBuilder &k, int64_t inWidth, int64_t group,
                   int64_t times) {
   int64_t outWidth = inWidth * times;
-  Value t = k.blockId();
-  k.strided(k.idx(outWidth), kThreads, [&](Value d) {
+  k.eachElement(outWidth, kThreads, [&](Value t, Value d) {
     Value src = k.add(k.mul(k.idx(group), k.div(d, k.idx(group * times))),
                       k.rem(d, k.idx(group)));
     Value v = k.load(k.memref(0), k.add(k.mul(t, k.idx(inWidth)), src));
     k.store(v, k.memref(1), k.add(k.mul(t, k.idx(outWidth)), d));
   });
+}
+/// Threads of a block that normalises a row of `width`: about four
+/// columns each (a thread's loads are sequential), at most 1024.
+int64_t normThreads(int64_t width) {
+  return std::max<int64_t>(32, powerOfTwoAtMost((width + 3) / 4, 1024));
 }
 } // namespace
 
@@ -116,27 +120,30 @@ KernelSpecs codegen::emitRowKernels(Operation *op, StringRef name,
                                     gpu::GPUModuleOp module) {
   std::vector<GpuKernelSpec> specs;
   if (auto o = dyn_cast<kern::RMSNormOp>(op)) {
-    buildKernel(module, name, 3, false, kThreads, [&](KernelBuilder &k) {
-      rmsNorm(k, widthOf(o.getIn()), o.getEps().convertToDouble());
+    int64_t threads = normThreads(widthOf(o.getIn()));
+    buildKernel(module, name, 3, false, threads, [&](KernelBuilder &k) {
+      rmsNorm(k, widthOf(o.getIn()), o.getEps().convertToDouble(), threads);
     });
-    specs.push_back(perToken(name.str(), 1, kThreads, kThreads));
+    specs.push_back(perToken(name.str(), 1, threads, threads));
   } else if (auto o = dyn_cast<kern::AddRMSNormOp>(op)) {
-    buildKernel(module, name, 5, false, kThreads, [&](KernelBuilder &k) {
-      addRmsNorm(k, widthOf(o.getLhs()), o.getEps().convertToDouble());
+    int64_t threads = normThreads(widthOf(o.getLhs()));
+    buildKernel(module, name, 5, false, threads, [&](KernelBuilder &k) {
+      addRmsNorm(k, widthOf(o.getLhs()), o.getEps().convertToDouble(),
+                 threads);
     });
-    specs.push_back(perToken(name.str(), 1, kThreads, kThreads));
+    specs.push_back(perToken(name.str(), 1, threads, threads));
   } else if (auto o = dyn_cast<kern::AddOp>(op)) {
     buildKernel(module, name, 3, false, 0, [&](KernelBuilder &k) {
       binary(k, widthOf(o.getOut()),
              [&](Value a, Value b) { return k.fadd(a, b); });
     });
-    specs.push_back(perToken(name.str()));
+    specs.push_back(perElement(name.str(), widthOf(o.getOut())));
   } else if (auto o = dyn_cast<kern::SwiGLUOp>(op)) {
     buildKernel(module, name, 3, false, 0, [&](KernelBuilder &k) {
       binary(k, widthOf(o.getOut()),
              [&](Value g, Value u) { return k.fmul(k.silu(g), u); });
     });
-    specs.push_back(perToken(name.str()));
+    specs.push_back(perElement(name.str(), widthOf(o.getOut())));
   } else if (auto o = dyn_cast<kern::GatedRMSNormOp>(op)) {
     int64_t width = widthOf(o.getY()), group = o.getGroup();
     int64_t threads = powerOfTwoAtMost(group, kThreads);
@@ -148,7 +155,8 @@ KernelSpecs codegen::emitRowKernels(Operation *op, StringRef name,
     buildKernel(module, name, 2, false, 0, [&](KernelBuilder &k) {
       repeatGroups(k, widthOf(o.getIn()), o.getGroup(), o.getTimes());
     });
-    specs.push_back(perToken(name.str()));
+    specs.push_back(
+        perElement(name.str(), widthOf(o.getIn()) * o.getTimes()));
   }
   return specs;
 }

@@ -17,7 +17,7 @@
 // norm group of 16). ptxas.mlir assembles the same PTX.
 
 // CHECK-LABEL: gpu.func @add_rms_norm_w64_eps1p00em05
-// CHECK-SAME: workgroup(%{{.*}} : memref<256xf32, #gpu.address_space<workgroup>>)
+// CHECK-SAME: workgroup(%{{.*}} : memref<32xf32, #gpu.address_space<workgroup>>)
 // The sum is stored (memref 2) inside the squares' loop, before the barrier.
 // CHECK: scf.for {{.*}} iter_args
 // CHECK: arith.addf
@@ -49,7 +49,7 @@
 // PTX: .entry add_rms_norm_w64_eps1p00em05(
 // PTX: .entry mamba_step_h4_g2_n16_x128_k4_ng16(
 
-// DUMP: kernel add_rms_norm_w64_eps1p00em05: grid 1 per token x 1 x 1, block 256 x 1 x 1, 1024 bytes shared
+// DUMP: kernel add_rms_norm_w64_eps1p00em05: grid 1 per token x 1 x 1, block 32 x 1 x 1, 128 bytes shared
 // DUMP: kernel mamba_step_h4_g2_n16_x128_k4_ng16: grid 2 x 1 x 1, block 64 x 1 x 1, 512 bytes shared
 // DUMP: entry @decode
 // DUMP: mamba_step {{.*}}  [cuda: mamba_step_h4_g2_n16_x128_k4_ng16]

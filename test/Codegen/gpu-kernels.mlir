@@ -33,7 +33,7 @@
 // CHECK-LABEL: gpu.func @embed_f32_h64(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi32>, %{{.*}}: index, %{{.*}}: index) kernel
 // CHECK: memref.load %{{.*}} : memref<?xi32>
 // CHECK-LABEL: gpu.func @rms_norm_w64_eps1p00em05
-// CHECK-SAME: workgroup(%{{.*}} : memref<256xf32, #gpu.address_space<workgroup>>)
+// CHECK-SAME: workgroup(%{{.*}} : memref<32xf32, #gpu.address_space<workgroup>>)
 // CHECK: gpu.barrier
 // CHECK: math.sqrt
 // CHECK-LABEL: gpu.func @conv1d_c128_k4
