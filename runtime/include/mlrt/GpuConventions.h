@@ -18,6 +18,8 @@
 #include "mlrt/DType.h"
 #include "mlrt/Plan.h"
 
+#include <cstdint>
+
 namespace mlrt {
 
 /// Whether weights of ops of kind `user` are held on the device in the
@@ -27,6 +29,29 @@ namespace mlrt {
 inline bool isDeviceMatrix(OpKind user) {
   return user == OpKind::Linear || user == OpKind::LMHead ||
          user == OpKind::Embed;
+}
+
+/// Tokens per chunk of the chunked Mamba-2 prefill scan: each chunk's
+/// state is computed in parallel, then the chunks are chained (longer
+/// chunks: less workspace traffic; shorter: more parallelism at short
+/// prompts).
+constexpr int64_t kSsmScanChunk = 128;
+
+/// Floats per chunk in the Mamba-2 scan workspace: every head's chunk state
+/// (heads x headDim x dState), then the chunk's decay per head, padded to
+/// 128 bytes so that every chunk's states stay 16-byte aligned.
+constexpr int64_t ssmScanChunkFloats(int64_t heads, int64_t headDim,
+                                     int64_t dState) {
+  return heads * headDim * dState + (heads + 31) / 32 * 32;
+}
+
+/// Floats of the Mamba-2 scan workspace for calls of up to `tokens` tokens
+/// (the CUDA backend's prefill chunk): one buffer shared by every ssm_scan
+/// op, passed after the SSM state (schemas/artifact.fbs, GpuKernel).
+constexpr int64_t ssmScanWorkspaceFloats(int64_t heads, int64_t headDim,
+                                         int64_t dState, int64_t tokens) {
+  return (tokens + kSsmScanChunk - 1) / kSsmScanChunk *
+         ssmScanChunkFloats(heads, headDim, dState);
 }
 
 /// Decode attention splits the keys of each head over a fixed number of
