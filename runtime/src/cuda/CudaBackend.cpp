@@ -104,6 +104,9 @@ private:
   /// The partial softmaxes of split decode attention (GpuConventions.h),
   /// shared by every attention op.
   DeviceBuffer attentionWorkspace;
+  /// The per-chunk states of the chunked Mamba-2 scan (GpuConventions.h),
+  /// shared by every ssm_scan op.
+  DeviceBuffer scanWorkspace;
   /// The input rows of a library GEMM as two bf16 terms (bf16 matrices).
   DeviceBuffer staging;
   std::vector<LayerState> states;
@@ -156,8 +159,11 @@ size_t stateArrays(const PlanOp &op) {
   case OpKind::Attention:
     return 3; // k, v, the attention workspace
   case OpKind::Conv1d:
-  case OpKind::SSMScan:
     return 1;
+  case OpKind::SSMScan:
+    return 2; // SSM state, the scan workspace
+  case OpKind::MambaStep:
+    return 2; // conv state, SSM state
   default:
     return 0;
   }
@@ -244,6 +250,16 @@ Status CudaBackend::init() {
   if (workspaceFloats)
     MLRT_RETURN_IF_ERROR(allocate(attentionWorkspace, workspaceFloats * f,
                                   "the attention workspace"));
+  int64_t scanFloats = 0;
+  for (const PlanOp &op : plan.prefill.ops)
+    if (op.kind == OpKind::SSMScan && op.variant == MixerKind::Mamba2)
+      scanFloats = std::max(
+          scanFloats, ssmScanWorkspaceFloats(op.heads,
+                                             plan.states[op.state].headDim,
+                                             op.dState, chunk));
+  if (scanFloats)
+    MLRT_RETURN_IF_ERROR(
+        allocate(scanWorkspace, scanFloats * f, "the Mamba-2 scan workspace"));
   MLRT_RETURN_IF_ERROR(zeroStates(/*withKV=*/true));
   // Every kernel must take what the runtime will pass it.
   for (const PlanEntry *entry : {&plan.prefill, &plan.decode})
@@ -305,7 +321,7 @@ void CudaBackend::reset() {
 
 uint64_t CudaBackend::allocatedBytes() const {
   uint64_t bytes = arena.bytes() + ids.bytes() + logits.bytes() +
-                   attentionWorkspace.bytes();
+                   attentionWorkspace.bytes() + scanWorkspace.bytes();
   for (const LayerState &l : states)
     bytes += l.k.bytes() + l.v.bytes() + l.conv.bytes() + l.ssm.bytes();
   return bytes;
@@ -333,10 +349,14 @@ void CudaBackend::memrefs(const PlanEntry &entry, const PlanOp &op,
       args.memref(l.v.get(), l.kvFloats);
       args.memref(attentionWorkspace.get(),
                   attentionWorkspace.bytes() / sizeof(float));
-    } else if (op.kind == OpKind::Conv1d) {
-      args.memref(l.conv.get(), l.convFloats);
     } else {
-      args.memref(l.ssm.get(), l.ssmFloats);
+      if (op.kind != OpKind::SSMScan) // Conv1d, MambaStep
+        args.memref(l.conv.get(), l.convFloats);
+      if (op.kind != OpKind::Conv1d) // SSMScan, MambaStep
+        args.memref(l.ssm.get(), l.ssmFloats);
+      if (op.kind == OpKind::SSMScan)
+        args.memref(scanWorkspace.get(),
+                    scanWorkspace.bytes() / sizeof(float));
     }
   }
   if (op.kind == OpKind::Embed)
