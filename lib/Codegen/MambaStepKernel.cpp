@@ -14,9 +14,10 @@
 // two Mamba groups; the block's rows then hold whole norm groups.
 //
 // Per token: (1) conv + SiLU of the group's x, B and C channels into shared
-// memory, shifting their conv state; (2) one thread per state row (head,
+// memory, shifting their conv state; (2) each state row (head,
 // p) updates its d_state values and reduces y, gates it with silu(z) and
-// keeps it in shared memory with its square; (3) a tree sum of the squares
+// keeps it in shared memory with its square (a warp per row, its lanes over
+// d_state, so state traffic is coalesced); (3) a tree sum of the squares
 // per norm group; (4) the normalised rows.
 //
 //===----------------------------------------------------------------------===//
@@ -121,12 +122,16 @@ private:
              s.headsPerGroup() * n);
   }
 
-  /// Thread row r = (head of the group, p): its d_state values of the SSM
-  /// state, y = S C + D x, then y * silu(z) and its square into shared.
+  /// Warp w takes rows r = w, w + warps, ... (r = (head of the group, p));
+  /// its lanes split the row's d_state values, so the SSM state is read and
+  /// written in coalesced runs; y = S C + D x is a shuffle sum, then lane 0
+  /// keeps y * silu(z) and its square in shared memory.
   void scan(Value t) {
     int64_t p = s.headDim, n = s.dState;
     int64_t gated = s.convChannels(), squares = gated + s.rows();
-    k.strided(k.idx(s.rows()), threads, [&](Value r) {
+    Value lane = k.rem(k.threadId(), k.idx(32));
+    Value warp = k.div(k.threadId(), k.idx(32));
+    k.loop(warp, k.idx(s.rows()), k.idx(threads / 32), [&](Value r) {
       Value local = k.div(r, k.idx(p)), channel = k.rem(r, k.idx(p));
       Value h = k.add(k.mul(group, k.idx(s.headsPerGroup())), local);
       Value a = arith::NegFOp::create(k.b(), k.exp(k.load(k.memref(ALog), h)));
@@ -139,7 +144,7 @@ private:
       Value stateRow = k.mul(k.add(k.mul(h, k.idx(p)), channel), k.idx(n));
       Value cBase = k.add(k.idx(p + n), k.mul(local, k.idx(n)));
       auto y = k.loop(
-          k.idx(0), k.idx(n), k.idx(1), {k.f32(0)},
+          lane, k.idx(n), k.idx(32), {k.f32(0)},
           [&](Value i, ValueRange acc) {
             Value at = k.add(stateRow, i);
             Value state = k.fadd(
@@ -149,10 +154,16 @@ private:
             return SmallVector<Value>{k.fadd(
                 acc[0], k.fmul(state, k.load(shared, k.add(cBase, i))))};
           });
-      Value out = k.fadd(y[0], k.fmul(k.load(k.memref(D), h), x));
-      Value v = k.fmul(out, k.silu(k.load(k.memref(Z), outIndex(t, r))));
-      k.store(v, shared, sharedAt(gated, r));
-      k.store(k.fmul(v, v), shared, sharedAt(squares, r));
+      Value sum = k.warpSum(y[0]);
+      k.when(arith::CmpIOp::create(k.b(), arith::CmpIPredicate::eq, lane,
+                                   k.idx(0)),
+             [&] {
+               Value out = k.fadd(sum, k.fmul(k.load(k.memref(D), h), x));
+               Value v = k.fmul(
+                   out, k.silu(k.load(k.memref(Z), outIndex(t, r))));
+               k.store(v, shared, sharedAt(gated, r));
+               k.store(k.fmul(v, v), shared, sharedAt(squares, r));
+             });
     });
   }
 

@@ -16,6 +16,7 @@
 #include "mlrt/Status.h"
 #include "mlrt/cpu/Kernels.h"
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstdint>
@@ -120,7 +121,7 @@ inline Expected<std::vector<int32_t>> parseIdList(const std::string &text) {
   std::vector<int32_t> ids;
   const char *p = text.c_str();
   while (*p) {
-    if (*p == ',' || *p == ' ') {
+    if (*p == ',' || std::isspace(static_cast<unsigned char>(*p))) {
       ++p;
       continue;
     }

@@ -17,11 +17,18 @@
 // RUN: ml-run %t/llama.mlart --tokens 1,2,3 -n 6 --print-ids --ignore-eos --temp 0.9 --top-k 20 --top-p 0.9 --seed 7 2>/dev/null > %t/a.txt
 // RUN: ml-run %t/llama.mlart --tokens 1,2,3 -n 6 --print-ids --ignore-eos --temp 0.9 --top-k 20 --top-p 0.9 --seed 7 -t 1 2>/dev/null > %t/b.txt
 // RUN: diff %t/a.txt %t/b.txt
+// A prompt from a file (ids split by commas, spaces and newlines) is the same prompt.
+// RUN: printf '1, 2\n3\n' > %t/ids.txt
+// RUN: ml-run %t/llama.mlart --tokens-file %t/ids.txt -n 6 --print-ids --ignore-eos 2>/dev/null > %t/c.txt
+// RUN: ml-run %t/llama.mlart --tokens 1,2,3 -n 6 --print-ids --ignore-eos 2>/dev/null > %t/d.txt
+// RUN: diff %t/c.txt %t/d.txt
+// RUN: not ml-run %t/llama.mlart --tokens-file %t/missing.txt 2>&1 | FileCheck %s --check-prefix=IDFILE
 
 // Tests that ml-run refuses bad input with one clear error and a non-zero
 // exit, reports speed and memory after a run, and that seeded sampling
 // gives the same tokens with any number of threads.
 
+// IDFILE: ml-run: error: --tokens-file: cannot read '{{.*}}missing.txt'
 // VOCAB: ml-run: error: token id 999 is outside the vocabulary of 256
 // CONTEXT: ml-run: error: the sequence would reach 20 tokens, beyond the context of 8 this session was created with
 // TOKENIZER: ml-run: error: the model carries no tokenizer; give the prompt as token ids with --tokens

@@ -25,6 +25,8 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 using namespace mlrt;
 using Clock = std::chrono::steady_clock;
@@ -43,7 +45,10 @@ struct Options {
 };
 
 const char *kUsage =
-    "usage: ml-run model.mlart (-p PROMPT | --tokens ID,ID,...) [options]\n"
+    "usage: ml-run model.mlart (-p PROMPT | --tokens ID,ID,... |\n"
+    "              --tokens-file FILE) [options]\n"
+    "  --tokens-file FILE  prompt ids separated by commas or white space (for\n"
+    "                      prompts longer than a command line allows)\n"
     "  -n, --n-predict N   tokens to generate (default 128; 0: prompt only)\n"
     "  --temp T            temperature (default 0: greedy)\n"
     "  --top-k K           keep the K most likely tokens (0: off)\n"
@@ -66,9 +71,16 @@ Status parse(int argc, char **argv, Options &o) {
     std::string a = args.next();
     if (a == "-p" || a == "--prompt")
       MLRT_RETURN_IF_ERROR(args.value(a, o.prompt));
-    else if (a == "--tokens") {
+    else if (a == "--tokens" || a == "--tokens-file") {
       std::string list;
       MLRT_RETURN_IF_ERROR(args.value(a, list));
+      if (a == "--tokens-file") {
+        std::ifstream in(list);
+        std::stringstream text;
+        if (!(text << in.rdbuf()))
+          return Error() << "--tokens-file: cannot read '" << list << "'";
+        list = text.str();
+      }
       Expected<std::vector<int32_t>> ids = parseIdList(list);
       if (!ids)
         return ids.takeError();
