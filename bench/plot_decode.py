@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Plots batch-1 decode tokens/s against context from bench/gpu_e2e.sh's
+table (and Hugging Face generate's from scripts/gpu/hf_generate_bench.py),
+with each model's weights+KV roofline, into a PNG.
+
+    plot_decode.py E2E.md [--hf HF.md] -o decode_vs_context.png
+"""
+import argparse
+
+import matplotlib
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+
+def rows(path):
+    """The data rows of the markdown tables in `path`, as lists of cells."""
+    out = []
+    for line in open(path):
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and cells and not set(cells[0]) <= set("-") and cells[0] != "model":
+            out.append(cells)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("e2e")
+    ap.add_argument("--hf")
+    ap.add_argument("-o", required=True)
+    args = ap.parse_args()
+    models = {}
+    for r in rows(args.e2e):
+        if len(r) < 7 or r[3].startswith("error"):
+            continue
+        roof = float(r[6].split("/")[1])
+        models.setdefault(r[0], []).append((int(r[1]), float(r[3]), roof))
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for (name, points), color in zip(sorted(models.items()), ["C0", "C1", "C2", "C3"]):
+        points.sort()
+        x = [p[0] for p in points]
+        ax.plot(x, [p[1] for p in points], "o-", color=color, label=f"{name} (ours)")
+        ax.plot(x, [p[2] for p in points], ":", color=color, label=f"{name} roofline (bf16 weights + f32 KV)")
+    if args.hf:
+        hf = sorted((int(r[1]), float(r[3])) for r in rows(args.hf) if len(r) >= 4)
+        ax.plot([p[0] for p in hf], [p[1] for p in hf], "s--", color="gray",
+                label="llama3-8b, HF transformers generate (bf16, SDPA)")
+    ax.set_xscale("log", base=2)
+    ax.set_xlabel("context (tokens)")
+    ax.set_ylabel("decode tokens/s, batch 1")
+    ax.set_title("Llama-3-8B shapes on one H200: Transformer vs Mamba-2 hybrids")
+    ax.set_ylim(bottom=0)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(args.o, dpi=120)
+
+
+if __name__ == "__main__":
+    main()
