@@ -134,6 +134,14 @@ mlrt::Expected<GpuKernels> mlopt::buildGpuKernels(kern::ProgramOp program,
       out.opKernels[&op] = indices;
     }
   }
+  // The greedy token on the device, for the backend to launch after the LM
+  // head.
+  mlrt::Expected<std::vector<GpuKernelSpec>> argmax =
+      codegen::emitArgmaxKernel(program.getConfig().getVocab(), gpuModule);
+  if (!argmax)
+    return argmax.takeError();
+  for (GpuKernelSpec &s : *argmax)
+    out.kernels.push_back(std::move(s));
   if (failed(verify(*out.module)))
     return mlrt::Error() << "ml-compile: internal error: the generated GPU "
                             "kernels do not verify";

@@ -27,6 +27,11 @@ emitKernels(mlir::Operation *op, mlir::kern::ProgramOp program,
 std::string kernelKey(mlir::Operation *op, mlir::kern::ProgramOp program,
                       mlrt::DType matrixType);
 
+/// Emits the greedy-token kernel for `vocab` logits into `module`
+/// (GpuConventions.h, argmaxKernelName): it belongs to no op.
+mlrt::Expected<std::vector<GpuKernelSpec>>
+emitArgmaxKernel(int64_t vocab, mlir::gpu::GPUModuleOp module);
+
 } // namespace mlopt::codegen
 
 #endif // MLOPT_LIB_CODEGEN_KERNELS_H

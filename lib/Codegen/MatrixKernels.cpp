@@ -21,10 +21,16 @@
 //===----------------------------------------------------------------------===//
 
 #include "KernelEmitters.h"
+#include "Kernels.h"
+
+#include "mlrt/GpuConventions.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+
+#include <cmath>
+#include <tuple>
 
 using namespace mlir;
 using namespace mlopt;
@@ -174,6 +180,76 @@ void toBF16(KernelBuilder &k, int64_t width) {
   });
 }
 
+/// Threads of the argmax block.
+constexpr int64_t kArgmaxThreads = 1024;
+
+/// (value, index) of the better of two candidates: the larger value, the
+/// lower index on ties. Indices are carried as f32 (exact below 2^24).
+std::pair<Value, Value> better(KernelBuilder &k, Value v, Value i, Value ov,
+                               Value oi) {
+  ImplicitLocOpBuilder &b = k.b();
+  Value larger = arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, ov, v);
+  Value tie = arith::AndIOp::create(
+      b, arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, ov, v),
+      arith::CmpFOp::create(b, arith::CmpFPredicate::OLT, oi, i));
+  Value take = arith::OrIOp::create(b, larger, tie);
+  return {arith::SelectOp::create(b, take, ov, v),
+          arith::SelectOp::create(b, take, oi, i)};
+}
+
+/// The best candidate of each warp's lanes, returned to every lane.
+std::pair<Value, Value> warpBest(KernelBuilder &k, Value v, Value i) {
+  for (int32_t offset = 16; offset > 0; offset /= 2) {
+    auto shuffle = [&](Value x) {
+      return gpu::ShuffleOp::create(k.b(), x, offset, 32,
+                                    gpu::ShuffleMode::XOR)
+          .getShuffleResult();
+    };
+    std::tie(v, i) = better(k, v, i, shuffle(v), shuffle(i));
+  }
+  return {v, i};
+}
+
+/// argmax: out[0] = the first index of the largest of `vocab` logits. Each
+/// thread scans its stride (strictly larger: it keeps its first maximum),
+/// warps reduce by shuffles, then warp 0 over the warps' candidates.
+void argmax(KernelBuilder &k, int64_t vocab) {
+  ImplicitLocOpBuilder &b = k.b();
+  auto scanned = k.loop(
+      k.threadId(), k.idx(vocab), k.idx(kArgmaxThreads),
+      {k.f32(-INFINITY), k.f32(double(vocab))},
+      [&](Value c, ValueRange acc) {
+        Value v = k.load(k.memref(0), c);
+        Value larger =
+            arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, v, acc[0]);
+        return SmallVector<Value>{
+            arith::SelectOp::create(b, larger, v, acc[0]),
+            arith::SelectOp::create(b, larger, k.toF32(c), acc[1])};
+      });
+  auto [v, i] = warpBest(k, scanned[0], scanned[1]);
+  Value lane = k.rem(k.threadId(), k.idx(32));
+  Value warp = k.div(k.threadId(), k.idx(32));
+  const int64_t warps = kArgmaxThreads / 32;
+  Value leader =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, k.idx(0));
+  k.when(leader, [&] {
+    k.store(v, k.sharedBuffer(), warp);
+    k.store(i, k.sharedBuffer(), k.add(warp, k.idx(warps)));
+  });
+  gpu::BarrierOp::create(b);
+  k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, warp, k.idx(0)),
+         [&] {
+           auto [bv, bi] =
+               warpBest(k, k.load(k.sharedBuffer(), lane),
+                        k.load(k.sharedBuffer(), k.add(lane, k.idx(warps))));
+           (void)bv;
+           k.when(leader, [&] {
+             Value id = arith::FPToSIOp::create(b, b.getI32Type(), bi);
+             k.store(id, k.memref(1), k.idx(0));
+           });
+         });
+}
+
 bool isStepEntry(Operation *op) {
   return op->getParentOfType<kern::EntryOp>().getStep();
 }
@@ -215,6 +291,23 @@ GemvShape lmHeadShape(kern::LMHeadOp o) {
 }
 
 } // namespace
+
+mlrt::Expected<std::vector<GpuKernelSpec>>
+codegen::emitArgmaxKernel(int64_t vocab, gpu::GPUModuleOp module) {
+  if (vocab >= (int64_t(1) << 24))
+    return mlrt::Error() << "ml-compile: the GPU argmax carries token ids as "
+                            "f32 and needs a vocabulary below 2^24, found "
+                         << vocab;
+  MLIRContext *ctx = module.getContext();
+  std::string name = mlrt::argmaxKernelName(vocab);
+  KernelBuilder k(module, name,
+                  {Float32Type::get(ctx), IntegerType::get(ctx, 32)}, false,
+                  2 * kArgmaxThreads / 32);
+  argmax(k, vocab);
+  k.finish();
+  return std::vector<GpuKernelSpec>{
+      fixedGrid(name, 1, kArgmaxThreads, 2 * kArgmaxThreads / 32)};
+}
 
 std::string codegen::matrixKernelKey(Operation *op, mlrt::DType matrixType) {
   const char *type = matrixType == mlrt::DType::BF16 ? "bf16" : "f32";

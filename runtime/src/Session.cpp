@@ -15,6 +15,18 @@ using namespace mlrt;
 
 Backend::~Backend() = default;
 
+Status Backend::runGreedy(const PlanEntry &entry, const int32_t *tokens,
+                          int64_t count, int64_t position, int64_t vocab,
+                          int32_t *next) {
+  std::vector<float> logits(vocab);
+  MLRT_RETURN_IF_ERROR(
+      run(entry, tokens, count, position, /*allPositions=*/false,
+          logits.data()));
+  *next = static_cast<int32_t>(
+      std::max_element(logits.begin(), logits.end()) - logits.begin());
+  return Status::ok();
+}
+
 Expected<std::unique_ptr<Backend>>
 mlrt::createBackend(const Artifact &model, const SessionOptions &options) {
   if (options.device == "cuda") {
@@ -58,8 +70,8 @@ void Session::reset() {
   position_ = 0;
 }
 
-Expected<std::vector<float>>
-Session::forward(const std::vector<int32_t> &tokens, bool allPositions) {
+Status Session::feed(const std::vector<int32_t> &tokens, bool allPositions,
+                     std::vector<float> &logits, int32_t *next) {
   const int64_t vocab = model_->config().vocab;
   const int64_t n = static_cast<int64_t>(tokens.size());
   if (n == 0)
@@ -72,17 +84,37 @@ Session::forward(const std::vector<int32_t> &tokens, bool allPositions) {
     return Error() << "the sequence would reach " << position_ + n
                    << " tokens, beyond the context of " << options_.maxTokens
                    << " this session was created with";
-  std::vector<float> logits((allPositions ? n : 1) * vocab);
+  logits.assign((allPositions ? n : 1) * vocab, 0.0f);
   const Plan &plan = model_->plan();
   for (int64_t begin = 0; begin < n; begin += options_.prefillChunk) {
     int64_t count = std::min(options_.prefillChunk, n - begin);
-    // Without allPositions every chunk writes its last logits to the same
-    // row; the last chunk's remain.
-    float *out = allPositions ? logits.data() + begin * vocab : logits.data();
-    MLRT_RETURN_IF_ERROR(backend_->run(count == 1 ? plan.decode : plan.prefill,
-                                       tokens.data() + begin, count, position_,
-                                       allPositions, out));
+    const PlanEntry &entry = count == 1 ? plan.decode : plan.prefill;
+    if (next && begin + count == n) {
+      MLRT_RETURN_IF_ERROR(backend_->runGreedy(
+          entry, tokens.data() + begin, count, position_, vocab, next));
+    } else {
+      // Without allPositions every chunk writes its last logits to the
+      // same row; the last chunk's remain.
+      float *out =
+          allPositions ? logits.data() + begin * vocab : logits.data();
+      MLRT_RETURN_IF_ERROR(backend_->run(entry, tokens.data() + begin, count,
+                                         position_, allPositions, out));
+    }
     position_ += count;
   }
+  return Status::ok();
+}
+
+Expected<std::vector<float>>
+Session::forward(const std::vector<int32_t> &tokens, bool allPositions) {
+  std::vector<float> logits;
+  MLRT_RETURN_IF_ERROR(feed(tokens, allPositions, logits, nullptr));
   return logits;
+}
+
+Expected<int32_t> Session::forwardGreedy(const std::vector<int32_t> &tokens) {
+  std::vector<float> scratch;
+  int32_t next = 0;
+  MLRT_RETURN_IF_ERROR(feed(tokens, /*allPositions=*/false, scratch, &next));
+  return next;
 }

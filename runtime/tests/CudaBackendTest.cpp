@@ -693,6 +693,45 @@ TEST(CudaModels, CompiledModelsMatchTheCpu) {
   }
 }
 
+// Greedy decoding with the token picked on the GPU (the generated argmax
+// kernel) follows the CPU's greedy tokens (first maximum of its logits).
+TEST(CudaModels, GreedyTokensPickedOnTheGpuMatchTheCpu) {
+  const char *list = std::getenv("MLRT_CUDA_TEST_ARTIFACTS");
+  if (!list || !*list)
+    GTEST_SKIP() << "MLRT_CUDA_TEST_ARTIFACTS is not set";
+  if (!gpuPresent())
+    GTEST_SKIP() << "no GPU: " << cuda::available().message();
+  std::stringstream paths(list);
+  std::string path;
+  while (std::getline(paths, path, ':')) {
+    if (path.empty())
+      continue;
+    SCOPED_TRACE(path);
+    Expected<Artifact> model = Artifact::open(path);
+    ASSERT_TRUE(model) << model.message();
+    SessionOptions options;
+    options.maxTokens = 128;
+    options.device = "cuda";
+    Expected<Session> gpu = Session::create(*model, options);
+    ASSERT_TRUE(gpu) << gpu.message();
+    options.device = "cpu";
+    Expected<Session> cpu = Session::create(*model, options);
+    ASSERT_TRUE(cpu) << cpu.message();
+    int32_t vocab = static_cast<int32_t>(model->config().vocab);
+    std::vector<int32_t> input = someTokens(20, vocab, 3);
+    for (int step = 0; step < 24; ++step) {
+      Expected<int32_t> g = gpu->forwardGreedy(input);
+      Expected<std::vector<float>> c = cpu->forward(input);
+      ASSERT_TRUE(g) << g.message();
+      ASSERT_TRUE(c) << c.message();
+      int32_t expected = static_cast<int32_t>(
+          std::max_element(c->begin(), c->end()) - c->begin());
+      ASSERT_EQ(*g, expected) << "step " << step;
+      input = {*g};
+    }
+  }
+}
+
 // The decode graphs of the compiled models (MLRT_CUDA_TEST_ARTIFACTS):
 // every logit of a script of prompts, decode steps and resets equals the
 // eager run's, bit for bit.

@@ -34,9 +34,17 @@
 // CHECK: gpu.shuffle  xor
 // The LM head writes the backend's logits (the third memref).
 // CHECK-LABEL: gpu.func @lm_head_gemv_bf16_256x64_in64_out256_a16(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xf32>
+// The greedy token on the device: first maximum, (value, index) pairs
+// reduced by shuffles, then across warps through shared memory.
+// CHECK-LABEL: gpu.func @argmax_v256(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi32>, %{{.*}}: index, %{{.*}}: index) workgroup(%{{.*}} : memref<64xf32, #gpu.address_space<workgroup>>)
+// CHECK: arith.cmpf ogt
+// CHECK: gpu.shuffle  xor
+// CHECK: gpu.barrier
+// CHECK: arith.fptosi %{{.*}} : f32 to i32
 
 // PTX: .visible .entry linear_gemv_bf16_64x64_in64_out64_a16(
 // PTX: ld.global.v4.b32
+// PTX: .visible .entry argmax_v256(
 
 // COMPILE: ml-compile: {{[0-9]+}} CUDA kernels for sm_90, {{[0-9]+}} KiB of PTX, BF16 matrices
 // DUMP: entry @prefill

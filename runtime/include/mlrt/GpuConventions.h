@@ -18,6 +18,8 @@
 #include "mlrt/DType.h"
 #include "mlrt/Plan.h"
 
+#include <string>
+
 #include <cstdint>
 
 namespace mlrt {
@@ -66,6 +68,14 @@ constexpr int64_t kDecodeAttentionSplits = 64;
 /// `headDim`: per head and split, max, normaliser and headDim outputs.
 constexpr int64_t attentionWorkspaceFloats(int64_t heads, int64_t headDim) {
   return heads * kDecodeAttentionSplits * (headDim + 2);
+}
+
+/// The kernel that picks the greedy token on the device: the first maximum
+/// of one row of `vocab` logits (torch.argmax's rule, as cpu::Sampler's
+/// greedy draw). Memrefs: the logits (f32), the token (one i32). It belongs
+/// to no op: the backend launches it by this name after the LM head.
+inline std::string argmaxKernelName(int64_t vocab) {
+  return "argmax_v" + std::to_string(vocab);
 }
 
 } // namespace mlrt

@@ -34,6 +34,13 @@ public:
   virtual Status run(const PlanEntry &entry, const int32_t *tokens,
                      int64_t count, int64_t position, bool allPositions,
                      float *logits) = 0;
+  /// Runs `entry` like run() and writes the greedy next token (the first
+  /// maximum of the last token's logits, as cpu::Sampler) to `next`. This
+  /// default takes the logits and picks on the host; a backend that can pick
+  /// where the logits are (CUDA) saves their copy.
+  virtual Status runGreedy(const PlanEntry &entry, const int32_t *tokens,
+                           int64_t count, int64_t position, int64_t vocab,
+                           int32_t *next);
   /// Forgets the sequence: empty caches, zero states.
   virtual void reset() = 0;
   /// Bytes of the states and activation arena this backend allocated.
@@ -66,6 +73,9 @@ public:
   /// when `allPositions`, else of the last one ([vocab]).
   Expected<std::vector<float>> forward(const std::vector<int32_t> &tokens,
                                        bool allPositions = false);
+  /// Feeds `tokens` like forward() and returns the greedy next token, which
+  /// the backend may pick without handing the logits back.
+  Expected<int32_t> forwardGreedy(const std::vector<int32_t> &tokens);
 
   /// Tokens seen so far.
   int64_t position() const { return position_; }
@@ -77,6 +87,11 @@ public:
   void reset();
 
 private:
+  /// forward() and forwardGreedy(): `logits` as forward() fills them, or
+  /// the greedy token of the last into `next` (then `logits` is scratch).
+  Status feed(const std::vector<int32_t> &tokens, bool allPositions,
+              std::vector<float> &logits, int32_t *next);
+
   Session(const Artifact &model, SessionOptions options,
           std::unique_ptr<Backend> backend)
       : model_(&model), options_(std::move(options)),

@@ -51,6 +51,9 @@ public:
   const char *name() const override { return "cuda"; }
   Status run(const PlanEntry &entry, const int32_t *tokens, int64_t count,
              int64_t position, bool allPositions, float *logits) override;
+  Status runGreedy(const PlanEntry &entry, const int32_t *tokens,
+                   int64_t count, int64_t position, int64_t vocab,
+                   int32_t *next) override;
   void reset() override;
   uint64_t allocatedBytes() const override;
 
@@ -90,6 +93,12 @@ private:
     return entry.buffers[op.buffers[slot]].width;
   }
   Status zeroStates(bool withKV);
+  /// Queues `entry` (or replays its graph) after the ids' copy; run() and
+  /// runGreedy() then fetch logits or the token.
+  Status queueCall(const PlanEntry &entry, const int32_t *tokens,
+                   int64_t count, int64_t position, bool allPositions);
+  /// Waits for the call's work and reports its first error.
+  Status finishCall(const PlanEntry &entry);
 
   const Artifact &model;
   int64_t maxTokens, chunk;
@@ -101,6 +110,10 @@ private:
   std::unique_ptr<GpuModule> module;
   std::unique_ptr<DeviceWeights> weights;
   DeviceBuffer arena, ids, logits;
+  /// The greedy token (argmaxKernelName's output); `argmax` its kernel, -1
+  /// when the artifact has none (then runGreedy() falls back to run()).
+  DeviceBuffer greedyToken;
+  int argmax = -1;
   /// The partial softmaxes of split decode attention (GpuConventions.h),
   /// shared by every attention op.
   DeviceBuffer attentionWorkspace;
@@ -277,6 +290,14 @@ Status CudaBackend::init() {
       for (int k : op.gpuKernels)
         MLRT_RETURN_IF_ERROR(module->checkParams(k, args.count()));
     }
+  if (module) {
+    argmax = module->find(argmaxKernelName(model.config().vocab));
+    if (argmax >= 0) {
+      MLRT_RETURN_IF_ERROR(module->checkParams(argmax, 2 * 5 + 2));
+      MLRT_RETURN_IF_ERROR(
+          allocate(greedyToken, sizeof(int32_t), "the greedy token"));
+    }
+  }
   if (OpProfile::wanted())
     profile = std::make_unique<OpProfile>(*device);
   else if (graphsWanted() && device->driver().hasGraphs())
@@ -342,7 +363,7 @@ void CudaBackend::memrefs(const PlanEntry &entry, const PlanOp &op,
         args.memref(weights->at(b), numElements(*b));
   if (op.kind == OpKind::LMHead) // the GEMV's output
     args.memref(logits.get(), count * model.config().vocab);
-  if (size_t n = stateArrays(op)) {
+  if (stateArrays(op)) {
     const LayerState &l = states[op.state];
     if (op.kind == OpKind::Attention) {
       args.memref(l.k.get(), l.kvFloats);
@@ -487,9 +508,9 @@ Status CudaBackend::replayDecode(const PlanEntry &entry, int64_t position) {
   return graph->launch(position);
 }
 
-Status CudaBackend::run(const PlanEntry &entry, const int32_t *tokens,
-                        int64_t count, int64_t position, bool allPositions,
-                        float *out) {
+Status CudaBackend::queueCall(const PlanEntry &entry, const int32_t *tokens,
+                              int64_t count, int64_t position,
+                              bool allPositions) {
   if (pending.failed()) {
     Status s = std::move(pending);
     pending = Status::ok();
@@ -506,9 +527,15 @@ Status CudaBackend::run(const PlanEntry &entry, const int32_t *tokens,
       d.cuMemcpyHtoDAsync(ids.get(), tokens, count * sizeof(int32_t),
                           device->stream()),
       "cuMemcpyHtoDAsync (token ids)"));
-  MLRT_RETURN_IF_ERROR(replays(entry, count)
-                           ? replayDecode(entry, position)
-                           : enqueue(entry, count, position, allPositions));
+  return replays(entry, count) ? replayDecode(entry, position)
+                               : enqueue(entry, count, position, allPositions);
+}
+
+Status CudaBackend::run(const PlanEntry &entry, const int32_t *tokens,
+                        int64_t count, int64_t position, bool allPositions,
+                        float *out) {
+  MLRT_RETURN_IF_ERROR(queueCall(entry, tokens, count, position, allPositions));
+  const CudaDriver &d = device->driver();
   if (hasLMHead(entry)) {
     const int64_t rows = allPositions ? count : 1;
     MLRT_RETURN_IF_ERROR(
@@ -517,6 +544,32 @@ Status CudaBackend::run(const PlanEntry &entry, const int32_t *tokens,
                                     device->stream()),
                 "cuMemcpyDtoHAsync (logits)"));
   }
+  return finishCall(entry);
+}
+
+Status CudaBackend::runGreedy(const PlanEntry &entry, const int32_t *tokens,
+                              int64_t count, int64_t position, int64_t vocab,
+                              int32_t *next) {
+  if (argmax < 0 || !hasLMHead(entry))
+    return Backend::runGreedy(entry, tokens, count, position, vocab, next);
+  MLRT_RETURN_IF_ERROR(
+      queueCall(entry, tokens, count, position, /*allPositions=*/false));
+  // The last token's logits are row 0: pick there, copy 4 bytes back.
+  args.clear();
+  args.memref(logits.get(), vocab);
+  args.memref(greedyToken.get(), 1);
+  args.index(1);
+  args.index(position);
+  MLRT_RETURN_IF_ERROR(module->launch(argmax, 1, args));
+  const CudaDriver &d = device->driver();
+  MLRT_RETURN_IF_ERROR(d.check(
+      d.cuMemcpyDtoHAsync(next, greedyToken.get(), sizeof(int32_t),
+                          device->stream()),
+      "cuMemcpyDtoHAsync (greedy token)"));
+  return finishCall(entry);
+}
+
+Status CudaBackend::finishCall(const PlanEntry &entry) {
   std::string what = "running @" + entry.name;
   MLRT_RETURN_IF_ERROR(device->synchronize(what.c_str()));
   return profile ? profile->collect() : Status::ok();

@@ -203,3 +203,10 @@ Status GpuModule::launch(int index, int64_t tokens, KernelArgs &args) const {
                    << d.describe("cuLaunchKernel", r);
   return Status::ok();
 }
+
+int GpuModule::find(const std::string &name) const {
+  for (size_t i = 0; i < code.kernels.size(); ++i)
+    if (code.kernels[i].name == name)
+      return static_cast<int>(i);
+  return -1;
+}

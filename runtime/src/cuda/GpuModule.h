@@ -82,6 +82,8 @@ public:
   bool readsPosition(int index) const { return readsPosition_[index]; }
 
   const GpuKernel &kernel(int index) const { return code.kernels[index]; }
+  /// The index of the kernel called `name`; -1 when there is none.
+  int find(const std::string &name) const;
 
 private:
   GpuModule(const CudaDevice &device, const GpuCode &code)

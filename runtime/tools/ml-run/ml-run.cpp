@@ -237,8 +237,11 @@ Status run(const Options &o) {
   std::vector<int32_t> generated;
   int64_t decodes = 0;
   start = Clock::now();
+  // Greedy decoding lets the backend pick the token where the logits are.
+  const bool greedy = o.sampling.temperature <= 0.0f;
+  int32_t picked = -1;
   while (static_cast<int64_t>(generated.size()) < o.predict) {
-    int32_t next = sampler.sample(last.data(), vocab);
+    int32_t next = picked >= 0 ? picked : sampler.sample(last.data(), vocab);
     bool stop = !o.ignoreEos &&
                 std::find(eos.begin(), eos.end(), next) != eos.end();
     generated.push_back(next);
@@ -253,10 +256,17 @@ Status run(const Options &o) {
     if (stop || static_cast<int64_t>(generated.size()) == o.predict ||
         session->position() == session->maxTokens())
       break;
-    Expected<std::vector<float>> step = session->forward({next});
-    if (!step)
-      return step.takeError();
-    last = std::move(*step);
+    if (greedy) {
+      Expected<int32_t> step = session->forwardGreedy({next});
+      if (!step)
+        return step.takeError();
+      picked = *step;
+    } else {
+      Expected<std::vector<float>> step = session->forward({next});
+      if (!step)
+        return step.takeError();
+      last = std::move(*step);
+    }
     ++decodes;
   }
   double generateSeconds = seconds(start);
