@@ -160,22 +160,6 @@ struct PrefillTiling {
 };
 constexpr int64_t kPrefillThreads = 256;
 
-/// A view of the launch's dynamic shared memory as `floats` floats (static
-/// shared memory stops at 48 KiB).
-Value dynamicShared(KernelBuilder &k, int64_t floats) {
-  ImplicitLocOpBuilder &b = k.b();
-  auto workgroup = gpu::AddressSpaceAttr::get(
-      b.getContext(), gpu::GPUDialect::getWorkgroupAddressSpace());
-  Value raw = gpu::DynamicSharedMemoryOp::create(
-      b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
-                         MemRefLayoutAttrInterface(), workgroup));
-  return memref::ViewOp::create(
-      b,
-      MemRefType::get({floats}, b.getF32Type(), MemRefLayoutAttrInterface(),
-                      workgroup),
-      raw, k.idx(0), ValueRange());
-}
-
 /// attention (prefill): a block per (tile of queries, head), in a
 /// block-stride loop so that any grid covers the tiles. K/V tiles are staged
 /// in shared memory once for all queries of the tile; scores and outputs
@@ -186,7 +170,7 @@ void prefillAttention(KernelBuilder &k, const AttentionShape &s) {
   const PrefillTiling tile = PrefillTiling::of(s.headDim);
   const int64_t d = s.headDim, rows = tile.rows(), cols = tile.cols(),
                 dims = tile.dims();
-  Value shared = dynamicShared(k, tile.sharedFloats());
+  Value shared = k.dynamicSharedFloats(tile.sharedFloats());
   Value tx = k.rem(k.threadId(), k.idx(16));
   Value ty = k.div(k.threadId(), k.idx(16));
   Value tokens = k.tokens(), position = k.position();

@@ -209,4 +209,17 @@ Value KernelBuilder::warpSum(Value value) {
   return value;
 }
 
+Value KernelBuilder::dynamicSharedFloats(int64_t floats) {
+  auto workgroup = gpu::AddressSpaceAttr::get(
+      builder.getContext(), gpu::GPUDialect::getWorkgroupAddressSpace());
+  Value raw = gpu::DynamicSharedMemoryOp::create(
+      builder, MemRefType::get({ShapedType::kDynamic}, builder.getI8Type(),
+                               MemRefLayoutAttrInterface(), workgroup));
+  return memref::ViewOp::create(
+      builder,
+      MemRefType::get({floats}, builder.getF32Type(),
+                      MemRefLayoutAttrInterface(), workgroup),
+      raw, idx(0), ValueRange());
+}
+
 void KernelBuilder::finish() { gpu::ReturnOp::create(builder); }

@@ -97,6 +97,9 @@ public:
   /// The sum of `value` over the 32 lanes of each warp (butterfly shuffles),
   /// returned to every lane.
   mlir::Value warpSum(mlir::Value value);
+  /// The launch's dynamic shared memory as `floats` floats, 16-byte
+  /// aligned (static shared memory stops at 48 KiB).
+  mlir::Value dynamicSharedFloats(int64_t floats);
   /// The workgroup buffer (null without one).
   mlir::Value sharedBuffer() { return shared; }
 

@@ -167,21 +167,6 @@ struct ChunkedScan {
 enum ScanArg : unsigned { Xbc, Dt, Y, DtBias, ALog, Skip, State, Workspace };
 constexpr unsigned kScanArgs = Workspace + 1;
 
-/// The dynamic shared memory of a kernel as `floats` f32 (16-byte aligned).
-Value dynamicSharedFloats(KernelBuilder &k, int64_t floats) {
-  ImplicitLocOpBuilder &b = k.b();
-  auto workgroup = gpu::AddressSpaceAttr::get(
-      b.getContext(), gpu::GPUDialect::getWorkgroupAddressSpace());
-  Value raw = gpu::DynamicSharedMemoryOp::create(
-      b, MemRefType::get({ShapedType::kDynamic}, b.getI8Type(),
-                         MemRefLayoutAttrInterface(), workgroup));
-  return memref::ViewOp::create(b,
-                                MemRefType::get({floats}, b.getF32Type(),
-                                                MemRefLayoutAttrInterface(),
-                                                workgroup),
-                                raw, k.idx(0), ValueRange());
-}
-
 Value ceilDiv(KernelBuilder &k, Value a, int64_t b) {
   return k.div(k.add(a, k.idx(b - 1)), k.idx(b));
 }
@@ -343,7 +328,7 @@ SmallVector<Value> stagedX(KernelBuilder &k, const ChunkedScan &s,
 void ssmChunkStates(KernelBuilder &k, const ChunkedScan &s) {
   const int64_t tile = ChunkedScan::kTile,
                 tileValues = s.rowsPerThread * s.perThread;
-  Value shared = dynamicSharedFloats(k, s.sharedFloats());
+  Value shared = k.dynamicSharedFloats(s.sharedFloats());
   forEachChunk(k, s, [&](const ScanItem &it) {
     Value tiles = ceilDiv(k, it.count, tile);
     SmallVector<Value> init(tileValues, k.f32(0));
@@ -442,7 +427,7 @@ void ssmStatePassing(KernelBuilder &k, const ChunkedScan &s) {
 void ssmChunkScan(KernelBuilder &k, const ChunkedScan &s) {
   const int64_t tile = ChunkedScan::kTile, rowsPerThread = s.rowsPerThread;
   ImplicitLocOpBuilder &b = k.b();
-  Value shared = dynamicSharedFloats(k, s.sharedFloats());
+  Value shared = k.dynamicSharedFloats(s.sharedFloats());
   forEachChunk(k, s, [&](const ScanItem &it) {
     Value skip = k.load(k.memref(Skip), it.head);
     SmallVector<Value> init;

@@ -26,36 +26,17 @@ void binary(KernelBuilder &k, int64_t width,
   });
 }
 
-/// rms_norm: x * rsqrt(mean(x^2) + eps) * w over one token row.
-void rmsNorm(KernelBuilder &k, int64_t width, double eps, int64_t threads) {
-  Value row = k.mul(k.blockId(), k.idx(width));
-  auto sum = k.loop(k.threadId(), k.idx(width), k.idx(threads),
-                    {k.f32(0)}, [&](Value c, ValueRange acc) {
-                      Value x = k.load(k.memref(0), k.add(row, c));
-                      return SmallVector<Value>{k.fadd(acc[0], k.fmul(x, x))};
-                    });
-  Value mean = k.fdiv(k.blockSum(sum[0], threads), k.f32(double(width)));
-  Value scale = k.fdiv(
-      k.f32(1.0), math::SqrtOp::create(k.b(), k.fadd(mean, k.f32(eps))));
-  k.strided(k.idx(width), threads, [&](Value c) {
-    Value x = k.load(k.memref(0), k.add(row, c));
-    Value w = k.load(k.memref(2), c);
-    k.store(k.fmul(w, k.fmul(x, scale)), k.memref(1), k.add(row, c));
-  });
-}
-
-/// add_rms_norm: sum = lhs + rhs, then rms_norm(sum) over one token row.
-/// Each thread reads its columns of lhs and rhs before the reduction's
-/// barriers and writes out after them, so out may alias any operand.
-void addRmsNorm(KernelBuilder &k, int64_t width, double eps,
-                int64_t threads) {
+/// The RMSNorm of one token row: `value(i)` gives (and may store) the
+/// row's element at index i; out[i] = w[c] * x * rsqrt(mean(x^2) + eps)
+/// reads x back from `source`. Each thread reads back only columns it
+/// produced, so out may alias any operand.
+void normaliseRow(KernelBuilder &k, int64_t width, double eps,
+                  int64_t threads, const std::function<Value(Value)> &value,
+                  Value source, Value weight, Value out) {
   Value row = k.mul(k.blockId(), k.idx(width));
   auto squares = k.loop(k.threadId(), k.idx(width), k.idx(threads),
                         {k.f32(0)}, [&](Value c, ValueRange acc) {
-                          Value i = k.add(row, c);
-                          Value x = k.fadd(k.load(k.memref(0), i),
-                                           k.load(k.memref(1), i));
-                          k.store(x, k.memref(2), i);
+                          Value x = value(k.add(row, c));
                           return SmallVector<Value>{
                               k.fadd(acc[0], k.fmul(x, x))};
                         });
@@ -63,12 +44,32 @@ void addRmsNorm(KernelBuilder &k, int64_t width, double eps,
       k.fdiv(k.blockSum(squares[0], threads), k.f32(double(width)));
   Value scale = k.fdiv(
       k.f32(1.0), math::SqrtOp::create(k.b(), k.fadd(mean, k.f32(eps))));
-  // The thread reads back the sum it wrote for the same columns.
   k.strided(k.idx(width), threads, [&](Value c) {
-    Value x = k.load(k.memref(2), k.add(row, c));
-    Value w = k.load(k.memref(4), c);
-    k.store(k.fmul(w, k.fmul(x, scale)), k.memref(3), k.add(row, c));
+    Value x = k.load(source, k.add(row, c));
+    Value w = k.load(weight, c);
+    k.store(k.fmul(w, k.fmul(x, scale)), out, k.add(row, c));
   });
+}
+
+/// rms_norm: x * rsqrt(mean(x^2) + eps) * w over one token row.
+void rmsNorm(KernelBuilder &k, int64_t width, double eps, int64_t threads) {
+  normaliseRow(
+      k, width, eps, threads, [&](Value i) { return k.load(k.memref(0), i); },
+      k.memref(0), k.memref(2), k.memref(1));
+}
+
+/// add_rms_norm: sum = lhs + rhs (stored), then rms_norm(sum) over one
+/// token row.
+void addRmsNorm(KernelBuilder &k, int64_t width, double eps,
+                int64_t threads) {
+  normaliseRow(
+      k, width, eps, threads,
+      [&](Value i) {
+        Value x = k.fadd(k.load(k.memref(0), i), k.load(k.memref(1), i));
+        k.store(x, k.memref(2), i);
+        return x;
+      },
+      k.memref(2), k.memref(4), k.memref(3));
 }
 
 /// gated_rms_norm: g = y * silu(z), normalised per group (eps 1e-5); one

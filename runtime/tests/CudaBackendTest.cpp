@@ -34,6 +34,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -633,20 +634,30 @@ TEST_F(CudaBackendTest, LinearPlanDecodeGraphMatchesEagerBitForBit) {
   expectGraphsMatchEager(*opened, "linear plan", 8);
 }
 
+/// The models compiled with --target=cuda that MLRT_CUDA_TEST_ARTIFACTS
+/// lists (colon-separated); the tests skip without them or without a GPU.
+class CudaModels : public ::testing::Test {
+protected:
+  void SetUp() override {
+    const char *list = std::getenv("MLRT_CUDA_TEST_ARTIFACTS");
+    if (!list || !*list)
+      GTEST_SKIP() << "MLRT_CUDA_TEST_ARTIFACTS is not set";
+    if (!gpuPresent())
+      GTEST_SKIP() << "no GPU: " << cuda::available().message();
+    std::stringstream all(list);
+    for (std::string path; std::getline(all, path, ':');)
+      if (!path.empty())
+        paths.push_back(path);
+  }
+  std::vector<std::string> paths;
+};
+
 // Models compiled with ml-compile --target=cuda (a colon-separated list in
 // MLRT_CUDA_TEST_ARTIFACTS): logits of every prompt position and of decode
-// steps, cuda against cpu. Skipped when the variable is not set.
-TEST(CudaModels, CompiledModelsMatchTheCpu) {
-  const char *list = std::getenv("MLRT_CUDA_TEST_ARTIFACTS");
-  if (!list || !*list)
-    GTEST_SKIP() << "MLRT_CUDA_TEST_ARTIFACTS is not set";
-  if (!gpuPresent())
-    GTEST_SKIP() << "no GPU: " << cuda::available().message();
-  std::stringstream paths(list);
-  std::string path;
-  while (std::getline(paths, path, ':')) {
-    if (path.empty())
-      continue;
+// steps, cuda against cpu, then greedy tokens picked on each. Skipped when
+// the variable is not set.
+TEST_F(CudaModels, CompiledModelsMatchTheCpu) {
+  for (const std::string &path : paths) {
     SCOPED_TRACE(path);
     Expected<Artifact> model = Artifact::open(path);
     ASSERT_TRUE(model) << model.message();
@@ -690,44 +701,17 @@ TEST(CudaModels, CompiledModelsMatchTheCpu) {
                 decodeSeconds * 1e3 / 16);
     EXPECT_LE(prefill, 2e-3f);
     EXPECT_LE(decode, 2e-3f);
-  }
-}
-
-// Greedy decoding with the token picked on the GPU (the generated argmax
-// kernel) follows the CPU's greedy tokens (first maximum of its logits).
-TEST(CudaModels, GreedyTokensPickedOnTheGpuMatchTheCpu) {
-  const char *list = std::getenv("MLRT_CUDA_TEST_ARTIFACTS");
-  if (!list || !*list)
-    GTEST_SKIP() << "MLRT_CUDA_TEST_ARTIFACTS is not set";
-  if (!gpuPresent())
-    GTEST_SKIP() << "no GPU: " << cuda::available().message();
-  std::stringstream paths(list);
-  std::string path;
-  while (std::getline(paths, path, ':')) {
-    if (path.empty())
-      continue;
-    SCOPED_TRACE(path);
-    Expected<Artifact> model = Artifact::open(path);
-    ASSERT_TRUE(model) << model.message();
-    SessionOptions options;
-    options.maxTokens = 128;
-    options.device = "cuda";
-    Expected<Session> gpu = Session::create(*model, options);
-    ASSERT_TRUE(gpu) << gpu.message();
-    options.device = "cpu";
-    Expected<Session> cpu = Session::create(*model, options);
-    ASSERT_TRUE(cpu) << cpu.message();
-    int32_t vocab = static_cast<int32_t>(model->config().vocab);
-    std::vector<int32_t> input = someTokens(20, vocab, 3);
+    // Greedy tokens picked on the GPU (the generated argmax kernel) are the
+    // CPU's first maximum.
+    std::vector<int32_t> input = {1};
     for (int step = 0; step < 24; ++step) {
-      Expected<int32_t> g = gpu->forwardGreedy(input);
-      Expected<std::vector<float>> c = cpu->forward(input);
-      ASSERT_TRUE(g) << g.message();
+      Expected<int32_t> next = gpu->forwardGreedy(input);
+      c = cpu->forward(input);
+      ASSERT_TRUE(next) << next.message();
       ASSERT_TRUE(c) << c.message();
-      int32_t expected = static_cast<int32_t>(
-          std::max_element(c->begin(), c->end()) - c->begin());
-      ASSERT_EQ(*g, expected) << "step " << step;
-      input = {*g};
+      ASSERT_EQ(*next, std::max_element(c->begin(), c->end()) - c->begin())
+          << "greedy step " << step;
+      input = {*next};
     }
   }
 }
@@ -735,17 +719,8 @@ TEST(CudaModels, GreedyTokensPickedOnTheGpuMatchTheCpu) {
 // The decode graphs of the compiled models (MLRT_CUDA_TEST_ARTIFACTS):
 // every logit of a script of prompts, decode steps and resets equals the
 // eager run's, bit for bit.
-TEST(CudaModels, DecodeGraphsMatchEagerBitForBit) {
-  const char *list = std::getenv("MLRT_CUDA_TEST_ARTIFACTS");
-  if (!list || !*list)
-    GTEST_SKIP() << "MLRT_CUDA_TEST_ARTIFACTS is not set";
-  if (!gpuPresent())
-    GTEST_SKIP() << "no GPU: " << cuda::available().message();
-  std::stringstream paths(list);
-  std::string path;
-  while (std::getline(paths, path, ':')) {
-    if (path.empty())
-      continue;
+TEST_F(CudaModels, DecodeGraphsMatchEagerBitForBit) {
+  for (const std::string &path : paths) {
     SCOPED_TRACE(path);
     Expected<Artifact> model = Artifact::open(path);
     ASSERT_TRUE(model) << model.message();
