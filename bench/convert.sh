@@ -5,15 +5,9 @@
 # bench/RESULTS.md.
 #
 #   bench/convert.sh [BUILD_DIR] [RUNS]
-set -euo pipefail
-cd "$(dirname "$0")/.."
-build=${1:-build} runs=${2:-3}
-work=${BENCH_DIR:-/tmp/mlopt-bench}
-mkdir -p "$work"
-gguf=$(scripts/fetch_smollm2.sh)
+source "$(dirname "$0")/common.sh"
 [ -f "$work/smollm2.mlir" ] || "$build/bin/ml-import" "$gguf" -o "$work/smollm2.mlir" 2>/dev/null
 
-median() { sort -g | sed -n "$(( (runs + 1) / 2 ))p"; }
 time_of() { # command...: median wall seconds
   for _ in $(seq "$runs"); do
     /usr/bin/time -f "%e" -o "$work/t.txt" "$@" > /dev/null 2>&1

@@ -7,12 +7,7 @@
 # bench/RESULTS.md.
 #
 #   bench/cpu_run.sh [BUILD_DIR] [RUNS]
-set -euo pipefail
-cd "$(dirname "$0")/.."
-build=${1:-build} runs=${2:-3}
-work=${BENCH_DIR:-/tmp/mlopt-bench}
-mkdir -p "$work"
-gguf=$(scripts/fetch_smollm2.sh)
+source "$(dirname "$0")/common.sh"
 [ -f "$work/smollm2.mlir" ] || "$build/bin/ml-import" "$gguf" -o "$work/smollm2.mlir" 2>/dev/null
 "$build/bin/ml-compile" "$work/smollm2.mlir" -o "$work/smollm2.mlart" 2>/dev/null
 for variant in mamba2 mamba1; do
@@ -20,7 +15,6 @@ for variant in mamba2 mamba1; do
   "$build/bin/ml-compile" "$work/hybrid-$variant.mlir" -o "$work/hybrid-$variant.mlart" 2>/dev/null
 done
 
-median() { sort -g | sed -n "$(( (runs + 1) / 2 ))p"; }
 # ids PROMPT_TOKENS: a prompt of real text tokens (repeated ids would be
 # equally fast, but keep it honest).
 ids() { python3 -c "import sys; base=[504,3575,282,4649,314,7042,30,378,1604,3987,1479,24,26,2,1017]; n=int(sys.argv[1]); print(','.join(str(base[i % len(base)]) for i in range(n)))" "$1"; }

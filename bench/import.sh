@@ -7,12 +7,7 @@
 # Appends a Markdown table to bench/RESULTS.md.
 #
 #   bench/import.sh [BUILD_DIR] [RUNS]
-set -euo pipefail
-cd "$(dirname "$0")/.."
-build=${1:-build} runs=${2:-3}
-work=${BENCH_DIR:-/tmp/mlopt-bench}
-mkdir -p "$work"
-gguf=$(scripts/fetch_smollm2.sh)
+source "$(dirname "$0")/common.sh"
 [ -f "$work/llama3-8b/config.json" ] || python3 bench/make_random_checkpoint.py "$work/llama3-8b"
 
 measure() { # name, command...: prints "name | median s | median peak RSS MiB"
