@@ -13,6 +13,7 @@
 #include "mlrt/Artifact.h"
 #include "mlrt/MappedFile.h"
 #include "mlrt/artifact_generated.h"
+#include "TinyLlamaLayers.h"
 
 #include <gtest/gtest.h>
 
@@ -130,24 +131,8 @@ std::string build(const Variant &v) {
                                        static_cast<fb::DType>(dtypes[i]),
                                        b.CreateVector(shape), 0));
   }
-  std::vector<flatbuffers::Offset<fb::Layer>> layers;
-  for (int i = 0; i < 2; ++i) {
-    std::string p = "model.layers." + std::to_string(i) + ".";
-    std::vector<int32_t> mixer = {index[p + "self_attn.q_proj.weight"],
-                                  index[p + "self_attn.k_proj.weight"],
-                                  index[p + "self_attn.v_proj.weight"],
-                                  index[p + "self_attn.o_proj.weight"],
-                                  -1,
-                                  -1,
-                                  -1,
-                                  -1};
-    layers.push_back(fb::CreateLayer(
-        b, fb::Mixer::Attention, b.CreateVector(mixer),
-        index[p + "input_layernorm.weight"],
-        index[p + "post_attention_layernorm.weight"],
-        index[p + "mlp.gate_proj.weight"], index[p + "mlp.up_proj.weight"],
-        index[p + "mlp.down_proj.weight"]));
-  }
+  std::vector<flatbuffers::Offset<fb::Layer>> layers =
+      test::tinyLlamaLayers(b, index);
   auto rope = fb::CreateRope(b, 10000.0);
   std::vector<int32_t> eos = {2};
   auto config = fb::CreateConfig(b, fb::Arch::Llama, 256, 64, 128,

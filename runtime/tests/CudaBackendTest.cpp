@@ -25,6 +25,7 @@
 #include "cuda/CudaBackend.h"
 #include "mlrt/Session.h"
 #include "mlrt/artifact_generated.h"
+#include "TinyLlamaLayers.h"
 #include "mlrt/cpu/Kernels.h"
 
 #if MLRT_HAVE_CUDA
@@ -123,21 +124,8 @@ std::string buildLinearArtifact(bool gpuCode) {
                                        static_cast<fb::DType>(e.info->dtype),
                                        b.CreateVector(shape), 0));
   }
-  std::vector<flatbuffers::Offset<fb::Layer>> layers;
-  for (int i = 0; i < 2; ++i) {
-    std::string p = "model.layers." + std::to_string(i) + ".";
-    std::vector<int32_t> mixer = {index[p + "self_attn.q_proj.weight"],
-                                  index[p + "self_attn.k_proj.weight"],
-                                  index[p + "self_attn.v_proj.weight"],
-                                  index[p + "self_attn.o_proj.weight"],
-                                  -1, -1, -1, -1};
-    layers.push_back(fb::CreateLayer(
-        b, fb::Mixer::Attention, b.CreateVector(mixer),
-        index[p + "input_layernorm.weight"],
-        index[p + "post_attention_layernorm.weight"],
-        index[p + "mlp.gate_proj.weight"], index[p + "mlp.up_proj.weight"],
-        index[p + "mlp.down_proj.weight"]));
-  }
+  std::vector<flatbuffers::Offset<fb::Layer>> layers =
+      test::tinyLlamaLayers(b, index);
   std::vector<fb::OpT> ops;
   auto op = [&](fb::OpKind kind, std::vector<int32_t> buffers,
                 std::vector<std::string> ws,
