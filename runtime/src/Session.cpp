@@ -84,7 +84,10 @@ Status Session::feed(const std::vector<int32_t> &tokens, bool allPositions,
     return Error() << "the sequence would reach " << position_ + n
                    << " tokens, beyond the context of " << options_.maxTokens
                    << " this session was created with";
-  logits.assign((allPositions ? n : 1) * vocab, 0.0f);
+  // A greedy call fills logits only for the chunks before its last: a
+  // decode step allocates nothing.
+  if (!next || n > options_.prefillChunk)
+    logits.assign((allPositions ? n : 1) * vocab, 0.0f);
   const Plan &plan = model_->plan();
   for (int64_t begin = 0; begin < n; begin += options_.prefillChunk) {
     int64_t count = std::min(options_.prefillChunk, n - begin);
