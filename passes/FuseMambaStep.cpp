@@ -57,12 +57,12 @@ static void fuse(kern::Conv1dOp conv) {
   // was; a later reader would see the difference.
   if (!chained || usedAfter(norm, xbc))
     return;
-  // Its blocks own the heads of one Mamba group (MambaStepKernel.cpp): a
-  // norm group must not straddle two (it is one head in every lowering).
+  // Its scan blocks own one head each (MambaStepKernel.cpp): a norm group
+  // must lie within a head (it is one head in every lowering).
   int64_t headDim =
       cast<kern::BufferType>(scan.getOut().getType()).getWidth() /
       scan.getHeads();
-  if (scan.getHeads() / scan.getGroups() * headDim % norm.getGroup() != 0)
+  if (headDim % norm.getGroup() != 0)
     return;
   OpBuilder b(norm);
   kern::MambaStepOp::create(

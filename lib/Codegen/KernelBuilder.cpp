@@ -55,6 +55,10 @@ KernelBuilder::KernelBuilder(gpu::GPUModuleOp module, StringRef name,
   threadIdx = gpu::ThreadIdOp::create(builder, gpu::Dimension::x);
 }
 
+Value KernelBuilder::sequence() {
+  return gpu::BlockIdOp::create(builder, gpu::Dimension::y);
+}
+
 Value KernelBuilder::idx(int64_t v) {
   return arith::ConstantIndexOp::create(builder, v);
 }

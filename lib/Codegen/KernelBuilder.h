@@ -44,6 +44,9 @@ public:
     return func.getArgument(func.getNumArguments() - 1);
   }
   mlir::Value blockId() { return blockIdx; }
+  /// blockIdx.y: the sequence of kernels that can step several sequences
+  /// (a grid of y blocks over a batch; the runtime launches one).
+  mlir::Value sequence();
   mlir::Value threadId() { return threadIdx; }
 
   // Index arithmetic.

@@ -71,6 +71,15 @@ std::string matrixKernelKey(mlir::Operation *op, mlrt::DType matrixType);
 KernelSpecs emitMatrixKernels(mlir::Operation *op, llvm::StringRef name,
                               mlrt::DType matrixType,
                               mlir::gpu::GPUModuleOp module);
+/// The memref arguments of a causal conv1d + SiLU kernel body.
+struct Conv1dArgs {
+  unsigned in, out, weight, bias, state;
+};
+/// The body of a conv1d kernel: one thread per channel walks the tokens,
+/// holding the last width - 1 inputs (from and back to the conv state);
+/// blockIdx.y picks the sequence (rows, then states, one after another).
+void conv1d(KernelBuilder &k, const Conv1dArgs &args, int64_t channels,
+            int64_t width);
 /// conv1d, ssm_scan (Mamba-2 and Mamba-1).
 KernelSpecs emitMambaKernels(mlir::Operation *op, llvm::StringRef name,
                              mlir::gpu::GPUModuleOp module);

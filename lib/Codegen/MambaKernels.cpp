@@ -16,37 +16,44 @@ using namespace mlir;
 using namespace mlopt;
 using namespace mlopt::codegen;
 
-namespace {
-
-/// conv1d: one thread per channel walks the tokens, holding the last
-/// width - 1 inputs (from and back to the conv state).
-void conv1d(KernelBuilder &k, int64_t channels, int64_t width) {
+void codegen::conv1d(KernelBuilder &k, const Conv1dArgs &a, int64_t channels,
+                     int64_t width) {
   int64_t past = width - 1;
   Value c = k.add(k.mul(k.blockId(), k.idx(kThreads)), k.threadId());
+  Value seq = k.sequence();
+  Value rows = k.mul(k.mul(seq, k.tokens()), k.idx(channels));
+  Value stateRow =
+      k.add(k.mul(seq, k.idx(channels * past)), k.mul(c, k.idx(past)));
   k.when(k.lt(c, k.idx(channels)), [&] {
     SmallVector<Value> w, history;
     for (int64_t j = 0; j < width; ++j)
-      w.push_back(k.load(k.memref(2), k.add(k.mul(c, k.idx(width)), k.idx(j))));
-    Value bias = k.load(k.memref(3), c);
-    Value stateRow = k.mul(c, k.idx(past));
+      w.push_back(
+          k.load(k.memref(a.weight), k.add(k.mul(c, k.idx(width)), k.idx(j))));
+    Value bias = k.load(k.memref(a.bias), c);
     for (int64_t j = 0; j < past; ++j)
-      history.push_back(k.load(k.memref(4), k.add(stateRow, k.idx(j))));
+      history.push_back(k.load(k.memref(a.state), k.add(stateRow, k.idx(j))));
     auto last = k.loop(k.idx(0), k.tokens(), k.idx(1), history,
                        [&](Value t, ValueRange prev) {
-                         Value at = k.add(k.mul(t, k.idx(channels)), c);
-                         Value x = k.load(k.memref(0), at);
-                         Value y = k.fadd(bias, k.fmul(w[past], x));
+                         Value at = k.add(
+                             rows, k.add(k.mul(t, k.idx(channels)), c));
+                         Value x = k.load(k.memref(a.in), at);
+                         // Bias, then the taps oldest first (the CPU's
+                         // order).
+                         Value y = bias;
                          for (int64_t j = 0; j < past; ++j)
                            y = k.fadd(y, k.fmul(w[j], prev[j]));
-                         k.store(k.silu(y), k.memref(1), at);
+                         y = k.fadd(y, k.fmul(w[past], x));
+                         k.store(k.silu(y), k.memref(a.out), at);
                          SmallVector<Value> next(prev.begin() + 1, prev.end());
                          next.push_back(x);
                          return next;
                        });
     for (int64_t j = 0; j < past; ++j)
-      k.store(last[j], k.memref(4), k.add(stateRow, k.idx(j)));
+      k.store(last[j], k.memref(a.state), k.add(stateRow, k.idx(j)));
   });
 }
+
+namespace {
 
 /// Mamba-2 scan of step entries (@decode): one block per head, thread p
 /// owns state row p (d_state values in the SSM state array). The workspace
@@ -534,7 +541,9 @@ KernelSpecs codegen::emitMambaKernels(Operation *op, StringRef name,
     int64_t width =
         weightType(o, o.getWeightAttr()).getNumElements() / channels;
     buildKernel(module, name, 5, false, 0,
-                [&](KernelBuilder &k) { conv1d(k, channels, width); });
+                [&](KernelBuilder &k) {
+                  conv1d(k, Conv1dArgs{0, 1, 2, 3, 4}, channels, width);
+                });
     specs.push_back(
         fixedGrid(name.str(), (channels + kThreads - 1) / kThreads, kThreads));
   } else if (auto o = dyn_cast<kern::SSMScanOp>(op)) {

@@ -10,11 +10,11 @@
 // Tests the kernels of the fused ops ml-compile plans for the tiny Mamba-2
 // hybrid (4 heads of 16 in 2 groups, d_state 16, conv width 4): the
 // residual add + RMSNorm (one block per token: the sum written, then
-// block-reduced, then the normalised row), and the Mamba-2 decode step (one
-// block per Mamba group of 2 heads, 64 threads; in shared memory the 64
-// conv outputs of the group's x, B and C channels, then the 32 gated rows
-// and their squares; barriers between the phases; a 4-step tree sum per
-// norm group of 16). ptxas.mlir assembles the same PTX.
+// block-reduced, then the normalised row), and the Mamba-2 decode step: the
+// conv update of every channel, then one block per head of 512 threads (a
+// warp per state row) with the head's x, B and C, its 16 gated rows and
+// their squares in shared memory; barriers between the phases; a 4-step
+// tree sum per norm group of 16. ptxas.mlir assembles the same PTX.
 
 // CHECK-LABEL: gpu.func @add_rms_norm_w64_eps1p00em05
 // CHECK-SAME: workgroup(%{{.*}} : memref<32xf32, #gpu.address_space<workgroup>>)
@@ -26,15 +26,24 @@
 // CHECK: math.sqrt
 // CHECK: memref.store %{{.*}}, %arg3
 
+// The conv update: a thread per [x|B|C] channel (128), over xbc in place
+// (memref 0), its state rows (memref 10) at sequence blockIdx.y.
+// CHECK-LABEL: gpu.func @mamba_step_h4_g2_n16_x128_k4_ng16_conv(
+// CHECK: gpu.block_id y
+// CHECK: scf.for {{.*}} to %arg12 {{.*}} iter_args
+// CHECK: memref.store %{{.*}}, %arg0
+// CHECK: memref.store %{{.*}}, %arg10
+// CHECK: gpu.return
+
+// The scan: a block per head (blockIdx.x) and sequence (blockIdx.y).
 // CHECK-LABEL: gpu.func @mamba_step_h4_g2_n16_x128_k4_ng16(
-// CHECK-SAME: %arg11: memref<?xf32>, %arg12: index, %arg13: index) workgroup(%{{.*}} : memref<128xf32, #gpu.address_space<workgroup>>)
-// The token loop, then the conv of x (16), B (16) and C (2 heads x 16).
+// CHECK-SAME: %arg11: memref<?xf32>, %arg12: index, %arg13: index) workgroup(%{{.*}} : memref<80xf32, #gpu.address_space<workgroup>>)
+// CHECK: gpu.block_id y
+// The token loop stages the head's x, B and C (16 each) in shared memory.
 // CHECK: scf.for %[[T:.+]] = %c0 to %arg12
-// CHECK: scf.for {{.*}} to %c16{{.*}} step %c64
-// CHECK: scf.for {{.*}} to %c16{{.*}} step %c64
-// CHECK: scf.for {{.*}} to %c32{{.*}} step %c64
+// CHECK-COUNT-3: scf.for {{.*}} = %thread_id_x to %c16{{.*}} step %c512
 // CHECK: gpu.barrier
-// The scan: softplus(dt + dt_bias), the state rows of d_state 16.
+// softplus(dt + dt_bias), then a warp per state row over d_state 16.
 // CHECK: math.log1p
 // CHECK: scf.for {{.*}} to %c16{{.*}} iter_args
 // CHECK: memref.store %{{.*}}, %arg11
@@ -47,10 +56,12 @@
 // CHECK: gpu.return
 
 // PTX: .entry add_rms_norm_w64_eps1p00em05(
+// PTX: .entry mamba_step_h4_g2_n16_x128_k4_ng16_conv(
 // PTX: .entry mamba_step_h4_g2_n16_x128_k4_ng16(
 
 // DUMP: kernel add_rms_norm_w64_eps1p00em05: grid 1 per token x 1 x 1, block 32 x 1 x 1, 128 bytes shared
-// DUMP: kernel mamba_step_h4_g2_n16_x128_k4_ng16: grid 2 x 1 x 1, block 64 x 1 x 1, 512 bytes shared
+// DUMP: kernel mamba_step_h4_g2_n16_x128_k4_ng16_conv: grid 1 x 1 x 1, block 256 x 1 x 1, 0 bytes shared
+// DUMP: kernel mamba_step_h4_g2_n16_x128_k4_ng16: grid 4 x 1 x 1, block 512 x 1 x 1, 320 bytes shared
 // DUMP: entry @decode
-// DUMP: mamba_step {{.*}}  [cuda: mamba_step_h4_g2_n16_x128_k4_ng16]
+// DUMP: mamba_step {{.*}}  [cuda: mamba_step_h4_g2_n16_x128_k4_ng16_conv mamba_step_h4_g2_n16_x128_k4_ng16]
 // DUMP: add_rms_norm {{.*}}  [cuda: add_rms_norm_w64_eps1p00em05]

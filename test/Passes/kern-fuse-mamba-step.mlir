@@ -76,3 +76,28 @@ kern.program @not_chained config <arch = llama, vocab = 32, hidden = 8, intermed
     kern.gated_rms_norm %y, %z, @w group 4 -> %o : !kern.buffer<8>, !kern.buffer<8> -> !kern.buffer<8>
   }
 }
+
+// -----
+
+// A norm group over two heads (8 channels, heads of 4) would straddle the
+// fused kernel's blocks, one per head: the ops stay.
+// CHECK-LABEL: kern.program @norm_across_heads
+// CHECK: kern.conv1d
+// CHECK-NEXT: kern.ssm_scan
+// CHECK-NEXT: kern.gated_rms_norm
+// CHECK-NOT: kern.mamba_step
+kern.program @norm_across_heads config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> arena 64 {
+  kern.weight @w 0 "w" : tensor<8xbf16>
+  kern.mamba_state @ssm0 layer 0 conv 16 x 4 ssm 2 x 4 x 4
+  kern.entry @prefill {
+  }
+  kern.entry @decode step {
+    %xbc = kern.buffer 0 : !kern.buffer<16>
+    %dt = kern.buffer 16 : !kern.buffer<2>
+    %z = kern.buffer 24 : !kern.buffer<8>
+    %y = kern.buffer 32 : !kern.buffer<8>
+    kern.conv1d %xbc, @w, @w state @ssm0 -> %xbc : !kern.buffer<16> -> !kern.buffer<16>
+    kern.ssm_scan mamba2 %xbc, %dt dt_bias @w A_log @w D @w state @ssm0 heads 2 groups 1 d_state 4 -> %y : !kern.buffer<16>, !kern.buffer<2> -> !kern.buffer<8>
+    kern.gated_rms_norm %y, %z, @w group 8 -> %y : !kern.buffer<8>, !kern.buffer<8> -> !kern.buffer<8>
+  }
+}
