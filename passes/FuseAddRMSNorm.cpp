@@ -33,23 +33,6 @@ public:
 };
 } // namespace
 
-namespace {
-/// How the floats of two buffers relate.
-enum class Overlap { Disjoint, Same, Partial };
-} // namespace
-
-static Overlap overlap(Value x, Value y) {
-  if (x == y)
-    return Overlap::Same;
-  auto a = x.getDefiningOp<kern::BufferOp>();
-  auto b = y.getDefiningOp<kern::BufferOp>();
-  int64_t aBegin = a.getOffset(), aEnd = aBegin + a.getType().getWidth();
-  int64_t bBegin = b.getOffset(), bEnd = bBegin + b.getType().getWidth();
-  if (aEnd <= bBegin || bEnd <= aBegin)
-    return Overlap::Disjoint;
-  return aBegin == bBegin && aEnd == bEnd ? Overlap::Same : Overlap::Partial;
-}
-
 /// Fuses `add` with the rms_norm that follows it and reads its result.
 static void fuse(kern::AddOp add) {
   auto norm = dyn_cast_or_null<kern::RMSNormOp>(kern::nextKernel(add));
@@ -60,11 +43,11 @@ static void fuse(kern::AddOp add) {
   // A norm output over part of an operand would be written before the
   // fused op has read all of that operand's row: keep the two ops.
   if (llvm::any_of(operands, [&](Value v) {
-        return overlap(out, v) == Overlap::Partial;
+        return kern::overlap(out, v) == kern::Overlap::Partial;
       }))
     return;
   for (Value operand : operands)
-    if (out != operand && overlap(out, operand) == Overlap::Same) {
+    if (out != operand && kern::overlap(out, operand) == kern::Overlap::Same) {
       // `operand` dies at the fused op and `out` is born there: one buffer.
       Operation *buffer = out.getDefiningOp();
       out.replaceAllUsesWith(operand);

@@ -34,13 +34,6 @@ public:
 };
 } // namespace
 
-/// Whether an op after `op` in its entry reads or writes `buffer`.
-static bool usedAfter(Operation *op, Value buffer) {
-  return llvm::any_of(buffer.getUsers(), [&](Operation *user) {
-    return user != op && op->isBeforeInBlock(user);
-  });
-}
-
 /// Fuses `conv` with the Mamba-2 scan and gated norm that follow it.
 static void fuse(kern::Conv1dOp conv) {
   auto scan = dyn_cast_or_null<kern::SSMScanOp>(kern::nextKernel(conv));
@@ -55,7 +48,7 @@ static void fuse(kern::Conv1dOp conv) {
                  norm.getY() == scan.getOut() && norm.getOut() == norm.getY();
   // The fused kernel keeps the conv output on chip and leaves xbc as it
   // was; a later reader would see the difference.
-  if (!chained || usedAfter(norm, xbc))
+  if (!chained || kern::usedAfter(norm, xbc))
     return;
   // Its scan blocks own one head each (MambaStepKernel.cpp): a norm group
   // must lie within a head (it is one head in every lowering).

@@ -92,27 +92,61 @@ LogicalResult BufferOp::verify() {
   return success();
 }
 
+/// The [rows, cols] weight `ref` names, or an error naming `op`.
+static FailureOr<RankedTensorType> matrixOf(Operation *op, Attribute ref) {
+  auto weight = dyn_cast_or_null<WeightOp>(mlir::SymbolTable::lookupSymbolIn(
+      op->getParentOfType<ProgramOp>(), cast<SymbolRefAttr>(ref)));
+  if (!weight)
+    return op->emitOpError() << "names " << ref << ", which is not a kern.weight";
+  auto type = cast<RankedTensorType>(weight.getType());
+  if (type.getRank() != 2)
+    return op->emitOpError() << "expects a matrix, but weight "
+                             << weight.getName() << " is " << type;
+  return type;
+}
+
 LogicalResult LinearOp::verify() {
-  auto program = (*this)->getParentOfType<ProgramOp>();
-  int64_t rows = 0, in = getIn().getType().getWidth();
+  int64_t in = getIn().getType().getWidth();
+  if (getOuts().empty())
+    return emitOpError() << "writes no output";
+  // Weights fill the outputs in order, each output exactly: weight rows
+  // are assigned to the current output until it is full.
+  SmallVector<int64_t> rows(getOuts().size(), 0);
+  size_t out = 0;
   for (Attribute ref : getWeights()) {
-    auto weight = dyn_cast_or_null<WeightOp>(
-        mlir::SymbolTable::lookupSymbolIn(program, cast<SymbolRefAttr>(ref)));
-    if (!weight)
-      return emitOpError() << "names " << ref << ", which is not a kern.weight";
-    auto type = cast<RankedTensorType>(weight.getType());
-    if (type.getRank() != 2 || type.getDimSize(1) != in)
-      return emitOpError() << "reads " << in << " columns but weight "
-                           << weight.getName() << " is " << type;
-    rows += type.getDimSize(0);
+    FailureOr<RankedTensorType> type = matrixOf(*this, ref);
+    if (failed(type))
+      return failure();
+    if (type->getDimSize(1) != in)
+      return emitOpError() << "reads " << in << " columns but weight " << ref
+                           << " is " << *type;
+    out = std::min(out, rows.size() - 1);
+    rows[out] += type->getDimSize(0);
+    if (rows[out] >= cast<BufferType>(getOuts()[out].getType()).getWidth())
+      ++out;
   }
-  if (rows != getOut().getType().getWidth())
-    return emitOpError() << "writes " << getOut().getType().getWidth()
-                         << " columns but its weights have " << rows << " rows";
+  for (auto [i, buffer] : llvm::enumerate(getOuts()))
+    if (int64_t width = cast<BufferType>(buffer.getType()).getWidth();
+        rows[i] != width)
+      return emitOpError() << "writes " << width << " columns to output " << i
+                           << " but its weights have " << rows[i] << " rows";
   if (std::optional<ArrayAttr> biases = getBiases();
       biases && biases->size() != getWeights().size())
     return emitOpError() << "has " << biases->size() << " biases for "
                          << getWeights().size() << " weights";
+  return success();
+}
+
+LogicalResult LinearSwiGLUOp::verify() {
+  int64_t in = getIn().getType().getWidth(), out = getOut().getType().getWidth();
+  for (Attribute ref : {Attribute(getGateAttr()), Attribute(getUpAttr())}) {
+    FailureOr<RankedTensorType> type = matrixOf(*this, ref);
+    if (failed(type))
+      return failure();
+    if (type->getDimSize(0) != out || type->getDimSize(1) != in)
+      return emitOpError() << "maps " << in << " columns to " << out
+                           << " but weight " << ref << " is " << *type;
+  }
   return success();
 }
 
@@ -190,4 +224,22 @@ Operation *mlir::kern::nextKernel(Operation *op) {
     if (!isa<BufferOp>(next))
       return next;
   return nullptr;
+}
+
+bool mlir::kern::usedAfter(Operation *op, Value buffer) {
+  return llvm::any_of(buffer.getUsers(), [&](Operation *user) {
+    return user != op && op->isBeforeInBlock(user);
+  });
+}
+
+Overlap mlir::kern::overlap(Value x, Value y) {
+  if (x == y)
+    return Overlap::Same;
+  auto a = x.getDefiningOp<BufferOp>();
+  auto b = y.getDefiningOp<BufferOp>();
+  int64_t aBegin = a.getOffset(), aEnd = aBegin + a.getType().getWidth();
+  int64_t bBegin = b.getOffset(), bEnd = bBegin + b.getType().getWidth();
+  if (aEnd <= bBegin || bEnd <= aBegin)
+    return Overlap::Disjoint;
+  return aBegin == bBegin && aEnd == bEnd ? Overlap::Same : Overlap::Partial;
 }

@@ -67,7 +67,8 @@ std::optional<EntryWriter::Row> EntryWriter::describe(Operation *op) {
         return r;
       })
       .Case([](kern::LinearOp o) {
-        Row r{K::Linear, {o.getIn(), o.getOut()}};
+        Row r{K::Linear, {o.getIn()}};
+        r.buffers.append(o.getOuts().begin(), o.getOuts().end());
         r.weights.assign(o.getWeights().begin(), o.getWeights().end());
         if (ArrayAttr biases = o.getBiasesAttr())
           r.biases.assign(biases.begin(), biases.end());
@@ -144,6 +145,11 @@ std::optional<EntryWriter::Row> EntryWriter::describe(Operation *op) {
         r.dState = o.getDState();
         r.group = o.getGroup();
         return r;
+      })
+      .Case([](kern::LinearSwiGLUOp o) {
+        return Row{K::LinearSwiGLU,
+                   {o.getIn(), o.getOut()},
+                   {o.getGateAttr(), o.getUpAttr()}};
       })
       .Case([](kern::LMHeadOp o) {
         return Row{K::LMHead, {o.getIn()}, {o.getWeightAttr()}};

@@ -80,6 +80,8 @@ static mlrt::DType matrixType(kern::ProgramOp program, GpuMatrices choice) {
       names.push_back(o.getWeightAttr());
     else if (auto o = dyn_cast<kern::LinearOp>(op))
       llvm::append_range(names, o.getWeights());
+    else if (auto o = dyn_cast<kern::LinearSwiGLUOp>(op))
+      names.append({o.getGateAttr(), o.getUpAttr()});
     for (Attribute name : names) {
       auto weight = SymbolTable::lookupNearestSymbolFrom<kern::WeightOp>(
           op, cast<FlatSymbolRefAttr>(name));

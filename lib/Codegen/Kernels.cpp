@@ -21,7 +21,7 @@ using namespace mlopt::codegen;
 
 std::string codegen::kernelKey(Operation *op, kern::ProgramOp program,
                                mlrt::DType matrixType) {
-  if (isa<kern::EmbedOp, kern::LinearOp, kern::LMHeadOp>(op))
+  if (isa<kern::EmbedOp, kern::LinearOp, kern::LinearSwiGLUOp, kern::LMHeadOp>(op))
     return matrixKernelKey(op, matrixType);
   // eps as an identifier: 1e-05 -> 1em05.
   auto epsName = [](APFloat value) {
@@ -107,7 +107,7 @@ codegen::emitKernels(Operation *op, kern::ProgramOp program,
   std::string name = kernelKey(op, program, matrixType);
   if (name.empty())
     return std::vector<GpuKernelSpec>(); // f32 GEMMs: cuBLAS
-  if (isa<kern::EmbedOp, kern::LinearOp, kern::LMHeadOp>(op))
+  if (isa<kern::EmbedOp, kern::LinearOp, kern::LinearSwiGLUOp, kern::LMHeadOp>(op))
     return emitMatrixKernels(op, name, matrixType, module);
   if (isa<kern::RopeOp, kern::AttentionOp>(op))
     return emitAttentionKernels(op, name, program, module);

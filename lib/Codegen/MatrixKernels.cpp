@@ -12,7 +12,9 @@
 //    row with 16-byte loads (8 bf16 or 4 f32 per lane, kGemvUnroll loads in
 //    flight) and reduces with shuffles. Activations and sums stay f32, so a
 //    step matches the CPU backend up to summation order. Decode is bound by
-//    these weight reads, so this is where the bandwidth goes;
+//    these weight reads, so this is where the bandwidth goes. One GEMV
+//    serves a linear of several outputs (q, k, v) and linear_swiglu (a warp
+//    streams row r of gate and of up and writes silu(g) * u);
 //  - to_bf16, for other entries with bf16 matrices: splits the op's f32
 //    input rows into two bf16 terms for the library's tensor-core GEMM
 //    (prefill is bound by arithmetic, and cuBLAS's bf16 GEMM needs both
@@ -30,6 +32,7 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <cmath>
+#include <optional>
 #include <tuple>
 
 using namespace mlir;
@@ -60,21 +63,31 @@ void embed(KernelBuilder &k, int64_t hidden) {
   });
 }
 
-/// The shape of one GEMV: `rows[i]` output rows of weight i (adjacent
-/// column blocks of the output), `cols` inputs.
+/// Output rows of one GEMV computed from the same matrices: plain rows
+/// (one matrix, + bias) or SwiGLU rows (gate and up: silu(g) * u).
+struct GemvSegment {
+  SmallVector<unsigned> matrices; ///< memref arguments of the weights
+  int64_t rows = 0;
+  unsigned out = 0;    ///< memref argument of the output
+  int64_t column = 0;  ///< first column of the rows there
+  int64_t outWidth = 0;
+  std::optional<unsigned> bias; ///< memref argument of the bias
+};
+
+/// The shape of one GEMV: segments of output rows in grid order, `cols`
+/// inputs, `memrefs` arguments (in first).
 struct GemvShape {
-  SmallVector<int64_t> rows;
-  int64_t cols = 0, inWidth = 0, outWidth = 0;
+  SmallVector<GemvSegment> segments;
+  int64_t cols = 0, inWidth = 0;
   /// Whether the input rows are 16-byte aligned (vector loads of x).
   bool alignedInput = false;
-  bool biases = false;
-  /// Memref arguments: in, out, then the weights, then the biases.
-  unsigned in = 0, out = 1, firstWeight = 2;
-  unsigned firstBias() const { return firstWeight + rows.size(); }
+  unsigned in = 0;
+  /// Which memref arguments are matrices (the rest are f32).
+  SmallVector<bool> isMatrix;
   int64_t totalRows() const {
     int64_t n = 0;
-    for (int64_t r : rows)
-      n += r;
+    for (const GemvSegment &g : segments)
+      n += g.rows;
     return n;
   }
 };
@@ -85,8 +98,10 @@ int64_t vectorWidth(Type element) {
 }
 
 /// gemv: warp w of block b computes output row r = b * kGemvWarps + w of
-/// every token. Lane l reads elements [c, c + V) for c = l * V + j * 32 V:
-/// kGemvUnroll such loads per step, then a guarded tail of single loads.
+/// every token, from each matrix of r's segment. Lane l reads elements
+/// [c, c + V) for c = l * V + j * 32 V: kGemvUnroll such loads per matrix
+/// and step (one load of x serves every matrix), then a guarded tail of
+/// single loads.
 void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
   ImplicitLocOpBuilder &b = k.b();
   const int64_t v = s.cols % vectorWidth(element) == 0 ? vectorWidth(element)
@@ -102,63 +117,75 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
   Value row = k.add(k.mul(k.blockId(), k.idx(kGemvWarps)),
                     k.div(k.threadId(), k.idx(32)));
   Value zero = arith::ConstantOp::create(b, fType, b.getZeroAttr(fType));
-  // acc + w[at...] * x[xAt...] over one vector.
-  auto fma = [&](Value acc, Value w, Value wAt, Value xAt) {
+  auto loadX = [&](Value xAt) {
+    return vector::LoadOp::create(b, fType, k.memref(s.in), ValueRange{xAt},
+                                  false, llvm::MaybeAlign(xAlign))
+        .getResult();
+  };
+  // acc + w[at...] * x over one vector.
+  auto fma = [&](Value acc, Value w, Value wAt, Value x) {
     Value wv = vector::LoadOp::create(b, wType, w, ValueRange{wAt}, false,
                                       llvm::MaybeAlign(wAlign));
     if (element != b.getF32Type())
       wv = arith::ExtFOp::create(b, fType, wv);
-    Value xv = vector::LoadOp::create(b, fType, k.memref(s.in),
-                                      ValueRange{xAt}, false,
-                                      llvm::MaybeAlign(xAlign));
-    return vector::FMAOp::create(b, wv, xv, acc).getResult();
+    return vector::FMAOp::create(b, wv, x, acc).getResult();
   };
   int64_t first = 0;
-  for (size_t i = 0; i < s.rows.size(); ++i) {
+  for (const GemvSegment &g : s.segments) {
     Value local = arith::SubIOp::create(b, row, k.idx(first));
     Value inside = arith::AndIOp::create(
         b,
         arith::CmpIOp::create(b, arith::CmpIPredicate::uge, row,
                               k.idx(first)),
-        k.lt(row, k.idx(first + s.rows[i])));
-    const int64_t column = first;
+        k.lt(row, k.idx(first + g.rows)));
     k.when(inside, [&] {
-      Value w = k.memref(s.firstWeight + i);
       Value wRow = k.mul(local, k.idx(s.cols));
-      Value bias = s.biases ? k.load(k.memref(s.firstBias() + i), local)
-                            : k.f32(0);
+      Value bias = g.bias ? k.load(k.memref(*g.bias), local) : k.f32(0);
+      SmallVector<Value> zeros(g.matrices.size(), zero);
+      // Every matrix's partial sums over the columns from `c`.
+      auto accumulate = [&](ValueRange acc, ArrayRef<Value> offsets,
+                            Value xRow) {
+        SmallVector<Value> sums(acc.begin(), acc.end());
+        for (Value offset : offsets) {
+          Value x = loadX(k.add(xRow, offset));
+          for (size_t m = 0; m < g.matrices.size(); ++m)
+            sums[m] = fma(sums[m], k.memref(g.matrices[m]),
+                          k.add(wRow, offset), x);
+        }
+        return sums;
+      };
       k.loop(k.idx(0), k.tokens(), k.idx(1), [&](Value t) {
         Value xRow = k.mul(t, k.idx(s.inWidth));
         Value laneStart = k.mul(lane, k.idx(v));
-        auto full = k.loop(
-            laneStart, k.idx(fullEnd), k.idx(step), {zero},
-            [&](Value c, ValueRange acc) {
-              Value sum = acc[0];
-              for (int64_t j = 0; j < kGemvUnroll; ++j) {
-                Value cj = k.add(c, k.idx(j * span));
-                sum = fma(sum, w, k.add(wRow, cj), k.add(xRow, cj));
-              }
-              return SmallVector<Value>{sum};
-            });
-        auto tail = k.loop(k.add(k.idx(fullEnd), laneStart), k.idx(s.cols),
-                           k.idx(span), {full[0]},
+        auto full = k.loop(laneStart, k.idx(fullEnd), k.idx(step), zeros,
                            [&](Value c, ValueRange acc) {
-                             return SmallVector<Value>{fma(
-                                 acc[0], w, k.add(wRow, c), k.add(xRow, c))};
+                             SmallVector<Value> offsets;
+                             for (int64_t j = 0; j < kGemvUnroll; ++j)
+                               offsets.push_back(k.add(c, k.idx(j * span)));
+                             return accumulate(acc, offsets, xRow);
                            });
-        Value partial = vector::ReductionOp::create(
-            b, vector::CombiningKind::ADD, tail[0]);
-        Value total = k.fadd(k.warpSum(partial), bias);
+        auto tail = k.loop(k.add(k.idx(fullEnd), laneStart), k.idx(s.cols),
+                           k.idx(span), full,
+                           [&](Value c, ValueRange acc) {
+                             return accumulate(acc, {c}, xRow);
+                           });
+        SmallVector<Value> totals;
+        for (Value partial : tail)
+          totals.push_back(k.warpSum(vector::ReductionOp::create(
+              b, vector::CombiningKind::ADD, partial)));
+        Value result = totals.size() == 2
+                           ? k.fmul(k.silu(totals[0]), totals[1])
+                           : k.fadd(totals[0], bias);
         k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane,
                                      k.idx(0)),
                [&] {
-                 k.store(total, k.memref(s.out),
-                         k.add(k.mul(t, k.idx(s.outWidth)),
-                               k.add(k.idx(column), local)));
+                 k.store(result, k.memref(g.out),
+                         k.add(k.mul(t, k.idx(g.outWidth)),
+                               k.add(k.idx(g.column), local)));
                });
       });
     });
-    first += s.rows[i];
+    first += g.rows;
   }
 }
 
@@ -261,33 +288,95 @@ bool alignedBuffer(Value buffer) {
   return def && def.getOffset() % 4 == 0 && widthOf(buffer) % 4 == 0;
 }
 
+/// Linear: in, the outputs, the weights, then the biases; each weight a
+/// segment writing the next columns of its output.
 GemvShape linearShape(kern::LinearOp o) {
   GemvShape s;
-  for (Attribute w : o.getWeights()) {
+  const unsigned outs = o.getOuts().size(), weights = o.getWeights().size();
+  const unsigned firstWeight = 1 + outs, firstBias = firstWeight + weights;
+  s.isMatrix.assign(firstWeight, false);
+  s.isMatrix.append(weights, true);
+  if (o.getBiases())
+    s.isMatrix.append(weights, false);
+  unsigned out = 0;
+  int64_t column = 0;
+  for (auto [i, w] : llvm::enumerate(o.getWeights())) {
     RankedTensorType type = weightType(o, cast<FlatSymbolRefAttr>(w));
-    s.rows.push_back(type.getDimSize(0));
+    GemvSegment g;
+    g.matrices = {firstWeight + unsigned(i)};
+    g.rows = type.getDimSize(0);
+    g.out = 1 + out;
+    g.column = column;
+    g.outWidth = widthOf(o.getOuts()[out]);
+    if (o.getBiases())
+      g.bias = firstBias + i;
+    s.segments.push_back(g);
     s.cols = type.getDimSize(1);
+    column += g.rows;
+    if (column == g.outWidth) {
+      ++out;
+      column = 0;
+    }
   }
   s.inWidth = widthOf(o.getIn());
-  s.outWidth = widthOf(o.getOut());
   s.alignedInput = alignedBuffer(o.getIn());
-  s.biases = o.getBiases().has_value();
   return s;
 }
 
+/// LinearSwiGLU: in, out, gate, up; one segment of both matrices.
+GemvShape linearSwiGLUShape(kern::LinearSwiGLUOp o) {
+  GemvShape s;
+  s.isMatrix = {false, false, true, true};
+  GemvSegment g;
+  g.matrices = {2, 3};
+  g.rows = widthOf(o.getOut());
+  g.out = 1;
+  g.outWidth = g.rows;
+  s.segments.push_back(g);
+  s.cols = widthOf(o.getIn());
+  s.inWidth = s.cols;
+  s.alignedInput = alignedBuffer(o.getIn());
+  return s;
+}
+
+/// LMHead: in, weight, logits.
 GemvShape lmHeadShape(kern::LMHeadOp o) {
   GemvShape s;
   RankedTensorType type = weightType(o, o.getWeightAttr());
-  s.rows.push_back(type.getDimSize(0));
+  s.isMatrix = {false, true, false};
+  GemvSegment g;
+  g.matrices = {1};
+  g.rows = type.getDimSize(0);
+  g.out = 2;
+  g.outWidth = g.rows;
+  s.segments.push_back(g);
   s.cols = type.getDimSize(1);
   s.inWidth = widthOf(o.getIn());
-  s.outWidth = s.rows[0];
   s.alignedInput = alignedBuffer(o.getIn());
-  // Memrefs: in, weight, logits.
-  s.in = 0;
-  s.firstWeight = 1;
-  s.out = 2;
   return s;
+}
+
+/// The kernel key of a GEMV: its kind, matrix type, row segments, columns,
+/// input and output widths.
+std::string gemvKey(const char *kind, const char *type, const GemvShape &s) {
+  std::string key = std::string(kind) + "_gemv_" + type;
+  SmallVector<int64_t> outWidths;
+  bool biases = false;
+  for (const GemvSegment &g : s.segments) {
+    key += "_" + std::to_string(g.rows);
+    if (g.column == 0)
+      outWidths.push_back(g.outWidth);
+    biases |= g.bias.has_value();
+  }
+  key += "x" + std::to_string(s.cols) + "_in" + std::to_string(s.inWidth) +
+         "_out";
+  for (auto [i, w] : llvm::enumerate(outWidths))
+    key += (i ? "_" : "") + std::to_string(w);
+  if (s.alignedInput)
+    key += "_a16";
+  if (biases)
+    key += "_bias";
+  return key;
 }
 
 } // namespace
@@ -311,18 +400,6 @@ codegen::emitArgmaxKernel(int64_t vocab, gpu::GPUModuleOp module) {
 
 std::string codegen::matrixKernelKey(Operation *op, mlrt::DType matrixType) {
   const char *type = matrixType == mlrt::DType::BF16 ? "bf16" : "f32";
-  auto gemvKey = [&](const char *kind, const GemvShape &s) {
-    std::string key = std::string(kind) + "_gemv_" + type;
-    for (int64_t r : s.rows)
-      key += "_" + std::to_string(r);
-    key += "x" + std::to_string(s.cols) + "_in" + std::to_string(s.inWidth) +
-           "_out" + std::to_string(s.outWidth);
-    if (s.alignedInput)
-      key += "_a16";
-    if (s.biases)
-      key += "_bias";
-    return key;
-  };
   auto input = [&](Value in) -> std::string {
     if (matrixType != mlrt::DType::BF16)
       return ""; // the library's f32 GEMM reads the buffer itself
@@ -332,10 +409,12 @@ std::string codegen::matrixKernelKey(Operation *op, mlrt::DType matrixType) {
     return "embed_" + std::string(type) + "_h" +
            std::to_string(widthOf(o.getOut()));
   if (auto o = dyn_cast<kern::LinearOp>(op))
-    return isStepEntry(op) ? gemvKey("linear", linearShape(o))
+    return isStepEntry(op) ? gemvKey("linear", type, linearShape(o))
                            : input(o.getIn());
+  if (auto o = dyn_cast<kern::LinearSwiGLUOp>(op))
+    return gemvKey("linear_swiglu", type, linearSwiGLUShape(o));
   if (auto o = dyn_cast<kern::LMHeadOp>(op))
-    return isStepEntry(op) ? gemvKey("lm_head", lmHeadShape(o))
+    return isStepEntry(op) ? gemvKey("lm_head", type, lmHeadShape(o))
                            : input(o.getIn());
   return "";
 }
@@ -355,13 +434,9 @@ KernelSpecs codegen::emitMatrixKernels(Operation *op, StringRef name,
     k.finish();
   };
   auto emitGemv = [&](const GemvShape &s) {
-    SmallVector<Type> types(s.firstWeight + s.rows.size(), f32);
-    for (size_t i = 0; i < s.rows.size(); ++i)
-      types[s.firstWeight + i] = element;
-    if (s.biases)
-      types.append(s.rows.size(), f32);
-    if (s.out >= types.size())
-      types.push_back(f32);
+    SmallVector<Type> types;
+    for (bool matrix : s.isMatrix)
+      types.push_back(matrix ? element : f32);
     build(types, false, [&](KernelBuilder &k) { gemv(k, s, element); });
     specs.push_back(fixedGrid(
         name.str(), (s.totalRows() + kGemvWarps - 1) / kGemvWarps,
@@ -381,6 +456,8 @@ KernelSpecs codegen::emitMatrixKernels(Operation *op, StringRef name,
       emitGemv(linearShape(o));
     else
       emitToBF16(o.getIn());
+  } else if (auto o = dyn_cast<kern::LinearSwiGLUOp>(op)) {
+    emitGemv(linearSwiGLUShape(o));
   } else if (auto o = dyn_cast<kern::LMHeadOp>(op)) {
     if (isStepEntry(op))
       emitGemv(lmHeadShape(o));

@@ -47,6 +47,8 @@ private:
   Rope rope;
   int64_t chunk;
   std::vector<float> arena;
+  /// The two projections of a LinearSwiGLU op.
+  std::vector<float> scratch;
   std::vector<LayerState> states;
 };
 
@@ -75,6 +77,11 @@ CpuBackend::CpuBackend(const Artifact &model, const SessionOptions &options)
       chunk(std::min(options.prefillChunk, options.maxTokens)) {
   const Plan &plan = model.plan();
   arena.resize(plan.arena * chunk);
+  for (const PlanEntry *entry : {&plan.prefill, &plan.decode})
+    for (const PlanOp &op : entry->ops)
+      if (op.kind == OpKind::LinearSwiGLU)
+        scratch.resize(std::max<size_t>(
+            scratch.size(), 2 * chunk * entry->buffers[op.buffers[1]].width));
   for (const PlanState &s : plan.states) {
     LayerState &l = states.emplace_back();
     if (s.kind == PlanState::Kind::KVCache) {
@@ -97,7 +104,7 @@ void CpuBackend::reset() {
 }
 
 uint64_t CpuBackend::allocatedBytes() const {
-  uint64_t floats = arena.size();
+  uint64_t floats = arena.size() + scratch.size();
   for (const LayerState &l : states)
     floats += l.kv.k.size() + l.kv.v.size() + l.conv.size() + l.ssm.size();
   return floats * sizeof(float);
@@ -120,12 +127,13 @@ void CpuBackend::runOp(const PlanEntry &entry, const PlanOp &op,
   case OpKind::RMSNorm:
     return rmsNorm(rows(0), w(0), op.eps, rows(1));
   case OpKind::Linear: {
-    // Fused projections write adjacent column blocks of the output.
-    Rows out = rows(1);
+    // Fused projections write adjacent column blocks of their outputs.
+    std::vector<LinearTarget> targets = linearTargets(entry, op);
     for (size_t i = 0; i < op.weights.size(); ++i) {
       Matrix bias = op.biases.empty() ? Matrix() : matrix(op.biases[i]);
+      Rows out = rows(targets[i].slot);
+      out.data += targets[i].column;
       linear(rows(0), w(i), bias.data ? &bias : nullptr, out);
-      out.data += w(i).rows;
     }
     return;
   }
@@ -168,6 +176,13 @@ void CpuBackend::runOp(const PlanEntry &entry, const PlanOp &op,
     ssmScanMamba2(rows(0), rows(1), w(2), w(3), w(4), op.heads, op.groups,
                   s.headDim, op.dState, l.ssm, rows(3));
     return gatedRmsNorm(rows(3), rows(2), w(5), op.group, rows(3));
+  }
+  case OpKind::LinearSwiGLU: {
+    const int64_t n = width(1);
+    Rows gate{scratch.data(), count, n}, up{scratch.data() + count * n, count, n};
+    linear(rows(0), w(0), nullptr, gate);
+    linear(rows(0), w(1), nullptr, up);
+    return swiglu(gate, up, n, rows(1));
   }
   case OpKind::LMHead: {
     Rows in = rows(0);

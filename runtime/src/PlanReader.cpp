@@ -13,8 +13,24 @@ const char *mlrt::opKindName(OpKind kind) {
       "embed",  "rms_norm",      "linear",         "rope",
       "attention", "conv1d",     "repeat_groups",  "ssm_scan",
       "gated_rms_norm", "swiglu", "add",           "lm_head",
-      "add_rms_norm", "mamba_step"};
+      "add_rms_norm", "mamba_step", "linear_swiglu"};
   return names[static_cast<int>(kind)];
+}
+
+std::vector<LinearTarget> mlrt::linearTargets(const PlanEntry &entry,
+                                              const PlanOp &op) {
+  std::vector<LinearTarget> targets;
+  LinearTarget at;
+  for (const WeightRef *w : op.weights) {
+    targets.push_back(at);
+    at.column += w->shape[0];
+    if (at.slot < op.buffers.size() &&
+        at.column == entry.buffers[op.buffers[at.slot]].width) {
+      ++at.slot;
+      at.column = 0;
+    }
+  }
+  return targets;
 }
 
 namespace {
@@ -225,12 +241,14 @@ Status EntryReader::checkOp(PlanOp &op) {
     return expectWidth(op, 1, width(op, 0), "output");
   }
   case OpKind::Linear: {
-    if (op.buffers.size() != 2 || op.weights.empty())
-      return bad() << "expects 2 buffers and at least one weight";
+    if (op.buffers.size() < 2 || op.weights.empty())
+      return bad() << "expects an input, outputs and at least one weight";
     if (!op.biases.empty() && op.biases.size() != op.weights.size())
       return bad() << "has " << op.biases.size() << " biases for "
                    << op.weights.size() << " weights";
-    int64_t rows = 0;
+    // The weights' rows fill the outputs in order, each exactly.
+    size_t slot = 1;
+    int64_t filled = 0;
     for (size_t i = 0; i < op.weights.size(); ++i) {
       const WeightRef *w = op.weights[i];
       if (w->shape.size() != 2 || w->shape[1] != width(op, 0))
@@ -239,10 +257,29 @@ Status EntryReader::checkOp(PlanOp &op) {
                      << width(op, 0) << " inputs";
       if (!op.biases.empty() && op.biases[i])
         MLRT_RETURN_IF_ERROR(expectShape(op.biases[i], {w->shape[0]}, "bias"));
-      rows += w->shape[0];
+      if (slot == op.buffers.size())
+        return bad() << "weight '" << w->name << "' has no output left";
+      filled += w->shape[0];
+      if (filled > width(op, slot))
+        return bad() << "output " << slot - 1 << " of width "
+                     << width(op, slot) << " is not filled exactly by its "
+                     << "weights' rows (" << filled << " so far)";
+      if (filled == width(op, slot)) {
+        ++slot;
+        filled = 0;
+      }
     }
-    return expectWidth(op, 1, rows, "output");
+    if (slot != op.buffers.size())
+      return bad() << "weights fill " << slot - 1 << " of "
+                   << op.buffers.size() - 1 << " outputs";
+    return Status::ok();
   }
+  case OpKind::LinearSwiGLU:
+    // [in out], weights [gate up], each [out, in].
+    MLRT_RETURN_IF_ERROR(arity(op, 2, 2));
+    MLRT_RETURN_IF_ERROR(
+        expectShape(op.weights[0], {width(op, 1), width(op, 0)}, "gate"));
+    return expectShape(op.weights[1], {width(op, 1), width(op, 0)}, "up");
   case OpKind::Rope:
     MLRT_RETURN_IF_ERROR(arity(op, 2, 0));
     if (op.headDim != config.headDim || op.headDim % 2 != 0 ||

@@ -237,8 +237,11 @@ TEST_F(ArtifactTest, ChecksEveryPlanCall) {
   };
   // A GEMM whose output buffer is narrower than its weight's rows.
   EXPECT_EQ(planError([](auto &ops) { ops[2].buffers[1] = 3; }),
-            "plan entry @prefill op 2 (linear): output buffer is 32 wide, "
-            "expected 64");
+            "plan entry @prefill op 2 (linear): output 0 of width 32 is not "
+            "filled exactly by its weights' rows (64 so far)");
+  // Two outputs where the weights fill one.
+  EXPECT_EQ(planError([](auto &ops) { ops[2].buffers.push_back(3); }),
+            "plan entry @prefill op 2 (linear): weights fill 1 of 2 outputs");
   EXPECT_EQ(planError([](auto &ops) { ops[2].buffers[1] = 40; }),
             "plan entry @prefill op 2 (linear): names buffer 40 of 9");
   EXPECT_EQ(planError([](auto &ops) { ops[2].weights[0] = 1000; }),

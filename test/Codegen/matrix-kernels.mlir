@@ -19,12 +19,24 @@
 // stores bf16 weights, so by default its matrices stay bf16 on the GPU: decode
 // projections are generated GEMVs (one warp per output row, 16-byte weight
 // loads, f32 activations and sums), and prefill rounds each projection's input
-// to bf16 for the library's tensor-core GEMM.
+// to bf16 for the library's tensor-core GEMM. In decode, q, k and v are one
+// GEMV with three outputs (kern-fuse-projections) and gate/up/SwiGLU one GEMV
+// over both matrices (kern-fuse-linear-swiglu).
 
 // CHECK-LABEL: gpu.func @embed_bf16_h64(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xi32>
 // CHECK: arith.extf %{{.*}} : bf16 to f32
 // CHECK-LABEL: gpu.func @to_bf16_w64(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xbf16>
 // CHECK: arith.truncf %{{.*}} : f32 to bf16
+// q|k|v: the input, three outputs, then three matrices; row r of the grid
+// writes q below 64, k below 96, v below 128.
+// CHECK-LABEL: gpu.func @linear_gemv_bf16_64_32_32x64_in64_out64_32_32_a16
+// CHECK-SAME: (%{{.*}}: memref<?xf32>, %[[Q:.+]]: memref<?xf32>, %[[K:.+]]: memref<?xf32>, %[[V:.+]]: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %{{.*}}: index, %{{.*}}: index) kernel
+// CHECK: arith.cmpi ult, %{{.*}}, %c64
+// CHECK: memref.store %{{.*}}, %[[Q]]
+// CHECK: arith.cmpi ult, %{{.*}}, %c96
+// CHECK: memref.store %{{.*}}, %[[K]]
+// CHECK: arith.cmpi ult, %{{.*}}, %c128
+// CHECK: memref.store %{{.*}}, %[[V]]
 // Decode: 8 bf16 weights per 16-byte load, four loads in flight per step.
 // CHECK-LABEL: gpu.func @linear_gemv_bf16_64x64_in64_out64_a16(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: index, %{{.*}}: index) kernel
 // CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xbf16>, vector<8xbf16>
@@ -32,6 +44,17 @@
 // CHECK: vector.fma
 // CHECK: vector.reduction <add>
 // CHECK: gpu.shuffle  xor
+// gate and up: one x load feeds both matrices; silu(g) * u is stored.
+// CHECK-LABEL: gpu.func @linear_swiglu_gemv_bf16_128x64_in64_out128_a16
+// CHECK-SAME: (%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %[[G:.+]]: memref<?xbf16>, %[[U:.+]]: memref<?xbf16>, %{{.*}}: index, %{{.*}}: index) kernel
+// CHECK: %[[X:.+]] = vector.load %arg0
+// CHECK: vector.load %[[G]]
+// CHECK: vector.fma %{{.*}}, %[[X]]
+// CHECK: vector.load %[[U]]
+// CHECK: vector.fma %{{.*}}, %[[X]]
+// CHECK: math.exp
+// CHECK: arith.mulf
+// CHECK: memref.store %{{.*}}, %arg1
 // The LM head writes the backend's logits (the third memref).
 // CHECK-LABEL: gpu.func @lm_head_gemv_bf16_256x64_in64_out256_a16(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xf32>
 // The greedy token on the device: first maximum, (value, index) pairs
@@ -52,7 +75,8 @@
 // DUMP: linear %1<64 @ 64> [w2] -> %2<64 @ 128>  [cuda: to_bf16_w64]
 // DUMP: lm_head {{.*}} [cuda: to_bf16_w64]
 // DUMP: entry @decode
-// DUMP: linear %1<64 @ 64> [w2] -> %2<64 @ 128>  [cuda: linear_gemv_bf16_64x64_in64_out64_a16]
+// DUMP: linear %1<64 @ 64> [w2, w3, w4] -> %2<64 @ 128>, %3<32 @ 192>, %4<32 @ 224>  [cuda: linear_gemv_bf16_64_32_32x64_in64_out64_32_32_a16]
+// DUMP: linear_swiglu %7<64 @ 64> [w7, w8] -> %8<128 @ 128>  [cuda: linear_swiglu_gemv_bf16_128x64_in64_out128_a16]
 // DUMP: lm_head {{.*}} [cuda: lm_head_gemv_bf16_256x64_in64_out256_a16]
 
 // --gpu-weights=f32 widens them: prefill GEMMs are fp32 library calls.
@@ -60,11 +84,11 @@
 // F32-DUMP: entry @prefill
 // F32-DUMP: linear %1<64 @ 64> [w2] -> %2<64 @ 128>  [cuda: library GEMM]
 // F32-DUMP: entry @decode
-// F32-DUMP: linear %1<64 @ 64> [w2] -> %2<64 @ 128>  [cuda: linear_gemv_f32_64x64_in64_out64_a16]
+// F32-DUMP: linear %1<64 @ 64> [w2, w3, w4] -> %2<64 @ 128>, %3<32 @ 192>, %4<32 @ 224>  [cuda: linear_gemv_f32_64_32_32x64_in64_out64_32_32_a16]
 
 // Qwen2's q/k/v biases are the GEMV's last memrefs; its f32 matrices load 4
 // floats per 16 bytes.
-// QWEN2-LABEL: gpu.func @linear_gemv_f32_64x64_in64_out64_a16_bias(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index)
+// QWEN2-LABEL: gpu.func @linear_gemv_f32_64_32_32x64_in64_out64_32_32_a16_bias(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index)
 // QWEN2: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>
 // ROUNDED: BF16 matrices
 // BAD: ml-compile: error: unknown --gpu-weights 'fp8' (expected auto, f32 or bf16)

@@ -100,9 +100,12 @@ int main(int argc, char **argv) {
         });
     PassManager pm(f.getModule()->getContext());
     pm.addPass(mlopt::createConvertLLMToKernPass());
-    // Fusions: one kernel where the plan had two or three (issue 6).
+    // Fusions: one kernel where the plan had two or three (issues 6, 7).
+    // linear_swiglu takes its linears before they merge with others.
     pm.addPass(mlopt::createFuseAddRMSNormPass());
     pm.addPass(mlopt::createFuseMambaStepPass());
+    pm.addPass(mlopt::createFuseLinearSwiGLUPass());
+    pm.addPass(mlopt::createFuseProjectionsPass());
     if (failed(pm.run(f.getModule())))
       return 1; // the pass reported why
     plan = f.getModule().lookupSymbol<kern::ProgramOp>(planName);

@@ -124,6 +124,56 @@ def FuseAddRMSNormPass : Pass<"kern-fuse-add-rms-norm", "::mlir::ModuleOp"> {
   let dependentDialects = ["::mlir::kern::KernDialect"];
 }
 
+def FuseProjectionsPass : Pass<"kern-fuse-projections", "::mlir::ModuleOp"> {
+  let summary = "Merge consecutive linears of one input in step entries";
+  let description = [{
+    In step entries (`@decode`: one token), consecutive `kern.linear` ops
+    (kern.buffer ops aside) that read the same buffer become one
+    `kern.linear` with their weights in order and one output per original
+    op: an attention layer's q, k and v projections, a Mamba-2 layer's
+    [x|B|C], z and dt. On the GPU that is one GEMV launch streaming all the
+    matrices, where small matrices alone (k and v: 1024 rows at 8B shapes)
+    fill too few SMs. Linears with biases merge only with linears that have
+    them too.
+
+    Before:
+    ```mlir
+    kern.linear %x, [@wq] -> %q : !kern.buffer<64> -> !kern.buffer<64>
+    kern.linear %x, [@wk] -> %k : !kern.buffer<64> -> !kern.buffer<32>
+    ```
+    After:
+    ```mlir
+    kern.linear %x, [@wq, @wk] -> %q, %k : !kern.buffer<64> -> !kern.buffer<64>, !kern.buffer<32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::kern::KernDialect"];
+}
+
+def FuseLinearSwiGLUPass : Pass<"kern-fuse-linear-swiglu", "::mlir::ModuleOp"> {
+  let summary = "Fuse an MLP's gate and up projections with their SwiGLU in "
+                "step entries";
+  let description = [{
+    In step entries, a `kern.swiglu` whose gate and up operands are written
+    by the two `kern.linear` ops just before it (one weight each, no bias,
+    the same input, either order) becomes one `kern.linear_swiglu`: one
+    GEMV streams both matrices and writes silu(gate) * up, so the two
+    projections are never stored. Only when nothing reads the projections
+    after the SwiGLU and its output does not overlap the input.
+
+    Before:
+    ```mlir
+    kern.linear %x, [@w24] -> %g : !kern.buffer<64> -> !kern.buffer<128>
+    kern.linear %x, [@w25] -> %u : !kern.buffer<64> -> !kern.buffer<128>
+    kern.swiglu %g, %u -> %g : !kern.buffer<128>, !kern.buffer<128> -> !kern.buffer<128>
+    ```
+    After:
+    ```mlir
+    kern.linear_swiglu %x, gate @w24 up @w25 -> %g : !kern.buffer<64> -> !kern.buffer<128>
+    ```
+  }];
+  let dependentDialects = ["::mlir::kern::KernDialect"];
+}
+
 def FuseMambaStepPass : Pass<"kern-fuse-mamba-step", "::mlir::ModuleOp"> {
   let summary = "Fuse a Mamba-2 layer's conv1d, scan and gated norm in step "
                 "entries";

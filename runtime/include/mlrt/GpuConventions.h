@@ -30,7 +30,7 @@ namespace mlrt {
 /// (norms, conv, A, D, dt bias) is f32 on the device.
 inline bool isDeviceMatrix(OpKind user) {
   return user == OpKind::Linear || user == OpKind::LMHead ||
-         user == OpKind::Embed;
+         user == OpKind::Embed || user == OpKind::LinearSwiGLU;
 }
 
 /// Tokens per chunk of the chunked Mamba-2 prefill scan: each chunk's

@@ -41,8 +41,9 @@ struct PlanBuffer {
 enum class OpKind {
   Embed, RMSNorm, Linear, Rope, Attention, Conv1d, RepeatGroups, SSMScan,
   GatedRMSNorm, SwiGLU, Add, LMHead,
-  // Fused (passes/FuseAddRMSNorm.cpp, passes/FuseMambaStep.cpp).
-  AddRMSNorm, MambaStep
+  // Fused (passes/FuseAddRMSNorm.cpp, passes/FuseMambaStep.cpp,
+  // passes/FuseLinearSwiGLU.cpp).
+  AddRMSNorm, MambaStep, LinearSwiGLU
 };
 
 /// The name of a kind as the kern dialect spells it ("rms_norm").
@@ -70,6 +71,16 @@ struct PlanEntry {
   std::vector<PlanBuffer> buffers;
   std::vector<PlanOp> ops;
 };
+
+/// Where weight i of a Linear op writes: its buffer slot (1 for the first
+/// output) and first column there. The weights' rows fill the outputs in
+/// order (the plan reader has checked that they do).
+struct LinearTarget {
+  size_t slot = 1;
+  int64_t column = 0;
+};
+std::vector<LinearTarget> linearTargets(const PlanEntry &entry,
+                                        const PlanOp &op);
 
 /// A generated kernel of the artifact's PTX and its launch geometry.
 struct GpuKernel {

@@ -430,20 +430,21 @@ Status CudaBackend::runProjection(const PlanEntry &entry, const PlanOp &op,
     element = sizeof(uint16_t);
   }
   if (op.kind == OpKind::Linear) {
-    // Fused projections write adjacent column blocks of the output.
-    CUdeviceptr dst = buffer(entry, op, 1, count);
+    // Fused projections write adjacent column blocks of their outputs.
+    std::vector<LinearTarget> targets = linearTargets(entry, op);
     for (size_t i = 0; i < op.weights.size(); ++i) {
       const WeightRef *w = op.weights[i];
       const WeightRef *bias = op.biases.empty() ? nullptr : op.biases[i];
-      MLRT_RETURN_IF_ERROR(gemm->linear(
-          in, inWidth, count, weights->at(w), w->shape[0], w->shape[1],
-          weights->at(bias), dst, width(entry, op, 1), type));
+      CUdeviceptr dst = buffer(entry, op, targets[i].slot, count) +
+                        targets[i].column * sizeof(float);
+      int64_t ldc = width(entry, op, targets[i].slot);
+      MLRT_RETURN_IF_ERROR(gemm->linear(in, inWidth, count, weights->at(w),
+                                        w->shape[0], w->shape[1],
+                                        weights->at(bias), dst, ldc, type));
       if (lo)
         MLRT_RETURN_IF_ERROR(gemm->linear(lo, inWidth, count, weights->at(w),
                                           w->shape[0], w->shape[1], 0, dst,
-                                          width(entry, op, 1), type,
-                                          /*accumulate=*/true));
-      dst += w->shape[0] * sizeof(float);
+                                          ldc, type, /*accumulate=*/true));
     }
     return Status::ok();
   }

@@ -54,10 +54,12 @@ static void printOp(const Artifact &a, const PlanEntry &e, const PlanOp &op) {
   auto weight = [&](const WeightRef *w) {
     return w ? "w" + std::to_string(w - a.weights().data()) : std::string("-");
   };
-  size_t outputs = op.kind == OpKind::LMHead || op.kind == OpKind::Rope ? 0
-                   : op.kind == OpKind::AddRMSNorm                      ? 2
-                                                                        : 1;
-  size_t inputs = op.buffers.size() - outputs;
+  // Linear has one input, then its outputs.
+  size_t inputs = op.kind == OpKind::Linear ? 1
+                  : op.kind == OpKind::LMHead || op.kind == OpKind::Rope
+                      ? op.buffers.size()
+                  : op.kind == OpKind::AddRMSNorm ? op.buffers.size() - 2
+                                                  : op.buffers.size() - 1;
   std::string line = std::string("  ") + opKindName(op.kind);
   for (size_t i = 0; i < inputs; ++i)
     line += (i ? ", " : " ") + buffer(op.buffers[i]);

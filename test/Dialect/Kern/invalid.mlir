@@ -19,10 +19,44 @@ kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16,
   kern.entry @prefill {
     %x = kern.buffer 0 : !kern.buffer<8>
     %y = kern.buffer 8 : !kern.buffer<16>
-    // expected-error @+1 {{'kern.linear' op writes 16 columns but its weights have 12 rows}}
+    // expected-error @+1 {{'kern.linear' op writes 16 columns to output 0 but its weights have 12 rows}}
     kern.linear %x, [@q, @k] -> %y : !kern.buffer<8> -> !kern.buffer<16>
   }
   kern.entry @decode step {
+  }
+}
+
+// -----
+
+// Tests that the weights of a linear with several outputs fill each one
+// exactly, in order (q's 8 rows overflow a 4-wide first output).
+kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> arena 32 {
+  kern.weight @q 0 "q" : tensor<8x8xbf16>
+  kern.weight @k 1 "k" : tensor<4x8xbf16>
+  kern.entry @prefill {
+  }
+  kern.entry @decode step {
+    %x = kern.buffer 0 : !kern.buffer<8>
+    %a = kern.buffer 8 : !kern.buffer<4>
+    %b = kern.buffer 12 : !kern.buffer<8>
+    // expected-error @+1 {{'kern.linear' op writes 4 columns to output 0 but its weights have 8 rows}}
+    kern.linear %x, [@q, @k] -> %a, %b : !kern.buffer<8> -> !kern.buffer<4>, !kern.buffer<8>
+  }
+}
+
+// -----
+
+// Tests that linear_swiglu's gate and up map its input to its output.
+kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> arena 32 {
+  kern.weight @gate 0 "gate" : tensor<16x8xbf16>
+  kern.weight @up 1 "up" : tensor<8x8xbf16>
+  kern.entry @prefill {
+  }
+  kern.entry @decode step {
+    %x = kern.buffer 0 : !kern.buffer<8>
+    %h = kern.buffer 8 : !kern.buffer<16>
+    // expected-error @+1 {{'kern.linear_swiglu' op maps 8 columns to 16 but weight @up is 'tensor<8x8xbf16>'}}
+    kern.linear_swiglu %x, gate @gate up @up -> %h : !kern.buffer<8> -> !kern.buffer<16>
   }
 }
 
@@ -34,7 +68,7 @@ kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16,
   kern.entry @prefill {
     %x = kern.buffer 0 : !kern.buffer<8>
     %y = kern.buffer 8 : !kern.buffer<8>
-    // expected-error @+1 {{'kern.linear' op reads 8 columns but weight down is 'tensor<8x16xbf16>'}}
+    // expected-error @+1 {{'kern.linear' op reads 8 columns but weight @down is 'tensor<8x16xbf16>'}}
     kern.linear %x, [@down] -> %y : !kern.buffer<8> -> !kern.buffer<8>
   }
   kern.entry @decode step {

@@ -26,6 +26,13 @@ namespace mlir::kern {
 /// The kernel op that runs after `op` in its entry (kern.buffer ops only
 /// place buffers and are skipped); null at the end.
 Operation *nextKernel(Operation *op);
+
+/// Whether an op after `op` in its entry reads or writes `buffer`.
+bool usedAfter(Operation *op, Value buffer);
+
+/// How the arena floats of two buffer values relate.
+enum class Overlap { Disjoint, Same, Partial };
+Overlap overlap(Value x, Value y);
 } // namespace mlir::kern
 
 #endif // MLOPT_DIALECT_KERN_KERNOPS_H

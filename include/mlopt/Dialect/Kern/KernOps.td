@@ -143,18 +143,24 @@ def Kern_RMSNormOp : Kern_EntryOp<"rms_norm"> {
 }
 
 def Kern_LinearOp : Kern_EntryOp<"linear"> {
-  let summary = "out = in [W1; W2; ...]^T (+ biases): one GEMM (cuBLASLt on CUDA)";
+  let summary = "outs = in [W1; W2; ...]^T (+ biases): one GEMM (cuBLAS on CUDA)";
   let description = [{
     Projects with the row-wise concatenation of `weights`, so that fused
-    projections (q|k|v, Mamba-2's x|B|C) write adjacent columns of `out`.
-    `biases`, when given, has one entry per weight.
+    projections write adjacent columns: each output takes the next weights
+    whose rows add up to its width (q|k|v into one buffer, Mamba-2's x|B|C;
+    or, after `kern-fuse-projections`, q, k and v into three buffers from
+    one GEMV). `biases`, when given, has one entry per weight.
+
+    ```mlir
+    kern.linear %x, [@wq, @wk, @wv] -> %q, %k, %v : !kern.buffer<64> -> !kern.buffer<64>, !kern.buffer<32>, !kern.buffer<32>
+    ```
   }];
   let arguments = (ins Kern_BufferType:$in, SymbolRefArrayAttr:$weights,
                        OptionalAttr<SymbolRefArrayAttr>:$biases,
-                       Kern_BufferType:$out);
+                       Variadic<Kern_BufferType>:$outs);
   let assemblyFormat = [{
-    $in `,` $weights (`bias` $biases^)? `->` $out attr-dict `:` qualified(type($in))
-    `->` qualified(type($out))
+    $in `,` $weights (`bias` $biases^)? `->` $outs attr-dict `:` qualified(type($in))
+    `->` qualified(type($outs))
   }];
   let hasVerifier = 1;
 }
@@ -263,7 +269,8 @@ def Kern_AddOp : Kern_EntryOp<"add"> {
 }
 
 //===----------------------------------------------------------------------===//
-// Fused kernels (passes/FuseAddRMSNorm.cpp, passes/FuseMambaStep.cpp)
+// Fused kernels (passes/FuseAddRMSNorm.cpp, passes/FuseMambaStep.cpp,
+// passes/FuseLinearSwiGLU.cpp)
 //===----------------------------------------------------------------------===//
 
 def Kern_AddRMSNormOp : Kern_EntryOp<"add_rms_norm"> {
@@ -319,6 +326,27 @@ def Kern_MambaStepOp : Kern_EntryOp<"mamba_step"> {
     `A_log` $A_log `D` $D `norm` $norm `state` $state `heads` $heads `groups`
     $groups `d_state` $d_state `group` $group `->` $out attr-dict `:`
     qualified(type($xbc)) `,` qualified(type($dt)) `,` qualified(type($z))
+    `->` qualified(type($out))
+  }];
+  let hasVerifier = 1;
+}
+
+def Kern_LinearSwiGLUOp : Kern_EntryOp<"linear_swiglu"> {
+  let summary = "out = silu(in gate^T) * (in up^T): an MLP's first half in one GEMV";
+  let description = [{
+    What `kern.linear %in, [@gate] -> %g`, `kern.linear %in, [@up] -> %u`
+    and `kern.swiglu %g, %u -> %out` compute. `kern-fuse-linear-swiglu`
+    forms it in step entries, where one GEMV streams both matrices row by
+    row and writes the product, not the two projections.
+
+    ```mlir
+    kern.linear_swiglu %x, gate @w24 up @w25 -> %h : !kern.buffer<64> -> !kern.buffer<128>
+    ```
+  }];
+  let arguments = (ins Kern_BufferType:$in, FlatSymbolRefAttr:$gate,
+                       FlatSymbolRefAttr:$up, Kern_BufferType:$out);
+  let assemblyFormat = [{
+    $in `,` `gate` $gate `up` $up `->` $out attr-dict `:` qualified(type($in))
     `->` qualified(type($out))
   }];
   let hasVerifier = 1;
