@@ -3,7 +3,7 @@
 shape (default: Llama-3-8B), sharded like transformers (5 GB shards), for
 benchmarking importers and exporters without downloading a model.
 
-  bench/make_random_checkpoint.py OUT_DIR [--preset llama3-8b|llama3-8b-layers|tiny]
+  bench/make_random_checkpoint.py OUT_DIR [--preset llama3-8b|llama3-8b-layers|tiny-head128|tiny]
 """
 import argparse
 import json
@@ -24,6 +24,11 @@ PRESETS = {
                              rope_scaling={"rope_type": "llama3", "factor": 8.0,
                                            "low_freq_factor": 1.0, "high_freq_factor": 4.0,
                                            "original_max_position_embeddings": 8192}),
+    # One layer with heads of 128 (a Mamba-2 d_state of 128 after
+    # --attn-to-mamba: the vectorised decode scan) in under 1 MB.
+    "tiny-head128": dict(vocab_size=64, hidden_size=128, intermediate_size=256,
+                         num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1,
+                         head_dim=128, max_position_embeddings=256, rope_theta=10000.0),
     "tiny": dict(vocab_size=256, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
                  num_attention_heads=4, num_key_value_heads=2, head_dim=16,
                  max_position_embeddings=256, rope_theta=10000.0),

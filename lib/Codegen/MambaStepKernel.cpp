@@ -17,8 +17,12 @@
 //     step's state traffic over 4x the SMs (32 heads at 8B shapes).
 // In block 2, x, B and C of the head are staged in shared memory; each
 // warp takes state rows p = warp, warp + warps, ..., its lanes split the
-// row's d_state values, so state traffic is coalesced; y is a shuffle sum;
-// a tree sum of the squares per norm group precedes the normalised rows.
+// row's d_state values in 16-byte runs, so state traffic is coalesced, and
+// a warp's rows are unrolled so that all its state loads are in flight at
+// once (a warp per row and a loop over columns left the step latency-bound
+// at 40% of copy bandwidth); y is a shuffle sum; a tree sum of the squares
+// per norm group precedes the normalised rows. The state update rounds as
+// the CPU's does: s * decay + (delta B) * x.
 //
 // Several sequences (a y grid of B blocks): row t of sequence s is row
 // s * tokens + t of each buffer, and each sequence's conv and SSM states
@@ -31,6 +35,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -56,8 +61,15 @@ struct StepShape {
   /// Shared floats of the scan block: x, B, C of its head, then the gated
   /// rows and their squares.
   int64_t sharedFloats() const { return 2 * dState + 3 * headDim; }
-  /// Threads of the scan block: up to a warp per state row.
-  int64_t threads() const { return std::min<int64_t>(headDim * 32, 1024); }
+  /// Warps of the scan block: the most, up to 32, that divide the state
+  /// rows (a power of two).
+  int64_t warps() const {
+    int64_t w = 32;
+    while (headDim % w != 0)
+      w /= 2;
+    return w;
+  }
+  int64_t threads() const { return warps() * 32; }
 };
 
 class MambaScanEmitter {
@@ -122,35 +134,98 @@ private:
         k.fadd(k.load(k.memref(Dt), k.add(k.mul(row, k.idx(s.heads)), head)),
                k.load(k.memref(DtBias), head)));
     Value decay = k.exp(k.fmul(delta, a));
-    Value d = k.load(k.memref(D), head);
     Value headState = k.add(k.mul(seq, k.idx(s.heads * p * n)),
                             k.mul(head, k.idx(p * n)));
-    k.loop(warp, k.idx(p), k.idx(threads / 32), [&](Value channel) {
-      Value x = k.load(shared, channel);
-      Value dx = k.fmul(delta, x);
-      Value stateRow = k.add(headState, k.mul(channel, k.idx(n)));
-      auto y = k.loop(
-          lane, k.idx(n), k.idx(32), {k.f32(0)},
-          [&](Value i, ValueRange acc) {
-            Value at = k.add(stateRow, i);
-            Value state = k.fadd(
-                k.fmul(decay, k.load(k.memref(SSMState), at)),
-                k.fmul(dx, k.load(shared, sharedAt(p, i))));
-            k.store(state, k.memref(SSMState), at);
-            return SmallVector<Value>{k.fadd(
-                acc[0], k.fmul(state, k.load(shared, sharedAt(p + n, i))))};
-          });
-      Value sum = k.warpSum(y[0]);
+    // Lane 0 of each row's warp: y = sum + D x, gated, kept with its square.
+    auto finish = [&](Value channel, Value x, Value partial) {
+      Value sum = k.warpSum(partial);
       k.when(arith::CmpIOp::create(k.b(), arith::CmpIPredicate::eq, lane,
                                    k.idx(0)),
              [&] {
-               Value out = k.fadd(sum, k.fmul(d, x));
+               Value out = k.fadd(sum, k.fmul(k.load(k.memref(D), head), x));
                Value v = k.fmul(
                    out, k.silu(k.load(k.memref(Z), outIndex(row, channel))));
                k.store(v, shared, sharedAt(gated(), channel));
                k.store(k.fmul(v, v), shared, sharedAt(squares(), channel));
              });
+    };
+    if (n % 32 == 0) {
+      unrolledRows(lane, warp, delta, decay, headState, finish);
+      return;
+    }
+    // d_state below 32 (test shapes): lanes past it idle.
+    k.loop(warp, k.idx(p), k.idx(s.warps()), [&](Value channel) {
+      Value x = k.load(shared, channel);
+      Value stateRow = k.add(headState, k.mul(channel, k.idx(n)));
+      auto y = k.loop(
+          lane, k.idx(n), k.idx(32), {k.f32(0)},
+          [&](Value i, ValueRange acc) {
+            Value at = k.add(stateRow, i);
+            Value dB = k.fmul(delta, k.load(shared, sharedAt(p, i)));
+            Value state = k.fadd(k.fmul(k.load(k.memref(SSMState), at), decay),
+                                 k.fmul(dB, x));
+            k.store(state, k.memref(SSMState), at);
+            return SmallVector<Value>{k.fadd(
+                acc[0], k.fmul(state, k.load(shared, sharedAt(p + n, i))))};
+          });
+      finish(channel, x, y[0]);
     });
+  }
+
+  /// The scan of d_state = 32 V k: each warp's rows unrolled, each lane
+  /// holding V consecutive state values per 32 V, so every state load of
+  /// the warp (rows x k 16-byte loads a lane at V = 4) is issued before
+  /// the first is used.
+  void unrolledRows(Value lane, Value warp, Value delta, Value decay,
+                    Value headState,
+                    function_ref<void(Value, Value, Value)> finish) {
+    ImplicitLocOpBuilder &b = k.b();
+    int64_t p = s.headDim, n = s.dState, per = n / 32;
+    int64_t v = per % 4 == 0 && p % 4 == 0 ? 4 : per % 2 == 0 && p % 2 == 0 ? 2
+                                                                            : 1;
+    int64_t steps = per / v, rows = p / s.warps();
+    auto vType = VectorType::get({v}, b.getF32Type());
+    auto align = llvm::MaybeAlign(4 * v);
+    auto load = [&](Value memref, Value at) {
+      return vector::LoadOp::create(b, vType, memref, ValueRange{at}, false,
+                                    align)
+          .getResult();
+    };
+    auto splat = [&](Value x) {
+      return vector::BroadcastOp::create(b, vType, x).getResult();
+    };
+    // This lane's columns of step i, and delta B and C there.
+    SmallVector<Value> column, dB, c;
+    for (int64_t i = 0; i < steps; ++i) {
+      column.push_back(k.add(k.mul(lane, k.idx(v)), k.idx(i * 32 * v)));
+      dB.push_back(k.fmul(splat(delta), load(shared, sharedAt(p, column[i]))));
+      c.push_back(load(shared, sharedAt(p + n, column[i])));
+    }
+    SmallVector<Value> channels, stateAt, states;
+    for (int64_t r = 0; r < rows; ++r) {
+      channels.push_back(k.add(warp, k.idx(r * s.warps())));
+      Value stateRow = k.add(headState, k.mul(channels[r], k.idx(n)));
+      for (int64_t i = 0; i < steps; ++i) {
+        stateAt.push_back(k.add(stateRow, column[i]));
+        states.push_back(load(k.memref(SSMState), stateAt.back()));
+      }
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+      Value x = k.load(shared, channels[r]);
+      Value partial = k.f32(0);
+      for (int64_t i = 0; i < steps; ++i) {
+        int64_t at = r * steps + i;
+        Value state = k.fadd(k.fmul(states[at], splat(decay)),
+                             k.fmul(dB[i], splat(x)));
+        vector::StoreOp::create(b, state, k.memref(SSMState),
+                                ValueRange{stateAt[at]}, false, align);
+        partial = k.fadd(partial,
+                         vector::ReductionOp::create(
+                             b, vector::CombiningKind::ADD,
+                             k.fmul(state, c[i])));
+      }
+      finish(channels[r], x, partial);
+    }
   }
 
   /// Tree sum of the squares within each norm group into its first row:

@@ -6,6 +6,11 @@
 // RUN: FileCheck %s --check-prefix=PTX --input-file=%t/hybrid.ptx
 // RUN: ml-compile %t/hybrid.mlir --target=cuda -o %t/hybrid.mlart 2>/dev/null
 // RUN: ml-dump %t/hybrid.mlart --plan | FileCheck %s --check-prefix=DUMP
+// RUN: %python %S/../../bench/make_random_checkpoint.py %t/head128 --preset tiny-head128 > /dev/null
+// RUN: ml-import %t/head128 -o %t/head128.mlir 2>/dev/null
+// RUN: ml-opt %t/head128.mlir --attn-to-mamba="layers=0 variant=mamba2" -o %t/head128-hybrid.mlir 2>/dev/null
+// RUN: ml-compile %t/head128-hybrid.mlir --target=cuda --emit=mlir -o %t/head128.gpu.mlir 2>/dev/null
+// RUN: FileCheck %s --check-prefix=WIDE --input-file=%t/head128.gpu.mlir
 
 // Tests the kernels of the fused ops ml-compile plans for the tiny Mamba-2
 // hybrid (4 heads of 16 in 2 groups, d_state 16, conv width 4): the
@@ -54,6 +59,18 @@
 // CHECK: memref.store %{{.*}}, %arg3
 // CHECK: gpu.barrier
 // CHECK: gpu.return
+
+// At d_state 128 (2 heads of 128, 1 group) the scan unrolls each warp's 4
+// rows: B and C from shared memory, then the four rows' state loads, 4
+// floats a lane each, all before the first update is stored.
+// WIDE-LABEL: gpu.func @mamba_step_h2_g1_n128_x512_k4_ng128(
+// WIDE: math.log1p
+// WIDE-COUNT-2: vector.load %{{.*}} : memref<640xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+// WIDE-COUNT-4: vector.load %arg11[%{{.*}}] {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>
+// WIDE: vector.store %{{.*}}, %arg11
+// WIDE: vector.reduction <add>
+// WIDE: gpu.shuffle  xor
+// WIDE: gpu.return
 
 // PTX: .entry add_rms_norm_w64_eps1p00em05(
 // PTX: .entry mamba_step_h4_g2_n16_x128_k4_ng16_conv(
