@@ -359,9 +359,7 @@ void decodeAttention(KernelBuilder &k, const AttentionShape &s) {
   // 64 registers a thread, so that 4 blocks fit an SM and the whole grid
   // (kDecodeAttentionSplits x 8 head blocks at Llama-3-8B shapes) is
   // resident at once on an H100/H200: one wave, no tail.
-  Operation *func = b.getInsertionBlock()->getParentOp();
-  func->setAttr("nvvm.maxntid", b.getDenseI32ArrayAttr({kDecodeWarps * 32, 1, 1}));
-  func->setAttr("nvvm.minctasm", b.getI32IntegerAttr(kDecodeMinBlocksPerSM));
+  k.launchBounds(kDecodeWarps * 32, kDecodeMinBlocksPerSM);
   const int64_t d = s.headDim, perLane = (d + 31) / 32,
                 perBlock = decodeHeadsPerBlock(s),
                 splits = mlrt::kDecodeAttentionSplits;

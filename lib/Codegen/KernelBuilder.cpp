@@ -55,6 +55,13 @@ KernelBuilder::KernelBuilder(gpu::GPUModuleOp module, StringRef name,
   threadIdx = gpu::ThreadIdOp::create(builder, gpu::Dimension::x);
 }
 
+void KernelBuilder::launchBounds(int64_t threads, int64_t blocksPerSM) {
+  func->setAttr("nvvm.maxntid", builder.getDenseI32ArrayAttr(
+                                    {static_cast<int32_t>(threads), 1, 1}));
+  func->setAttr("nvvm.minctasm",
+                builder.getI32IntegerAttr(static_cast<int32_t>(blocksPerSM)));
+}
+
 Value KernelBuilder::sequence() {
   return gpu::BlockIdOp::create(builder, gpu::Dimension::y);
 }

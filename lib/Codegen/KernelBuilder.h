@@ -103,6 +103,9 @@ public:
   /// The launch's dynamic shared memory as `floats` floats, 16-byte
   /// aligned (static shared memory stops at 48 KiB).
   mlir::Value dynamicSharedFloats(int64_t floats);
+  /// Launch bounds: at most `threads` a block, and registers few enough
+  /// for `blocksPerSM` such blocks on one SM (nvvm.maxntid, nvvm.minctasm).
+  void launchBounds(int64_t threads, int64_t blocksPerSM);
   /// The workgroup buffer (null without one).
   mlir::Value sharedBuffer() { return shared; }
 

@@ -50,6 +50,14 @@ enum Arg : unsigned {
   SSMState, NumArgs
 };
 
+/// Warps of a scan block, and the blocks an SM holds (launch bounds). Small
+/// blocks, many resident: at MambaInLlama-8B shapes (heads of 128 x 128)
+/// 8 warps and 4 blocks an SM stream the state at 81-88% of copy bandwidth
+/// for 64-256 sequences, where 32-warp blocks (one an SM) reached 59-63%;
+/// one sequence takes 8.5 us instead of 5.5 (bench/RESULTS.md).
+constexpr int64_t kScanWarps = 8;
+constexpr int64_t kScanBlocksPerSM = 4;
+
 /// The sizes the kernels are specialised to.
 struct StepShape {
   int64_t heads, groups, headDim, dState, taps, normGroup;
@@ -61,10 +69,10 @@ struct StepShape {
   /// Shared floats of the scan block: x, B, C of its head, then the gated
   /// rows and their squares.
   int64_t sharedFloats() const { return 2 * dState + 3 * headDim; }
-  /// Warps of the scan block: the most, up to 32, that divide the state
-  /// rows (a power of two).
+  /// Warps of the scan block: the most, up to kScanWarps, that divide the
+  /// state rows (a power of two).
   int64_t warps() const {
-    int64_t w = 32;
+    int64_t w = kScanWarps;
     while (headDim % w != 0)
       w /= 2;
     return w;
@@ -80,6 +88,9 @@ public:
         group(k.div(head, k.idx(s.headsPerGroup()))) {}
 
   void emit() {
+    // Four blocks an SM: while one is between barriers (staging, the norm)
+    // the others have their state loads in flight.
+    k.launchBounds(threads, kScanBlocksPerSM);
     k.loop(k.idx(0), k.tokens(), k.idx(1), [&](Value t) {
       Value row = k.add(k.mul(seq, k.tokens()), t);
       stage(row);
@@ -201,31 +212,38 @@ private:
       dB.push_back(k.fmul(splat(delta), load(shared, sharedAt(p, column[i]))));
       c.push_back(load(shared, sharedAt(p + n, column[i])));
     }
-    SmallVector<Value> channels, stateAt, states;
-    for (int64_t r = 0; r < rows; ++r) {
-      channels.push_back(k.add(warp, k.idx(r * s.warps())));
-      Value stateRow = k.add(headState, k.mul(channels[r], k.idx(n)));
-      for (int64_t i = 0; i < steps; ++i) {
-        stateAt.push_back(k.add(stateRow, column[i]));
-        states.push_back(load(k.memref(SSMState), stateAt.back()));
+    // Rows in groups of up to kRowsInFlight: a group's state loads are
+    // all issued before its first update.
+    int64_t group = rows % 4 == 0 ? 4 : rows % 2 == 0 ? 2 : 1;
+    k.loop(k.idx(0), k.idx(rows / group), k.idx(1), [&](Value g) {
+      SmallVector<Value> channels, stateAt, states;
+      for (int64_t r = 0; r < group; ++r) {
+        channels.push_back(k.add(
+            warp, k.mul(k.add(k.mul(g, k.idx(group)), k.idx(r)),
+                        k.idx(s.warps()))));
+        Value stateRow = k.add(headState, k.mul(channels[r], k.idx(n)));
+        for (int64_t i = 0; i < steps; ++i) {
+          stateAt.push_back(k.add(stateRow, column[i]));
+          states.push_back(load(k.memref(SSMState), stateAt.back()));
+        }
       }
-    }
-    for (int64_t r = 0; r < rows; ++r) {
-      Value x = k.load(shared, channels[r]);
-      Value partial = k.f32(0);
-      for (int64_t i = 0; i < steps; ++i) {
-        int64_t at = r * steps + i;
-        Value state = k.fadd(k.fmul(states[at], splat(decay)),
-                             k.fmul(dB[i], splat(x)));
-        vector::StoreOp::create(b, state, k.memref(SSMState),
-                                ValueRange{stateAt[at]}, false, align);
-        partial = k.fadd(partial,
-                         vector::ReductionOp::create(
-                             b, vector::CombiningKind::ADD,
-                             k.fmul(state, c[i])));
+      for (int64_t r = 0; r < group; ++r) {
+        Value x = k.load(shared, channels[r]);
+        Value partial = k.f32(0);
+        for (int64_t i = 0; i < steps; ++i) {
+          int64_t at = r * steps + i;
+          Value state = k.fadd(k.fmul(states[at], splat(decay)),
+                               k.fmul(dB[i], splat(x)));
+          vector::StoreOp::create(b, state, k.memref(SSMState),
+                                  ValueRange{stateAt[at]}, false, align);
+          partial = k.fadd(partial,
+                           vector::ReductionOp::create(
+                               b, vector::CombiningKind::ADD,
+                               k.fmul(state, c[i])));
+        }
+        finish(channels[r], x, partial);
       }
-      finish(channels[r], x, partial);
-    }
+    });
   }
 
   /// Tree sum of the squares within each norm group into its first row:

@@ -97,11 +97,21 @@ int64_t vectorWidth(Type element) {
   return 16 / (element.getIntOrFloatBitWidth() / 8);
 }
 
-/// gemv: warp w of block b computes output row r = b * kGemvWarps + w of
-/// every token, from each matrix of r's segment. Lane l reads elements
-/// [c, c + V) for c = l * V + j * 32 V: kGemvUnroll such loads per matrix
-/// and step (one load of x serves every matrix), then a guarded tail of
-/// single loads.
+/// Output rows a warp computes: two for one-matrix segments when every
+/// segment has an even number of rows (one load of x serves both, and the
+/// warp keeps twice the weight bytes in flight), else one.
+int64_t rowsPerWarp(const GemvShape &s) {
+  for (const GemvSegment &g : s.segments)
+    if (g.matrices.size() != 1 || g.rows % 2 != 0)
+      return 1;
+  return 2;
+}
+
+/// gemv: warp w of block b computes output rows R (b * kGemvWarps + w) +
+/// [0, R) (R = rowsPerWarp) of every token, from each matrix of their
+/// segment. Lane l reads elements [c, c + V) for c = l * V + j * 32 V:
+/// kGemvUnroll such loads per matrix row and step (one load of x serves
+/// them all), then a guarded tail of single loads.
 void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
   ImplicitLocOpBuilder &b = k.b();
   const int64_t v = s.cols % vectorWidth(element) == 0 ? vectorWidth(element)
@@ -112,10 +122,12 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
   const int64_t xAlign = s.alignedInput && v > 1 ? 16 : 4;
   const int64_t span = 32 * v, step = span * kGemvUnroll;
   const int64_t fullEnd = s.cols / step * step;
+  const int64_t rows = rowsPerWarp(s);
 
   Value lane = k.rem(k.threadId(), k.idx(32));
-  Value row = k.add(k.mul(k.blockId(), k.idx(kGemvWarps)),
-                    k.div(k.threadId(), k.idx(32)));
+  Value row = k.mul(k.add(k.mul(k.blockId(), k.idx(kGemvWarps)),
+                          k.div(k.threadId(), k.idx(32))),
+                    k.idx(rows));
   Value zero = arith::ConstantOp::create(b, fType, b.getZeroAttr(fType));
   auto loadX = [&](Value xAt) {
     return vector::LoadOp::create(b, fType, k.memref(s.in), ValueRange{xAt},
@@ -139,18 +151,22 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
                               k.idx(first)),
         k.lt(row, k.idx(first + g.rows)));
     k.when(inside, [&] {
-      Value wRow = k.mul(local, k.idx(s.cols));
-      Value bias = g.bias ? k.load(k.memref(*g.bias), local) : k.f32(0);
-      SmallVector<Value> zeros(g.matrices.size(), zero);
-      // Every matrix's partial sums over the columns from `c`.
+      // Sums are indexed matrix-major: [m * rows + r].
+      SmallVector<Value> wRows;
+      for (int64_t r = 0; r < rows; ++r)
+        wRows.push_back(k.mul(k.add(local, k.idx(r)), k.idx(s.cols)));
+      SmallVector<Value> zeros(g.matrices.size() * rows, zero);
+      // Every row's partial sums over the columns from `offsets`.
       auto accumulate = [&](ValueRange acc, ArrayRef<Value> offsets,
                             Value xRow) {
         SmallVector<Value> sums(acc.begin(), acc.end());
         for (Value offset : offsets) {
           Value x = loadX(k.add(xRow, offset));
           for (size_t m = 0; m < g.matrices.size(); ++m)
-            sums[m] = fma(sums[m], k.memref(g.matrices[m]),
-                          k.add(wRow, offset), x);
+            for (int64_t r = 0; r < rows; ++r)
+              sums[m * rows + r] =
+                  fma(sums[m * rows + r], k.memref(g.matrices[m]),
+                      k.add(wRows[r], offset), x);
         }
         return sums;
       };
@@ -173,15 +189,21 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
         for (Value partial : tail)
           totals.push_back(k.warpSum(vector::ReductionOp::create(
               b, vector::CombiningKind::ADD, partial)));
-        Value result = totals.size() == 2
-                           ? k.fmul(k.silu(totals[0]), totals[1])
-                           : k.fadd(totals[0], bias);
         k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane,
                                      k.idx(0)),
                [&] {
-                 k.store(result, k.memref(g.out),
-                         k.add(k.mul(t, k.idx(g.outWidth)),
-                               k.add(k.idx(g.column), local)));
+                 for (int64_t r = 0; r < rows; ++r) {
+                   Value at = k.add(local, k.idx(r));
+                   Value result =
+                       g.matrices.size() == 2
+                           ? k.fmul(k.silu(totals[r]), totals[rows + r])
+                           : k.fadd(totals[r],
+                                    g.bias ? k.load(k.memref(*g.bias), at)
+                                           : k.f32(0));
+                   k.store(result, k.memref(g.out),
+                           k.add(k.mul(t, k.idx(g.outWidth)),
+                                 k.add(k.idx(g.column), at)));
+                 }
                });
       });
     });
@@ -438,8 +460,9 @@ KernelSpecs codegen::emitMatrixKernels(Operation *op, StringRef name,
     for (bool matrix : s.isMatrix)
       types.push_back(matrix ? element : f32);
     build(types, false, [&](KernelBuilder &k) { gemv(k, s, element); });
+    int64_t rowsPerBlock = kGemvWarps * rowsPerWarp(s);
     specs.push_back(fixedGrid(
-        name.str(), (s.totalRows() + kGemvWarps - 1) / kGemvWarps,
+        name.str(), (s.totalRows() + rowsPerBlock - 1) / rowsPerBlock,
         kGemvWarps * 32));
   };
   auto emitToBF16 = [&](Value in) {

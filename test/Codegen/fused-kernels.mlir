@@ -16,8 +16,8 @@
 // hybrid (4 heads of 16 in 2 groups, d_state 16, conv width 4): the
 // residual add + RMSNorm (one block per token: the sum written, then
 // block-reduced, then the normalised row), and the Mamba-2 decode step: the
-// conv update of every channel, then one block per head of 512 threads (a
-// warp per state row) with the head's x, B and C, its 16 gated rows and
+// conv update of every channel, then one block per head of 256 threads (8
+// warps, 2 state rows each) with the head's x, B and C, its 16 gated rows and
 // their squares in shared memory; barriers between the phases; a 4-step
 // tree sum per norm group of 16. ptxas.mlir assembles the same PTX.
 
@@ -46,7 +46,7 @@
 // CHECK: gpu.block_id y
 // The token loop stages the head's x, B and C (16 each) in shared memory.
 // CHECK: scf.for %[[T:.+]] = %c0 to %arg12
-// CHECK-COUNT-3: scf.for {{.*}} = %thread_id_x to %c16{{.*}} step %c512
+// CHECK-COUNT-3: scf.for {{.*}} = %thread_id_x to %c16{{.*}} step %c256
 // CHECK: gpu.barrier
 // softplus(dt + dt_bias), then a warp per state row over d_state 16.
 // CHECK: math.log1p
@@ -60,12 +60,15 @@
 // CHECK: gpu.barrier
 // CHECK: gpu.return
 
-// At d_state 128 (2 heads of 128, 1 group) the scan unrolls each warp's 4
-// rows: B and C from shared memory, then the four rows' state loads, 4
-// floats a lane each, all before the first update is stored.
+// At d_state 128 (2 heads of 128, 1 group) each of the 8 warps takes 16
+// rows in 4 groups of 4: B and C from shared memory, then per group the
+// four rows' state loads, 4 floats a lane each, all before the first
+// update is stored. Launch bounds: 256 threads, 4 blocks an SM.
 // WIDE-LABEL: gpu.func @mamba_step_h2_g1_n128_x512_k4_ng128(
+// WIDE-SAME: nvvm.maxntid = array<i32: 256, 1, 1>, nvvm.minctasm = 4 : i32
 // WIDE: math.log1p
 // WIDE-COUNT-2: vector.load %{{.*}} : memref<640xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+// WIDE: scf.for %{{.*}} = %c0{{.*}} to %c4{{.*}} step %c1
 // WIDE-COUNT-4: vector.load %arg11[%{{.*}}] {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>
 // WIDE: vector.store %{{.*}}, %arg11
 // WIDE: vector.reduction <add>
@@ -78,7 +81,7 @@
 
 // DUMP: kernel add_rms_norm_w64_eps1p00em05: grid 1 per token x 1 x 1, block 32 x 1 x 1, 128 bytes shared
 // DUMP: kernel mamba_step_h4_g2_n16_x128_k4_ng16_conv: grid 1 x 1 x 1, block 256 x 1 x 1, 0 bytes shared
-// DUMP: kernel mamba_step_h4_g2_n16_x128_k4_ng16: grid 4 x 1 x 1, block 512 x 1 x 1, 320 bytes shared
+// DUMP: kernel mamba_step_h4_g2_n16_x128_k4_ng16: grid 4 x 1 x 1, block 256 x 1 x 1, 320 bytes shared
 // DUMP: entry @decode
 // DUMP: mamba_step {{.*}}  [cuda: mamba_step_h4_g2_n16_x128_k4_ng16_conv mamba_step_h4_g2_n16_x128_k4_ng16]
 // DUMP: add_rms_norm {{.*}}  [cuda: add_rms_norm_w64_eps1p00em05]
