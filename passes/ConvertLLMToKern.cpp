@@ -263,7 +263,7 @@ LogicalResult ConvertLLMToKernPass::convert(ModelOp model) {
     if (isa<AttentionOp>(layer.mixer)) {
       sym = llvm::formatv("kv{0}", i);
       kern::KVCacheOp::create(b, loc, sym, i, config.getKvHeads(),
-                              config.getHeadDim());
+                              config.getHeadDim(), kvCache == "bf16");
     } else {
       auto m = cast<MambaOp>(layer.mixer);
       sym = llvm::formatv("ssm{0}", i);
@@ -298,6 +298,12 @@ LogicalResult ConvertLLMToKernPass::convert(ModelOp model) {
 }
 
 void ConvertLLMToKernPass::runOnOperation() {
+  if (kvCache != "f32" && kvCache != "bf16") {
+    getOperation().emitError()
+        << "convert-llm-to-kern: kv-cache must be f32 or bf16, found '"
+        << kvCache << "'";
+    return signalPassFailure();
+  }
   for (ModelOp model :
        llvm::make_early_inc_range(getOperation().getOps<ModelOp>()))
     if (failed(convert(model)))

@@ -208,9 +208,10 @@ mlopt::writePlan(flatbuffers::FlatBufferBuilder &b, kern::ProgramOp program,
       symbols[w.getSymNameAttr()] = static_cast<int32_t>(w.getIndex());
     } else if (auto kv = dyn_cast<kern::KVCacheOp>(op)) {
       symbols[kv.getSymNameAttr()] = static_cast<int32_t>(states.size());
-      states.push_back(fb::CreateState(b, fb::StateKind::KVCache,
-                                       kv.getLayer(), kv.getKvHeads(),
-                                       kv.getHeadDim()));
+      states.push_back(fb::CreateState(
+          b, fb::StateKind::KVCache, kv.getLayer(), kv.getKvHeads(),
+          kv.getHeadDim(), /*channels=*/0, /*width=*/0, /*heads=*/0,
+          /*d_state=*/0, kv.getBf16()));
     } else if (auto m = dyn_cast<kern::MambaStateOp>(op)) {
       symbols[m.getSymNameAttr()] = static_cast<int32_t>(states.size());
       states.push_back(fb::CreateState(

@@ -71,17 +71,18 @@ void rope(KernelBuilder &k, gpu::GPUModuleOp module, StringRef table,
   });
 }
 
-/// kv_append: the step's k and v rows into the cache at position + t.
-void kvAppend(KernelBuilder &k, int64_t kvWidth) {
+/// kv_append: the step's k and v rows into the cache at position + t, in
+/// the cache's element type.
+void kvAppend(KernelBuilder &k, int64_t kvWidth, Type kvType) {
   k.eachElement(kvWidth, kThreads, [&](Value t, Value c) {
     Value dst = k.mul(k.add(k.position(), t), k.idx(kvWidth));
     Value src = k.mul(t, k.idx(kvWidth));
-    k.store(k.load(k.memref(1), k.add(src, c)), k.memref(4), k.add(dst, c));
-    k.store(k.load(k.memref(2), k.add(src, c)), k.memref(5), k.add(dst, c));
+    for (unsigned i : {1u, 2u})
+      k.store(k.narrow(k.load(k.memref(i), k.add(src, c)), kvType),
+              k.memref(i + 3), k.add(dst, c));
   });
 }
 
-constexpr unsigned kAttentionArgs = 7;
 // Arguments of the attention kernels: the op's buffers q k v out, then its
 // states: the K and V caches and the decode workspace (GpuConventions.h).
 enum AttentionArg { Q, K, V, Out, KCache, VCache, Workspace };
@@ -89,6 +90,13 @@ enum AttentionArg { Q, K, V, Out, KCache, VCache, Workspace };
 /// The shapes every attention kernel of an op is specialised to.
 struct AttentionShape {
   int64_t heads, kvHeads, headDim, window;
+  /// The KV cache's element type: f32 or bf16.
+  Type kvType;
+  /// The kernels' memref argument types (AttentionArg order).
+  SmallVector<Type> memrefs() const {
+    Type f32 = Float32Type::get(kvType.getContext());
+    return {f32, f32, f32, f32, kvType, kvType, f32};
+  }
   int64_t qWidth() const { return heads * headDim; }
   int64_t kvWidth() const { return kvHeads * headDim; }
   int64_t group() const { return heads / kvHeads; }
@@ -214,10 +222,10 @@ void prefillAttention(KernelBuilder &k, const AttentionShape &s) {
                                    arith::SubIOp::create(b, keyEnd, k.idx(1)));
             Value src = k.add(k.mul(key, k.idx(s.kvWidth())),
                               k.add(kvColumn, c));
-            k.store(k.load(k.memref(KCache), src), shared,
+            k.store(k.widen(k.load(k.memref(KCache), src)), shared,
                     k.add(k.idx(tile.kOffset()),
                           k.add(k.mul(r, k.idx(d + 1)), c)));
-            k.store(k.load(k.memref(VCache), src), shared,
+            k.store(k.widen(k.load(k.memref(VCache), src)), shared,
                     k.add(k.idx(tile.vOffset()), k.add(k.mul(r, k.idx(d)), c)));
           });
           gpu::BarrierOp::create(b);
@@ -409,9 +417,10 @@ void decodeAttention(KernelBuilder &k, const AttentionShape &s) {
         SmallVector<SmallVector<Value>> key(2), value(2);
         for (int64_t r = 0; r < 2; ++r)
           for (int64_t i = 0; i < perLane; ++i) {
-            key[r].push_back(k.load(k.memref(KCache), k.add(rows[r], dims[i])));
-            value[r].push_back(
-                k.load(k.memref(VCache), k.add(rows[r], dims[i])));
+            key[r].push_back(k.widen(
+                k.load(k.memref(KCache), k.add(rows[r], dims[i]))));
+            value[r].push_back(k.widen(
+                k.load(k.memref(VCache), k.add(rows[r], dims[i]))));
           }
         SmallVector<Value> next;
         for (int64_t n = 0; n < perBlock; ++n) {
@@ -544,6 +553,7 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
     s.headDim = widthOf(o.getQ()) / s.heads;
     s.kvHeads = widthOf(o.getK()) / s.headDim;
     s.window = o.getWindow().value_or(0);
+    s.kvType = kvElementType(o);
     if (s.headDim % 16 != 0 || s.headDim > 256)
       return mlrt::Error() << "ml-compile: the CUDA attention kernels handle "
                               "head dims that are multiples of 16 up to 256, "
@@ -555,27 +565,28 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
     base.consume_back(kDecodeSuffix);
     std::string append = base.str() + "_append";
     if (!module.lookupSymbol(append))
-      buildKernel(module, append, kAttentionArgs, false, 0,
-                  [&](KernelBuilder &k) { kvAppend(k, s.kvWidth()); });
+      buildKernel(module, append, s.memrefs(), false, 0, [&](KernelBuilder &k) {
+        kvAppend(k, s.kvWidth(), s.kvType);
+      });
     specs.push_back(perElement(append, s.kvWidth()));
     if (op->getParentOfType<kern::EntryOp>().getStep()) {
       int64_t perBlock = decodeHeadsPerBlock(s);
       int64_t shared = kDecodeWarps * perBlock * (s.headDim + 2);
-      buildKernel(module, name, kAttentionArgs, false, shared,
+      buildKernel(module, name, s.memrefs(), false, shared,
                   [&](KernelBuilder &k) { decodeAttention(k, s); });
       specs.push_back(fixedGrid(name.str(),
                                 s.heads / perBlock *
                                     mlrt::kDecodeAttentionSplits,
                                 kDecodeWarps * 32, shared));
       std::string merge = name.str() + "_merge";
-      buildKernel(module, merge, kAttentionArgs, false, 0,
+      buildKernel(module, merge, s.memrefs(), false, 0,
                   [&](KernelBuilder &k) { decodeMerge(k, s); });
       specs.push_back(
           fixedGrid(merge, s.heads, (s.headDim + 31) / 32 * 32));
     } else {
       // heads / 4 blocks per token give every (query tile, head) a block of
       // its own from 4 tokens on; with fewer, blocks loop over the tiles.
-      buildKernel(module, name, kAttentionArgs, false, 0,
+      buildKernel(module, name, s.memrefs(), false, 0,
                   [&](KernelBuilder &k) { prefillAttention(k, s); });
       specs.push_back(perToken(
           name.str(), std::max<int64_t>(1, s.heads / 4), kPrefillThreads,

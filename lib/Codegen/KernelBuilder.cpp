@@ -62,6 +62,18 @@ void KernelBuilder::launchBounds(int64_t threads, int64_t blocksPerSM) {
                 builder.getI32IntegerAttr(static_cast<int32_t>(blocksPerSM)));
 }
 
+Value KernelBuilder::widen(Value v) {
+  if (v.getType().isF32())
+    return v;
+  return arith::ExtFOp::create(builder, builder.getF32Type(), v);
+}
+
+Value KernelBuilder::narrow(Value v, Type element) {
+  if (element.isF32())
+    return v;
+  return arith::TruncFOp::create(builder, element, v);
+}
+
 Value KernelBuilder::sequence() {
   return gpu::BlockIdOp::create(builder, gpu::Dimension::y);
 }

@@ -71,6 +71,10 @@ public:
   /// torch's softplus (threshold 20).
   mlir::Value softplus(mlir::Value x);
   mlir::Value toF32(mlir::Value index);
+  /// `v` as f32 (extf from bf16/f16; f32 as is).
+  mlir::Value widen(mlir::Value v);
+  /// f32 `v` as `element` (truncf, round to nearest even; f32 as is).
+  mlir::Value narrow(mlir::Value v, mlir::Type element);
 
   mlir::Value load(mlir::Value memref, mlir::Value index);
   void store(mlir::Value value, mlir::Value memref, mlir::Value index);

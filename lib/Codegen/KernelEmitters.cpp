@@ -58,3 +58,19 @@ void codegen::buildKernel(gpu::GPUModuleOp module, StringRef name,
   body(k);
   k.finish();
 }
+
+void codegen::buildKernel(gpu::GPUModuleOp module, StringRef name,
+                          ArrayRef<Type> memrefs, bool ids,
+                          int64_t sharedFloats,
+                          function_ref<void(KernelBuilder &)> body) {
+  KernelBuilder k(module, name, memrefs, ids, sharedFloats);
+  body(k);
+  k.finish();
+}
+
+Type codegen::kvElementType(kern::AttentionOp attention) {
+  auto cache = SymbolTable::lookupNearestSymbolFrom<kern::KVCacheOp>(
+      attention, attention.getCacheAttr());
+  Builder b(attention.getContext());
+  return cache && cache.getBf16() ? Type(b.getBF16Type()) : b.getF32Type();
+}

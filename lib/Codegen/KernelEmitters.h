@@ -51,6 +51,13 @@ int64_t powerOfTwoAtMost(int64_t n, int64_t limit);
 void buildKernel(mlir::gpu::GPUModuleOp module, llvm::StringRef name,
                  unsigned memrefs, bool ids, int64_t sharedFloats,
                  llvm::function_ref<void(KernelBuilder &)> body);
+/// The same with a memref<?xT> argument per element type of `memrefs`.
+void buildKernel(mlir::gpu::GPUModuleOp module, llvm::StringRef name,
+                 llvm::ArrayRef<mlir::Type> memrefs, bool ids,
+                 int64_t sharedFloats,
+                 llvm::function_ref<void(KernelBuilder &)> body);
+/// The element type of the KV cache `attention` reads (f32 or bf16).
+mlir::Type kvElementType(mlir::kern::AttentionOp attention);
 
 /// rms_norm, add_rms_norm, add, swiglu, gated_rms_norm, repeat_groups.
 KernelSpecs emitRowKernels(mlir::Operation *op, llvm::StringRef name,

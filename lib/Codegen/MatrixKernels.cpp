@@ -46,20 +46,13 @@ constexpr int64_t kGemvWarps = 8;
 /// Independent 16-byte weight loads each lane issues per loop step.
 constexpr int64_t kGemvUnroll = 4;
 
-/// The f32 value of a matrix element loaded from `memref`.
-Value widen(KernelBuilder &k, Value v) {
-  if (v.getType() == k.b().getF32Type())
-    return v;
-  return arith::ExtFOp::create(k.b(), k.b().getF32Type(), v);
-}
-
 /// embed: out[t] = table[ids[t]], widened to f32.
 void embed(KernelBuilder &k, int64_t hidden) {
   k.eachElement(hidden, kThreads, [&](Value t, Value c) {
     Value id = arith::IndexCastOp::create(k.b(), k.b().getIndexType(),
                                           k.load(k.ids(), t));
     Value v = k.load(k.memref(1), k.add(k.mul(id, k.idx(hidden)), c));
-    k.store(widen(k, v), k.memref(0), k.add(k.mul(t, k.idx(hidden)), c));
+    k.store(k.widen(v), k.memref(0), k.add(k.mul(t, k.idx(hidden)), c));
   });
 }
 

@@ -394,10 +394,15 @@ MemoryReport Artifact::memory() const {
   MemoryReport m;
   for (const WeightRef &w : *weights_)
     m.weightBytes += w.numBytes;
+  // K and V per token in the cache's type (the CPU backend holds a bf16
+  // cache's values as f32: its allocation says so).
+  for (const PlanState &s : plan().states)
+    if (s.kind == PlanState::Kind::KVCache)
+      m.kvBytesPerToken += 2 * s.kvHeads * s.headDim *
+                           (s.kvType == DType::BF16 ? 2 : 4);
   for (const LayerSpec &l : layers_) {
     if (l.mixer == MixerKind::Attention) {
       ++m.attentionLayers;
-      m.kvBytesPerToken += 2 * config_.kvHeads * config_.headDim * 4;
       continue;
     }
     ++m.mambaLayers;

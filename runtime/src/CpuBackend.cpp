@@ -86,6 +86,7 @@ CpuBackend::CpuBackend(const Artifact &model, const SessionOptions &options)
     LayerState &l = states.emplace_back();
     if (s.kind == PlanState::Kind::KVCache) {
       l.kv.capacity = options.maxTokens;
+      l.kv.bf16 = s.kvType == DType::BF16;
       l.kv.k.resize(options.maxTokens * s.kvHeads * s.headDim);
       l.kv.v.resize(l.kv.k.size());
     } else {

@@ -416,6 +416,7 @@ Expected<Plan> mlrt::readPlan(const fb::Plan &fbPlan,
     st.width = s->width();
     st.heads = s->heads();
     st.dState = s->d_state();
+    st.kvType = s->kv_bf16() ? DType::BF16 : DType::F32;
     bool ok = st.kind == PlanState::Kind::KVCache
                   ? st.kvHeads > 0 && st.headDim > 0
                   : st.channels > 0 && st.width > 1 && st.heads > 0 &&

@@ -190,10 +190,10 @@ TEST_F(ArtifactTest, OpensAValidArtifact) {
 
 TEST_F(ArtifactTest, RefusesWhatItCannotTrust) {
   Variant version;
-  version.version = 7;
+  version.version = 3; // before bf16 KV caches
   EXPECT_EQ(openError(version),
-            "artifact version 7 is not supported (this runtime reads version "
-            "3); recompile the model with ml-compile");
+            "artifact version 3 is not supported (this runtime reads version "
+            "4); recompile the model with ml-compile");
   Variant heads;
   heads.kvHeads = 3;
   EXPECT_EQ(openError(heads),

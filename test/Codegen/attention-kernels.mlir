@@ -6,6 +6,12 @@
 // RUN: FileCheck %s --check-prefix=PTX --input-file=%t/llama.ptx
 // RUN: ml-compile %t/llama.mlir --target=cuda -o %t/llama.mlart 2>/dev/null
 // RUN: ml-dump %t/llama.mlart --plan | FileCheck %s --check-prefix=DUMP
+// RUN: ml-compile %t/llama.mlir --target=cuda --kv-cache=bf16 --emit=mlir -o %t/llama-kvbf16.gpu.mlir 2>/dev/null
+// RUN: FileCheck %s --check-prefix=KVBF16 --input-file=%t/llama-kvbf16.gpu.mlir
+// RUN: ml-compile %t/llama.mlir --target=cuda --kv-cache=bf16 -o %t/llama-kvbf16.mlart 2>/dev/null
+// RUN: ml-dump %t/llama-kvbf16.mlart --plan | FileCheck %s --check-prefix=KVBF16-DUMP
+// RUN: not ml-compile %t/llama.mlir --kv-cache=fp8 -o %t/x.mlart 2>&1 | FileCheck %s --check-prefix=KV-BAD
+// RUN: test ! -e %t/x.mlart
 // RUN: ml-import %inputs/tiny/tiny-mistral -o %t/mistral.mlir 2>/dev/null
 // RUN: ml-compile %t/mistral.mlir --target=cuda --emit=mlir -o %t/mistral.gpu.mlir 2>/dev/null
 // RUN: FileCheck %s --check-prefix=WINDOW --input-file=%t/mistral.gpu.mlir
@@ -65,3 +71,20 @@
 
 // WINDOW: gpu.func @attention_h4_q64_kv32_win8(
 // WINDOW: gpu.func @attention_h4_q64_kv32_win8_decode(
+
+// --kv-cache=bf16: the caches are memref<?xbf16> (memrefs 4 and 5); append
+// rounds K and V as it stores them, prefill and decode widen what they read.
+// KVBF16-LABEL: gpu.func @attention_h4_q64_kv32_win0_kvbf16_append(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xf32>
+// KVBF16: arith.truncf %{{.*}} : f32 to bf16
+// KVBF16: memref.store %{{.*}}, %arg4
+// KVBF16: arith.truncf %{{.*}} : f32 to bf16
+// KVBF16: memref.store %{{.*}}, %arg5
+// KVBF16-LABEL: gpu.func @attention_h4_q64_kv32_win0_kvbf16(
+// KVBF16: memref.load %arg4{{.*}} : memref<?xbf16>
+// KVBF16-NEXT: arith.extf
+// KVBF16-LABEL: gpu.func @attention_h4_q64_kv32_win0_kvbf16_decode(
+// KVBF16: memref.load %arg4{{.*}} : memref<?xbf16>
+// KVBF16-NEXT: arith.extf
+// KVBF16-DUMP: memory: weights {{.*}}, KV cache 0.2 KiB per token
+// KVBF16-DUMP: state 0: kv_cache layer 0, 2 kv heads of 16, bf16
+// KV-BAD: ml-compile: error: unknown --kv-cache 'fp8' (expected f32 or bf16)

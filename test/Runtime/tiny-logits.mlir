@@ -17,12 +17,20 @@
 // RUN: %python %scripts/compare_logits.py %inputs/tiny/tiny-qwen2/golden-logits.f32 %t/qwen2.f32 --vocab 256 --atol 1e-4 | FileCheck %s
 // RUN: ml-run %t/mistral.mlart --tokens %ids -n 0 --logits-out %t/last.f32 2>/dev/null
 // RUN: %python %scripts/compare_logits.py %inputs/tiny/tiny-mistral/golden-logits.f32 %t/last.f32 --vocab 256 --rows 1 --atol 1e-4 | FileCheck %s --check-prefix=LAST
+// RUN: ml-compile %t/llama.mlir --kv-cache=bf16 -o %t/llama-kvbf16.mlart 2>/dev/null
+// RUN: ml-run %t/llama-kvbf16.mlart --tokens %ids -n 0 --logits-out %t/kvbf16.f32 --all-logits 2>&1 | FileCheck %s --check-prefix=KVBF16-MEMORY
+// RUN: %python %scripts/compare_logits.py %inputs/tiny/tiny-llama/golden-logits.f32 %t/kvbf16.f32 --vocab 256 --atol 2e-3 | FileCheck %s --check-prefix=KVBF16
+// RUN: not %python %scripts/compare_logits.py %inputs/tiny/tiny-llama/golden-logits.f32 %t/kvbf16.f32 --vocab 256 --atol 1e-4
 
 // Tests the CPU backend against transformers 5.17 (fp32 eager logits of all
 // 20 positions, scripts/gpu/make_goldens.py): Llama with GQA and bf16
 // weights, the same sharded, Mistral with a sliding window of 8 (shorter
 // than the sequence) and f16 weights, Qwen2 with q/k/v biases, tied
-// embeddings and f32 weights.
+// embeddings and f32 weights. With --kv-cache=bf16 the cache rounds K and V
+// (8e-4 from the fp32 logits here: looser than 1e-4, within 2e-3) and holds
+// half the bytes per token.
 
 // CHECK: 20 rows: max |diff| {{.*}} (atol 0.0001), argmax differs in 0 rows
 // LAST: 1 rows: max |diff| {{.*}} (atol 0.0001), argmax differs in 0 rows
+// KVBF16-MEMORY: KV cache 0.2 KiB/token
+// KVBF16: 20 rows: max |diff| {{.*}} (atol 0.002), argmax differs in 0 rows

@@ -60,6 +60,12 @@ static cl::opt<std::string> gpuWeights(
              "f32, or bf16 (rounds f32/f16 weights: half the memory and "
              "decode time)"),
     cl::value_desc("auto|f32|bf16"));
+static cl::opt<std::string> kvCache(
+    "kv-cache", cl::init("f32"),
+    cl::desc("Element type of the KV caches, for both backends: f32, or "
+             "bf16 (K and V rounded as stored: half the cache memory and the "
+             "bytes attention reads)"),
+    cl::value_desc("f32|bf16"));
 static cl::opt<std::string>
     emit("emit", cl::init(""),
          cl::desc("With --target=cuda, write one stage of the kernels to -o "
@@ -98,8 +104,13 @@ int main(int argc, char **argv) {
           llvm::errs() << "ml-compile: " << d.str() << "\n";
           return success();
         });
+    if (kvCache != "f32" && kvCache != "bf16")
+      return fail("unknown --kv-cache '" + kvCache +
+                  "' (expected f32 or bf16)");
     PassManager pm(f.getModule()->getContext());
-    pm.addPass(mlopt::createConvertLLMToKernPass());
+    mlopt::ConvertLLMToKernPassOptions planOptions;
+    planOptions.kvCache = kvCache;
+    pm.addPass(mlopt::createConvertLLMToKernPass(planOptions));
     // Fusions: one kernel where the plan had two or three (issues 6, 7).
     // linear_swiglu takes its linears before they merge with others.
     pm.addPass(mlopt::createFuseAddRMSNormPass());
@@ -109,6 +120,9 @@ int main(int argc, char **argv) {
     if (failed(pm.run(f.getModule())))
       return 1; // the pass reported why
     plan = f.getModule().lookupSymbol<kern::ProgramOp>(planName);
+  } else if (kvCache.getNumOccurrences()) {
+    return fail("--kv-cache applies when ml-compile plans the model; " +
+                inputPath + " already holds the plan " + planName);
   }
   if (target != "cpu" && target != "cuda")
     return fail("unknown --target '" + target + "' (expected cpu or cuda)");

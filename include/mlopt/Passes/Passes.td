@@ -90,6 +90,11 @@ def ConvertLLMToKernPass : Pass<"convert-llm-to-kern", "::mlir::ModuleOp"> {
     ssm_scan, y * silu(z), out linear, residual add; then rms_norm, gate/up
     linears, swiglu, down linear, residual add.
   }];
+  let options = [
+    Option<"kvCache", "kv-cache", "std::string", "\"f32\"",
+           "Element type of the KV caches: f32, or bf16 (K and V rounded "
+           "as stored: half the cache memory and attention reads)">
+  ];
   let dependentDialects = ["::mlir::kern::KernDialect"];
 }
 

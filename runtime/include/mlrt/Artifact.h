@@ -29,7 +29,8 @@
 namespace mlrt {
 
 /// The artifact format version this runtime reads and the compiler writes.
-constexpr uint32_t kArtifactVersion = 3;
+/// 4: State.kv_bf16 (a reader of 3 would take a bf16 cache for f32).
+constexpr uint32_t kArtifactVersion = 4;
 
 enum class Arch { Llama, Mistral, Qwen2 };
 enum class RopeScalingKind { None, Linear, Dynamic, Yarn, Llama3 };

@@ -30,6 +30,7 @@ struct PlanState {
   enum class Kind { KVCache, Mamba } kind = Kind::KVCache;
   int64_t layer = 0;
   int64_t kvHeads = 0, headDim = 0;            ///< KV cache; Mamba: P
+  DType kvType = DType::F32;                   ///< KV cache: F32 or BF16
   int64_t channels = 0, width = 0, heads = 0, dState = 0; ///< Mamba
 };
 

@@ -13,6 +13,8 @@
 
 #include "Parallel.h"
 
+#include "mlrt/DType.h"
+
 #include <algorithm>
 #include <cassert>
 
@@ -22,9 +24,15 @@ namespace {
 /// Appends `k` and `v` rows (width floats each) to the cache.
 void append(Rows k, Rows v, int64_t width, KVCache &cache) {
   assert(cache.length + k.tokens <= cache.capacity && "KV cache overflow");
+  auto store = [&](const float *row, float *to) {
+    if (!cache.bf16)
+      return (void)std::copy(row, row + width, to);
+    for (int64_t i = 0; i < width; ++i)
+      to[i] = mlrt::bf16ToF32(mlrt::f32ToBF16(row[i]));
+  };
   for (int64_t t = 0; t < k.tokens; ++t) {
-    std::copy(k.row(t), k.row(t) + width, &cache.k[(cache.length + t) * width]);
-    std::copy(v.row(t), v.row(t) + width, &cache.v[(cache.length + t) * width]);
+    store(k.row(t), &cache.k[(cache.length + t) * width]);
+    store(v.row(t), &cache.v[(cache.length + t) * width]);
   }
   cache.length += k.tokens;
 }

@@ -39,7 +39,9 @@ namespace {
 /// One layer's device state.
 struct LayerState {
   DeviceBuffer k, v, conv, ssm; ///< KV cache; Mamba conv and SSM state
-  int64_t kvFloats = 0, convFloats = 0, ssmFloats = 0;
+  /// Elements of K and of V (f32 or bf16: PlanState::kvType); floats of the
+  /// Mamba states.
+  int64_t kvElements = 0, convFloats = 0, ssmFloats = 0;
 };
 
 class CudaBackend final : public Backend {
@@ -243,9 +245,10 @@ Status CudaBackend::init() {
   for (const PlanState &s : plan.states) {
     LayerState &l = states.emplace_back();
     if (s.kind == PlanState::Kind::KVCache) {
-      l.kvFloats = maxTokens * s.kvHeads * s.headDim;
-      MLRT_RETURN_IF_ERROR(allocate(l.k, l.kvFloats * f, "a KV cache"));
-      MLRT_RETURN_IF_ERROR(allocate(l.v, l.kvFloats * f, "a KV cache"));
+      l.kvElements = maxTokens * s.kvHeads * s.headDim;
+      const size_t element = s.kvType == DType::BF16 ? 2 : f;
+      MLRT_RETURN_IF_ERROR(allocate(l.k, l.kvElements * element, "a KV cache"));
+      MLRT_RETURN_IF_ERROR(allocate(l.v, l.kvElements * element, "a KV cache"));
     } else {
       l.convFloats = s.channels * (s.width - 1);
       l.ssmFloats = s.heads * s.headDim * s.dState;
@@ -319,7 +322,7 @@ Status CudaBackend::zeroStates(bool withKV) {
                    "cuMemsetD8Async");
   };
   for (LayerState &l : states) {
-    if (withKV && l.kvFloats) {
+    if (withKV && l.kvElements) {
       MLRT_RETURN_IF_ERROR(zero(l.k));
       MLRT_RETURN_IF_ERROR(zero(l.v));
     }
@@ -366,8 +369,8 @@ void CudaBackend::memrefs(const PlanEntry &entry, const PlanOp &op,
   if (stateArrays(op)) {
     const LayerState &l = states[op.state];
     if (op.kind == OpKind::Attention) {
-      args.memref(l.k.get(), l.kvFloats);
-      args.memref(l.v.get(), l.kvFloats);
+      args.memref(l.k.get(), l.kvElements);
+      args.memref(l.v.get(), l.kvElements);
       args.memref(attentionWorkspace.get(),
                   attentionWorkspace.bytes() / sizeof(float));
     } else {

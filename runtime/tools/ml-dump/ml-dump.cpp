@@ -106,9 +106,10 @@ static void printPlan(const Artifact &a) {
   for (size_t i = 0; i < p.states.size(); ++i) {
     const PlanState &s = p.states[i];
     if (s.kind == PlanState::Kind::KVCache)
-      std::printf("state %zu: kv_cache layer %lld, %lld kv heads of %lld\n", i,
-                  (long long)s.layer, (long long)s.kvHeads,
-                  (long long)s.headDim);
+      std::printf("state %zu: kv_cache layer %lld, %lld kv heads of %lld, %s\n",
+                  i, (long long)s.layer, (long long)s.kvHeads,
+                  (long long)s.headDim,
+                  s.kvType == DType::BF16 ? "bf16" : "f32");
     else
       std::printf("state %zu: mamba layer %lld, conv %lldx%lld, ssm "
                   "%lldx%lldx%lld\n",

@@ -9,7 +9,7 @@
 
 // CHECK-LABEL: kern.program @hybrid config <arch = llama, {{.*}}> arena 80 {
 // CHECK: kern.weight @embed 0 "model.embed_tokens.weight" : tensor<32x8xbf16>
-// CHECK: kern.kv_cache @kv1 layer 1 kv_heads 1 head_dim 4
+// CHECK: kern.kv_cache @kv1 layer 1 kv_heads 1 head_dim 4 bf16
 // CHECK: kern.mamba_state @ssm0 layer 0 conv 16 x 4 ssm 2 x 4 x 4
 // CHECK: kern.entry @prefill {
 // CHECK: %[[H:.+]] = kern.buffer 0 : !kern.buffer<8>
@@ -51,7 +51,7 @@ kern.program @hybrid config <arch = llama, vocab = 32, hidden = 8, intermediate 
   kern.weight @l1_up 22 "model.layers.1.mlp.up_proj.weight" : tensor<16x8xbf16>
   kern.weight @l1_down 23 "model.layers.1.mlp.down_proj.weight" : tensor<8x16xbf16>
   kern.weight @norm 24 "model.norm.weight" : tensor<8xbf16>
-  kern.kv_cache @kv1 layer 1 kv_heads 1 head_dim 4
+  kern.kv_cache @kv1 layer 1 kv_heads 1 head_dim 4 bf16
   kern.mamba_state @ssm0 layer 0 conv 16 x 4 ssm 2 x 4 x 4
   kern.entry @prefill {
     %h = kern.buffer 0 : !kern.buffer<8>

@@ -79,11 +79,17 @@ def Kern_WeightOp : Kern_Op<"weight", [HasParent<"ProgramOp">, Symbol]> {
 }
 
 def Kern_KVCacheOp : Kern_Op<"kv_cache", [HasParent<"ProgramOp">, Symbol]> {
-  let summary = "The K and V cache of one attention layer (f32)";
+  let summary = "The K and V cache of one attention layer (f32, or bf16)";
+  let description = [{
+    With `bf16`, K and V rows are rounded to bf16 (nearest even) as they
+    are stored: half the memory and half the bytes attention reads per
+    step; attention math stays f32.
+  }];
   let arguments = (ins SymbolNameAttr:$sym_name, I64Attr:$layer,
-                       I64Attr:$kv_heads, I64Attr:$head_dim);
+                       I64Attr:$kv_heads, I64Attr:$head_dim, UnitAttr:$bf16);
   let assemblyFormat = [{
-    $sym_name `layer` $layer `kv_heads` $kv_heads `head_dim` $head_dim attr-dict
+    $sym_name `layer` $layer `kv_heads` $kv_heads `head_dim` $head_dim
+    (`bf16` $bf16^)? attr-dict
   }];
 }
 

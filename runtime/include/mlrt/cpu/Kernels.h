@@ -81,6 +81,9 @@ private:
 struct KVCache {
   std::vector<float> k, v;
   int64_t capacity = 0, length = 0;
+  /// Whether appended rows are rounded to bf16 (a bf16 cache: the values
+  /// the CUDA backend stores, held here as f32).
+  bool bf16 = false;
 };
 
 /// Appends the step's k and v rows to `cache`, then causal GQA attention of
