@@ -41,14 +41,15 @@ for m in llama3-8b hybrid-50 hybrid-25; do
     d=$(echo "$report" | sed -n 's/.*decode: .*= *\([0-9.]*\) tokens\/s/\1/p')
     # Bytes streamed per token: every weight but the embedding table (one
     # row), matrices in their device type (bf16 when stored bf16: ml-compile
-    # --gpu-weights=auto), vectors in f32; plus the f32 KV cache of every
-    # attention layer at this context.
-    "$bin/ml-dump" "$e2e/models/$m.mlart" --weights | awk -v p="$p" -v d="$d" -v bw="$bw" -v m="$m" -v c="$ctx" '
+    # --gpu-weights=auto), vectors in f32; plus the KV cache of every
+    # attention layer at this context, in its type (ml-compile --kv-cache).
+    kvsize=4; "$bin/ml-dump" "$e2e/models/$m.mlart" --plan | grep -q "kv_cache.*bf16" && kvsize=2
+    "$bin/ml-dump" "$e2e/models/$m.mlart" --weights | awk -v p="$p" -v d="$d" -v bw="$bw" -v m="$m" -v c="$ctx" -v e="$kvsize" '
       /^config:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^\(/) kv = substr($i, 2) + 0; if ($i == "of") hd = $(i + 1) + 0 } }
       /^layer .*: attention/ { attn++ }
       /^weight / { split($5, s, "x"); n = 1; k = 0; for (i in s) { n *= s[i]; k++ }
                    if ($3 !~ /embed_tokens/) t += n * ((k == 2 && $4 == "BF16") ? 2 : 4) }
-      END { kvb = attn * 2 * c * kv * hd * 4
+      END { kvb = attn * 2 * c * kv * hd * e
             printf "| %s | %d | %s | %s | %.1f | %.2f | %.0f / %.0f | %.0f%% | %.0f%% |\n", m, c, p, d, t / 1e9, kvb / 1e9, bw / t, bw / (t + kvb), 100 * d * t / bw, 100 * d * (t + kvb) / bw }'
   done
 done

@@ -2,9 +2,11 @@
 # Prepares bench/gpu_e2e.sh: a Llama-3-8B-shaped checkpoint (headers only,
 # random values are made on the GPU machine), the Transformer and its
 # Mamba-2 hybrids keeping 50% and 25% of attention, compiled with
-# --target=cuda into .cache/gpu-e2e/models/, and the stores' manifest.
+# --target=cuda into .cache/gpu-e2e/models/, and the stores' manifest. The
+# KV caches are bf16 (as Hugging Face decodes a bf16 model) unless
+# KV_CACHE=f32.
 #
-#   bench/prepare_gpu_e2e.sh [BUILD_DIR]
+#   [KV_CACHE=bf16|f32] bench/prepare_gpu_e2e.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -15,7 +17,8 @@ python3 bench/make_random_checkpoint.py "$out/llama3-8b" --sparse
 "$build/bin/ml-opt" "$out/models/llama3-8b.mlir" --attn-to-mamba=ratio=0.5 -o "$out/models/hybrid-50.mlir" 2>/dev/null
 "$build/bin/ml-opt" "$out/models/llama3-8b.mlir" --attn-to-mamba=ratio=0.25 -o "$out/models/hybrid-25.mlir" 2>/dev/null
 for m in llama3-8b hybrid-50 hybrid-25; do
-  "$build/bin/ml-compile" "$out/models/$m.mlir" --target=cuda -o "$out/models/$m.mlart" 2>/dev/null
+  "$build/bin/ml-compile" "$out/models/$m.mlir" --target=cuda --kv-cache="${KV_CACHE:-bf16}" \
+    -o "$out/models/$m.mlart" 2>/dev/null
 done
 rm "$out"/models/*.mlir
 python3 scripts/gpu/store_manifest.py dump "$out/llama3-8b" "$out/models" -o "$out/manifest.json"

@@ -2,13 +2,16 @@
 """Our generated attention kernels against PyTorch SDPA on one GPU.
 
     attention_bench.py --ptx kernels.ptx --artifact model.mlart --ml-dump build/bin/ml-dump
-                       [--prefix attention_h32_q4096_kv1024_win0]
+                       [--kv-cache f32|bf16] [--prefix attention_h32_q4096_kv1024_win0]
 
 The PTX and artifact come from ml-compile --target=cuda (--emit=ptx for the
 PTX) of a model at Llama-3-8B attention shapes (32 heads, 8 KV heads, head
-dim 128). Decode: one query at KV lengths 4K/32K/128K (our split-KV kernel
-and its merge, f32 cache) against torch SDPA with GQA in f32 and bf16;
-prefill: 2K/8K causal tokens from position 0 (our tiled kernel, f32).
+dim 128; with --kv-cache=bf16 for the bf16-cache kernels). Decode: one
+query at KV lengths 4K/32K/128K (our split-KV kernel and its merge, f32 math
+over an f32 or bf16 cache) against torch SDPA with GQA in f32 and bf16;
+prefill: 2K/8K causal tokens from position 0 (our tiled kernel, f32 math).
+With a bf16 cache our results are checked against f32 SDPA over the same
+bf16-rounded K and V.
 Medians of CUDA-event timings in one process (decode: replays of a CUDA
 graph of 20 calls, so host launch costs are not counted); decode also as a fraction of
 this run's device copy bandwidth (bytes of K and V read once). Each of our
@@ -45,10 +48,17 @@ def main():
     p.add_argument("--ptx", required=True)
     p.add_argument("--artifact", required=True)
     p.add_argument("--ml-dump", required=True)
-    p.add_argument("--prefix", default="attention_h32_q4096_kv1024_win0")
+    p.add_argument("--kv-cache", choices=("f32", "bf16"), default="f32")
+    p.add_argument("--prefix", default=None,
+                   help="kernel name prefix (default: attention_h32_q4096_kv1024_win0, "
+                        "+ _kvbf16 with --kv-cache=bf16)")
     p.add_argument("--decode", default="4096,32768,131072")
     p.add_argument("--prefill", default="2048,8192")
     args = p.parse_args()
+    bf16_cache = args.kv_cache == "bf16"
+    if args.prefix is None:
+        args.prefix = "attention_h32_q4096_kv1024_win0" + ("_kvbf16" if bf16_cache else "")
+    element = 2 if bf16_cache else 4
     specs = ptxlaunch.launch_specs(args.ml_dump, args.artifact)
     module = ptxlaunch.Module(open(args.ptx).read())
 
@@ -67,10 +77,12 @@ def main():
     torch.manual_seed(0)
     k_cache = torch.randn(capacity, kv_width, device="cuda")
     v_cache = torch.randn(capacity, kv_width, device="cuda")
+    if bf16_cache:  # what our kernels read; the f32 references see the same values
+        k_cache, v_cache = k_cache.bfloat16(), v_cache.bfloat16()
     workspace = torch.empty(HEADS * 64 * (DIM + 2), device="cuda")
     unused = torch.empty(1, device="cuda")  # the step's k and v rows
 
-    print("\n| decode, KV length | ours f32 (us) | SDPA f32 (us) | SDPA bf16 (us) | "
+    print(f"\n| decode, KV length | ours, {args.kv_cache} cache (us) | SDPA f32 (us) | SDPA bf16 (us) | "
           "ours / SDPA f32 | ours / SDPA bf16 | ours: % of copy bandwidth | "
           "SDPA bf16: % | max abs diff vs f32 SDPA |")
     print("|---|---|---|---|---|---|---|---|---|")
@@ -84,22 +96,22 @@ def main():
             merge(merge_grid, merge_block, a)
 
         tq = q.view(1, HEADS, 1, DIM)
-        tk = k_cache[:length].view(1, length, KV_HEADS, DIM).transpose(1, 2).contiguous()
-        tv = v_cache[:length].view(1, length, KV_HEADS, DIM).transpose(1, 2).contiguous()
+        tk = k_cache[:length].float().view(1, length, KV_HEADS, DIM).transpose(1, 2).contiguous()
+        tv = v_cache[:length].float().view(1, length, KV_HEADS, DIM).transpose(1, 2).contiguous()
         bq, bk, bv = tq.bfloat16(), tk.bfloat16(), tv.bfloat16()
         t_ours = ptxlaunch.time_ms(ours, 21, graph_calls=20)
         t_f32 = ptxlaunch.time_ms(lambda: sdpa(tq, tk, tv, False), 21, graph_calls=20)
         t_bf16 = ptxlaunch.time_ms(lambda: sdpa(bq, bk, bv, False), 21, graph_calls=20)
         ours()
         diff = (out.view(HEADS, DIM) - sdpa(tq, tk, tv, False).view(HEADS, DIM)).abs().max().item()
-        kv_bytes = 2 * length * kv_width * 4
+        kv_bytes = 2 * length * kv_width  # elements of K and V
         print(f"| {length} | {t_ours * 1e3:.1f} | {t_f32 * 1e3:.1f} | {t_bf16 * 1e3:.1f} | "
               f"{t_ours / t_f32:.2f} | {t_ours / t_bf16:.2f} | "
-              f"{100 * kv_bytes / (t_ours / 1e3) / bandwidth:.0f}% | "
-              f"{100 * kv_bytes / 2 / (t_bf16 / 1e3) / bandwidth:.0f}% | {diff:.2e} |")
+              f"{100 * kv_bytes * element / (t_ours / 1e3) / bandwidth:.0f}% | "
+              f"{100 * kv_bytes * 2 / (t_bf16 / 1e3) / bandwidth:.0f}% | {diff:.2e} |")
         del tk, tv, bk, bv
 
-    print("\n| prefill, tokens | ours f32 (ms) | SDPA f32 (ms) | SDPA bf16 (ms) | "
+    print(f"\n| prefill, tokens | ours, {args.kv_cache} cache (ms) | SDPA f32 (ms) | SDPA bf16 (ms) | "
           "ours / SDPA f32 | ours / SDPA bf16 | ours TFLOP/s | max abs diff vs f32 SDPA |")
     print("|---|---|---|---|---|---|---|---|")
     for tokens in (int(n) for n in args.prefill.split(",")):
@@ -111,8 +123,8 @@ def main():
                     [q, unused, unused, out, k_cache, v_cache, workspace, tokens, 0])
 
         tq = q.view(1, tokens, HEADS, DIM).transpose(1, 2).contiguous()
-        tk = k_cache[:tokens].view(1, tokens, KV_HEADS, DIM).transpose(1, 2).contiguous()
-        tv = v_cache[:tokens].view(1, tokens, KV_HEADS, DIM).transpose(1, 2).contiguous()
+        tk = k_cache[:tokens].float().view(1, tokens, KV_HEADS, DIM).transpose(1, 2).contiguous()
+        tv = v_cache[:tokens].float().view(1, tokens, KV_HEADS, DIM).transpose(1, 2).contiguous()
         bq, bk, bv = tq.bfloat16(), tk.bfloat16(), tv.bfloat16()
         t_ours = ptxlaunch.time_ms(ours, 5)
         t_f32 = ptxlaunch.time_ms(lambda: sdpa(tq, tk, tv, True), 5)

@@ -3,7 +3,8 @@
 # heads, 8 KV heads of 128, FFN 14336, llama3 RoPE; Mamba-2 with d_state 128
 # and 8 groups, Mamba-1 with d_state 16): a random 2-layer checkpoint, the
 # Transformer and one hybrid per variant (layer 0 converted), compiled with
-# --target=cuda into .cache/gpu-8b/models/. The weight stores are too large
+# --target=cuda into .cache/gpu-8b/models/ (the Transformer also with bf16
+# KV caches). The weight stores are too large
 # to carry, so only their headers travel (.cache/gpu-8b/manifest.json);
 # scripts/gpu/store_manifest.py regenerates them on the GPU machine.
 #
@@ -22,6 +23,9 @@ done
 for m in 8b-base 8b-hybrid-mamba2 8b-hybrid-mamba1; do
   "$build/bin/ml-compile" "$out/models/$m.mlir" --target=cuda -o "$out/models/$m.mlart" 2>/dev/null
 done
+# The Transformer once more with bf16 KV caches (both backends round K, V).
+"$build/bin/ml-compile" "$out/models/8b-base.mlir" --target=cuda --kv-cache=bf16 \
+  -o "$out/models/8b-base-kvbf16.mlart" 2>/dev/null
 rm "$out"/models/*.mlir
 python3 scripts/gpu/store_manifest.py dump "$out/llama3-8b-layers" "$out/models" -o "$out/manifest.json"
 rm "$out"/models/*.weights.safetensors
