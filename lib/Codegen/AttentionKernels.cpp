@@ -7,6 +7,7 @@
 #include "KernelEmitters.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -340,7 +341,13 @@ void prefillAttention(KernelBuilder &k, const AttentionShape &s) {
 //===----------------------------------------------------------------------===//
 
 constexpr int64_t kDecodeWarps = 8;
-constexpr int32_t kDecodeMinBlocksPerSM = 4;
+/// Keys a warp takes per step (all their K and V loads in flight), and the
+/// blocks an SM holds: 128 registers a thread, no spills. Measured at
+/// Llama-3-8B shapes (bench/RESULTS.md): 4 keys and 2 blocks read an f32
+/// cache at 71% / 88% of copy bandwidth at 32K / 128K keys, where 2 keys
+/// and 4 blocks (64 registers, spilling) reached 58% / 60%.
+constexpr int64_t kDecodeKeysPerStep = 4;
+constexpr int32_t kDecodeMinBlocksPerSM = 2;
 
 /// The query heads one decode block attends with the K/V rows it reads:
 /// the largest divisor of the GQA group whose q and output registers
@@ -357,16 +364,17 @@ int64_t decodeHeadsPerBlock(const AttentionShape &s) {
 /// attention (decode, one token at `position`): block (head block, split
 /// s) takes the s-th of kDecodeAttentionSplits slices of keys firstKey ..
 /// position; the slice follows from the position, so the grid is fixed (a
-/// CUDA graph replays it). Its warps take keys in turn; each reads a K and
-/// a V row once for all the block's query heads (a lane holds dims lane +
-/// 32i) and keeps an online softmax per head. The warps merge through
+/// CUDA graph replays it). Its warps take keys in turn, kDecodeKeysPerStep
+/// at a time; each reads a K and a V row once for all the block's query
+/// heads (a lane holds a run of dims: one vector load) and keeps an online
+/// softmax per head. The warps merge through
 /// shared memory and the block writes (max, normaliser, unnormalised
 /// output) per head to the workspace; a block without keys writes max -inf.
 void decodeAttention(KernelBuilder &k, const AttentionShape &s) {
   ImplicitLocOpBuilder &b = k.b();
-  // 64 registers a thread, so that 4 blocks fit an SM and the whole grid
-  // (kDecodeAttentionSplits x 8 head blocks at Llama-3-8B shapes) is
-  // resident at once on an H100/H200: one wave, no tail.
+  // Two blocks an SM (kDecodeMinBlocksPerSM): the grid of
+  // kDecodeAttentionSplits x 8 head blocks at Llama-3-8B shapes runs in two
+  // waves on an H200, with four keys' rows in flight per warp.
   k.launchBounds(kDecodeWarps * 32, kDecodeMinBlocksPerSM);
   const int64_t d = s.headDim, perLane = (d + 31) / 32,
                 perBlock = decodeHeadsPerBlock(s),
@@ -382,10 +390,15 @@ void decodeAttention(KernelBuilder &k, const AttentionShape &s) {
   Value slice = k.div(k.add(length, k.idx(splits - 1)), k.idx(splits));
   Value begin = k.add(first, k.mul(split, slice));
   Value sliceEnd = k.minIndex(k.add(begin, slice), end);
+  // A lane holds dims lane * perLane + [0, perLane) when they tile the
+  // head (one vector load of a K or V row's run), else dims lane + 32 i.
+  const bool runs = d % 32 == 0 && (perLane == 2 || perLane == 4 ||
+                                     perLane == 8);
   SmallVector<Value> dims, present;
   SmallVector<SmallVector<Value>> q(perBlock);
   for (int64_t i = 0; i < perLane; ++i) {
-    Value dim = k.add(lane, k.idx(32 * i));
+    Value dim = runs ? k.add(k.mul(lane, k.idx(perLane)), k.idx(i))
+                     : k.add(lane, k.idx(32 * i));
     Value inside = k.lt(dim, k.idx(d));
     // Lanes past the head dim read dim 0 and contribute zero.
     dims.push_back(select(k, inside, dim, k.idx(0)));
@@ -395,56 +408,77 @@ void decodeAttention(KernelBuilder &k, const AttentionShape &s) {
       q[n].push_back(select(k, inside, k.load(k.memref(Q), at), k.f32(0)));
     }
   }
-  const int64_t carried = 2 + perLane;
+  // This lane's dims of a cached row, as f32.
+  auto loadRow = [&](unsigned cache, Value row) {
+    SmallVector<Value> values;
+    if (!runs) {
+      for (int64_t i = 0; i < perLane; ++i)
+        values.push_back(
+            k.widen(k.load(k.memref(cache), k.add(row, dims[i]))));
+      return values;
+    }
+    auto type = VectorType::get({perLane}, s.kvType);
+    Value run = vector::LoadOp::create(
+        b, type, k.memref(cache), ValueRange{k.add(row, dims[0])}, false,
+        llvm::MaybeAlign(perLane * s.kvType.getIntOrFloatBitWidth() / 8));
+    for (int64_t i = 0; i < perLane; ++i)
+      values.push_back(k.widen(vector::ExtractOp::create(b, run, i)));
+    return values;
+  };
+  const int64_t carried = 2 + perLane, keys = kDecodeKeysPerStep;
   SmallVector<Value> init;
   for (int64_t n = 0; n < perBlock; ++n) {
     init.append({k.f32(-INFINITY), k.f32(0)});
     for (int64_t i = 0; i < perLane; ++i)
       init.push_back(k.f32(0));
   }
-  // Each iteration takes two keys, j and j + kDecodeWarps (the second
-  // masked past the slice), so that four rows' loads are in flight and one
-  // softmax update covers both.
+  // Each iteration takes `keys` keys, j + r kDecodeWarps (those past the
+  // slice masked), so that all their K and V rows' loads are in flight and
+  // one softmax update covers them.
   auto state = k.loop(
-      k.add(begin, warp), sliceEnd, k.idx(2 * kDecodeWarps), init,
+      k.add(begin, warp), sliceEnd, k.idx(keys * kDecodeWarps), init,
       [&](Value j, ValueRange acc) {
-        Value j2 = k.add(j, k.idx(kDecodeWarps));
-        Value second = k.lt(j2, sliceEnd);
-        SmallVector<Value> rows = {
-            k.add(k.mul(j, k.idx(s.kvWidth())), kvColumn),
-            k.add(k.mul(select(k, second, j2, j), k.idx(s.kvWidth())),
-                  kvColumn)};
-        SmallVector<SmallVector<Value>> key(2), value(2);
-        for (int64_t r = 0; r < 2; ++r)
-          for (int64_t i = 0; i < perLane; ++i) {
-            key[r].push_back(k.widen(
-                k.load(k.memref(KCache), k.add(rows[r], dims[i]))));
-            value[r].push_back(k.widen(
-                k.load(k.memref(VCache), k.add(rows[r], dims[i]))));
-          }
+        SmallVector<Value> valid;
+        SmallVector<SmallVector<Value>> key, value;
+        for (int64_t r = 0; r < keys; ++r) {
+          Value jr = k.add(j, k.idx(r * kDecodeWarps));
+          valid.push_back(r == 0 ? Value() : k.lt(jr, sliceEnd));
+          Value row = k.add(
+              k.mul(r == 0 ? j : select(k, valid[r], jr, j),
+                    k.idx(s.kvWidth())),
+              kvColumn);
+          key.push_back(loadRow(KCache, row));
+          value.push_back(loadRow(VCache, row));
+        }
         SmallVector<Value> next;
         for (int64_t n = 0; n < perBlock; ++n) {
           SmallVector<Value> score;
-          for (int64_t r = 0; r < 2; ++r) {
+          // The first key is real, so the new max is finite.
+          Value m = acc[n * carried], mNew = m;
+          for (int64_t r = 0; r < keys; ++r) {
             Value partial = k.f32(0);
             for (int64_t i = 0; i < perLane; ++i)
               partial = k.fadd(partial, k.fmul(q[n][i], key[r][i]));
             score.push_back(k.fmul(k.warpSum(partial), k.f32(s.scale())));
+            if (r > 0)
+              score[r] = select(k, valid[r], score[r], k.f32(-INFINITY));
+            mNew = k.fmax(mNew, score[r]);
           }
-          score[1] = select(k, second, score[1], k.f32(-INFINITY));
-          // The first key is real, so the new max is finite.
-          Value m = acc[n * carried];
-          Value mNew = k.fmax(m, k.fmax(score[0], score[1]));
           Value correction = k.exp(k.fsub(m, mNew));
-          Value e0 = k.exp(k.fsub(score[0], mNew));
-          Value e1 = k.exp(k.fsub(score[1], mNew));
+          SmallVector<Value> e;
+          Value sum = k.fmul(acc[n * carried + 1], correction);
+          for (int64_t r = 0; r < keys; ++r) {
+            e.push_back(k.exp(k.fsub(score[r], mNew)));
+            sum = k.fadd(sum, e[r]);
+          }
           next.push_back(mNew);
-          next.push_back(k.fadd(k.fmul(acc[n * carried + 1], correction),
-                                k.fadd(e0, e1)));
-          for (int64_t i = 0; i < perLane; ++i)
-            next.push_back(k.fadd(
-                k.fmul(acc[n * carried + 2 + i], correction),
-                k.fadd(k.fmul(e0, value[0][i]), k.fmul(e1, value[1][i]))));
+          next.push_back(sum);
+          for (int64_t i = 0; i < perLane; ++i) {
+            Value out = k.fmul(acc[n * carried + 2 + i], correction);
+            for (int64_t r = 0; r < keys; ++r)
+              out = k.fadd(out, k.fmul(e[r], value[r][i]));
+            next.push_back(out);
+          }
         }
         return next;
       });

@@ -6,6 +6,10 @@
 // RUN: FileCheck %s --check-prefix=PTX --input-file=%t/llama.ptx
 // RUN: ml-compile %t/llama.mlir --target=cuda -o %t/llama.mlart 2>/dev/null
 // RUN: ml-dump %t/llama.mlart --plan | FileCheck %s --check-prefix=DUMP
+// RUN: %python %S/../../bench/make_random_checkpoint.py %t/head128 --preset tiny-head128 > /dev/null
+// RUN: ml-import %t/head128 -o %t/head128.mlir 2>/dev/null
+// RUN: ml-compile %t/head128.mlir --target=cuda --kv-cache=bf16 --emit=mlir -o %t/head128.gpu.mlir 2>/dev/null
+// RUN: FileCheck %s --check-prefix=RUNS --input-file=%t/head128.gpu.mlir
 // RUN: ml-compile %t/llama.mlir --target=cuda --kv-cache=bf16 --emit=mlir -o %t/llama-kvbf16.gpu.mlir 2>/dev/null
 // RUN: FileCheck %s --check-prefix=KVBF16 --input-file=%t/llama-kvbf16.gpu.mlir
 // RUN: ml-compile %t/llama.mlir --target=cuda --kv-cache=bf16 -o %t/llama-kvbf16.mlart 2>/dev/null
@@ -45,12 +49,13 @@
 // CHECK: gpu.barrier
 // CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_decode(
 // CHECK-SAME: workgroup(%{{.*}} : memref<288xf32, #gpu.address_space<workgroup>>)
-// CHECK-SAME: nvvm.maxntid = array<i32: 256, 1, 1>, nvvm.minctasm = 4
+// CHECK-SAME: nvvm.maxntid = array<i32: 256, 1, 1>, nvvm.minctasm = 2
 // The slice of keys of block (head block, split) follows from the position.
 // CHECK: arith.remui %{{.*}}, %c64
 // CHECK: arith.divui %{{.*}}, %c64
-// Two keys an iteration, two query heads (one GQA group) a block.
-// CHECK: scf.for {{.*}} step %c16{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32)
+// Four keys an iteration (8 warps: step 32), two query heads (one GQA
+// group) a block; head dim 16 is one dim a lane, loaded alone.
+// CHECK: scf.for {{.*}} step %c32{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32)
 // CHECK: gpu.shuffle  xor
 // CHECK: gpu.barrier
 // CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_decode_merge(
@@ -61,7 +66,7 @@
 // PTX: bar.sync
 // PTX: .visible .entry attention_h4_q64_kv32_win0_decode(
 // PTX: .maxntid 256, 1, 1
-// PTX: .minnctapersm 4
+// PTX: .minnctapersm 2
 
 // DUMP: kernel attention_h4_q64_kv32_win0: grid 1 per token x 1 x 1, block 256 x 1 x 1, 17024 bytes shared
 // DUMP: kernel attention_h4_q64_kv32_win0_decode: grid 128 x 1 x 1, block 256 x 1 x 1, 1152 bytes shared
@@ -88,3 +93,10 @@
 // KVBF16-DUMP: memory: weights {{.*}}, KV cache 0.2 KiB per token
 // KVBF16-DUMP: state 0: kv_cache layer 0, 2 kv heads of 16, bf16
 // KV-BAD: ml-compile: error: unknown --kv-cache 'fp8' (expected f32 or bf16)
+
+// Heads of 128: a lane holds 4 adjacent dims, so each K and V row of the
+// four keys of an iteration is one 8-byte load of 4 bf16 a lane.
+// RUNS-LABEL: gpu.func @attention_h2_q256_kv128_win0_kvbf16_decode(
+// RUNS: scf.for {{.*}} step %c32
+// RUNS-COUNT-8: vector.load %{{.*}} {alignment = 8 : i64} : memref<?xbf16>, vector<4xbf16>
+// RUNS: gpu.shuffle  xor
