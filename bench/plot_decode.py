@@ -39,7 +39,7 @@ def main():
         points.sort()
         x = [p[0] for p in points]
         ax.plot(x, [p[1] for p in points], "o-", color=color, label=f"{name} (ours)")
-        ax.plot(x, [p[2] for p in points], ":", color=color, label=f"{name} roofline (bf16 weights + f32 KV)")
+        ax.plot(x, [p[2] for p in points], ":", color=color, label=f"{name} roofline (weights + KV as stored)")
     if args.hf:
         hf = sorted((int(r[1]), float(r[3])) for r in rows(args.hf) if len(r) >= 4)
         ax.plot([p[0] for p in hf], [p[1] for p in hf], "s--", color="gray",
