@@ -73,7 +73,8 @@ public:
     Value out = buffer(rows);
     bool anyBias = llvm::any_of(biases, [](Value b) { return bool(b); });
     kern::LinearOp::create(builder, loc, in, weightList(ws),
-                           anyBias ? weightList(biases) : ArrayAttr(), out);
+                           anyBias ? weightList(biases) : ArrayAttr(),
+                           FlatSymbolRefAttr(), FloatAttr(), UnitAttr(), out);
     return out;
   }
 
@@ -232,7 +233,8 @@ static LogicalResult emitEntry(EntryEmitter &e, ModelStructure s,
     emitMLP(e, layer, h, eps);
   }
   kern::RMSNormOp::create(b, loc, h, e.weight(s.finalNorm.getWeight()), eps, h);
-  kern::LMHeadOp::create(b, loc, h, e.weight(s.lmHead.getWeight()));
+  kern::LMHeadOp::create(b, loc, h, FlatSymbolRefAttr(), FloatAttr(),
+                         e.weight(s.lmHead.getWeight()));
   return success();
 }
 

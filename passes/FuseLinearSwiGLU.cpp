@@ -67,7 +67,7 @@ static void fuse(kern::SwiGLUOp swiglu) {
     return;
   OpBuilder builder(swiglu);
   kern::LinearSwiGLUOp::create(
-      builder, swiglu.getLoc(), a.getIn(),
+      builder, swiglu.getLoc(), a.getIn(), FlatSymbolRefAttr(), FloatAttr(),
       cast<FlatSymbolRefAttr>(gateOp.getWeights()[0]),
       cast<FlatSymbolRefAttr>(upOp.getWeights()[0]), out);
   swiglu.erase();

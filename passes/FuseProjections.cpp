@@ -37,9 +37,12 @@ public:
 static void fuse(kern::LinearOp first) {
   SmallVector<kern::LinearOp> group{first};
   bool biases = static_cast<bool>(first.getBiases());
+  if (first.getNorm() || first.getAccumulate())
+    return;
   for (auto next = dyn_cast_or_null<kern::LinearOp>(kern::nextKernel(first));
        next && next.getIn() == first.getIn() &&
-       static_cast<bool>(next.getBiases()) == biases;
+       static_cast<bool>(next.getBiases()) == biases && !next.getNorm() &&
+       !next.getAccumulate();
        next = dyn_cast_or_null<kern::LinearOp>(kern::nextKernel(next)))
     group.push_back(next);
   if (group.size() < 2)
@@ -58,7 +61,7 @@ static void fuse(kern::LinearOp first) {
   kern::LinearOp::create(builder, first.getLoc(), first.getIn(),
                          ArrayAttr::get(ctx, weights),
                          biases ? ArrayAttr::get(ctx, biasList) : ArrayAttr(),
-                         outs);
+                         FlatSymbolRefAttr(), FloatAttr(), UnitAttr(), outs);
   for (kern::LinearOp linear : group)
     linear.erase();
 }

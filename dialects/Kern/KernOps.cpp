@@ -105,7 +105,37 @@ static FailureOr<RankedTensorType> matrixOf(Operation *op, Attribute ref) {
   return type;
 }
 
+/// Checks the optional input RMSNorm of a projection reading `width`
+/// columns: a vector of that width and a positive eps, both or neither.
+static LogicalResult verifyNorm(Operation *op, FlatSymbolRefAttr norm,
+                                FloatAttr eps, int64_t width) {
+  if (!norm && !eps)
+    return success();
+  if (!norm || !eps)
+    return op->emitOpError() << "needs both a norm weight and its eps";
+  if (!(eps.getValueAsDouble() > 0))
+    return op->emitOpError() << "expects a positive eps but found "
+                             << eps.getValueAsDouble();
+  auto weight = dyn_cast_or_null<WeightOp>(mlir::SymbolTable::lookupSymbolIn(
+      op->getParentOfType<ProgramOp>(), norm));
+  if (!weight)
+    return op->emitOpError() << "names " << norm << ", which is not a kern.weight";
+  auto type = cast<RankedTensorType>(weight.getType());
+  if (type.getRank() != 1 || type.getDimSize(0) != width)
+    return op->emitOpError() << "normalises " << width
+                             << " columns but its norm weight is " << type;
+  return success();
+}
+
+LogicalResult LMHeadOp::verify() {
+  return verifyNorm(*this, getNormAttr(), getEpsAttr(),
+                    getIn().getType().getWidth());
+}
+
 LogicalResult LinearOp::verify() {
+  if (failed(verifyNorm(*this, getNormAttr(), getEpsAttr(),
+                        getIn().getType().getWidth())))
+    return failure();
   int64_t in = getIn().getType().getWidth();
   if (getOuts().empty())
     return emitOpError() << "writes no output";
@@ -139,6 +169,8 @@ LogicalResult LinearOp::verify() {
 
 LogicalResult LinearSwiGLUOp::verify() {
   int64_t in = getIn().getType().getWidth(), out = getOut().getType().getWidth();
+  if (failed(verifyNorm(*this, getNormAttr(), getEpsAttr(), in)))
+    return failure();
   for (Attribute ref : {Attribute(getGateAttr()), Attribute(getUpAttr())}) {
     FailureOr<RankedTensorType> type = matrixOf(*this, ref);
     if (failed(type))

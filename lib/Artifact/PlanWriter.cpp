@@ -39,6 +39,9 @@ private:
     SmallVector<Value> buffers;
     SmallVector<Attribute> weights, biases;
     FlatSymbolRefAttr state;
+    /// The input RMSNorm of a projection; its eps is `eps`.
+    FlatSymbolRefAttr norm;
+    bool accumulate = false;
     fb::Mixer variant = fb::Mixer::Mamba2;
     int64_t heads = 0, groups = 0, dState = 0, headDim = 0, window = 0,
             group = 0, times = 0;
@@ -72,6 +75,9 @@ std::optional<EntryWriter::Row> EntryWriter::describe(Operation *op) {
         r.weights.assign(o.getWeights().begin(), o.getWeights().end());
         if (ArrayAttr biases = o.getBiasesAttr())
           r.biases.assign(biases.begin(), biases.end());
+        r.norm = o.getNormAttr();
+        r.eps = o.getEps() ? o.getEps()->convertToDouble() : 0;
+        r.accumulate = o.getAccumulate();
         return r;
       })
       .Case([](kern::RopeOp o) {
@@ -147,12 +153,18 @@ std::optional<EntryWriter::Row> EntryWriter::describe(Operation *op) {
         return r;
       })
       .Case([](kern::LinearSwiGLUOp o) {
-        return Row{K::LinearSwiGLU,
-                   {o.getIn(), o.getOut()},
-                   {o.getGateAttr(), o.getUpAttr()}};
+        Row r{K::LinearSwiGLU,
+              {o.getIn(), o.getOut()},
+              {o.getGateAttr(), o.getUpAttr()}};
+        r.norm = o.getNormAttr();
+        r.eps = o.getEps() ? o.getEps()->convertToDouble() : 0;
+        return r;
       })
       .Case([](kern::LMHeadOp o) {
-        return Row{K::LMHead, {o.getIn()}, {o.getWeightAttr()}};
+        Row r{K::LMHead, {o.getIn()}, {o.getWeightAttr()}};
+        r.norm = o.getNormAttr();
+        r.eps = o.getEps() ? o.getEps()->convertToDouble() : 0;
+        return r;
       })
       .Default([](Operation *) { return std::nullopt; });
 }
@@ -190,7 +202,8 @@ EntryWriter::write(kern::EntryOp entry) {
         row->state ? symbol(row->state) : -1, row->variant, row->heads,
         row->groups, row->dState, row->headDim, row->window, row->group,
         row->times, row->eps,
-        kernels.empty() ? 0 : b.CreateVector(kernels)));
+        kernels.empty() ? 0 : b.CreateVector(kernels),
+        row->norm ? symbol(row->norm) : -1, row->accumulate));
   }
   return fb::CreateEntry(b, b.CreateString(entry.getSymName().str()),
                          entry.getStep(), b.CreateVectorOfStructs(buffers),

@@ -6,6 +6,8 @@
 
 #include "KernelEmitters.h"
 
+#include "llvm/Support/FormatVariadic.h"
+
 using namespace mlir;
 using namespace mlopt;
 using namespace mlopt::codegen;
@@ -42,6 +44,13 @@ GpuKernelSpec codegen::fixedGrid(std::string name, int64_t blocks,
   s.block[0] = threads;
   s.sharedBytes = sharedFloats * 4;
   return s;
+}
+
+std::string codegen::epsName(double value) {
+  std::string eps = llvm::formatv("{0:e2}", value);
+  for (char &c : eps)
+    c = c == '-' ? 'm' : c == '.' ? 'p' : c == '+' ? 'P' : c;
+  return eps;
 }
 
 int64_t codegen::powerOfTwoAtMost(int64_t n, int64_t limit) {

@@ -43,6 +43,8 @@ GpuKernelSpec perElement(std::string name, int64_t width);
 /// A launch of `blocks` blocks whatever the token count.
 GpuKernelSpec fixedGrid(std::string name, int64_t blocks, int64_t threads,
                         int64_t sharedFloats = 0);
+/// eps as part of a kernel name: 1e-05 -> 1p00em05.
+std::string epsName(double eps);
 /// A power of two at most `n` and `limit`.
 int64_t powerOfTwoAtMost(int64_t n, int64_t limit);
 

@@ -23,12 +23,8 @@ std::string codegen::kernelKey(Operation *op, kern::ProgramOp program,
                                mlrt::DType matrixType) {
   if (isa<kern::EmbedOp, kern::LinearOp, kern::LinearSwiGLUOp, kern::LMHeadOp>(op))
     return matrixKernelKey(op, matrixType);
-  // eps as an identifier: 1e-05 -> 1em05.
   auto epsName = [](APFloat value) {
-    std::string eps = llvm::formatv("{0:e2}", value.convertToDouble());
-    for (char &c : eps)
-      c = c == '-' ? 'm' : c == '.' ? 'p' : c == '+' ? 'P' : c;
-    return eps;
+    return codegen::epsName(value.convertToDouble());
   };
   return llvm::TypeSwitch<Operation *, std::string>(op)
       .Case([&](kern::RMSNormOp o) {

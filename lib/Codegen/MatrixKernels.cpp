@@ -28,12 +28,14 @@
 #include "mlrt/GpuConventions.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 #include <cmath>
 #include <optional>
 #include <tuple>
+#include <type_traits>
 
 using namespace mlir;
 using namespace mlopt;
@@ -77,6 +79,19 @@ struct GemvShape {
   unsigned in = 0;
   /// Which memref arguments are matrices (the rest are f32).
   SmallVector<bool> isMatrix;
+  /// The input's RMSNorm weight (the last memref) and eps, if any.
+  std::optional<unsigned> norm;
+  double eps = 0;
+  /// Whether results are added to the outputs.
+  bool accumulate = false;
+  /// Appends the input norm of `op` (its last memref argument).
+  template <typename Op> void normOf(Op op) {
+    if (!op.getNorm())
+      return;
+    norm = isMatrix.size();
+    isMatrix.push_back(false);
+    eps = op.getEps()->convertToDouble();
+  }
   int64_t totalRows() const {
     int64_t n = 0;
     for (const GemvSegment &g : segments)
@@ -152,13 +167,24 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
       SmallVector<Value> wRows;
       for (int64_t r = 0; r < rows; ++r)
         wRows.push_back(k.mul(k.add(local, k.idx(r)), k.idx(s.cols)));
-      SmallVector<Value> zeros(g.matrices.size() * rows, zero);
-      // Every row's partial sums over the columns from `offsets`.
+      // Carried: the dot products, then (input norm) the squares of x.
+      const size_t dots = g.matrices.size() * rows;
+      SmallVector<Value> zeros(dots + (s.norm ? 1 : 0), zero);
+      // Every row's partial sums over the columns from `offsets`; with an
+      // input norm, x times its weight, and the sum of x^2 on the side.
       auto accumulate = [&](ValueRange acc, ArrayRef<Value> offsets,
                             Value xRow) {
         SmallVector<Value> sums(acc.begin(), acc.end());
         for (Value offset : offsets) {
           Value x = loadX(k.add(xRow, offset));
+          if (s.norm) {
+            sums[dots] = vector::FMAOp::create(b, x, x, sums[dots]);
+            x = arith::MulFOp::create(
+                b, x,
+                vector::LoadOp::create(b, fType, k.memref(*s.norm),
+                                       ValueRange{offset}, false,
+                                       llvm::MaybeAlign(xAlign)));
+          }
           for (size_t m = 0; m < g.matrices.size(); ++m)
             for (int64_t r = 0; r < rows; ++r)
               sums[m * rows + r] =
@@ -186,6 +212,14 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
         for (Value partial : tail)
           totals.push_back(k.warpSum(vector::ReductionOp::create(
               b, vector::CombiningKind::ADD, partial)));
+        if (s.norm) {
+          // rsqrt(mean(x^2) + eps) scales every dot product of the row.
+          Value mean = k.fdiv(totals.pop_back_val(), k.f32(double(s.cols)));
+          Value scale = k.fdiv(
+              k.f32(1.0), math::SqrtOp::create(b, k.fadd(mean, k.f32(s.eps))));
+          for (Value &total : totals)
+            total = k.fmul(total, scale);
+        }
         k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane,
                                      k.idx(0)),
                [&] {
@@ -197,9 +231,11 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
                            : k.fadd(totals[r],
                                     g.bias ? k.load(k.memref(*g.bias), at)
                                            : k.f32(0));
-                   k.store(result, k.memref(g.out),
-                           k.add(k.mul(t, k.idx(g.outWidth)),
-                                 k.add(k.idx(g.column), at)));
+                   Value to = k.add(k.mul(t, k.idx(g.outWidth)),
+                                    k.add(k.idx(g.column), at));
+                   if (s.accumulate)
+                     result = k.fadd(k.load(k.memref(g.out), to), result);
+                   k.store(result, k.memref(g.out), to);
                  }
                });
       });
@@ -300,6 +336,15 @@ bool isStepEntry(Operation *op) {
   return op->getParentOfType<kern::EntryOp>().getStep();
 }
 
+/// Whether a linear or lm_head runs as a GEMV (GpuConventions.h).
+template <typename Op> bool usesGemv(Op op) {
+  bool accumulate = false;
+  if constexpr (std::is_same_v<Op, kern::LinearOp>)
+    accumulate = op.getAccumulate();
+  return isStepEntry(op) ||
+         mlrt::gemvEverywhere(static_cast<bool>(op.getNorm()), accumulate);
+}
+
 /// Whether a buffer's rows start 16-byte aligned for one token: its arena
 /// offset and width are multiples of 4 floats.
 bool alignedBuffer(Value buffer) {
@@ -339,6 +384,8 @@ GemvShape linearShape(kern::LinearOp o) {
   }
   s.inWidth = widthOf(o.getIn());
   s.alignedInput = alignedBuffer(o.getIn());
+  s.normOf(o);
+  s.accumulate = o.getAccumulate();
   return s;
 }
 
@@ -355,6 +402,7 @@ GemvShape linearSwiGLUShape(kern::LinearSwiGLUOp o) {
   s.cols = widthOf(o.getIn());
   s.inWidth = s.cols;
   s.alignedInput = alignedBuffer(o.getIn());
+  s.normOf(o);
   return s;
 }
 
@@ -372,6 +420,7 @@ GemvShape lmHeadShape(kern::LMHeadOp o) {
   s.cols = type.getDimSize(1);
   s.inWidth = widthOf(o.getIn());
   s.alignedInput = alignedBuffer(o.getIn());
+  s.normOf(o);
   return s;
 }
 
@@ -395,6 +444,10 @@ std::string gemvKey(const char *kind, const char *type, const GemvShape &s) {
     key += "_a16";
   if (biases)
     key += "_bias";
+  if (s.norm)
+    key += "_norm" + epsName(s.eps);
+  if (s.accumulate)
+    key += "_acc";
   return key;
 }
 
@@ -428,13 +481,13 @@ std::string codegen::matrixKernelKey(Operation *op, mlrt::DType matrixType) {
     return "embed_" + std::string(type) + "_h" +
            std::to_string(widthOf(o.getOut()));
   if (auto o = dyn_cast<kern::LinearOp>(op))
-    return isStepEntry(op) ? gemvKey("linear", type, linearShape(o))
-                           : input(o.getIn());
+    return usesGemv(o) ? gemvKey("linear", type, linearShape(o))
+                       : input(o.getIn());
   if (auto o = dyn_cast<kern::LinearSwiGLUOp>(op))
     return gemvKey("linear_swiglu", type, linearSwiGLUShape(o));
   if (auto o = dyn_cast<kern::LMHeadOp>(op))
-    return isStepEntry(op) ? gemvKey("lm_head", type, lmHeadShape(o))
-                           : input(o.getIn());
+    return usesGemv(o) ? gemvKey("lm_head", type, lmHeadShape(o))
+                       : input(o.getIn());
   return "";
 }
 
@@ -472,14 +525,14 @@ KernelSpecs codegen::emitMatrixKernels(Operation *op, StringRef name,
           [&](KernelBuilder &k) { embed(k, widthOf(o.getOut())); });
     specs.push_back(perElement(name.str(), widthOf(o.getOut())));
   } else if (auto o = dyn_cast<kern::LinearOp>(op)) {
-    if (isStepEntry(op))
+    if (usesGemv(o))
       emitGemv(linearShape(o));
     else
       emitToBF16(o.getIn());
   } else if (auto o = dyn_cast<kern::LinearSwiGLUOp>(op)) {
     emitGemv(linearSwiGLUShape(o));
   } else if (auto o = dyn_cast<kern::LMHeadOp>(op)) {
-    if (isStepEntry(op))
+    if (usesGemv(o))
       emitGemv(lmHeadShape(o));
     else
       emitToBF16(o.getIn());

@@ -47,8 +47,10 @@ private:
   Rope rope;
   int64_t chunk;
   std::vector<float> arena;
-  /// The two projections of a LinearSwiGLU op.
+  /// The two projections of a LinearSwiGLU op, or an accumulating Linear's.
   std::vector<float> scratch;
+  /// The normalised input rows of a projection with an input norm.
+  std::vector<float> normalised;
   std::vector<LayerState> states;
 };
 
@@ -78,10 +80,15 @@ CpuBackend::CpuBackend(const Artifact &model, const SessionOptions &options)
   const Plan &plan = model.plan();
   arena.resize(plan.arena * chunk);
   for (const PlanEntry *entry : {&plan.prefill, &plan.decode})
-    for (const PlanOp &op : entry->ops)
-      if (op.kind == OpKind::LinearSwiGLU)
-        scratch.resize(std::max<size_t>(
-            scratch.size(), 2 * chunk * entry->buffers[op.buffers[1]].width));
+    for (const PlanOp &op : entry->ops) {
+      auto width = [&](size_t slot) {
+        return static_cast<size_t>(entry->buffers[op.buffers[slot]].width);
+      };
+      if (op.kind == OpKind::LinearSwiGLU || op.accumulate)
+        scratch.resize(std::max(scratch.size(), 2 * chunk * width(1)));
+      if (op.norm)
+        normalised.resize(std::max(normalised.size(), chunk * width(0)));
+    }
   for (const PlanState &s : plan.states) {
     LayerState &l = states.emplace_back();
     if (s.kind == PlanState::Kind::KVCache) {
@@ -105,7 +112,7 @@ void CpuBackend::reset() {
 }
 
 uint64_t CpuBackend::allocatedBytes() const {
-  uint64_t floats = arena.size() + scratch.size();
+  uint64_t floats = arena.size() + scratch.size() + normalised.size();
   for (const LayerState &l : states)
     floats += l.kv.k.size() + l.kv.v.size() + l.conv.size() + l.ssm.size();
   return floats * sizeof(float);
@@ -122,20 +129,35 @@ void CpuBackend::runOp(const PlanEntry &entry, const PlanOp &op,
     return entry.buffers[op.buffers[slot]].width;
   };
   auto w = [&](size_t i) { return matrix(op.weights[i]); };
+  // A projection's input rows, RMS-normalised first when the op has the
+  // norm of kern-fuse-norm-projection (as kern.rms_norm did).
+  auto input = [&](Rows in) {
+    if (!op.norm)
+      return in;
+    Rows normed{normalised.data(), in.tokens, in.stride};
+    rmsNorm(in, matrix(op.norm), op.eps, normed);
+    return normed;
+  };
   switch (op.kind) {
   case OpKind::Embed:
     return embed(w(0), tokens, rows(0));
   case OpKind::RMSNorm:
     return rmsNorm(rows(0), w(0), op.eps, rows(1));
   case OpKind::Linear: {
-    // Fused projections write adjacent column blocks of their outputs.
+    // Fused projections write adjacent column blocks of their outputs; an
+    // accumulating one writes its one output's projection aside, then adds
+    // it to the output as kern.add did.
+    Rows in = input(rows(0));
     std::vector<LinearTarget> targets = linearTargets(entry, op);
+    Rows sum{scratch.data(), count, width(1)};
     for (size_t i = 0; i < op.weights.size(); ++i) {
       Matrix bias = op.biases.empty() ? Matrix() : matrix(op.biases[i]);
-      Rows out = rows(targets[i].slot);
+      Rows out = op.accumulate ? sum : rows(targets[i].slot);
       out.data += targets[i].column;
-      linear(rows(0), w(i), bias.data ? &bias : nullptr, out);
+      linear(in, w(i), bias.data ? &bias : nullptr, out);
     }
+    if (op.accumulate)
+      add(rows(1), sum, width(1), rows(1));
     return;
   }
   case OpKind::Rope:
@@ -180,13 +202,14 @@ void CpuBackend::runOp(const PlanEntry &entry, const PlanOp &op,
   }
   case OpKind::LinearSwiGLU: {
     const int64_t n = width(1);
+    Rows in = input(rows(0));
     Rows gate{scratch.data(), count, n}, up{scratch.data() + count * n, count, n};
-    linear(rows(0), w(0), nullptr, gate);
-    linear(rows(0), w(1), nullptr, up);
+    linear(in, w(0), nullptr, gate);
+    linear(in, w(1), nullptr, up);
     return swiglu(gate, up, n, rows(1));
   }
   case OpKind::LMHead: {
-    Rows in = rows(0);
+    Rows in = input(rows(0));
     if (!allPositions) {
       in.data = in.row(count - 1);
       in.tokens = 1;

@@ -213,6 +213,8 @@ Status EntryReader::readOp(const fb::Op &op, PlanOp &p) {
   p.group = op.group();
   p.times = op.times();
   p.eps = op.eps();
+  MLRT_RETURN_IF_ERROR(weightAt(op.norm(), /*optional=*/true, p.norm));
+  p.accumulate = op.accumulate();
   if (op.gpu_kernels())
     for (int32_t k : *op.gpu_kernels()) {
       if (k < 0 || k >= gpuKernelCount)
@@ -224,6 +226,19 @@ Status EntryReader::readOp(const fb::Op &op, PlanOp &p) {
 
 Status EntryReader::checkOp(PlanOp &op) {
   const int64_t hidden = config.hidden;
+  bool projection = op.kind == OpKind::Linear ||
+                    op.kind == OpKind::LinearSwiGLU ||
+                    op.kind == OpKind::LMHead;
+  if ((op.norm || op.accumulate) && !projection)
+    return bad() << "only projections take an input norm or accumulate";
+  if (op.accumulate && (op.kind != OpKind::Linear || op.buffers.size() != 2))
+    return bad() << "accumulates into " << op.buffers.size() - 1
+                 << " outputs; only a linear of one output can";
+  if (op.norm) {
+    MLRT_RETURN_IF_ERROR(expectShape(op.norm, {width(op, 0)}, "input norm"));
+    if (!(op.eps > 0))
+      return bad() << "input norm eps " << op.eps << " is not positive";
+  }
   switch (op.kind) {
   case OpKind::Embed:
     MLRT_RETURN_IF_ERROR(arity(op, 1, 1));

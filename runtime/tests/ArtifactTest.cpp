@@ -239,6 +239,17 @@ TEST_F(ArtifactTest, ChecksEveryPlanCall) {
   EXPECT_EQ(planError([](auto &ops) { ops[2].buffers[1] = 3; }),
             "plan entry @prefill op 2 (linear): output 0 of width 32 is not "
             "filled exactly by its weights' rows (64 so far)");
+  // kern-fuse-norm-projection's fields: an accumulating linear has one
+  // output; only projections normalise their input.
+  EXPECT_EQ(planError([](auto &ops) {
+              ops[2].accumulate = true;
+              ops[2].buffers.push_back(3);
+            }),
+            "plan entry @prefill op 2 (linear): accumulates into 2 outputs; "
+            "only a linear of one output can");
+  EXPECT_EQ(planError([](auto &ops) { ops[0].norm = 1; }),
+            "plan entry @prefill op 0 (embed): only projections take an input "
+            "norm or accumulate");
   // Two outputs where the weights fill one.
   EXPECT_EQ(planError([](auto &ops) { ops[2].buffers.push_back(3); }),
             "plan entry @prefill op 2 (linear): weights fill 1 of 2 outputs");

@@ -20,43 +20,55 @@
 // projections are generated GEMVs (one warp per output row, 16-byte weight
 // loads, f32 activations and sums), and prefill rounds each projection's input
 // to bf16 for the library's tensor-core GEMM. In decode, q, k and v are one
-// GEMV with three outputs (kern-fuse-projections) and gate/up/SwiGLU one GEMV
-// over both matrices (kern-fuse-linear-swiglu).
+// GEMV with three outputs (kern-fuse-projections), gate/up/SwiGLU one GEMV
+// over both matrices (kern-fuse-linear-swiglu), the RMSNorms are folded into
+// the GEMVs that read them and the residual adds into those that feed them
+// (kern-fuse-norm-projection).
 
 // CHECK-LABEL: gpu.func @embed_bf16_h64(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xi32>
 // CHECK: arith.extf %{{.*}} : bf16 to f32
 // CHECK-LABEL: gpu.func @to_bf16_w64(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xbf16>
 // CHECK: arith.truncf %{{.*}} : f32 to bf16
-// q|k|v: the input, three outputs, then three matrices; row r of the grid
-// writes q below 64, k below 96, v below 128.
-// CHECK-LABEL: gpu.func @linear_gemv_bf16_64_32_32x64_in64_out64_32_32_a16
-// CHECK-SAME: (%{{.*}}: memref<?xf32>, %[[Q:.+]]: memref<?xf32>, %[[K:.+]]: memref<?xf32>, %[[V:.+]]: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %{{.*}}: index, %{{.*}}: index) kernel
+// q|k|v: the input, three outputs, three matrices, then the input norm's
+// weight; the sum of x^2 rides along the dot products and scales them; row r
+// of the grid writes q below 64, k below 96, v below 128.
+// CHECK-LABEL: gpu.func @linear_gemv_bf16_64_32_32x64_in64_out64_32_32_a16_norm1p00em05
+// CHECK-SAME: (%[[X:.+]]: memref<?xf32>, %[[Q:.+]]: memref<?xf32>, %[[K:.+]]: memref<?xf32>, %[[V:.+]]: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %[[NORM:.+]]: memref<?xf32>, %{{.*}}: index, %{{.*}}: index) kernel
 // CHECK: arith.cmpi ult, %{{.*}}, %c64
+// CHECK: %[[XV:.+]] = vector.load %[[X]]
+// CHECK: vector.fma %[[XV]], %[[XV]]
+// CHECK: vector.load %[[NORM]]
+// CHECK: math.sqrt
 // CHECK: memref.store %{{.*}}, %[[Q]]
 // CHECK: arith.cmpi ult, %{{.*}}, %c96
 // CHECK: memref.store %{{.*}}, %[[K]]
 // CHECK: arith.cmpi ult, %{{.*}}, %c128
 // CHECK: memref.store %{{.*}}, %[[V]]
-// Decode: 8 bf16 weights per 16-byte load, four loads in flight per step.
-// CHECK-LABEL: gpu.func @linear_gemv_bf16_64x64_in64_out64_a16(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: index, %{{.*}}: index) kernel
+// Decode: 8 bf16 weights per 16-byte load, four loads in flight per step;
+// o_proj adds its rows into the residual stream (memref 1).
+// CHECK-LABEL: gpu.func @linear_gemv_bf16_64x64_in64_out64_a16_acc(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: index, %{{.*}}: index) kernel
 // CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xbf16>, vector<8xbf16>
 // CHECK: arith.extf %{{.*}} : vector<8xbf16> to vector<8xf32>
 // CHECK: vector.fma
 // CHECK: vector.reduction <add>
 // CHECK: gpu.shuffle  xor
+// CHECK: %[[OLD:.+]] = memref.load %arg1
+// CHECK: arith.addf %[[OLD]]
+// CHECK: memref.store %{{.*}}, %arg1
 // gate and up: one x load feeds both matrices; silu(g) * u is stored.
-// CHECK-LABEL: gpu.func @linear_swiglu_gemv_bf16_128x64_in64_out128_a16
-// CHECK-SAME: (%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %[[G:.+]]: memref<?xbf16>, %[[U:.+]]: memref<?xbf16>, %{{.*}}: index, %{{.*}}: index) kernel
-// CHECK: %[[X:.+]] = vector.load %arg0
+// CHECK-LABEL: gpu.func @linear_swiglu_gemv_bf16_128x64_in64_out128_a16_norm1p00em05
+// CHECK-SAME: (%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %[[G:.+]]: memref<?xbf16>, %[[U:.+]]: memref<?xbf16>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index) kernel
+// CHECK: %[[XG:.+]] = arith.mulf %{{.*}} : vector<8xf32>
 // CHECK: vector.load %[[G]]
-// CHECK: vector.fma %{{.*}}, %[[X]]
+// CHECK: vector.fma %{{.*}}, %[[XG]]
 // CHECK: vector.load %[[U]]
-// CHECK: vector.fma %{{.*}}, %[[X]]
+// CHECK: vector.fma %{{.*}}, %[[XG]]
 // CHECK: math.exp
 // CHECK: arith.mulf
 // CHECK: memref.store %{{.*}}, %arg1
-// The LM head writes the backend's logits (the third memref).
-// CHECK-LABEL: gpu.func @lm_head_gemv_bf16_256x64_in64_out256_a16(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xf32>
+// The LM head writes the backend's logits (the third memref), with the final
+// norm's weight last.
+// CHECK-LABEL: gpu.func @lm_head_gemv_bf16_256x64_in64_out256_a16_norm1p00em05(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>
 // The greedy token on the device: first maximum, (value, index) pairs
 // reduced by shuffles, then across warps through shared memory.
 // CHECK-LABEL: gpu.func @argmax_v256(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi32>, %{{.*}}: index, %{{.*}}: index) workgroup(%{{.*}} : memref<64xf32, #gpu.address_space<workgroup>>)
@@ -65,7 +77,7 @@
 // CHECK: gpu.barrier
 // CHECK: arith.fptosi %{{.*}} : f32 to i32
 
-// PTX: .visible .entry linear_gemv_bf16_64x64_in64_out64_a16(
+// PTX: .visible .entry linear_gemv_bf16_64x64_in64_out64_a16_acc(
 // PTX: ld.global.v4.b32
 // PTX: .visible .entry argmax_v256(
 
@@ -75,20 +87,22 @@
 // DUMP: linear %1<64 @ 64> [w2] -> %2<64 @ 128>  [cuda: to_bf16_w64]
 // DUMP: lm_head {{.*}} [cuda: to_bf16_w64]
 // DUMP: entry @decode
-// DUMP: linear %1<64 @ 64> [w2, w3, w4] -> %2<64 @ 128>, %3<32 @ 192>, %4<32 @ 224>  [cuda: linear_gemv_bf16_64_32_32x64_in64_out64_32_32_a16]
-// DUMP: linear_swiglu %7<64 @ 64> [w7, w8] -> %8<128 @ 128>  [cuda: linear_swiglu_gemv_bf16_128x64_in64_out128_a16]
-// DUMP: lm_head {{.*}} [cuda: lm_head_gemv_bf16_256x64_in64_out256_a16]
+// DUMP: linear %0<64 @ 0> [w2, w3, w4] norm w1 eps 1e-05 -> %1<64 @ 128>, %2<32 @ 192>, %3<32 @ 224>  [cuda: linear_gemv_bf16_64_32_32x64_in64_out64_32_32_a16_norm1p00em05]
+// DUMP: linear %4<64 @ 64> [w5] accumulate -> %0<64 @ 0>  [cuda: linear_gemv_bf16_64x64_in64_out64_a16_acc]
+// DUMP: linear_swiglu %0<64 @ 0> [w7, w8] norm w6 eps 1e-05 -> %5<128 @ 128>  [cuda: linear_swiglu_gemv_bf16_128x64_in64_out128_a16_norm1p00em05]
+// DUMP-NOT: rms_norm
+// DUMP: lm_head %0<64 @ 0> [w20] norm w19 eps 1e-05  [cuda: lm_head_gemv_bf16_256x64_in64_out256_a16_norm1p00em05]
 
 // --gpu-weights=f32 widens them: prefill GEMMs are fp32 library calls.
 // F32: F32 matrices
 // F32-DUMP: entry @prefill
 // F32-DUMP: linear %1<64 @ 64> [w2] -> %2<64 @ 128>  [cuda: library GEMM]
 // F32-DUMP: entry @decode
-// F32-DUMP: linear %1<64 @ 64> [w2, w3, w4] -> %2<64 @ 128>, %3<32 @ 192>, %4<32 @ 224>  [cuda: linear_gemv_f32_64_32_32x64_in64_out64_32_32_a16]
+// F32-DUMP: linear %0<64 @ 0> [w2, w3, w4] norm w1 eps 1e-05 -> %1<64 @ 128>, %2<32 @ 192>, %3<32 @ 224>  [cuda: linear_gemv_f32_64_32_32x64_in64_out64_32_32_a16_norm1p00em05]
 
 // Qwen2's q/k/v biases are the GEMV's last memrefs; its f32 matrices load 4
 // floats per 16 bytes.
-// QWEN2-LABEL: gpu.func @linear_gemv_f32_64_32_32x64_in64_out64_32_32_a16_bias(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index)
+// QWEN2-LABEL: gpu.func @linear_gemv_f32_64_32_32x64_in64_out64_32_32_a16_bias_norm1p00em05(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index)
 // QWEN2: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>
 // ROUNDED: BF16 matrices
 // BAD: ml-compile: error: unknown --gpu-weights 'fp8' (expected auto, f32 or bf16)

@@ -117,6 +117,7 @@ int main(int argc, char **argv) {
     pm.addPass(mlopt::createFuseMambaStepPass());
     pm.addPass(mlopt::createFuseLinearSwiGLUPass());
     pm.addPass(mlopt::createFuseProjectionsPass());
+    pm.addPass(mlopt::createFuseNormProjectionPass());
     if (failed(pm.run(f.getModule())))
       return 1; // the pass reported why
     plan = f.getModule().lookupSymbol<kern::ProgramOp>(planName);

@@ -33,6 +33,14 @@ inline bool isDeviceMatrix(OpKind user) {
          user == OpKind::Embed || user == OpKind::LinearSwiGLU;
 }
 
+/// Whether a Linear or LMHead op runs the generated GEMV in every entry,
+/// not only in step entries: when it normalises its input or accumulates
+/// into its output (kern-fuse-norm-projection), which the library GEMM of
+/// other entries does not do.
+inline bool gemvEverywhere(bool inputNorm, bool accumulate) {
+  return inputNorm || accumulate;
+}
+
 /// Tokens per chunk of the chunked Mamba-2 prefill scan: each chunk's
 /// state is computed in parallel, then the chunks are chained (longer
 /// chunks: less workspace traffic; shorter: more parallelism at short

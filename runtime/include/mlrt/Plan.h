@@ -61,6 +61,11 @@ struct PlanOp {
   int64_t heads = 0, groups = 0, dState = 0, headDim = 0, window = 0,
           group = 0, times = 0;
   double eps = 0;
+  /// Linear, LinearSwiGLU, LMHead: the RMSNorm weight of the input rows
+  /// (with `eps`), null: none. Linear: `accumulate` adds the projection to
+  /// its one output instead of writing it.
+  const WeightRef *norm = nullptr;
+  bool accumulate = false;
   /// Indices into GpuCode::kernels launched for this op on CUDA; empty: a
   /// library call (cuBLASLt GEMM).
   std::vector<int> gpuKernels;

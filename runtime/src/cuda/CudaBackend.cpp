@@ -154,12 +154,21 @@ bool isProjection(const PlanOp &op) {
   return op.kind == OpKind::Linear || op.kind == OpKind::LMHead;
 }
 
+/// Whether projection `op` runs the artifact's GEMV rather than the library
+/// GEMM: in step entries, and wherever the GEMV folds an input norm or an
+/// accumulation the library call does not (gemvEverywhere).
+bool usesGemv(const PlanEntry &entry, const PlanOp &op) {
+  return !op.gpuKernels.empty() &&
+         (entry.step || gemvEverywhere(op.norm != nullptr, op.accumulate));
+}
+
 /// Why `op` cannot run on the GPU; ok when it can.
 Status checkOp(const Artifact &model, const PlanOp &op) {
   // Projections on bf16 matrices always have a kernel: the GEMV, or the
   // rounding of the library GEMM's input.
-  bool library = isProjection(op) && (!model.gpu() ||
-                                      model.gpu()->matrixType == DType::F32);
+  bool library = isProjection(op) &&
+                 !gemvEverywhere(op.norm != nullptr, op.accumulate) &&
+                 (!model.gpu() || model.gpu()->matrixType == DType::F32);
   if (op.gpuKernels.empty() && !library)
     return Error() << "this artifact has no GPU kernel for "
                    << opKindName(op.kind)
@@ -283,7 +292,7 @@ Status CudaBackend::init() {
       if (op.gpuKernels.empty())
         continue;
       memrefs(*entry, op, 1);
-      if (isProjection(op) && !entry->step) { // the input's bf16 rounding
+      if (isProjection(op) && !usesGemv(*entry, op)) { // bf16 rounding
         args.clear();
         args.memref(0, 1);
         args.memref(0, 1);
@@ -366,6 +375,8 @@ void CudaBackend::memrefs(const PlanEntry &entry, const PlanOp &op,
         args.memref(weights->at(b), numElements(*b));
   if (op.kind == OpKind::LMHead) // the GEMV's output
     args.memref(logits.get(), count * model.config().vocab);
+  if (op.norm) // a projection's input norm
+    args.memref(weights->at(op.norm), numElements(*op.norm));
   if (stateArrays(op)) {
     const LayerState &l = states[op.state];
     if (op.kind == OpKind::Attention) {
@@ -410,7 +421,7 @@ Status CudaBackend::runOp(const PlanEntry &entry, const PlanOp &op,
 Status CudaBackend::runProjection(const PlanEntry &entry, const PlanOp &op,
                                   int64_t count, int64_t position,
                                   bool allPositions) {
-  if (entry.step && !op.gpuKernels.empty()) {
+  if (usesGemv(entry, op)) {
     // The GEMV computes every row; for LMHead that is the step's one token.
     memrefs(entry, op, count);
     return launchKernels(op, count, position);

@@ -48,6 +48,7 @@ DeviceWeights::upload(const CudaDevice &device, const Plan &plan,
         MLRT_RETURN_IF_ERROR(add(w, type));
       for (const WeightRef *w : op.biases)
         MLRT_RETURN_IF_ERROR(add(w, DType::F32));
+      MLRT_RETURN_IF_ERROR(add(op.norm, DType::F32));
     }
   std::unique_ptr<DeviceWeights> out(new DeviceWeights());
   Expected<DeviceBuffer> memory = DeviceBuffer::allocate(device, total);

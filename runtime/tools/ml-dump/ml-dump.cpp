@@ -73,6 +73,10 @@ static void printOp(const Artifact &a, const PlanEntry &e, const PlanOp &op) {
   };
   list("", op.weights);
   list("bias ", op.biases);
+  if (op.norm)
+    line += " norm " + weight(op.norm);
+  if (op.accumulate)
+    line += " accumulate";
   if (op.state >= 0)
     line += " state " + std::to_string(op.state);
   std::pair<const char *, int64_t> attrs[] = {

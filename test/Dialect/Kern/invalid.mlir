@@ -62,6 +62,22 @@ kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16,
 
 // -----
 
+// Tests that a projection's input norm has one weight per input column.
+kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> arena 32 {
+  kern.weight @q 0 "q" : tensor<8x8xbf16>
+  kern.weight @n 1 "n" : tensor<4xbf16>
+  kern.entry @prefill {
+  }
+  kern.entry @decode step {
+    %x = kern.buffer 0 : !kern.buffer<8>
+    %y = kern.buffer 8 : !kern.buffer<8>
+    // expected-error @+1 {{'kern.linear' op normalises 8 columns but its norm weight is 'tensor<4xbf16>'}}
+    kern.linear %x norm @n eps 1.0e-05, [@q] -> %y : !kern.buffer<8> -> !kern.buffer<8>
+  }
+}
+
+// -----
+
 // Tests that a GEMM reads as many columns as its weights have.
 kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> arena 32 {
   kern.weight @down 0 "down" : tensor<8x16xbf16>

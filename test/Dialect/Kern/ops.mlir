@@ -25,6 +25,10 @@
 // CHECK: kern.swiglu
 // CHECK: kern.lm_head %{{.+}}, @embed : !kern.buffer<8>
 // CHECK: kern.entry @decode step {
+// CHECK: kern.linear %[[DH:.+]] norm @l0_in eps 1.000000e-05, [@l1_q, @l1_k] -> %[[Q:.+]], %{{.+}} : !kern.buffer<8> -> !kern.buffer<8>, !kern.buffer<4>
+// CHECK: kern.linear %[[Q]], [@l1_o] accumulate -> %[[DH]] : !kern.buffer<8> -> !kern.buffer<8>
+// CHECK: kern.linear_swiglu %[[DH]] norm @norm eps 1.000000e-05, gate @l1_gate up @l1_up -> %{{.+}} : !kern.buffer<8> -> !kern.buffer<16>
+// CHECK: kern.lm_head %[[DH]] norm @norm eps 1.000000e-05, @embed : !kern.buffer<8>
 kern.program @hybrid config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 2, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05, tie_embeddings = true, sliding_window = 16> arena 80 {
   kern.weight @embed 0 "model.embed_tokens.weight" : tensor<32x8xbf16>
   kern.weight @l0_in 1 "model.layers.0.input_layernorm.weight" : tensor<8xbf16>
@@ -96,6 +100,12 @@ kern.program @hybrid config <arch = llama, vocab = 32, hidden = 8, intermediate 
   kern.entry @decode step {
     %h = kern.buffer 0 : !kern.buffer<8>
     kern.embed @embed -> %h : !kern.buffer<8>
-    kern.lm_head %h, @embed : !kern.buffer<8>
+    %q = kern.buffer 8 : !kern.buffer<8>
+    %k = kern.buffer 16 : !kern.buffer<4>
+    kern.linear %h norm @l0_in eps 1.0e-05, [@l1_q, @l1_k] -> %q, %k : !kern.buffer<8> -> !kern.buffer<8>, !kern.buffer<4>
+    kern.linear %q, [@l1_o] accumulate -> %h : !kern.buffer<8> -> !kern.buffer<8>
+    %m = kern.buffer 24 : !kern.buffer<16>
+    kern.linear_swiglu %h norm @norm eps 1.0e-05, gate @l1_gate up @l1_up -> %m : !kern.buffer<8> -> !kern.buffer<16>
+    kern.lm_head %h norm @norm eps 1.0e-05, @embed : !kern.buffer<8>
   }
 }

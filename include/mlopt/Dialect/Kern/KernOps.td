@@ -157,15 +157,25 @@ def Kern_LinearOp : Kern_EntryOp<"linear"> {
     or, after `kern-fuse-projections`, q, k and v into three buffers from
     one GEMV). `biases`, when given, has one entry per weight.
 
+    After `kern-fuse-norm-projection` (step entries): with `norm`, the input
+    rows are RMS-normalised first, as `kern.rms_norm` with that weight and
+    `eps` would; with `accumulate`, the projections are added to the
+    outputs' rows (the residual stream) instead of replacing them.
+
     ```mlir
     kern.linear %x, [@wq, @wk, @wv] -> %q, %k, %v : !kern.buffer<64> -> !kern.buffer<64>, !kern.buffer<32>, !kern.buffer<32>
+    kern.linear %h norm @w1 eps 1.0e-05, [@wq] -> %q : !kern.buffer<64> -> !kern.buffer<64>
+    kern.linear %a, [@wo] accumulate -> %h : !kern.buffer<64> -> !kern.buffer<64>
     ```
   }];
   let arguments = (ins Kern_BufferType:$in, SymbolRefArrayAttr:$weights,
                        OptionalAttr<SymbolRefArrayAttr>:$biases,
+                       OptionalAttr<FlatSymbolRefAttr>:$norm,
+                       OptionalAttr<F64Attr>:$eps, UnitAttr:$accumulate,
                        Variadic<Kern_BufferType>:$outs);
   let assemblyFormat = [{
-    $in `,` $weights (`bias` $biases^)? `->` $outs attr-dict `:` qualified(type($in))
+    $in (`norm` $norm^ `eps` $eps)? `,` $weights (`bias` $biases^)?
+    (`accumulate` $accumulate^)? `->` $outs attr-dict `:` qualified(type($in))
     `->` qualified(type($outs))
   }];
   let hasVerifier = 1;
@@ -349,19 +359,28 @@ def Kern_LinearSwiGLUOp : Kern_EntryOp<"linear_swiglu"> {
     kern.linear_swiglu %x, gate @w24 up @w25 -> %h : !kern.buffer<64> -> !kern.buffer<128>
     ```
   }];
-  let arguments = (ins Kern_BufferType:$in, FlatSymbolRefAttr:$gate,
+  let arguments = (ins Kern_BufferType:$in, OptionalAttr<FlatSymbolRefAttr>:$norm,
+                       OptionalAttr<F64Attr>:$eps, FlatSymbolRefAttr:$gate,
                        FlatSymbolRefAttr:$up, Kern_BufferType:$out);
   let assemblyFormat = [{
-    $in `,` `gate` $gate `up` $up `->` $out attr-dict `:` qualified(type($in))
-    `->` qualified(type($out))
+    $in (`norm` $norm^ `eps` $eps)? `,` `gate` $gate `up` $up `->` $out attr-dict
+    `:` qualified(type($in)) `->` qualified(type($out))
   }];
   let hasVerifier = 1;
 }
 
 def Kern_LMHeadOp : Kern_EntryOp<"lm_head"> {
   let summary = "Logits of the step's last token (or of every token)";
-  let arguments = (ins Kern_BufferType:$in, FlatSymbolRefAttr:$weight);
-  let assemblyFormat = "$in `,` $weight attr-dict `:` qualified(type($in))";
+  let description = [{
+    With `norm` (kern-fuse-norm-projection), the input rows are
+    RMS-normalised first, as for `kern.linear`.
+  }];
+  let arguments = (ins Kern_BufferType:$in, OptionalAttr<FlatSymbolRefAttr>:$norm,
+                       OptionalAttr<F64Attr>:$eps, FlatSymbolRefAttr:$weight);
+  let assemblyFormat = [{
+    $in (`norm` $norm^ `eps` $eps)? `,` $weight attr-dict `:` qualified(type($in))
+  }];
+  let hasVerifier = 1;
 }
 
 #endif // MLOPT_DIALECT_KERN_KERNOPS_TD
