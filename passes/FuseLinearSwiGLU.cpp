@@ -33,14 +33,6 @@ public:
 };
 } // namespace
 
-/// The kernel op before `op` in its entry (kern.buffer ops skipped).
-static Operation *previousKernel(Operation *op) {
-  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode())
-    if (!isa<kern::BufferOp>(prev))
-      return prev;
-  return nullptr;
-}
-
 /// A linear of one weight and no bias writing `out` alone.
 static bool projects(kern::LinearOp linear, Value out) {
   return linear && linear.getWeights().size() == 1 && !linear.getBiases() &&
@@ -49,8 +41,8 @@ static bool projects(kern::LinearOp linear, Value out) {
 
 /// Fuses `swiglu` with the gate and up projections just before it.
 static void fuse(kern::SwiGLUOp swiglu) {
-  Operation *second = previousKernel(swiglu);
-  Operation *first = second ? previousKernel(second) : nullptr;
+  Operation *second = kern::previousKernel(swiglu);
+  Operation *first = second ? kern::previousKernel(second) : nullptr;
   auto a = dyn_cast_or_null<kern::LinearOp>(first);
   auto b = dyn_cast_or_null<kern::LinearOp>(second);
   if (!a || !b || a.getIn() != b.getIn())

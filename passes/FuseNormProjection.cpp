@@ -42,14 +42,6 @@ public:
 };
 } // namespace
 
-/// The kernel op before `op` in its entry (kern.buffer ops skipped).
-static Operation *previousKernel(Operation *op) {
-  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode())
-    if (!isa<kern::BufferOp>(prev))
-      return prev;
-  return nullptr;
-}
-
 /// Whether `op` is a projection of `x` without an input norm yet.
 static bool projectsUnnormalised(Operation *op, Value x) {
   return llvm::TypeSwitch<Operation *, bool>(op)
@@ -99,7 +91,7 @@ static void fuse(kern::RMSNormOp norm) {
 ///   =>  linear %a accumulate -> %h; P(norm(%h)).
 static void fuse(kern::AddRMSNormOp add) {
   Operation *projection = kern::nextKernel(add);
-  auto linear = dyn_cast_or_null<kern::LinearOp>(previousKernel(add));
+  auto linear = dyn_cast_or_null<kern::LinearOp>(kern::previousKernel(add));
   Value h = add.getLhs(), d = add.getRhs(), x = add.getOut();
   if (!linear || linear.getAccumulate() || linear.getOuts().size() != 1 ||
       linear.getOuts()[0] != d || add.getSum() != h || linear.getIn() == h ||

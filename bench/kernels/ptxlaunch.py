@@ -142,16 +142,20 @@ def time_ms(fn, reps, warmup=2, graph_calls=0):
     return sorted(times)[len(times) // 2]
 
 
-def launch_specs(ml_dump, artifact):
-    """{kernel name: (grid x, per_token, block x, shared bytes)} from
-    `ml-dump ARTIFACT --plan` (the launch geometry the runtime uses)."""
+def plan_specs(text):
+    """{kernel name: (grid x, per_token, block x, shared bytes)} from the
+    text of `ml-dump ARTIFACT --plan` (the launch geometry the runtime uses)."""
     import re
-    import subprocess
-    text = subprocess.run([ml_dump, artifact, "--plan"], check=True,
-                          capture_output=True, text=True).stdout
     specs = {}
     for m in re.finditer(r"kernel (\S+): grid (\d+)( per token)? x \d+ x \d+, "
                          r"block (\d+) x \d+ x \d+, (\d+) bytes shared", text):
         specs[m.group(1)] = (int(m.group(2)), bool(m.group(3)), int(m.group(4)),
                              int(m.group(5)))
     return specs
+
+
+def launch_specs(ml_dump, artifact):
+    """plan_specs of `ml-dump ARTIFACT --plan`, run here."""
+    import subprocess
+    return plan_specs(subprocess.run([ml_dump, artifact, "--plan"], check=True,
+                                     capture_output=True, text=True).stdout)

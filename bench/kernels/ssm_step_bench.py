@@ -43,7 +43,6 @@ Markdown goes to stdout, the checks to stderr.
 import argparse
 import math
 import os
-import re
 import subprocess
 import sys
 
@@ -215,16 +214,6 @@ def copy_bandwidth():
     return 2 * (1 << 30) / (ms / 1e3)
 
 
-def plan_specs(text):
-    """ptxlaunch.launch_specs on the text of `ml-dump --plan`."""
-    specs = {}
-    for m in re.finditer(r"kernel (\S+): grid (\d+)( per token)? x \d+ x \d+, "
-                         r"block (\d+) x \d+ x \d+, (\d+) bytes shared", text):
-        specs[m.group(1)] = (int(m.group(2)), bool(m.group(3)), int(m.group(4)),
-                             int(m.group(5)))
-    return specs
-
-
 def commit_of(arg):
     if arg:
         return arg
@@ -251,7 +240,7 @@ def main():
     p.add_argument("--commit", help="the project commit to print (default: git rev-parse)")
     args = p.parse_args()
     if args.plan:
-        specs = plan_specs(open(args.plan).read())
+        specs = ptxlaunch.plan_specs(open(args.plan).read())
     elif args.artifact and args.ml_dump:
         specs = ptxlaunch.launch_specs(args.ml_dump, args.artifact)
     else:

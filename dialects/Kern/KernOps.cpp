@@ -258,6 +258,13 @@ Operation *mlir::kern::nextKernel(Operation *op) {
   return nullptr;
 }
 
+Operation *mlir::kern::previousKernel(Operation *op) {
+  for (Operation *prev = op->getPrevNode(); prev; prev = prev->getPrevNode())
+    if (!isa<BufferOp>(prev))
+      return prev;
+  return nullptr;
+}
+
 bool mlir::kern::usedAfter(Operation *op, Value buffer) {
   return llvm::any_of(buffer.getUsers(), [&](Operation *user) {
     return user != op && op->isBeforeInBlock(user);

@@ -26,6 +26,8 @@ namespace mlir::kern {
 /// The kernel op that runs after `op` in its entry (kern.buffer ops only
 /// place buffers and are skipped); null at the end.
 Operation *nextKernel(Operation *op);
+/// The kernel op that runs before `op` in its entry; null at the start.
+Operation *previousKernel(Operation *op);
 
 /// Whether an op after `op` in its entry reads or writes `buffer`.
 bool usedAfter(Operation *op, Value buffer);
