@@ -341,12 +341,7 @@ void prefillAttention(KernelBuilder &k, const AttentionShape &s) {
 //===----------------------------------------------------------------------===//
 
 constexpr int64_t kDecodeWarps = 8;
-/// Keys a warp takes per step (all their K and V loads in flight), and the
-/// blocks an SM holds: 128 registers a thread, no spills. Measured at
-/// Llama-3-8B shapes (bench/RESULTS.md): 4 keys and 2 blocks read an f32
-/// cache at 71% / 88% of copy bandwidth at 32K / 128K keys, where 2 keys
-/// and 4 blocks (64 registers, spilling) reached 58% / 60%.
-constexpr int64_t kDecodeKeysPerStep = 4;
+/// The blocks an SM holds: 128 registers a thread.
 constexpr int32_t kDecodeMinBlocksPerSM = 2;
 
 /// The query heads one decode block attends with the K/V rows it reads:
@@ -364,10 +359,14 @@ int64_t decodeHeadsPerBlock(const AttentionShape &s) {
 /// attention (decode, one token at `position`): block (head block, split
 /// s) takes the s-th of kDecodeAttentionSplits slices of keys firstKey ..
 /// position; the slice follows from the position, so the grid is fixed (a
-/// CUDA graph replays it). Its warps take keys in turn, kDecodeKeysPerStep
-/// at a time; each reads a K and a V row once for all the block's query
-/// heads (a lane holds a run of dims: one vector load) and keeps an online
-/// softmax per head. The warps merge through
+/// CUDA graph replays it). Its warps take 32 keys at a time, a key a lane:
+/// each lane reads its K row once for all the block's query heads (queries
+/// in shared memory), the warp updates an online softmax per head with one
+/// max and one sum exchange, and for P V each V row is read once, a run of
+/// dims a lane (one vector load). Measured at Llama-3-8B shapes
+/// (bench/RESULTS.md): a key per warp step, a 5-step shuffle sum per key
+/// and head, bounded a bf16 cache at about half of copy bandwidth. The
+/// warps merge through
 /// shared memory and the block writes (max, normaliser, unnormalised
 /// output) per head to the workspace; a block without keys writes max -inf.
 void decodeAttention(KernelBuilder &k, const AttentionShape &s) {
@@ -395,18 +394,13 @@ void decodeAttention(KernelBuilder &k, const AttentionShape &s) {
   const bool runs = d % 32 == 0 && (perLane == 2 || perLane == 4 ||
                                      perLane == 8);
   SmallVector<Value> dims, present;
-  SmallVector<SmallVector<Value>> q(perBlock);
   for (int64_t i = 0; i < perLane; ++i) {
     Value dim = runs ? k.add(k.mul(lane, k.idx(perLane)), k.idx(i))
                      : k.add(lane, k.idx(32 * i));
     Value inside = k.lt(dim, k.idx(d));
-    // Lanes past the head dim read dim 0 and contribute zero.
+    // Lanes past the head dim read dim 0; their sums are not stored.
     dims.push_back(select(k, inside, dim, k.idx(0)));
     present.push_back(inside);
-    for (int64_t n = 0; n < perBlock; ++n) {
-      Value at = k.add(k.mul(k.add(head0, k.idx(n)), k.idx(d)), dims[i]);
-      q[n].push_back(select(k, inside, k.load(k.memref(Q), at), k.f32(0)));
-    }
   }
   // This lane's dims of a cached row, as f32.
   auto loadRow = [&](unsigned cache, Value row) {
@@ -425,65 +419,91 @@ void decodeAttention(KernelBuilder &k, const AttentionShape &s) {
       values.push_back(k.widen(vector::ExtractOp::create(b, run, i)));
     return values;
   };
-  const int64_t carried = 2 + perLane, keys = kDecodeKeysPerStep;
+  const int64_t carried = 2 + perLane;
   SmallVector<Value> init;
   for (int64_t n = 0; n < perBlock; ++n) {
     init.append({k.f32(-INFINITY), k.f32(0)});
     for (int64_t i = 0; i < perLane; ++i)
       init.push_back(k.f32(0));
   }
-  // Each iteration takes `keys` keys, j + r kDecodeWarps (those past the
-  // slice masked), so that all their K and V rows' loads are in flight and
-  // one softmax update covers them.
+  // The block's queries in shared memory, after the warps' merge area: a
+  // lane takes whole keys, so every lane reads every query element.
+  Value shared = k.sharedBuffer();
+  const int64_t qBase = kDecodeWarps * perBlock * (d + 2);
+  k.strided(k.idx(perBlock * d), kDecodeWarps * 32, [&](Value e) {
+    Value at = k.add(k.mul(head0, k.idx(d)), e);
+    k.store(k.load(k.memref(Q), at), shared, k.add(k.idx(qBase), e));
+  });
+  gpu::BarrierOp::create(b);
+  // Each step a warp takes 32 keys, lane j key j: the lane's dot products
+  // with the block's queries need no shuffles; then one max and one sum
+  // exchange per head for the 32 keys, and the P V product, where lane j's
+  // probability is broadcast to the lanes holding the dims.
+  const int64_t run = d % (16 / (s.kvType.getIntOrFloatBitWidth() / 8)) == 0
+                          ? 16 / (s.kvType.getIntOrFloatBitWidth() / 8)
+                          : 1;
+  auto kType = VectorType::get({run}, s.kvType);
+  auto fType = VectorType::get({run}, b.getF32Type());
+  Value zeros = arith::ConstantOp::create(b, fType, b.getZeroAttr(fType));
+  auto rowOf = [&](Value key, Value valid, Value j) {
+    return k.add(k.mul(select(k, valid, key, j), k.idx(s.kvWidth())),
+                 kvColumn);
+  };
   auto state = k.loop(
-      k.add(begin, warp), sliceEnd, k.idx(keys * kDecodeWarps), init,
-      [&](Value j, ValueRange acc) {
-        SmallVector<Value> valid;
-        SmallVector<SmallVector<Value>> key, value;
-        for (int64_t r = 0; r < keys; ++r) {
-          Value jr = k.add(j, k.idx(r * kDecodeWarps));
-          valid.push_back(r == 0 ? Value() : k.lt(jr, sliceEnd));
-          Value row = k.add(
-              k.mul(r == 0 ? j : select(k, valid[r], jr, j),
-                    k.idx(s.kvWidth())),
-              kvColumn);
-          key.push_back(loadRow(KCache, row));
-          value.push_back(loadRow(VCache, row));
+      k.add(begin, k.mul(warp, k.idx(32))), sliceEnd,
+      k.idx(32 * kDecodeWarps), init, [&](Value j, ValueRange acc) {
+        Value key = k.add(j, lane);
+        Value valid = k.lt(key, sliceEnd);
+        Value row = rowOf(key, valid, j);
+        SmallVector<Value> dot(perBlock, zeros);
+        for (int64_t c = 0; c < d; c += run) {
+          Value kv = vector::LoadOp::create(
+              b, kType, k.memref(KCache), ValueRange{k.add(row, k.idx(c))},
+              false, llvm::MaybeAlign(run * s.kvType.getIntOrFloatBitWidth() / 8));
+          if (!s.kvType.isF32())
+            kv = arith::ExtFOp::create(b, fType, kv);
+          for (int64_t n = 0; n < perBlock; ++n) {
+            Value q = vector::LoadOp::create(
+                b, fType, shared, ValueRange{k.idx(qBase + n * d + c)}, false,
+                llvm::MaybeAlign(4));
+            dot[n] = vector::FMAOp::create(b, kv, q, dot[n]);
+          }
         }
-        SmallVector<Value> next;
+        SmallVector<Value> next, p(perBlock), correction(perBlock);
         for (int64_t n = 0; n < perBlock; ++n) {
-          SmallVector<Value> score;
-          // The first key is real, so the new max is finite.
-          Value m = acc[n * carried], mNew = m;
-          for (int64_t r = 0; r < keys; ++r) {
-            Value partial = k.f32(0);
-            for (int64_t i = 0; i < perLane; ++i)
-              partial = k.fadd(partial, k.fmul(q[n][i], key[r][i]));
-            score.push_back(k.fmul(k.warpSum(partial), k.f32(s.scale())));
-            if (r > 0)
-              score[r] = select(k, valid[r], score[r], k.f32(-INFINITY));
-            mNew = k.fmax(mNew, score[r]);
-          }
-          Value correction = k.exp(k.fsub(m, mNew));
-          SmallVector<Value> e;
-          Value sum = k.fmul(acc[n * carried + 1], correction);
-          for (int64_t r = 0; r < keys; ++r) {
-            e.push_back(k.exp(k.fsub(score[r], mNew)));
-            sum = k.fadd(sum, e[r]);
-          }
+          Value score = k.fmul(
+              vector::ReductionOp::create(b, vector::CombiningKind::ADD,
+                                          dot[n]),
+              k.f32(s.scale()));
+          score = select(k, valid, score, k.f32(-INFINITY));
+          // Lane 0's key is real, so the new max is finite.
+          Value m = acc[n * carried];
+          Value mNew = k.fmax(m, k.warpMax(score));
+          correction[n] = k.exp(k.fsub(m, mNew));
+          p[n] = k.exp(k.fsub(score, mNew));
           next.push_back(mNew);
-          next.push_back(sum);
-          for (int64_t i = 0; i < perLane; ++i) {
-            Value out = k.fmul(acc[n * carried + 2 + i], correction);
-            for (int64_t r = 0; r < keys; ++r)
-              out = k.fadd(out, k.fmul(e[r], value[r][i]));
-            next.push_back(out);
+          next.push_back(k.fadd(k.fmul(acc[n * carried + 1], correction[n]),
+                                k.warpSum(p[n])));
+          for (int64_t i = 0; i < perLane; ++i)
+            next.push_back(k.fmul(acc[n * carried + 2 + i], correction[n]));
+        }
+        for (int64_t r = 0; r < 32; ++r) {
+          Value keyR = k.add(j, k.idx(r));
+          SmallVector<Value> v =
+              loadRow(VCache, rowOf(keyR, k.lt(keyR, sliceEnd), j));
+          for (int64_t n = 0; n < perBlock; ++n) {
+            Value pr = gpu::ShuffleOp::create(b, p[n], r, 32,
+                                              gpu::ShuffleMode::IDX)
+                           .getShuffleResult();
+            for (int64_t i = 0; i < perLane; ++i) {
+              Value &out = next[n * carried + 2 + i];
+              out = k.fadd(out, k.fmul(pr, v[i]));
+            }
           }
         }
         return next;
       });
   // Shared layout: [warp][head][m, l, out(headDim)].
-  Value shared = k.sharedBuffer();
   const int64_t stride = d + 2, warpStride = perBlock * stride;
   for (int64_t n = 0; n < perBlock; ++n) {
     Value base = k.add(k.mul(warp, k.idx(warpStride)), k.idx(n * stride));
@@ -605,7 +625,9 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
     specs.push_back(perElement(append, s.kvWidth()));
     if (op->getParentOfType<kern::EntryOp>().getStep()) {
       int64_t perBlock = decodeHeadsPerBlock(s);
-      int64_t shared = kDecodeWarps * perBlock * (s.headDim + 2);
+      // The warps' merge area, then the block's queries.
+      int64_t shared = kDecodeWarps * perBlock * (s.headDim + 2) +
+                       perBlock * s.headDim;
       buildKernel(module, name, s.memrefs(), false, shared,
                   [&](KernelBuilder &k) { decodeAttention(k, s); });
       specs.push_back(fixedGrid(name.str(),

@@ -232,6 +232,15 @@ Value KernelBuilder::warpSum(Value value) {
   return value;
 }
 
+Value KernelBuilder::warpMax(Value value) {
+  for (int32_t offset = 16; offset > 0; offset /= 2) {
+    auto shuffle = gpu::ShuffleOp::create(builder, value, offset, 32,
+                                          gpu::ShuffleMode::XOR);
+    value = fmax(value, shuffle.getShuffleResult());
+  }
+  return value;
+}
+
 Value KernelBuilder::dynamicSharedFloats(int64_t floats) {
   auto workgroup = gpu::AddressSpaceAttr::get(
       builder.getContext(), gpu::GPUDialect::getWorkgroupAddressSpace());

@@ -104,6 +104,8 @@ public:
   /// The sum of `value` over the 32 lanes of each warp (butterfly shuffles),
   /// returned to every lane.
   mlir::Value warpSum(mlir::Value value);
+  /// The maximum of `value` over the 32 lanes of each warp, to every lane.
+  mlir::Value warpMax(mlir::Value value);
   /// The launch's dynamic shared memory as `floats` floats, 16-byte
   /// aligned (static shared memory stops at 48 KiB).
   mlir::Value dynamicSharedFloats(int64_t floats);

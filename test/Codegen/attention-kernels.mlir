@@ -48,15 +48,23 @@
 // CHECK: math.exp
 // CHECK: gpu.barrier
 // CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_decode(
-// CHECK-SAME: workgroup(%{{.*}} : memref<288xf32, #gpu.address_space<workgroup>>)
+// CHECK-SAME: workgroup(%{{.*}} : memref<320xf32, #gpu.address_space<workgroup>>)
 // CHECK-SAME: nvvm.maxntid = array<i32: 256, 1, 1>, nvvm.minctasm = 2
 // The slice of keys of block (head block, split) follows from the position.
 // CHECK: arith.remui %{{.*}}, %c64
 // CHECK: arith.divui %{{.*}}, %c64
-// Four keys an iteration (8 warps: step 32), two query heads (one GQA
-// group) a block; head dim 16 is one dim a lane, loaded alone.
-// CHECK: scf.for {{.*}} step %c32{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32)
+// The block's two query heads (one GQA group) go to shared memory after the
+// merge area (8 warps x 2 heads x 18 floats); then 32 keys a warp step, a key
+// a lane (8 warps: step 256): the lane's K row as vector loads against the
+// queries, a max and a sum exchange per head, and P V with each lane's
+// probability broadcast (shuffle idx).
+// CHECK: gpu.barrier
+// CHECK: scf.for {{.*}} step %c256{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32)
+// CHECK: vector.load %arg4{{.*}} : memref<?xf32>, vector<4xf32>
+// CHECK: vector.load %arg9[%c288{{.*}}] {{.*}} : memref<320xf32, #gpu.address_space<workgroup>>, vector<4xf32>
 // CHECK: gpu.shuffle  xor
+// CHECK: arith.maximumf
+// CHECK: gpu.shuffle  idx
 // CHECK: gpu.barrier
 // CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_decode_merge(
 // CHECK: scf.for {{.*}} to %c64{{.*}} iter_args({{.*}}) -> (f32)
@@ -69,7 +77,7 @@
 // PTX: .minnctapersm 2
 
 // DUMP: kernel attention_h4_q64_kv32_win0: grid 1 per token x 1 x 1, block 256 x 1 x 1, 17024 bytes shared
-// DUMP: kernel attention_h4_q64_kv32_win0_decode: grid 128 x 1 x 1, block 256 x 1 x 1, 1152 bytes shared
+// DUMP: kernel attention_h4_q64_kv32_win0_decode: grid 128 x 1 x 1, block 256 x 1 x 1, 1280 bytes shared
 // DUMP: kernel attention_h4_q64_kv32_win0_decode_merge: grid 4 x 1 x 1, block 32 x 1 x 1, 0 bytes shared
 // DUMP: attention {{.*}} [cuda: attention_h4_q64_kv32_win0_append attention_h4_q64_kv32_win0]
 // DUMP: attention {{.*}} [cuda: attention_h4_q64_kv32_win0_append attention_h4_q64_kv32_win0_decode attention_h4_q64_kv32_win0_decode_merge]
@@ -88,15 +96,19 @@
 // KVBF16: memref.load %arg4{{.*}} : memref<?xbf16>
 // KVBF16-NEXT: arith.extf
 // KVBF16-LABEL: gpu.func @attention_h4_q64_kv32_win0_kvbf16_decode(
-// KVBF16: memref.load %arg4{{.*}} : memref<?xbf16>
+// KVBF16: vector.load %arg4{{.*}} : memref<?xbf16>, vector<8xbf16>
+// KVBF16-NEXT: arith.extf %{{.*}} : vector<8xbf16> to vector<8xf32>
+// KVBF16: memref.load %arg5{{.*}} : memref<?xbf16>
 // KVBF16-NEXT: arith.extf
 // KVBF16-DUMP: memory: weights {{.*}}, KV cache 0.2 KiB per token
 // KVBF16-DUMP: state 0: kv_cache layer 0, 2 kv heads of 16, bf16
 // KV-BAD: ml-compile: error: unknown --kv-cache 'fp8' (expected f32 or bf16)
 
-// Heads of 128: a lane holds 4 adjacent dims, so each K and V row of the
-// four keys of an iteration is one 8-byte load of 4 bf16 a lane.
+// Heads of 128: a lane reads its key's K row as 16 loads of 8 bf16, and each
+// of the step's 32 V rows as one 8-byte load of its 4 adjacent dims.
 // RUNS-LABEL: gpu.func @attention_h2_q256_kv128_win0_kvbf16_decode(
-// RUNS: scf.for {{.*}} step %c32
-// RUNS-COUNT-8: vector.load %{{.*}} {alignment = 8 : i64} : memref<?xbf16>, vector<4xbf16>
+// RUNS: scf.for {{.*}} step %c256
+// RUNS-COUNT-16: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xbf16>, vector<8xbf16>
 // RUNS: gpu.shuffle  xor
+// RUNS: vector.load %{{.*}} {alignment = 8 : i64} : memref<?xbf16>, vector<4xbf16>
+// RUNS: gpu.shuffle  idx
