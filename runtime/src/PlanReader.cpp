@@ -46,7 +46,10 @@ public:
 
 private:
   Status readOp(const fb::Op &op, PlanOp &out);
+  /// checkKind, then the fields any projection may have.
   Status checkOp(PlanOp &op);
+  /// The buffers, weights and attributes of `op`'s kind.
+  Status checkKind(PlanOp &op);
   Error bad() {
     return Error() << "plan entry @" << out.name << " op " << opIndex << " ("
                    << (current ? opKindName(current->kind) : "?") << "): ";
@@ -225,7 +228,9 @@ Status EntryReader::readOp(const fb::Op &op, PlanOp &p) {
 }
 
 Status EntryReader::checkOp(PlanOp &op) {
-  const int64_t hidden = config.hidden;
+  MLRT_RETURN_IF_ERROR(checkKind(op));
+  // kern-fuse-norm-projection's fields, once the op's buffers are known
+  // to be there.
   bool projection = op.kind == OpKind::Linear ||
                     op.kind == OpKind::LinearSwiGLU ||
                     op.kind == OpKind::LMHead;
@@ -239,6 +244,11 @@ Status EntryReader::checkOp(PlanOp &op) {
     if (!(op.eps > 0))
       return bad() << "input norm eps " << op.eps << " is not positive";
   }
+  return Status::ok();
+}
+
+Status EntryReader::checkKind(PlanOp &op) {
+  const int64_t hidden = config.hidden;
   switch (op.kind) {
   case OpKind::Embed:
     MLRT_RETURN_IF_ERROR(arity(op, 1, 1));

@@ -241,12 +241,17 @@ TEST_F(ArtifactTest, ChecksEveryPlanCall) {
             "filled exactly by its weights' rows (64 so far)");
   // kern-fuse-norm-projection's fields: an accumulating linear has one
   // output; only projections normalise their input.
-  EXPECT_EQ(planError([](auto &ops) {
-              ops[2].accumulate = true;
-              ops[2].buffers.push_back(3);
-            }),
-            "plan entry @prefill op 2 (linear): accumulates into 2 outputs; "
+  EXPECT_EQ(planError([](auto &ops) { ops.back().accumulate = true; }),
+            "plan entry @prefill op 30 (lm_head): accumulates into 0 outputs; "
             "only a linear of one output can");
+  // The fields are checked after the op's own buffers (fuzzer-found: a
+  // norm on a linear without buffers read buffer 0 of none).
+  EXPECT_EQ(planError([](auto &ops) {
+              ops[2].buffers.clear();
+              ops[2].norm = 1;
+            }),
+            "plan entry @prefill op 2 (linear): expects an input, outputs and "
+            "at least one weight");
   EXPECT_EQ(planError([](auto &ops) { ops[0].norm = 1; }),
             "plan entry @prefill op 0 (embed): only projections take an input "
             "norm or accumulate");
