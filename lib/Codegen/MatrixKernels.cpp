@@ -8,13 +8,15 @@
 // which the device holds in the artifact's matrix type (f32 or bf16,
 // GpuConventions.h):
 //  - embed: one block per token copies (and widens) its table row;
-//  - gemv, for step entries (decode): one warp per output row streams the
-//    row with 16-byte loads (8 bf16 or 4 f32 per lane, kGemvUnroll loads in
-//    flight) and reduces with shuffles. Activations and sums stay f32, so a
-//    step matches the CPU backend up to summation order. Decode is bound by
-//    these weight reads, so this is where the bandwidth goes. One GEMV
-//    serves a linear of several outputs (q, k, v) and linear_swiglu (a warp
-//    streams row r of gate and of up and writes silu(g) * u);
+//  - gemv, for step entries (decode): a warp per output row (two for rows
+//    of up to 8192 columns) streams the rows with 16-byte loads (8 bf16 or
+//    4 f32 per lane, kGemvUnroll loads in flight) and reduces with shuffles.
+//    Activations and sums stay f32, so a step matches the CPU backend up to
+//    summation order. Decode is bound by these weight reads, so this is
+//    where the bandwidth goes. One GEMV serves a linear of several outputs
+//    (q, k, v), linear_swiglu (a warp streams row r of gate and of up and
+//    writes silu(g) * u), an input RMSNorm (x^2 summed beside the dot
+//    products, which it scales) and an accumulating epilogue (out += W x);
 //  - to_bf16, for other entries with bf16 matrices: splits the op's f32
 //    input rows into two bf16 terms for the library's tensor-core GEMM
 //    (prefill is bound by arithmetic, and cuBLAS's bf16 GEMM needs both

@@ -70,9 +70,10 @@ private:
   void memrefs(const PlanEntry &entry, const PlanOp &op, int64_t count);
   Status runOp(const PlanEntry &entry, const PlanOp &op, int64_t count,
                int64_t position, bool allPositions);
-  /// Linear and LMHead: the artifact's GEMV kernels in step entries, else
-  /// the library GEMM (on bf16 matrices after the op's kernel has rounded
-  /// the input rows into `staging`).
+  /// Linear and LMHead: the artifact's GEMV kernels in step entries (and
+  /// wherever they fold an input norm or accumulate: usesGemv), else the
+  /// library GEMM (on bf16 matrices after the op's kernel has rounded the
+  /// input rows into `staging`).
   Status runProjection(const PlanEntry &entry, const PlanOp &op,
                        int64_t count, int64_t position, bool allPositions);
   /// Queues `op`'s kernels with the current `args` plus tokens, position.
