@@ -202,7 +202,8 @@ static LogicalResult emitEntry(EntryEmitter &e, ModelStructure s,
       std::optional<int64_t> window = a.getSlidingWindow();
       kern::AttentionOp::create(
           b, loc, q, k, v, states[i], b.getI64IntegerAttr(config.getHeads()),
-          window ? b.getI64IntegerAttr(*window) : IntegerAttr(), attn);
+          window ? b.getI64IntegerAttr(*window) : IntegerAttr(), UnitAttr(),
+          attn);
       mixed = e.linear(attn, {a.getO()}, {a.getOBias()});
     } else {
       auto m = cast<MambaOp>(layer.mixer);

@@ -42,6 +42,8 @@ private:
     /// The input RMSNorm of a projection; its eps is `eps`.
     FlatSymbolRefAttr norm;
     bool accumulate = false;
+    /// Attention: RoPE of q and k first.
+    bool rope = false;
     fb::Mixer variant = fb::Mixer::Mamba2;
     int64_t heads = 0, groups = 0, dState = 0, headDim = 0, window = 0,
             group = 0, times = 0;
@@ -90,6 +92,7 @@ std::optional<EntryWriter::Row> EntryWriter::describe(Operation *op) {
         r.state = o.getCacheAttr();
         r.heads = o.getHeads();
         r.window = o.getWindow().value_or(0);
+        r.rope = o.getRope();
         return r;
       })
       .Case([](kern::Conv1dOp o) {
@@ -203,7 +206,7 @@ EntryWriter::write(kern::EntryOp entry) {
         row->groups, row->dState, row->headDim, row->window, row->group,
         row->times, row->eps,
         kernels.empty() ? 0 : b.CreateVector(kernels),
-        row->norm ? symbol(row->norm) : -1, row->accumulate));
+        row->norm ? symbol(row->norm) : -1, row->accumulate, row->rope));
   }
   return fb::CreateEntry(b, b.CreateString(entry.getSymName().str()),
                          entry.getStep(), b.CreateVectorOfStructs(buffers),

@@ -24,51 +24,122 @@ using namespace mlopt;
 using namespace mlopt::codegen;
 
 namespace {
-/// rope: rotates pairs (i, i + half) of every q and k head of one token by
-/// position * inv_freq[i]; the frequencies are a constant table computed
-/// as the CPU backend computes them.
-void rope(KernelBuilder &k, gpu::GPUModuleOp module, StringRef table,
-          const std::vector<float> &freq, float scaling, int64_t headDim,
-          int64_t qWidth, int64_t kWidth) {
-  int64_t half = headDim / 2;
+/// The RoPE inverse frequencies of one head (half its dims) as a constant
+/// table of `module`, computed as the CPU backend computes them.
+Value ropeTable(KernelBuilder &k, gpu::GPUModuleOp module, StringRef table,
+                const std::vector<float> &freq) {
   ImplicitLocOpBuilder &b = k.b();
-  auto tableType = MemRefType::get({half}, b.getF32Type());
+  auto tableType = MemRefType::get({int64_t(freq.size())}, b.getF32Type());
   if (!module.lookupSymbol(table)) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(module.getBody());
     memref::GlobalOp::create(
         b, table, b.getStringAttr("private"), tableType,
-        DenseElementsAttr::get(RankedTensorType::get({half}, b.getF32Type()),
-                               ArrayRef<float>(freq)),
+        DenseElementsAttr::get(
+            RankedTensorType::get({int64_t(freq.size())}, b.getF32Type()),
+            ArrayRef<float>(freq)),
         /*constant=*/true, IntegerAttr());
   }
-  Value freqs = memref::GetGlobalOp::create(b, tableType, table);
-  // One thread per pair: q's pairs, then k's.
+  return memref::GetGlobalOp::create(b, tableType, table);
+}
+
+/// RoPE of one pair of token t's row of `buffer` (`width` floats): pair p
+/// is dims (i, i + half) of head p / half, rotated in place by position *
+/// freqs[i]. Returns the two columns and their new values.
+struct RotatedPair {
+  Value lo, hi, x, y;
+};
+RotatedPair rotatePair(KernelBuilder &k, Value freqs, float scaling,
+                       int64_t headDim, Value buffer, int64_t width, Value t,
+                       Value pair) {
+  ImplicitLocOpBuilder &b = k.b();
+  const int64_t half = headDim / 2;
+  Value position = k.toF32(k.add(k.position(), t));
+  Value row = k.mul(t, k.idx(width));
+  Value head = k.div(pair, k.idx(half)), i = k.rem(pair, k.idx(half));
+  Value angle = k.fmul(position, k.load(freqs, i));
+  Value cos = k.fmul(math::CosOp::create(b, angle), k.f32(scaling));
+  Value sin = k.fmul(math::SinOp::create(b, angle), k.f32(scaling));
+  Value lo = k.add(k.mul(head, k.idx(headDim)), i);
+  Value hi = k.add(lo, k.idx(half));
+  Value x = k.load(buffer, k.add(row, lo)), y = k.load(buffer, k.add(row, hi));
+  Value x2 = k.fsub(k.fmul(x, cos), k.fmul(y, sin));
+  Value y2 = k.fadd(k.fmul(y, cos), k.fmul(x, sin));
+  k.store(x2, buffer, k.add(row, lo));
+  k.store(y2, buffer, k.add(row, hi));
+  return {lo, hi, x2, y2};
+}
+
+/// The RoPE parameters of a model's heads (its config's rope).
+struct RopeSpec {
+  std::vector<float> freq;
+  float scaling = 1;
+  int64_t headDim = 0;
+};
+mlrt::Expected<RopeSpec> ropeSpec(kern::ProgramOp program, int64_t headDim) {
+  mlrt::RopeConfig config = runtimeRope(program.getConfig());
+  if (config.scaling == mlrt::RopeScalingKind::Dynamic)
+    return mlrt::Error() << "ml-compile: dynamic NTK RoPE scaling has no "
+                            "CUDA kernel yet (its frequencies depend on the "
+                            "sequence length)";
+  mlrt::cpu::Rope table(config, headDim, program.getConfig().getMaxPosition());
+  return RopeSpec{table.inverseFrequencies(0), table.attentionScaling(),
+                  headDim};
+}
+
+/// Whether index `i` >= `bound`.
+Value atLeast(KernelBuilder &k, Value i, int64_t bound) {
+  return arith::CmpIOp::create(k.b(), arith::CmpIPredicate::uge, i,
+                               k.idx(bound));
+}
+
+/// rope: rotates pairs (i, i + half) of every q and k head of one token;
+/// one thread per pair, q's then k's.
+void rope(KernelBuilder &k, gpu::GPUModuleOp module, StringRef table,
+          const RopeSpec &r, int64_t qWidth, int64_t kWidth) {
+  Value freqs = ropeTable(k, module, table, r.freq);
   const int64_t qPairs = qWidth / 2, pairs = qPairs + kWidth / 2;
   k.eachElement(pairs, kThreads, [&](Value t, Value p) {
-    Value position = k.toF32(k.add(k.position(), t));
-    auto rotate = [&](Value buffer, int64_t width, Value pair) {
-      Value row = k.mul(t, k.idx(width));
-      Value head = k.div(pair, k.idx(half)), i = k.rem(pair, k.idx(half));
-      Value angle = k.fmul(position, k.load(freqs, i));
-      Value cos = k.fmul(math::CosOp::create(b, angle), k.f32(scaling));
-      Value sin = k.fmul(math::SinOp::create(b, angle), k.f32(scaling));
-      Value lo = k.add(row, k.add(k.mul(head, k.idx(headDim)), i));
-      Value hi = k.add(lo, k.idx(half));
-      Value x = k.load(buffer, lo), y = k.load(buffer, hi);
-      k.store(k.fsub(k.fmul(x, cos), k.fmul(y, sin)), buffer, lo);
-      k.store(k.fadd(k.fmul(y, cos), k.fmul(x, sin)), buffer, hi);
-    };
-    Value inQ = k.lt(p, k.idx(qPairs));
-    auto ifOp = scf::IfOp::create(b, inQ, /*withElseRegion=*/true);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPoint(ifOp.thenBlock()->getTerminator());
-      rotate(k.memref(0), qWidth, p);
-      b.setInsertionPoint(ifOp.elseBlock()->getTerminator());
-      rotate(k.memref(1), kWidth,
-             arith::SubIOp::create(b, p, k.idx(qPairs)));
-    }
+    k.when(k.lt(p, k.idx(qPairs)), [&] {
+      rotatePair(k, freqs, r.scaling, r.headDim, k.memref(0), qWidth, t, p);
+    });
+    k.when(atLeast(k, p, qPairs), [&] {
+      rotatePair(k, freqs, r.scaling, r.headDim, k.memref(1), kWidth, t,
+                 arith::SubIOp::create(k.b(), p, k.idx(qPairs)));
+    });
+  });
+}
+
+/// rope_append (attention with `rope`): rope of q and k in place, then the
+/// rotated k and the v of each token into the cache at position + t, in
+/// the cache's element type. Work items of a token: q's pairs, k's pairs
+/// (each also stores its two cache elements), then v's elements.
+void ropeAppend(KernelBuilder &k, gpu::GPUModuleOp module, StringRef table,
+                const RopeSpec &r, int64_t qWidth, int64_t kvWidth,
+                Type kvType) {
+  Value freqs = ropeTable(k, module, table, r.freq);
+  const int64_t qPairs = qWidth / 2, kPairs = kvWidth / 2;
+  k.eachElement(qPairs + kPairs + kvWidth, kThreads, [&](Value t, Value e) {
+    Value dst = k.mul(k.add(k.position(), t), k.idx(kvWidth));
+    k.when(k.lt(e, k.idx(qPairs)), [&] {
+      rotatePair(k, freqs, r.scaling, r.headDim, k.memref(0), qWidth, t, e);
+    });
+    k.when(arith::AndIOp::create(k.b(), atLeast(k, e, qPairs),
+                                 k.lt(e, k.idx(qPairs + kPairs))),
+           [&] {
+             RotatedPair p = rotatePair(
+                 k, freqs, r.scaling, r.headDim, k.memref(1), kvWidth, t,
+                 arith::SubIOp::create(k.b(), e, k.idx(qPairs)));
+             k.store(k.narrow(p.x, kvType), k.memref(4), k.add(dst, p.lo));
+             k.store(k.narrow(p.y, kvType), k.memref(4), k.add(dst, p.hi));
+           });
+    k.when(atLeast(k, e, qPairs + kPairs), [&] {
+      Value c = arith::SubIOp::create(k.b(), e, k.idx(qPairs + kPairs));
+      k.store(k.narrow(k.load(k.memref(2),
+                              k.add(k.mul(t, k.idx(kvWidth)), c)),
+                       kvType),
+              k.memref(5), k.add(dst, c));
+    });
   });
 }
 
@@ -585,19 +656,12 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
                                           gpu::GPUModuleOp module) {
   std::vector<GpuKernelSpec> specs;
   if (auto o = dyn_cast<kern::RopeOp>(op)) {
-    mlrt::RopeConfig config = runtimeRope(program.getConfig());
-    if (config.scaling == mlrt::RopeScalingKind::Dynamic)
-      return mlrt::Error() << "ml-compile: dynamic NTK RoPE scaling has no "
-                              "CUDA kernel yet (its frequencies depend on the "
-                              "sequence length)";
-    int64_t headDim = o.getHeadDim();
-    mlrt::cpu::Rope table(config, headDim,
-                          program.getConfig().getMaxPosition());
+    mlrt::Expected<RopeSpec> r = ropeSpec(program, o.getHeadDim());
+    if (!r)
+      return r.takeError();
     std::string tableName = name.str() + "_inv_freq";
     buildKernel(module, name, 2, false, 0, [&](KernelBuilder &k) {
-      rope(k, module, tableName, table.inverseFrequencies(0),
-           table.attentionScaling(), headDim, widthOf(o.getQ()),
-           widthOf(o.getK()));
+      rope(k, module, tableName, *r, widthOf(o.getQ()), widthOf(o.getK()));
     });
     specs.push_back(
         perElement(name.str(), (widthOf(o.getQ()) + widthOf(o.getK())) / 2));
@@ -618,11 +682,28 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
     StringRef base = name;
     base.consume_back(kDecodeSuffix);
     std::string append = base.str() + "_append";
-    if (!module.lookupSymbol(append))
-      buildKernel(module, append, s.memrefs(), false, 0, [&](KernelBuilder &k) {
-        kvAppend(k, s.kvWidth(), s.kvType);
-      });
-    specs.push_back(perElement(append, s.kvWidth()));
+    if (o.getRope()) {
+      // The RoPE of q and k, then the append, in one kernel.
+      mlrt::Expected<RopeSpec> r = ropeSpec(program, s.headDim);
+      if (!r)
+        return r.takeError();
+      std::string table = append + "_inv_freq";
+      if (!module.lookupSymbol(append))
+        buildKernel(module, append, s.memrefs(), false, 0,
+                    [&](KernelBuilder &k) {
+                      ropeAppend(k, module, table, *r, s.qWidth(), s.kvWidth(),
+                                 s.kvType);
+                    });
+      specs.push_back(
+          perElement(append, s.qWidth() / 2 + s.kvWidth() / 2 + s.kvWidth()));
+    } else {
+      if (!module.lookupSymbol(append))
+        buildKernel(module, append, s.memrefs(), false, 0,
+                    [&](KernelBuilder &k) {
+                      kvAppend(k, s.kvWidth(), s.kvType);
+                    });
+      specs.push_back(perElement(append, s.kvWidth()));
+    }
     if (op->getParentOfType<kern::EntryOp>().getStep()) {
       int64_t perBlock = decodeHeadsPerBlock(s);
       // The warps' merge area, then the block's queries.

@@ -165,6 +165,8 @@ void CpuBackend::runOp(const PlanEntry &entry, const PlanOp &op,
                       width(1) / op.headDim, position);
   case OpKind::Attention: {
     const PlanState &s = model.plan().states[op.state];
+    if (op.rope) // kern-fuse-rope-attention: kern.rope's arithmetic first
+      rope.apply(rows(0), op.heads, rows(1), s.kvHeads, position);
     return attention(rows(0), rows(1), rows(2), states[op.state].kv, op.heads,
                      s.kvHeads, s.headDim, op.window, rows(3));
   }

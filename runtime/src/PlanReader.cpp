@@ -218,6 +218,7 @@ Status EntryReader::readOp(const fb::Op &op, PlanOp &p) {
   p.eps = op.eps();
   MLRT_RETURN_IF_ERROR(weightAt(op.norm(), /*optional=*/true, p.norm));
   p.accumulate = op.accumulate();
+  p.rope = op.rope();
   if (op.gpu_kernels())
     for (int32_t k : *op.gpu_kernels()) {
       if (k < 0 || k >= gpuKernelCount)
@@ -244,6 +245,12 @@ Status EntryReader::checkOp(PlanOp &op) {
     if (!(op.eps > 0))
       return bad() << "input norm eps " << op.eps << " is not positive";
   }
+  if (op.rope && (op.kind != OpKind::Attention ||
+                  plan.states[op.state].headDim != config.headDim ||
+                  config.headDim % 2 != 0))
+    return bad() << "rotates q and k, which only attention over heads of the "
+                    "config's even head_dim "
+                 << config.headDim << " can";
   return Status::ok();
 }
 

@@ -31,7 +31,7 @@
 // HYBRID: layer 0: mamba2 (d_state 16, groups 2)
 // HYBRID: layer 1: attention
 // HYBRID: memory: weights 0.43 MiB, KV cache 0.2 KiB per token (1 attention layers), SSM state 5.5 KiB per sequence (1 Mamba layers)
-// HYBRID: plan: arena of 384 floats per token, 2 states, prefill 28 ops, decode 13 ops
+// HYBRID: plan: arena of 384 floats per token, 2 states, prefill 28 ops, decode 12 ops
 // HYBRID: state 0: mamba layer 0, conv 128x3, ssm 4x16x16
 // HYBRID: state 1: kv_cache layer 1, 2 kv heads of 16, f32
 // HYBRID: entry @prefill: 20 buffers, 28 ops
@@ -53,15 +53,18 @@
 // The decode step runs the Mamba-2 conv, scan and gated norm as one op
 // (kern-fuse-mamba-step), the projections of one input as one linear
 // (kern-fuse-projections), gate/up/SwiGLU as one op (kern-fuse-linear-swiglu),
-// and folds each RMSNorm into the projection that reads it and each residual
-// add into the projection that feeds it (kern-fuse-norm-projection).
-// HYBRID: entry @decode (step): 11 buffers, 13 ops
+// folds each RMSNorm into the projection that reads it and each residual add
+// into the projection that feeds it (kern-fuse-norm-projection), and RoPE
+// into the attention (kern-fuse-rope-attention).
+// HYBRID: entry @decode (step): 11 buffers, 12 ops
 // HYBRID: linear %0<64 @ 0> [w2, w3, w4, w5, w12] norm w1 eps 1e-05 -> %1<128 @ 128>, %2<64 @ 256>, %3<4 @ 320>
 // HYBRID-NEXT: mamba_step %1<128 @ 128>, %3<4 @ 320>, %2<64 @ 256> [w7, w8, w9, w10, w11, w13] state 0 heads 4 groups 2 d_state 16 group 16 -> %4<64 @ 64>
 // HYBRID-NEXT: linear %4<64 @ 64> [w6] accumulate -> %0<64 @ 0>
 // HYBRID-NEXT: linear_swiglu %0<64 @ 0> [w15, w16] norm w14 eps 1e-05 -> %5<128 @ 128>
+// HYBRID: attention {{.*}} rope state 1 heads 4 -> 
 // HYBRID: lm_head %0<64 @ 0> [w28] norm w27 eps 1e-05
 // HYBRID-NOT: rms_norm
+// HYBRID-NOT: {{^  rope}}
 // HYBRID-NOT: conv1d
 // HYBRID-NOT: ssm_scan
 // HYBRID-NOT: {{^  swiglu}}

@@ -47,7 +47,7 @@
 // CHECK: arith.maximumf
 // CHECK: math.exp
 // CHECK: gpu.barrier
-// CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_decode(
+// CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_rope_decode(
 // CHECK-SAME: workgroup(%{{.*}} : memref<320xf32, #gpu.address_space<workgroup>>)
 // CHECK-SAME: nvvm.maxntid = array<i32: 256, 1, 1>, nvvm.minctasm = 2
 // The slice of keys of block (head block, split) follows from the position.
@@ -66,24 +66,24 @@
 // CHECK: arith.maximumf
 // CHECK: gpu.shuffle  idx
 // CHECK: gpu.barrier
-// CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_decode_merge(
+// CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_rope_decode_merge(
 // CHECK: scf.for {{.*}} to %c64{{.*}} iter_args({{.*}}) -> (f32)
 // CHECK: scf.for {{.*}} to %c64{{.*}} iter_args({{.*}}) -> (f32, f32)
 
 // PTX: .visible .entry attention_h4_q64_kv32_win0(
 // PTX: bar.sync
-// PTX: .visible .entry attention_h4_q64_kv32_win0_decode(
+// PTX: .visible .entry attention_h4_q64_kv32_win0_rope_decode(
 // PTX: .maxntid 256, 1, 1
 // PTX: .minnctapersm 2
 
 // DUMP: kernel attention_h4_q64_kv32_win0: grid 1 per token x 1 x 1, block 256 x 1 x 1, 17024 bytes shared
-// DUMP: kernel attention_h4_q64_kv32_win0_decode: grid 128 x 1 x 1, block 256 x 1 x 1, 1280 bytes shared
-// DUMP: kernel attention_h4_q64_kv32_win0_decode_merge: grid 4 x 1 x 1, block 32 x 1 x 1, 0 bytes shared
+// DUMP: kernel attention_h4_q64_kv32_win0_rope_decode: grid 128 x 1 x 1, block 256 x 1 x 1, 1280 bytes shared
+// DUMP: kernel attention_h4_q64_kv32_win0_rope_decode_merge: grid 4 x 1 x 1, block 32 x 1 x 1, 0 bytes shared
 // DUMP: attention {{.*}} [cuda: attention_h4_q64_kv32_win0_append attention_h4_q64_kv32_win0]
-// DUMP: attention {{.*}} [cuda: attention_h4_q64_kv32_win0_append attention_h4_q64_kv32_win0_decode attention_h4_q64_kv32_win0_decode_merge]
+// DUMP: attention {{.*}} rope state {{.*}} [cuda: attention_h4_q64_kv32_win0_rope_append attention_h4_q64_kv32_win0_rope_decode attention_h4_q64_kv32_win0_rope_decode_merge]
 
 // WINDOW: gpu.func @attention_h4_q64_kv32_win8(
-// WINDOW: gpu.func @attention_h4_q64_kv32_win8_decode(
+// WINDOW: gpu.func @attention_h4_q64_kv32_win8_rope_decode(
 
 // --kv-cache=bf16: the caches are memref<?xbf16> (memrefs 4 and 5); append
 // rounds K and V as it stores them, prefill and decode widen what they read.
@@ -95,7 +95,7 @@
 // KVBF16-LABEL: gpu.func @attention_h4_q64_kv32_win0_kvbf16(
 // KVBF16: memref.load %arg4{{.*}} : memref<?xbf16>
 // KVBF16-NEXT: arith.extf
-// KVBF16-LABEL: gpu.func @attention_h4_q64_kv32_win0_kvbf16_decode(
+// KVBF16-LABEL: gpu.func @attention_h4_q64_kv32_win0_kvbf16_rope_decode(
 // KVBF16: vector.load %arg4{{.*}} : memref<?xbf16>, vector<8xbf16>
 // KVBF16-NEXT: arith.extf %{{.*}} : vector<8xbf16> to vector<8xf32>
 // KVBF16: memref.load %arg5{{.*}} : memref<?xbf16>
@@ -106,7 +106,7 @@
 
 // Heads of 128: a lane reads its key's K row as 16 loads of 8 bf16, and each
 // of the step's 32 V rows as one 8-byte load of its 4 adjacent dims.
-// RUNS-LABEL: gpu.func @attention_h2_q256_kv128_win0_kvbf16_decode(
+// RUNS-LABEL: gpu.func @attention_h2_q256_kv128_win0_kvbf16_rope_decode(
 // RUNS: scf.for {{.*}} step %c256
 // RUNS-COUNT-16: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xbf16>, vector<8xbf16>
 // RUNS: gpu.shuffle  xor

@@ -52,7 +52,12 @@
 // CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_append
 // The attention kernels' structure: attention-kernels.mlir.
 // CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0(
-// CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_decode(
+// Decode: RoPE inside the append (kern-fuse-rope-attention), its own table.
+// CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_rope_append(
+// CHECK: memref.get_global @attention_h4_q64_kv32_win0_rope_append_inv_freq
+// CHECK: math.cos
+// CHECK: memref.store %{{.*}}, %arg4
+// CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_rope_decode(
 
 // NVVM: gpu.module @kernels [#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80"
 // NVVM: llvm.func @rms_norm_w64_eps1p00em05

@@ -118,6 +118,7 @@ int main(int argc, char **argv) {
     pm.addPass(mlopt::createFuseLinearSwiGLUPass());
     pm.addPass(mlopt::createFuseProjectionsPass());
     pm.addPass(mlopt::createFuseNormProjectionPass());
+    pm.addPass(mlopt::createFuseRopeAttentionPass());
     if (failed(pm.run(f.getModule())))
       return 1; // the pass reported why
     plan = f.getModule().lookupSymbol<kern::ProgramOp>(planName);

@@ -207,6 +207,28 @@ def FuseNormProjectionPass : Pass<"kern-fuse-norm-projection", "::mlir::ModuleOp
   let dependentDialects = ["::mlir::kern::KernDialect"];
 }
 
+def FuseRopeAttentionPass : Pass<"kern-fuse-rope-attention", "::mlir::ModuleOp"> {
+  let summary = "Rotate q and k inside the attention's KV append in step entries";
+  let description = [{
+    In step entries, a `kern.rope` of q and k followed by the
+    `kern.attention` that reads them becomes that attention's `rope`: its
+    first GPU kernel rotates q and k in place (as the RoPE kernel did) while
+    it appends the rotated k and v to the cache. One launch fewer per
+    attention layer.
+
+    Before:
+    ```mlir
+    kern.rope %q, %k head_dim 16 : !kern.buffer<64>, !kern.buffer<32>
+    kern.attention %q, %k, %v cache @kv1 heads 4 -> %o : !kern.buffer<64>, !kern.buffer<32>, !kern.buffer<32> -> !kern.buffer<64>
+    ```
+    After:
+    ```mlir
+    kern.attention %q, %k, %v cache @kv1 heads 4 rope -> %o : !kern.buffer<64>, !kern.buffer<32>, !kern.buffer<32> -> !kern.buffer<64>
+    ```
+  }];
+  let dependentDialects = ["::mlir::kern::KernDialect"];
+}
+
 def FuseMambaStepPass : Pass<"kern-fuse-mamba-step", "::mlir::ModuleOp"> {
   let summary = "Fuse a Mamba-2 layer's conv1d, scan and gated norm in step "
                 "entries";

@@ -66,6 +66,8 @@ struct PlanOp {
   /// its one output instead of writing it.
   const WeightRef *norm = nullptr;
   bool accumulate = false;
+  /// Attention: q and k are rotated in place (RoPE) first.
+  bool rope = false;
   /// Indices into GpuCode::kernels launched for this op on CUDA; empty: a
   /// library call (cuBLASLt GEMM).
   std::vector<int> gpuKernels;

@@ -77,6 +77,8 @@ static void printOp(const Artifact &a, const PlanEntry &e, const PlanOp &op) {
     line += " norm " + weight(op.norm);
   if (op.accumulate)
     line += " accumulate";
+  if (op.rope)
+    line += " rope";
   if (op.state >= 0)
     line += " state " + std::to_string(op.state);
   std::pair<const char *, int64_t> attrs[] = {

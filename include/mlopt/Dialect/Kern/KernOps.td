@@ -190,13 +190,19 @@ def Kern_RopeOp : Kern_EntryOp<"rope"> {
 
 def Kern_AttentionOp : Kern_EntryOp<"attention"> {
   let summary = "Causal GQA attention; appends the step's k and v to the cache";
+  let description = [{
+    With `rope` (`kern-fuse-rope-attention`, step entries), q and k are
+    first rotated in place as `kern.rope` with the config's head dim would
+    rotate them: on the GPU the cache append does it.
+  }];
   let arguments = (ins Kern_BufferType:$q, Kern_BufferType:$k,
                        Kern_BufferType:$v, FlatSymbolRefAttr:$cache,
                        I64Attr:$heads, OptionalAttr<I64Attr>:$window,
-                       Kern_BufferType:$out);
+                       UnitAttr:$rope, Kern_BufferType:$out);
   let assemblyFormat = [{
-    $q `,` $k `,` $v `cache` $cache `heads` $heads (`window` $window^)? `->`
-    $out attr-dict `:` qualified(type($q)) `,` qualified(type($k)) `,` qualified(type($v)) `->` qualified(type($out))
+    $q `,` $k `,` $v `cache` $cache `heads` $heads (`window` $window^)?
+    (`rope` $rope^)? `->` $out attr-dict `:` qualified(type($q)) `,`
+    qualified(type($k)) `,` qualified(type($v)) `->` qualified(type($out))
   }];
 }
 
