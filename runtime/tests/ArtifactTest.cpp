@@ -252,6 +252,9 @@ TEST_F(ArtifactTest, ChecksEveryPlanCall) {
             }),
             "plan entry @prefill op 2 (linear): expects an input, outputs and "
             "at least one weight");
+  EXPECT_EQ(planError([](auto &ops) { ops[2].rope = true; }),
+            "plan entry @prefill op 2 (linear): rotates q and k, which only "
+            "attention over heads of the config's even head_dim 16 can");
   EXPECT_EQ(planError([](auto &ops) { ops[0].norm = 1; }),
             "plan entry @prefill op 0 (embed): only projections take an input "
             "norm or accumulate");

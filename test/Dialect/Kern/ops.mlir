@@ -26,7 +26,8 @@
 // CHECK: kern.lm_head %{{.+}}, @embed : !kern.buffer<8>
 // CHECK: kern.entry @decode step {
 // CHECK: kern.linear %[[DH:.+]] norm @l0_in eps 1.000000e-05, [@l1_q, @l1_k] -> %[[Q:.+]], %{{.+}} : !kern.buffer<8> -> !kern.buffer<8>, !kern.buffer<4>
-// CHECK: kern.linear %[[Q]], [@l1_o] accumulate -> %[[DH]] : !kern.buffer<8> -> !kern.buffer<8>
+// CHECK: kern.attention %[[Q]], %{{.+}}, %{{.+}} cache @kv1 heads 2 window 16 rope -> %[[A:.+]] :
+// CHECK: kern.linear %[[A]], [@l1_o] accumulate -> %[[DH]] : !kern.buffer<8> -> !kern.buffer<8>
 // CHECK: kern.linear_swiglu %[[DH]] norm @norm eps 1.000000e-05, gate @l1_gate up @l1_up -> %{{.+}} : !kern.buffer<8> -> !kern.buffer<16>
 // CHECK: kern.lm_head %[[DH]] norm @norm eps 1.000000e-05, @embed : !kern.buffer<8>
 kern.program @hybrid config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 2, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05, tie_embeddings = true, sliding_window = 16> arena 80 {
@@ -103,7 +104,10 @@ kern.program @hybrid config <arch = llama, vocab = 32, hidden = 8, intermediate 
     %q = kern.buffer 8 : !kern.buffer<8>
     %k = kern.buffer 16 : !kern.buffer<4>
     kern.linear %h norm @l0_in eps 1.0e-05, [@l1_q, @l1_k] -> %q, %k : !kern.buffer<8> -> !kern.buffer<8>, !kern.buffer<4>
-    kern.linear %q, [@l1_o] accumulate -> %h : !kern.buffer<8> -> !kern.buffer<8>
+    %v = kern.buffer 20 : !kern.buffer<4>
+    %a = kern.buffer 40 : !kern.buffer<8>
+    kern.attention %q, %k, %v cache @kv1 heads 2 window 16 rope -> %a : !kern.buffer<8>, !kern.buffer<4>, !kern.buffer<4> -> !kern.buffer<8>
+    kern.linear %a, [@l1_o] accumulate -> %h : !kern.buffer<8> -> !kern.buffer<8>
     %m = kern.buffer 24 : !kern.buffer<16>
     kern.linear_swiglu %h norm @norm eps 1.0e-05, gate @l1_gate up @l1_up -> %m : !kern.buffer<8> -> !kern.buffer<16>
     kern.lm_head %h norm @norm eps 1.0e-05, @embed : !kern.buffer<8>
