@@ -223,22 +223,23 @@ Value KernelBuilder::blockSum(Value value, int64_t threads) {
   return sum;
 }
 
-Value KernelBuilder::warpSum(Value value) {
+/// `value` combined over the 32 lanes of each warp (butterfly shuffles).
+static Value warpReduce(KernelBuilder &k, Value value,
+                        function_ref<Value(Value, Value)> combine) {
   for (int32_t offset = 16; offset > 0; offset /= 2) {
-    auto shuffle = gpu::ShuffleOp::create(builder, value, offset, 32,
+    auto shuffle = gpu::ShuffleOp::create(k.b(), value, offset, 32,
                                           gpu::ShuffleMode::XOR);
-    value = fadd(value, shuffle.getShuffleResult());
+    value = combine(value, shuffle.getShuffleResult());
   }
   return value;
 }
 
+Value KernelBuilder::warpSum(Value value) {
+  return warpReduce(*this, value, [&](Value a, Value b) { return fadd(a, b); });
+}
+
 Value KernelBuilder::warpMax(Value value) {
-  for (int32_t offset = 16; offset > 0; offset /= 2) {
-    auto shuffle = gpu::ShuffleOp::create(builder, value, offset, 32,
-                                          gpu::ShuffleMode::XOR);
-    value = fmax(value, shuffle.getShuffleResult());
-  }
-  return value;
+  return warpReduce(*this, value, [&](Value a, Value b) { return fmax(a, b); });
 }
 
 Value KernelBuilder::dynamicSharedFloats(int64_t floats) {
