@@ -72,12 +72,6 @@ static void fuse(kern::SwiGLUOp swiglu) {
 }
 
 void FuseLinearSwiGLUPass::runOnOperation() {
-  SmallVector<kern::SwiGLUOp> swiglus;
-  getOperation().walk([&](kern::EntryOp entry) {
-    if (entry.getStep())
-      for (auto op : entry.getBody().front().getOps<kern::SwiGLUOp>())
-        swiglus.push_back(op);
-  });
-  for (kern::SwiGLUOp swiglu : swiglus)
-    fuse(swiglu);
+  for (Operation *op : kern::opsInStepEntries<kern::SwiGLUOp>(getOperation()))
+    fuse(cast<kern::SwiGLUOp>(op));
 }

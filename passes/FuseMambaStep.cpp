@@ -70,12 +70,6 @@ static void fuse(kern::Conv1dOp conv) {
 }
 
 void FuseMambaStepPass::runOnOperation() {
-  SmallVector<kern::Conv1dOp> convs;
-  getOperation().walk([&](kern::EntryOp entry) {
-    if (entry.getStep())
-      for (auto conv : entry.getBody().front().getOps<kern::Conv1dOp>())
-        convs.push_back(conv);
-  });
-  for (kern::Conv1dOp conv : convs)
-    fuse(conv);
+  for (Operation *conv : kern::opsInStepEntries<kern::Conv1dOp>(getOperation()))
+    fuse(cast<kern::Conv1dOp>(conv));
 }

@@ -112,14 +112,9 @@ static void fuse(kern::AddRMSNormOp add) {
 }
 
 void FuseNormProjectionPass::runOnOperation() {
-  SmallVector<Operation *> norms;
-  getOperation().walk([&](kern::EntryOp entry) {
-    if (entry.getStep())
-      for (Operation &op : entry.getBody().front())
-        if (isa<kern::RMSNormOp, kern::AddRMSNormOp>(op))
-          norms.push_back(&op);
-  });
-  for (Operation *op : norms) {
+  for (Operation *op :
+       kern::opsInStepEntries<kern::RMSNormOp, kern::AddRMSNormOp>(
+           getOperation())) {
     if (auto norm = dyn_cast<kern::RMSNormOp>(op))
       fuse(norm);
     else

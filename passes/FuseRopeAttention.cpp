@@ -46,12 +46,6 @@ static void fuse(kern::RopeOp rope) {
 }
 
 void FuseRopeAttentionPass::runOnOperation() {
-  SmallVector<kern::RopeOp> ropes;
-  getOperation().walk([&](kern::EntryOp entry) {
-    if (entry.getStep())
-      for (auto op : entry.getBody().front().getOps<kern::RopeOp>())
-        ropes.push_back(op);
-  });
-  for (kern::RopeOp rope : ropes)
-    fuse(rope);
+  for (Operation *op : kern::opsInStepEntries<kern::RopeOp>(getOperation()))
+    fuse(cast<kern::RopeOp>(op));
 }

@@ -416,8 +416,8 @@ constexpr int64_t kDecodeWarps = 8;
 constexpr int32_t kDecodeMinBlocksPerSM = 2;
 
 /// The query heads one decode block attends with the K/V rows it reads:
-/// the largest divisor of the GQA group whose q and output registers
-/// (heads x ceil(headDim / 32) per lane each) stay within 16.
+/// the largest divisor of the GQA group whose output registers (heads x
+/// ceil(headDim / 32) per lane) stay within 16.
 int64_t decodeHeadsPerBlock(const AttentionShape &s) {
   const int64_t perLane = (s.headDim + 31) / 32;
   int64_t best = 1;

@@ -18,9 +18,9 @@
 // In block 2, x, B and C of the head are staged in shared memory; each
 // warp takes state rows p = warp, warp + warps, ..., its lanes split the
 // row's d_state values in 16-byte runs, so state traffic is coalesced, and
-// a warp's rows are unrolled so that all its state loads are in flight at
-// once (a warp per row and a loop over columns left the step latency-bound
-// at 40% of copy bandwidth); y is a shuffle sum; a tree sum of the squares
+// a warp's rows are unrolled in groups of four whose state loads are all in
+// flight at once (a warp per row and a loop over columns left the step
+// latency-bound at 40% of copy bandwidth); y is a shuffle sum; a tree sum of the squares
 // per norm group precedes the normalised rows. The state update rounds as
 // the CPU's does: s * decay + (delta B) * x.
 //
@@ -183,10 +183,10 @@ private:
     });
   }
 
-  /// The scan of d_state = 32 V k: each warp's rows unrolled, each lane
-  /// holding V consecutive state values per 32 V, so every state load of
-  /// the warp (rows x k 16-byte loads a lane at V = 4) is issued before
-  /// the first is used.
+  /// The scan of d_state = 32 V k: each warp's rows in unrolled groups of
+  /// up to four, each lane holding V consecutive state values per 32 V, so
+  /// a group's state loads (4 x k 16-byte loads a lane at V = 4) are all
+  /// issued before the first is used.
   void unrolledRows(Value lane, Value warp, Value delta, Value decay,
                     Value headState,
                     function_ref<void(Value, Value, Value)> finish) {

@@ -84,8 +84,10 @@ CpuBackend::CpuBackend(const Artifact &model, const SessionOptions &options)
       auto width = [&](size_t slot) {
         return static_cast<size_t>(entry->buffers[op.buffers[slot]].width);
       };
-      if (op.kind == OpKind::LinearSwiGLU || op.accumulate)
-        scratch.resize(std::max(scratch.size(), 2 * chunk * width(1)));
+      if (op.kind == OpKind::LinearSwiGLU || op.accumulate) {
+        size_t rows = op.kind == OpKind::LinearSwiGLU ? 2 : 1; // gate, up
+        scratch.resize(std::max(scratch.size(), rows * chunk * width(1)));
+      }
       if (op.norm)
         normalised.resize(std::max(normalised.size(), chunk * width(0)));
     }

@@ -66,7 +66,8 @@ private:
   Expected<const PlanState *> state(const PlanOp &op, PlanState::Kind kind);
   // Checks shared by a kind and the fused kinds that contain it; slots are
   // the op's buffer and weight indices.
-  Status checkNorm(const PlanOp &op, size_t weight, int64_t width);
+  /// An RMSNorm weight of `width` and the op's eps.
+  Status checkNorm(const PlanOp &op, const WeightRef *weight, int64_t width);
   Status checkConv(const PlanOp &op, const PlanState &m, size_t in,
                    size_t weight);
   Status checkScanSizes(const PlanOp &op, const PlanState &m, bool mamba1);
@@ -128,9 +129,9 @@ Expected<const PlanState *> EntryReader::state(const PlanOp &op,
   return &plan.states[op.state];
 }
 
-Status EntryReader::checkNorm(const PlanOp &op, size_t weight,
+Status EntryReader::checkNorm(const PlanOp &op, const WeightRef *weight,
                               int64_t width) {
-  MLRT_RETURN_IF_ERROR(expectShape(op.weights[weight], {width}, "norm"));
+  MLRT_RETURN_IF_ERROR(expectShape(weight, {width}, "norm"));
   if (!(op.eps > 0))
     return bad() << "eps is " << op.eps << ", expected a positive value";
   return Status::ok();
@@ -240,11 +241,8 @@ Status EntryReader::checkOp(PlanOp &op) {
   if (op.accumulate && (op.kind != OpKind::Linear || op.buffers.size() != 2))
     return bad() << "accumulates into " << op.buffers.size() - 1
                  << " outputs; only a linear of one output can";
-  if (op.norm) {
-    MLRT_RETURN_IF_ERROR(expectShape(op.norm, {width(op, 0)}, "input norm"));
-    if (!(op.eps > 0))
-      return bad() << "input norm eps " << op.eps << " is not positive";
-  }
+  if (op.norm)
+    MLRT_RETURN_IF_ERROR(checkNorm(op, op.norm, width(op, 0)));
   if (op.rope && (op.kind != OpKind::Attention ||
                   plan.states[op.state].headDim != config.headDim ||
                   config.headDim % 2 != 0))
@@ -269,7 +267,7 @@ Status EntryReader::checkKind(PlanOp &op) {
     return expectWidth(op, 0, hidden, "input");
   case OpKind::RMSNorm: {
     MLRT_RETURN_IF_ERROR(arity(op, 2, 1));
-    MLRT_RETURN_IF_ERROR(checkNorm(op, 0, width(op, 0)));
+    MLRT_RETURN_IF_ERROR(checkNorm(op, op.weights[0], width(op, 0)));
     return expectWidth(op, 1, width(op, 0), "output");
   }
   case OpKind::Linear: {
@@ -386,7 +384,7 @@ Status EntryReader::checkKind(PlanOp &op) {
     MLRT_RETURN_IF_ERROR(expectWidth(op, 1, width(op, 0), "second operand"));
     MLRT_RETURN_IF_ERROR(expectWidth(op, 2, width(op, 0), "sum"));
     MLRT_RETURN_IF_ERROR(expectWidth(op, 3, width(op, 0), "output"));
-    return checkNorm(op, 0, width(op, 0));
+    return checkNorm(op, op.weights[0], width(op, 0));
   case OpKind::MambaStep: {
     // [xbc dt z out], weights [conv_weight conv_bias dt_bias A_log D norm].
     MLRT_RETURN_IF_ERROR(arity(op, 4, 6));

@@ -32,6 +32,20 @@ Operation *previousKernel(Operation *op);
 /// Whether an op after `op` in its entry reads or writes `buffer`.
 bool usedAfter(Operation *op, Value buffer);
 
+/// The ops of the kinds `OpTys` in the step entries (`@decode`) under
+/// `root`, in order; collected first, so that a fusion may erase ops.
+template <typename... OpTys>
+llvm::SmallVector<Operation *> opsInStepEntries(Operation *root) {
+  llvm::SmallVector<Operation *> ops;
+  root->walk([&](EntryOp entry) {
+    if (entry.getStep())
+      for (Operation &op : entry.getBody().front())
+        if (isa<OpTys...>(op))
+          ops.push_back(&op);
+  });
+  return ops;
+}
+
 /// How the arena floats of two buffer values relate.
 enum class Overlap { Disjoint, Same, Partial };
 Overlap overlap(Value x, Value y);
