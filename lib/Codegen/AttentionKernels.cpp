@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "AttentionShape.h"
 #include "KernelEmitters.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -22,6 +23,41 @@
 using namespace mlir;
 using namespace mlopt;
 using namespace mlopt::codegen;
+
+Value codegen::select(KernelBuilder &k, Value cond, Value a, Value b) {
+  return arith::SelectOp::create(k.b(), cond, a, b);
+}
+
+Value codegen::weightOf(KernelBuilder &k, Value x, Value max) {
+  Value masked = arith::CmpFOp::create(k.b(), arith::CmpFPredicate::OEQ, x,
+                                       k.f32(-INFINITY));
+  return select(k, masked, k.f32(0), k.exp(k.fsub(x, max)));
+}
+
+Value codegen::firstKey(KernelBuilder &k, Value p, int64_t window) {
+  if (window <= 0)
+    return k.idx(0);
+  Value shifted = k.add(p, k.idx(1));
+  return select(k, k.lt(shifted, k.idx(window)), k.idx(0),
+                arith::SubIOp::create(k.b(), shifted, k.idx(window)));
+}
+
+Value codegen::sees(KernelBuilder &k, Value key, Value query, Value first) {
+  return arith::AndIOp::create(
+      k.b(), k.lt(key, k.add(query, k.idx(1))),
+      arith::CmpIOp::create(k.b(), arith::CmpIPredicate::uge, key, first));
+}
+
+Value codegen::laneReduce(KernelBuilder &k, Value value, int32_t lanes,
+                          bool max) {
+  for (int32_t offset = lanes / 2; offset > 0; offset /= 2) {
+    Value other = gpu::ShuffleOp::create(k.b(), value, offset, 32,
+                                         gpu::ShuffleMode::XOR)
+                      .getShuffleResult();
+    value = max ? k.fmax(value, other) : k.fadd(value, other);
+  }
+  return value;
+}
 
 namespace {
 /// The RoPE inverse frequencies of one head (half its dims) as a constant
@@ -155,63 +191,6 @@ void kvAppend(KernelBuilder &k, int64_t kvWidth, Type kvType) {
   });
 }
 
-// Arguments of the attention kernels: the op's buffers q k v out, then its
-// states: the K and V caches and the decode workspace (GpuConventions.h).
-enum AttentionArg { Q, K, V, Out, KCache, VCache, Workspace };
-
-/// The shapes every attention kernel of an op is specialised to.
-struct AttentionShape {
-  int64_t heads, kvHeads, headDim, window;
-  /// The KV cache's element type: f32 or bf16.
-  Type kvType;
-  /// The kernels' memref argument types (AttentionArg order).
-  SmallVector<Type> memrefs() const {
-    Type f32 = Float32Type::get(kvType.getContext());
-    return {f32, f32, f32, f32, kvType, kvType, f32};
-  }
-  int64_t qWidth() const { return heads * headDim; }
-  int64_t kvWidth() const { return kvHeads * headDim; }
-  int64_t group() const { return heads / kvHeads; }
-  float scale() const {
-    return 1.0f / std::sqrt(static_cast<float>(headDim));
-  }
-};
-
-Value select(KernelBuilder &k, Value cond, Value a, Value b) {
-  return arith::SelectOp::create(k.b(), cond, a, b);
-}
-Value isMinusInf(KernelBuilder &k, Value x) {
-  return arith::CmpFOp::create(k.b(), arith::CmpFPredicate::OEQ, x,
-                               k.f32(-INFINITY));
-}
-/// exp(x - max), 0 where x is -inf (a masked score, or a partial softmax
-/// that saw no key) so that max = -inf gives no NaN.
-Value weightOf(KernelBuilder &k, Value x, Value max) {
-  return select(k, isMinusInf(k, x), k.f32(0), k.exp(k.fsub(x, max)));
-}
-
-/// The first key a query at `p` sees: max(0, p - window + 1) without
-/// underflow; 0 without a window.
-Value firstKey(KernelBuilder &k, Value p, int64_t window) {
-  if (window <= 0)
-    return k.idx(0);
-  Value shifted = k.add(p, k.idx(1));
-  return select(k, k.lt(shifted, k.idx(window)), k.idx(0),
-                arith::SubIOp::create(k.b(), shifted, k.idx(window)));
-}
-
-/// Combines `value` over the lanes whose ids differ in the bits of `lanes`
-/// (lanes - 1 a mask of low bits): max or sum.
-Value laneReduce(KernelBuilder &k, Value value, int32_t lanes, bool max) {
-  for (int32_t offset = lanes / 2; offset > 0; offset /= 2) {
-    Value other = gpu::ShuffleOp::create(k.b(), value, offset, 32,
-                                         gpu::ShuffleMode::XOR)
-                      .getShuffleResult();
-    value = max ? k.fmax(value, other) : k.fadd(value, other);
-  }
-  return value;
-}
-
 //===----------------------------------------------------------------------===//
 // Prefill: query tiles against K/V tiles in shared memory
 //===----------------------------------------------------------------------===//
@@ -334,10 +313,7 @@ void prefillAttention(KernelBuilder &k, const AttentionShape &s) {
             Value rowMax = k.f32(-INFINITY);
             for (int64_t j = 0; j < cols; ++j) {
               Value key = k.add(kStart, k.add(tx, k.idx(16 * j)));
-              Value seen = arith::AndIOp::create(
-                  b, k.lt(key, k.add(query, k.idx(1))),
-                  arith::CmpIOp::create(b, arith::CmpIPredicate::uge, key,
-                                        queryFirst));
+              Value seen = sees(k, key, query, queryFirst);
               scores.push_back(select(k, seen,
                                       k.fmul(dot[a * cols + j],
                                              k.f32(s.scale())),
@@ -723,6 +699,16 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
     } else {
       // heads / 4 blocks per token give every (query tile, head) a block of
       // its own from 4 tokens on; with fewer, blocks loop over the tiles.
+      if (flashAttentionApplies(s)) {
+        // A block per 64 queries of a head: heads / 16 blocks per token
+        // cover them from 16 tokens on.
+        buildKernel(module, name, s.memrefs(), false, 0,
+                    [&](KernelBuilder &k) { flashPrefillAttention(k, s); });
+        specs.push_back(perToken(name.str(),
+                                 std::max<int64_t>(1, s.heads / 16),
+                                 kFlashThreads, flashSharedFloats(s)));
+        return specs;
+      }
       buildKernel(module, name, s.memrefs(), false, 0,
                   [&](KernelBuilder &k) { prefillAttention(k, s); });
       specs.push_back(perToken(

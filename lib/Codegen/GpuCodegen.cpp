@@ -28,6 +28,7 @@
 #include "mlir/Dialect/ControlFlow/IR/ControlFlow.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -98,9 +99,9 @@ mlrt::Expected<GpuKernels> mlopt::buildGpuKernels(kern::ProgramOp program,
   DialectRegistry registry;
   registerGpuCodegen(registry);
   ctx->appendDialectRegistry(registry);
-  ctx->loadDialect<arith::ArithDialect, gpu::GPUDialect, math::MathDialect,
-                   memref::MemRefDialect, scf::SCFDialect,
-                   vector::VectorDialect>();
+  ctx->loadDialect<arith::ArithDialect, gpu::GPUDialect, LLVM::LLVMDialect,
+                   math::MathDialect, memref::MemRefDialect,
+                   NVVM::NVVMDialect, scf::SCFDialect, vector::VectorDialect>();
   GpuKernels out;
   out.matrixType = matrixType(program, matrices);
   OpBuilder b(ctx);
@@ -179,6 +180,18 @@ mlrt::Expected<std::string> mlopt::lowerGpuKernels(GpuKernels &kernels,
   };
   if (stage == GpuStage::Mlir)
     return print(module);
+  // bf16 mma.sync (the tensor-core prefill) exists from sm_80 on.
+  StringRef digits = chip;
+  unsigned version = 0;
+  bool usesMma =
+      module.walk([](NVVM::MmaOp) { return WalkResult::interrupt(); })
+          .wasInterrupted();
+  if (usesMma && digits.consume_front("sm_") &&
+      !digits.take_while(llvm::isDigit).getAsInteger(10, version) &&
+      version < 80)
+    return mlrt::Error() << "ml-compile: the tensor-core attention of a bf16 "
+                            "KV cache needs sm_80 or newer, found "
+                         << chip.str();
   mlrt::Expected<std::string> libdevice = libdevicePath();
   if (!libdevice)
     return libdevice.takeError();

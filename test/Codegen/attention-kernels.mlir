@@ -92,15 +92,42 @@
 // KVBF16: memref.store %{{.*}}, %arg4
 // KVBF16: arith.truncf %{{.*}} : f32 to bf16
 // KVBF16: memref.store %{{.*}}, %arg5
+// Prefill over a bf16 cache runs on tensor cores (FlashAttention.cpp): 64
+// keys a tile as bf16 words, K [64][8 + 4] then V^T [16][32 + 4]; q's
+// fragments split hi + lo before the key loop, which carries the 2 dim
+// tiles x 4 accumulators of the output, then max and sum of two rows.
 // KVBF16-LABEL: gpu.func @attention_h4_q64_kv32_win0_kvbf16(
-// KVBF16: memref.load %arg4{{.*}} : memref<?xbf16>
-// KVBF16-NEXT: arith.extf
+// KVBF16-SAME: nvvm.maxntid = array<i32: 128, 1, 1>
+// KVBF16: memref.view {{.*}} to memref<1344xf32, #gpu.address_space<workgroup>>
+// KVBF16: vector.load %arg0{{.*}} : memref<?xf32>, vector<2xf32>
+// KVBF16: arith.truncf %{{.*}} : vector<2xf32> to vector<2xbf16>
+// KVBF16: arith.subf
+// KVBF16: llvm.bitcast %{{.*}} : vector<2xbf16> to i32
+// KVBF16: scf.for {{.*}} step %c64{{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
+// KVBF16: gpu.barrier
+// KVBF16: vector.load %arg4{{.*}} : memref<?xbf16>, vector<8xbf16>
+// KVBF16: vector.load %arg5{{.*}} : memref<?xbf16>, vector<8xbf16>
+// KVBF16: vector.shuffle {{.*}} [0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15]
+// KVBF16: gpu.barrier
+// Scores: q_hi K then q_lo K into one accumulator.
+// KVBF16: %[[S:.*]] = nvvm.mma.sync A[{{.*}}] B[%[[K0:.*]], %[[K1:.*]]] C[
+// KVBF16-SAME: multiplicandAPtxType = #nvvm.mma_type<bf16>
+// KVBF16-SAME: shape = #nvvm.shape<m = 16, n = 8, k = 16>
+// KVBF16: nvvm.mma.sync A[{{.*}}] B[%[[K0]], %[[K1]]] C[
+// Row maxima over the 4 lanes of a quad.
+// KVBF16: gpu.shuffle  xor %{{.*}}, %c2_i32
+// KVBF16: gpu.shuffle  xor %{{.*}}, %c1_i32
+// KVBF16: math.exp
+// KVBF16-COUNT-16: nvvm.mma.sync
+// KVBF16-NOT: nvvm.mma.sync
+// KVBF16: vector.store %{{.*}}, %arg3{{.*}} : memref<?xf32>, vector<2xf32>
 // KVBF16-LABEL: gpu.func @attention_h4_q64_kv32_win0_kvbf16_rope_decode(
 // KVBF16: vector.load %arg4{{.*}} : memref<?xbf16>, vector<8xbf16>
 // KVBF16-NEXT: arith.extf %{{.*}} : vector<8xbf16> to vector<8xf32>
 // KVBF16: memref.load %arg5{{.*}} : memref<?xbf16>
 // KVBF16-NEXT: arith.extf
 // KVBF16-DUMP: memory: weights {{.*}}, KV cache 0.2 KiB per token
+// KVBF16-DUMP: kernel attention_h4_q64_kv32_win0_kvbf16: grid 1 per token x 1 x 1, block 128 x 1 x 1, 5376 bytes shared
 // KVBF16-DUMP: state 0: kv_cache layer 0, 2 kv heads of 16, bf16
 // KV-BAD: ml-compile: error: unknown --kv-cache 'fp8' (expected f32 or bf16)
 

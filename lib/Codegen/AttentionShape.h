@@ -1,0 +1,75 @@
+//===- AttentionShape.h - What the attention kernels share ------*- C++ -*-===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+//
+// The argument order and shapes of an attention op's kernels, and the
+// softmax and mask helpers of their bodies (AttentionKernels.cpp: RoPE,
+// append, tiled f32 prefill, split-KV decode; FlashAttention.cpp: the
+// tensor-core prefill).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLOPT_LIB_CODEGEN_ATTENTIONSHAPE_H
+#define MLOPT_LIB_CODEGEN_ATTENTIONSHAPE_H
+
+#include "KernelBuilder.h"
+
+#include "mlir/IR/BuiltinTypes.h"
+
+#include <cmath>
+
+namespace mlopt::codegen {
+
+// Arguments of the attention kernels: the op's buffers q k v out, then its
+// states: the K and V caches and the decode workspace (GpuConventions.h).
+enum AttentionArg { Q, K, V, Out, KCache, VCache, Workspace };
+
+/// The shapes every attention kernel of an op is specialised to.
+struct AttentionShape {
+  int64_t heads, kvHeads, headDim, window;
+  /// The KV cache's element type: f32 or bf16.
+  mlir::Type kvType;
+  /// The kernels' memref argument types (AttentionArg order).
+  llvm::SmallVector<mlir::Type> memrefs() const {
+    mlir::Type f32 = mlir::Float32Type::get(kvType.getContext());
+    return {f32, f32, f32, f32, kvType, kvType, f32};
+  }
+  int64_t qWidth() const { return heads * headDim; }
+  int64_t kvWidth() const { return kvHeads * headDim; }
+  int64_t group() const { return heads / kvHeads; }
+  float scale() const {
+    return 1.0f / std::sqrt(static_cast<float>(headDim));
+  }
+};
+
+mlir::Value select(KernelBuilder &k, mlir::Value cond, mlir::Value a,
+                   mlir::Value b);
+/// exp(x - max), 0 where x is -inf (a masked score, or a partial softmax
+/// that saw no key) so that max = -inf gives no NaN.
+mlir::Value weightOf(KernelBuilder &k, mlir::Value x, mlir::Value max);
+/// The first key a query at `p` sees: max(0, p - window + 1) without
+/// underflow; 0 without a window.
+mlir::Value firstKey(KernelBuilder &k, mlir::Value p, int64_t window);
+/// Whether a query at `query` (first key `first`) sees the key at `key`.
+mlir::Value sees(KernelBuilder &k, mlir::Value key, mlir::Value query,
+                 mlir::Value first);
+/// Combines `value` over the lanes whose ids differ in the bits of `lanes`
+/// (lanes - 1 a mask of low bits): max or sum.
+mlir::Value laneReduce(KernelBuilder &k, mlir::Value value, int32_t lanes,
+                       bool max);
+
+/// The tensor-core prefill (FlashAttention.cpp) takes a bf16 cache and
+/// head dims that are multiples of 16 up to 128.
+bool flashAttentionApplies(const AttentionShape &s);
+/// Its launch: threads a block, shared floats, and query heads a token.
+constexpr int64_t kFlashThreads = 128;
+int64_t flashSharedFloats(const AttentionShape &s);
+/// attention (prefill) on tensor cores: FlashAttention-2 with bf16
+/// mma.sync, q and the softmax weights split hi + lo.
+void flashPrefillAttention(KernelBuilder &k, const AttentionShape &s);
+
+} // namespace mlopt::codegen
+
+#endif // MLOPT_LIB_CODEGEN_ATTENTIONSHAPE_H
