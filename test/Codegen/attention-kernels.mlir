@@ -16,6 +16,8 @@
 // RUN: ml-dump %t/llama-kvbf16.mlart --plan | FileCheck %s --check-prefix=KVBF16-DUMP
 // RUN: not ml-compile %t/llama.mlir --kv-cache=fp8 -o %t/x.mlart 2>&1 | FileCheck %s --check-prefix=KV-BAD
 // RUN: test ! -e %t/x.mlart
+// RUN: not ml-compile %t/llama.mlir --target=cuda --kv-cache=bf16 --gpu-chip=sm_75 -o %t/old.mlart 2>&1 | FileCheck %s --check-prefix=OLD-CHIP
+// RUN: test ! -e %t/old.mlart
 // RUN: ml-import %inputs/tiny/tiny-mistral -o %t/mistral.mlir 2>/dev/null
 // RUN: ml-compile %t/mistral.mlir --target=cuda --emit=mlir -o %t/mistral.gpu.mlir 2>/dev/null
 // RUN: FileCheck %s --check-prefix=WINDOW --input-file=%t/mistral.gpu.mlir
@@ -92,34 +94,47 @@
 // KVBF16: memref.store %{{.*}}, %arg4
 // KVBF16: arith.truncf %{{.*}} : f32 to bf16
 // KVBF16: memref.store %{{.*}}, %arg5
-// Prefill over a bf16 cache runs on tensor cores (FlashAttention.cpp): 64
-// keys a tile as bf16 words, K [64][8 + 4] then V^T [16][32 + 4]; q's
-// fragments split hi + lo before the key loop, which carries the 2 dim
-// tiles x 4 accumulators of the output, then max and sum of two rows.
+// Prefill over a bf16 cache runs on tensor cores (FlashAttention.cpp): two
+// stages of 64-key tiles, K then V as bf16 rows of 16 + 8 (2 x 2 x 64 x 48
+// bytes), filled by cp.async one tile ahead (the first before q's
+// fragments are split hi + lo). The key loop, which carries the 2 dim tiles x 4 accumulators of
+// the output, then max and sum of two rows.
 // KVBF16-LABEL: gpu.func @attention_h4_q64_kv32_win0_kvbf16(
 // KVBF16-SAME: nvvm.maxntid = array<i32: 128, 1, 1>
-// KVBF16: memref.view {{.*}} to memref<1344xf32, #gpu.address_space<workgroup>>
+// KVBF16: memref.view {{.*}} to memref<3072xf32, #gpu.address_space<workgroup>>
+// The first tile's copies, before the loop.
+// KVBF16: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 16, cache =  cg
+// KVBF16: nvvm.cp.async.commit.group
 // KVBF16: vector.load %arg0{{.*}} : memref<?xf32>, vector<2xf32>
 // KVBF16: arith.truncf %{{.*}} : vector<2xf32> to vector<2xbf16>
 // KVBF16: arith.subf
 // KVBF16: llvm.bitcast %{{.*}} : vector<2xbf16> to i32
 // KVBF16: scf.for {{.*}} step %c64{{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
-// KVBF16: gpu.barrier
-// KVBF16: vector.load %arg4{{.*}} : memref<?xbf16>, vector<8xbf16>
-// KVBF16: vector.load %arg5{{.*}} : memref<?xbf16>, vector<8xbf16>
-// KVBF16: vector.shuffle {{.*}} [0, 8, 1, 9, 2, 10, 3, 11, 4, 12, 5, 13, 6, 14, 7, 15]
-// KVBF16: gpu.barrier
-// Scores: q_hi K then q_lo K into one accumulator.
-// KVBF16: %[[S:.*]] = nvvm.mma.sync A[{{.*}}] B[%[[K0:.*]], %[[K1:.*]]] C[
+// The next tile's copies (if any), one group a step, then wait for this one.
+// KVBF16: scf.if
+// KVBF16: nvvm.cp.async.shared.global
+// KVBF16: nvvm.cp.async.commit.group
+// KVBF16-NEXT: nvvm.cp.async.wait.group 1
+// KVBF16-NEXT: gpu.barrier
+// Scores: K fragments by ldmatrix (one 16-dim step of 16: x2), then q_hi K
+// and q_lo K into one accumulator.
+// KVBF16: nvvm.ldmatrix {{.*}} layout = #nvvm.mma_layout<row>, num = 2
+// KVBF16: %{{.*}} = nvvm.mma.sync A[{{.*}}] B[%[[K0:.*]], %[[K1:.*]]] C[
 // KVBF16-SAME: multiplicandAPtxType = #nvvm.mma_type<bf16>
 // KVBF16-SAME: shape = #nvvm.shape<m = 16, n = 8, k = 16>
 // KVBF16: nvvm.mma.sync A[{{.*}}] B[%[[K0]], %[[K1]]] C[
+// Only tiles that reach the block's queries take the causal mask.
+// KVBF16: scf.if %{{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
+// KVBF16: arith.select
 // Row maxima over the 4 lanes of a quad.
 // KVBF16: gpu.shuffle  xor %{{.*}}, %c2_i32
 // KVBF16: gpu.shuffle  xor %{{.*}}, %c1_i32
 // KVBF16: math.exp
+// P V: V fragments by transposed ldmatrix.
+// KVBF16: nvvm.ldmatrix {{.*}} layout = #nvvm.mma_layout<col>, num = 4
 // KVBF16-COUNT-16: nvvm.mma.sync
 // KVBF16-NOT: nvvm.mma.sync
+// KVBF16: gpu.barrier
 // KVBF16: vector.store %{{.*}}, %arg3{{.*}} : memref<?xf32>, vector<2xf32>
 // KVBF16-LABEL: gpu.func @attention_h4_q64_kv32_win0_kvbf16_rope_decode(
 // KVBF16: vector.load %arg4{{.*}} : memref<?xbf16>, vector<8xbf16>
@@ -127,8 +142,9 @@
 // KVBF16: memref.load %arg5{{.*}} : memref<?xbf16>
 // KVBF16-NEXT: arith.extf
 // KVBF16-DUMP: memory: weights {{.*}}, KV cache 0.2 KiB per token
-// KVBF16-DUMP: kernel attention_h4_q64_kv32_win0_kvbf16: grid 1 per token x 1 x 1, block 128 x 1 x 1, 5376 bytes shared
+// KVBF16-DUMP: kernel attention_h4_q64_kv32_win0_kvbf16: grid 1 per token x 1 x 1, block 128 x 1 x 1, 12288 bytes shared
 // KVBF16-DUMP: state 0: kv_cache layer 0, 2 kv heads of 16, bf16
+// OLD-CHIP: ml-compile: error: the tensor-core attention of a bf16 KV cache needs sm_80 or newer, found sm_75
 // KV-BAD: ml-compile: error: unknown --kv-cache 'fp8' (expected f32 or bf16)
 
 // Heads of 128: a lane reads its key's K row as 16 loads of 8 bf16, and each

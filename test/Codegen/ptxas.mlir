@@ -12,10 +12,15 @@
 // RUN: ml-import %inputs/tiny/tiny-qwen2 -o %t/qwen2.mlir 2>/dev/null
 // RUN: ml-compile %t/qwen2.mlir --target=cuda --gpu-chip=sm_80 --emit=ptx -o %t/qwen2.ptx 2>/dev/null
 // RUN: %ptxas -arch=sm_80 %t/qwen2.ptx -o %t/qwen2.cubin
+// RUN: %python %S/../../bench/make_random_checkpoint.py %t/head128 --preset tiny-head128 > /dev/null
+// RUN: ml-import %t/head128 -o %t/head128.mlir 2>/dev/null
+// RUN: ml-compile %t/head128.mlir --target=cuda --kv-cache=bf16 --emit=ptx -o %t/head128.ptx 2>/dev/null
+// RUN: %ptxas -arch=sm_90 %t/head128.ptx -o %t/head128.cubin
 // RUN: ml-import %inputs/tiny/tiny-llama -o %t/llama.mlir 2>/dev/null
 // RUN: ml-opt %t/llama.mlir --attn-to-mamba="ratio=0 variant=mamba1" -o %t/all-mamba1.mlir 2>/dev/null
 // RUN: ml-compile %t/all-mamba1.mlir --target=cuda --emit=ptx -o %t/all-mamba1.ptx 2>/dev/null
 // RUN: %ptxas -arch=sm_90 %t/all-mamba1.ptx -o %t/all-mamba1.cubin
 
 // ptxas assembles every PTX the compiler emits for the fixtures: both Mamba
-// variants, sliding-window attention, Qwen2 for sm_80, an all-Mamba model.
+// variants, sliding-window attention, Qwen2 for sm_80, heads of 128 with a
+// bf16 cache (tensor-core prefill), an all-Mamba model.

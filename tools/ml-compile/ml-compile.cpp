@@ -74,7 +74,10 @@ static cl::opt<std::string>
          cl::value_desc("mlir|nvvm|llvm|ptx"));
 
 static int fail(const std::string &message) {
-  llvm::WithColor::error(llvm::errs(), "ml-compile") << message << "\n";
+  // Library errors name the tool themselves.
+  llvm::StringRef text(message);
+  text.consume_front("ml-compile: ");
+  llvm::WithColor::error(llvm::errs(), "ml-compile") << text << "\n";
   return 1;
 }
 
