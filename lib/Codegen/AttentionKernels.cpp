@@ -403,10 +403,28 @@ int64_t decodeHeadsPerBlock(const AttentionShape &s) {
   return best;
 }
 
+/// The keys the step's query sees: firstKey .. position.
+Value keysSeen(KernelBuilder &k, const AttentionShape &s) {
+  return arith::SubIOp::create(k.b(), k.add(k.position(), k.idx(1)),
+                               firstKey(k, k.position(), s.window));
+}
+
+/// The splits of `length` keys that decode uses at this step: one per
+/// kDecodeKeysPerSplit keys (a step of every warp of a block), at most
+/// kDecodeAttentionSplits, so that short contexts launch few blocks and
+/// merge few partials.
+constexpr int64_t kDecodeKeysPerSplit = 32 * kDecodeWarps;
+Value activeSplits(KernelBuilder &k, Value length) {
+  Value wanted = k.div(k.add(length, k.idx(kDecodeKeysPerSplit - 1)),
+                       k.idx(kDecodeKeysPerSplit));
+  return k.minIndex(wanted, k.idx(mlrt::kDecodeAttentionSplits));
+}
+
 /// attention (decode, one token at `position`): block (head block, split
-/// s) takes the s-th of kDecodeAttentionSplits slices of keys firstKey ..
-/// position; the slice follows from the position, so the grid is fixed (a
-/// CUDA graph replays it). Its warps take 32 keys at a time, a key a lane:
+/// s) takes the s-th of the step's activeSplits slices of keys firstKey ..
+/// position (blocks past them do nothing); the slices follow from the
+/// position, so the grid of kDecodeAttentionSplits blocks per head block is
+/// fixed (a CUDA graph replays it). Its warps take 32 keys at a time, a key a lane:
 /// each lane reads its K row once for all the block's query heads (queries
 /// in shared memory), the warp updates an online softmax per head with one
 /// max and one sum exchange, and for P V each V row is read once, a run of
@@ -432,170 +450,177 @@ void decodeAttention(KernelBuilder &k, const AttentionShape &s) {
   Value warp = k.div(k.threadId(), k.idx(32));
   Value end = k.add(k.position(), k.idx(1));
   Value first = firstKey(k, k.position(), s.window);
-  Value length = arith::SubIOp::create(b, end, first);
-  Value slice = k.div(k.add(length, k.idx(splits - 1)), k.idx(splits));
-  Value begin = k.add(first, k.mul(split, slice));
-  Value sliceEnd = k.minIndex(k.add(begin, slice), end);
-  // A lane holds dims lane * perLane + [0, perLane) when they tile the
-  // head (one vector load of a K or V row's run), else dims lane + 32 i.
-  const bool runs = d % 32 == 0 && (perLane == 2 || perLane == 4 ||
-                                     perLane == 8);
-  SmallVector<Value> dims, present;
-  for (int64_t i = 0; i < perLane; ++i) {
-    Value dim = runs ? k.add(k.mul(lane, k.idx(perLane)), k.idx(i))
-                     : k.add(lane, k.idx(32 * i));
-    Value inside = k.lt(dim, k.idx(d));
-    // Lanes past the head dim read dim 0; their sums are not stored.
-    dims.push_back(select(k, inside, dim, k.idx(0)));
-    present.push_back(inside);
-  }
-  // This lane's dims of a cached row, as f32.
-  auto loadRow = [&](unsigned cache, Value row) {
-    SmallVector<Value> values;
-    if (!runs) {
-      for (int64_t i = 0; i < perLane; ++i)
-        values.push_back(
-            k.widen(k.load(k.memref(cache), k.add(row, dims[i]))));
-      return values;
+  Value length = keysSeen(k, s);
+  Value active = activeSplits(k, length);
+  // The other blocks have no slice; the merge reads `active` partials.
+  k.when(k.lt(split, active), [&] {
+    Value slice = k.div(k.add(length, k.idx(-1)), active);
+    slice = k.add(slice, k.idx(1));
+    Value begin = k.add(first, k.mul(split, slice));
+    Value sliceEnd = k.minIndex(k.add(begin, slice), end);
+    // A lane holds dims lane * perLane + [0, perLane) when they tile the
+    // head (one vector load of a K or V row's run), else dims lane + 32 i.
+    const bool runs =
+        d % 32 == 0 && (perLane == 2 || perLane == 4 || perLane == 8);
+    SmallVector<Value> dims, present;
+    for (int64_t i = 0; i < perLane; ++i) {
+      Value dim = runs ? k.add(k.mul(lane, k.idx(perLane)), k.idx(i))
+                       : k.add(lane, k.idx(32 * i));
+      Value inside = k.lt(dim, k.idx(d));
+      // Lanes past the head dim read dim 0; their sums are not stored.
+      dims.push_back(select(k, inside, dim, k.idx(0)));
+      present.push_back(inside);
     }
-    auto type = VectorType::get({perLane}, s.kvType);
-    Value run = vector::LoadOp::create(
-        b, type, k.memref(cache), ValueRange{k.add(row, dims[0])}, false,
-        llvm::MaybeAlign(perLane * s.kvType.getIntOrFloatBitWidth() / 8));
-    for (int64_t i = 0; i < perLane; ++i)
-      values.push_back(k.widen(vector::ExtractOp::create(b, run, i)));
-    return values;
-  };
-  const int64_t carried = 2 + perLane;
-  SmallVector<Value> init;
-  for (int64_t n = 0; n < perBlock; ++n) {
-    init.append({k.f32(-INFINITY), k.f32(0)});
-    for (int64_t i = 0; i < perLane; ++i)
-      init.push_back(k.f32(0));
-  }
-  // The block's queries in shared memory, after the warps' merge area: a
-  // lane takes whole keys, so every lane reads every query element.
-  Value shared = k.sharedBuffer();
-  const int64_t qBase = kDecodeWarps * perBlock * (d + 2);
-  k.strided(k.idx(perBlock * d), kDecodeWarps * 32, [&](Value e) {
-    Value at = k.add(k.mul(head0, k.idx(d)), e);
-    k.store(k.load(k.memref(Q), at), shared, k.add(k.idx(qBase), e));
-  });
-  gpu::BarrierOp::create(b);
-  // Each step a warp takes 32 keys, lane j key j: the lane's dot products
-  // with the block's queries need no shuffles; then one max and one sum
-  // exchange per head for the 32 keys, and the P V product, where lane j's
-  // probability is broadcast to the lanes holding the dims.
-  const int64_t run = d % (16 / (s.kvType.getIntOrFloatBitWidth() / 8)) == 0
-                          ? 16 / (s.kvType.getIntOrFloatBitWidth() / 8)
-                          : 1;
-  auto kType = VectorType::get({run}, s.kvType);
-  auto fType = VectorType::get({run}, b.getF32Type());
-  Value zeros = arith::ConstantOp::create(b, fType, b.getZeroAttr(fType));
-  auto rowOf = [&](Value key, Value valid, Value j) {
-    return k.add(k.mul(select(k, valid, key, j), k.idx(s.kvWidth())),
-                 kvColumn);
-  };
-  auto state = k.loop(
-      k.add(begin, k.mul(warp, k.idx(32))), sliceEnd,
-      k.idx(32 * kDecodeWarps), init, [&](Value j, ValueRange acc) {
-        Value key = k.add(j, lane);
-        Value valid = k.lt(key, sliceEnd);
-        Value row = rowOf(key, valid, j);
-        SmallVector<Value> dot(perBlock, zeros);
-        for (int64_t c = 0; c < d; c += run) {
-          Value kv = vector::LoadOp::create(
-              b, kType, k.memref(KCache), ValueRange{k.add(row, k.idx(c))},
-              false, llvm::MaybeAlign(run * s.kvType.getIntOrFloatBitWidth() / 8));
-          if (!s.kvType.isF32())
-            kv = arith::ExtFOp::create(b, fType, kv);
-          for (int64_t n = 0; n < perBlock; ++n) {
-            Value q = vector::LoadOp::create(
-                b, fType, shared, ValueRange{k.idx(qBase + n * d + c)}, false,
-                llvm::MaybeAlign(4));
-            dot[n] = vector::FMAOp::create(b, kv, q, dot[n]);
-          }
-        }
-        SmallVector<Value> next, p(perBlock), correction(perBlock);
-        for (int64_t n = 0; n < perBlock; ++n) {
-          Value score = k.fmul(
-              vector::ReductionOp::create(b, vector::CombiningKind::ADD,
-                                          dot[n]),
-              k.f32(s.scale()));
-          score = select(k, valid, score, k.f32(-INFINITY));
-          // Lane 0's key is real, so the new max is finite.
-          Value m = acc[n * carried];
-          Value mNew = k.fmax(m, k.warpMax(score));
-          correction[n] = k.exp(k.fsub(m, mNew));
-          p[n] = k.exp(k.fsub(score, mNew));
-          next.push_back(mNew);
-          next.push_back(k.fadd(k.fmul(acc[n * carried + 1], correction[n]),
-                                k.warpSum(p[n])));
-          for (int64_t i = 0; i < perLane; ++i)
-            next.push_back(k.fmul(acc[n * carried + 2 + i], correction[n]));
-        }
-        for (int64_t r = 0; r < 32; ++r) {
-          Value keyR = k.add(j, k.idx(r));
-          SmallVector<Value> v =
-              loadRow(VCache, rowOf(keyR, k.lt(keyR, sliceEnd), j));
-          for (int64_t n = 0; n < perBlock; ++n) {
-            Value pr = gpu::ShuffleOp::create(b, p[n], r, 32,
-                                              gpu::ShuffleMode::IDX)
-                           .getShuffleResult();
-            for (int64_t i = 0; i < perLane; ++i) {
-              Value &out = next[n * carried + 2 + i];
-              out = k.fadd(out, k.fmul(pr, v[i]));
+    // This lane's dims of a cached row, as f32.
+    auto loadRow = [&](unsigned cache, Value row) {
+      SmallVector<Value> values;
+      if (!runs) {
+        for (int64_t i = 0; i < perLane; ++i)
+          values.push_back(
+              k.widen(k.load(k.memref(cache), k.add(row, dims[i]))));
+        return values;
+      }
+      auto type = VectorType::get({perLane}, s.kvType);
+      Value run = vector::LoadOp::create(
+          b, type, k.memref(cache), ValueRange{k.add(row, dims[0])}, false,
+          llvm::MaybeAlign(perLane * s.kvType.getIntOrFloatBitWidth() / 8));
+      for (int64_t i = 0; i < perLane; ++i)
+        values.push_back(k.widen(vector::ExtractOp::create(b, run, i)));
+      return values;
+    };
+    const int64_t carried = 2 + perLane;
+    SmallVector<Value> init;
+    for (int64_t n = 0; n < perBlock; ++n) {
+      init.append({k.f32(-INFINITY), k.f32(0)});
+      for (int64_t i = 0; i < perLane; ++i)
+        init.push_back(k.f32(0));
+    }
+    // The block's queries in shared memory, after the warps' merge area: a
+    // lane takes whole keys, so every lane reads every query element.
+    Value shared = k.sharedBuffer();
+    const int64_t qBase = kDecodeWarps * perBlock * (d + 2);
+    k.strided(k.idx(perBlock * d), kDecodeWarps * 32, [&](Value e) {
+      Value at = k.add(k.mul(head0, k.idx(d)), e);
+      k.store(k.load(k.memref(Q), at), shared, k.add(k.idx(qBase), e));
+    });
+    gpu::BarrierOp::create(b);
+    // Each step a warp takes 32 keys, lane j key j: the lane's dot products
+    // with the block's queries need no shuffles; then one max and one sum
+    // exchange per head for the 32 keys, and the P V product, where lane j's
+    // probability is broadcast to the lanes holding the dims.
+    const int64_t run = d % (16 / (s.kvType.getIntOrFloatBitWidth() / 8)) == 0
+                            ? 16 / (s.kvType.getIntOrFloatBitWidth() / 8)
+                            : 1;
+    auto kType = VectorType::get({run}, s.kvType);
+    auto fType = VectorType::get({run}, b.getF32Type());
+    Value zeros = arith::ConstantOp::create(b, fType, b.getZeroAttr(fType));
+    auto rowOf = [&](Value key, Value valid, Value j) {
+      return k.add(k.mul(select(k, valid, key, j), k.idx(s.kvWidth())),
+                   kvColumn);
+    };
+    auto state = k.loop(
+        k.add(begin, k.mul(warp, k.idx(32))), sliceEnd,
+        k.idx(32 * kDecodeWarps), init, [&](Value j, ValueRange acc) {
+          Value key = k.add(j, lane);
+          Value valid = k.lt(key, sliceEnd);
+          Value row = rowOf(key, valid, j);
+          SmallVector<Value> dot(perBlock, zeros);
+          for (int64_t c = 0; c < d; c += run) {
+            Value kv = vector::LoadOp::create(
+                b, kType, k.memref(KCache), ValueRange{k.add(row, k.idx(c))},
+                false,
+                llvm::MaybeAlign(run * s.kvType.getIntOrFloatBitWidth() / 8));
+            if (!s.kvType.isF32())
+              kv = arith::ExtFOp::create(b, fType, kv);
+            for (int64_t n = 0; n < perBlock; ++n) {
+              Value q = vector::LoadOp::create(
+                  b, fType, shared, ValueRange{k.idx(qBase + n * d + c)}, false,
+                  llvm::MaybeAlign(4));
+              dot[n] = vector::FMAOp::create(b, kv, q, dot[n]);
             }
           }
-        }
-        return next;
-      });
-  // Shared layout: [warp][head][m, l, out(headDim)].
-  const int64_t stride = d + 2, warpStride = perBlock * stride;
-  for (int64_t n = 0; n < perBlock; ++n) {
-    Value base = k.add(k.mul(warp, k.idx(warpStride)), k.idx(n * stride));
-    k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, k.idx(0)),
-           [&] {
-             k.store(state[n * carried], shared, base);
-             k.store(state[n * carried + 1], shared, k.add(base, k.idx(1)));
-           });
-    for (int64_t i = 0; i < perLane; ++i)
-      k.when(present[i], [&] {
-        k.store(state[n * carried + 2 + i], shared,
-                k.add(base, k.add(k.idx(2), dims[i])));
-      });
-  }
-  gpu::BarrierOp::create(b);
-  // Element (head n, dim c) of the block's partial: its warps merged. A
-  // warp that saw no key has max -inf and weight 0.
-  k.strided(k.idx(perBlock * d), kDecodeWarps * 32, [&](Value e) {
-    Value n = k.div(e, k.idx(d)), c = k.rem(e, k.idx(d));
-    Value base = k.mul(n, k.idx(stride));
-    auto at = [&](int64_t w, Value offset) {
-      return k.load(shared, k.add(k.idx(w * warpStride), k.add(base, offset)));
-    };
-    Value m = k.f32(-INFINITY);
-    for (int64_t w = 0; w < kDecodeWarps; ++w)
-      m = k.fmax(m, at(w, k.idx(0)));
-    Value l = k.f32(0), o = k.f32(0);
-    for (int64_t w = 0; w < kDecodeWarps; ++w) {
-      Value weight = weightOf(k, at(w, k.idx(0)), m);
-      l = k.fadd(l, k.fmul(weight, at(w, k.idx(1))));
-      o = k.fadd(o, k.fmul(weight, at(w, k.add(k.idx(2), c))));
+          SmallVector<Value> next, p(perBlock), correction(perBlock);
+          for (int64_t n = 0; n < perBlock; ++n) {
+            Value score = k.fmul(vector::ReductionOp::create(
+                                     b, vector::CombiningKind::ADD, dot[n]),
+                                 k.f32(s.scale()));
+            score = select(k, valid, score, k.f32(-INFINITY));
+            // Lane 0's key is real, so the new max is finite.
+            Value m = acc[n * carried];
+            Value mNew = k.fmax(m, k.warpMax(score));
+            correction[n] = k.exp(k.fsub(m, mNew));
+            p[n] = k.exp(k.fsub(score, mNew));
+            next.push_back(mNew);
+            next.push_back(k.fadd(k.fmul(acc[n * carried + 1], correction[n]),
+                                  k.warpSum(p[n])));
+            for (int64_t i = 0; i < perLane; ++i)
+              next.push_back(k.fmul(acc[n * carried + 2 + i], correction[n]));
+          }
+          for (int64_t r = 0; r < 32; ++r) {
+            Value keyR = k.add(j, k.idx(r));
+            SmallVector<Value> v =
+                loadRow(VCache, rowOf(keyR, k.lt(keyR, sliceEnd), j));
+            for (int64_t n = 0; n < perBlock; ++n) {
+              Value pr =
+                  gpu::ShuffleOp::create(b, p[n], r, 32, gpu::ShuffleMode::IDX)
+                      .getShuffleResult();
+              for (int64_t i = 0; i < perLane; ++i) {
+                Value &out = next[n * carried + 2 + i];
+                out = k.fadd(out, k.fmul(pr, v[i]));
+              }
+            }
+          }
+          return next;
+        });
+    // Shared layout: [warp][head][m, l, out(headDim)].
+    const int64_t stride = d + 2, warpStride = perBlock * stride;
+    for (int64_t n = 0; n < perBlock; ++n) {
+      Value base = k.add(k.mul(warp, k.idx(warpStride)), k.idx(n * stride));
+      k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, k.idx(0)),
+             [&] {
+               k.store(state[n * carried], shared, base);
+               k.store(state[n * carried + 1], shared, k.add(base, k.idx(1)));
+             });
+      for (int64_t i = 0; i < perLane; ++i)
+        k.when(present[i], [&] {
+          k.store(state[n * carried + 2 + i], shared,
+                  k.add(base, k.add(k.idx(2), dims[i])));
+        });
     }
-    Value head = k.add(head0, n);
-    Value out = k.mul(k.add(k.mul(head, k.idx(splits)), split), k.idx(stride));
-    k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, c, k.idx(0)),
-           [&] {
-             k.store(m, k.memref(Workspace), out);
-             k.store(l, k.memref(Workspace), k.add(out, k.idx(1)));
-           });
-    k.store(o, k.memref(Workspace), k.add(out, k.add(k.idx(2), c)));
+    gpu::BarrierOp::create(b);
+    // Element (head n, dim c) of the block's partial: its warps merged. A
+    // warp that saw no key has max -inf and weight 0.
+    k.strided(k.idx(perBlock * d), kDecodeWarps * 32, [&](Value e) {
+      Value n = k.div(e, k.idx(d)), c = k.rem(e, k.idx(d));
+      Value base = k.mul(n, k.idx(stride));
+      auto at = [&](int64_t w, Value offset) {
+        return k.load(shared,
+                      k.add(k.idx(w * warpStride), k.add(base, offset)));
+      };
+      Value m = k.f32(-INFINITY);
+      for (int64_t w = 0; w < kDecodeWarps; ++w)
+        m = k.fmax(m, at(w, k.idx(0)));
+      Value l = k.f32(0), o = k.f32(0);
+      for (int64_t w = 0; w < kDecodeWarps; ++w) {
+        Value weight = weightOf(k, at(w, k.idx(0)), m);
+        l = k.fadd(l, k.fmul(weight, at(w, k.idx(1))));
+        o = k.fadd(o, k.fmul(weight, at(w, k.add(k.idx(2), c))));
+      }
+      Value head = k.add(head0, n);
+      Value out =
+          k.mul(k.add(k.mul(head, k.idx(splits)), split), k.idx(stride));
+      k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, c, k.idx(0)),
+             [&] {
+               k.store(m, k.memref(Workspace), out);
+               k.store(l, k.memref(Workspace), k.add(out, k.idx(1)));
+             });
+      k.store(o, k.memref(Workspace), k.add(out, k.add(k.idx(2), c)));
+    });
   });
 }
 
-/// attention merge (decode): thread c of block h combines the splits'
-/// partials of head h for dim c (log-sum-exp weights) into the output.
+/// attention merge (decode): thread c of block h combines the active
+/// splits' partials of head h for dim c (log-sum-exp weights) into the output.
 void decodeMerge(KernelBuilder &k, const AttentionShape &s) {
   const int64_t d = s.headDim, stride = d + 2,
                 splits = mlrt::kDecodeAttentionSplits;
@@ -607,14 +632,14 @@ void decodeMerge(KernelBuilder &k, const AttentionShape &s) {
                     k.add(k.add(base, k.mul(split, k.idx(stride))),
                           k.add(k.idx(field), offset)));
     };
-    Value zero = k.idx(0);
-    Value m = k.loop(zero, k.idx(splits), k.idx(1), {k.f32(-INFINITY)},
+    Value zero = k.idx(0), active = activeSplits(k, keysSeen(k, s));
+    Value m = k.loop(zero, active, k.idx(1), {k.f32(-INFINITY)},
                      [&](Value i, ValueRange acc) {
                        return SmallVector<Value>{
                            k.fmax(acc[0], partial(i, 0, zero))};
                      })[0];
     auto sums = k.loop(
-        zero, k.idx(splits), k.idx(1), {k.f32(0), k.f32(0)},
+        zero, active, k.idx(1), {k.f32(0), k.f32(0)},
         [&](Value i, ValueRange acc) {
           Value weight = weightOf(k, partial(i, 0, zero), m);
           return SmallVector<Value>{

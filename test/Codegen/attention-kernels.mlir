@@ -52,9 +52,14 @@
 // CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_rope_decode(
 // CHECK-SAME: workgroup(%{{.*}} : memref<320xf32, #gpu.address_space<workgroup>>)
 // CHECK-SAME: nvvm.maxntid = array<i32: 256, 1, 1>, nvvm.minctasm = 2
-// The slice of keys of block (head block, split) follows from the position.
+// The slice of keys of block (head block, split) follows from the position:
+// a split per 256 keys, at most 64; blocks past them do nothing.
 // CHECK: arith.remui %{{.*}}, %c64
 // CHECK: arith.divui %{{.*}}, %c64
+// CHECK: arith.divui %{{.*}}, %c256
+// CHECK: %[[ACTIVE:.*]] = arith.minui %{{.*}}, %c64
+// CHECK: %[[MINE:.*]] = arith.cmpi ult, %{{.*}}, %[[ACTIVE]]
+// CHECK: scf.if %[[MINE]]
 // The block's two query heads (one GQA group) go to shared memory after the
 // merge area (8 warps x 2 heads x 18 floats); then 32 keys a warp step, a key
 // a lane (8 warps: step 256): the lane's K row as vector loads against the
@@ -68,9 +73,12 @@
 // CHECK: arith.maximumf
 // CHECK: gpu.shuffle  idx
 // CHECK: gpu.barrier
+// The merge reads the active splits' partials (64 apart per head).
 // CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_rope_decode_merge(
-// CHECK: scf.for {{.*}} to %c64{{.*}} iter_args({{.*}}) -> (f32)
-// CHECK: scf.for {{.*}} to %c64{{.*}} iter_args({{.*}}) -> (f32, f32)
+// CHECK: arith.divui %{{.*}}, %c256
+// CHECK: %[[SPLITS:.*]] = arith.minui %{{.*}}, %c64
+// CHECK: scf.for {{.*}} to %[[SPLITS]] {{.*}} iter_args({{.*}}) -> (f32)
+// CHECK: scf.for {{.*}} to %[[SPLITS]] {{.*}} iter_args({{.*}}) -> (f32, f32)
 
 // PTX: .visible .entry attention_h4_q64_kv32_win0(
 // PTX: bar.sync
