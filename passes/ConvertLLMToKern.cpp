@@ -74,7 +74,8 @@ public:
     bool anyBias = llvm::any_of(biases, [](Value b) { return bool(b); });
     kern::LinearOp::create(builder, loc, in, weightList(ws),
                            anyBias ? weightList(biases) : ArrayAttr(),
-                           FlatSymbolRefAttr(), FloatAttr(), UnitAttr(), out);
+                           FlatSymbolRefAttr(), FloatAttr(), UnitAttr(),
+                           UnitAttr(), out);
     return out;
   }
 
@@ -203,7 +204,7 @@ static LogicalResult emitEntry(EntryEmitter &e, ModelStructure s,
       kern::AttentionOp::create(
           b, loc, q, k, v, states[i], b.getI64IntegerAttr(config.getHeads()),
           window ? b.getI64IntegerAttr(*window) : IntegerAttr(), UnitAttr(),
-          attn);
+          UnitAttr(), attn);
       mixed = e.linear(attn, {a.getO()}, {a.getOBias()});
     } else {
       auto m = cast<MambaOp>(layer.mixer);
@@ -235,7 +236,7 @@ static LogicalResult emitEntry(EntryEmitter &e, ModelStructure s,
   }
   kern::RMSNormOp::create(b, loc, h, e.weight(s.finalNorm.getWeight()), eps, h);
   kern::LMHeadOp::create(b, loc, h, FlatSymbolRefAttr(), FloatAttr(),
-                         e.weight(s.lmHead.getWeight()));
+                         e.weight(s.lmHead.getWeight()), UnitAttr());
   return success();
 }
 

@@ -42,7 +42,7 @@ static void fuse(kern::LinearOp first) {
   for (auto next = dyn_cast_or_null<kern::LinearOp>(kern::nextKernel(first));
        next && next.getIn() == first.getIn() &&
        static_cast<bool>(next.getBiases()) == biases && !next.getNorm() &&
-       !next.getAccumulate();
+       !next.getAccumulate() && next.getBf16Inputs() == first.getBf16Inputs();
        next = dyn_cast_or_null<kern::LinearOp>(kern::nextKernel(next)))
     group.push_back(next);
   if (group.size() < 2)
@@ -61,7 +61,8 @@ static void fuse(kern::LinearOp first) {
   kern::LinearOp::create(builder, first.getLoc(), first.getIn(),
                          ArrayAttr::get(ctx, weights),
                          biases ? ArrayAttr::get(ctx, biasList) : ArrayAttr(),
-                         FlatSymbolRefAttr(), FloatAttr(), UnitAttr(), outs);
+                         FlatSymbolRefAttr(), FloatAttr(), UnitAttr(),
+                         first.getBf16InputsAttr(), outs);
   for (kern::LinearOp linear : group)
     linear.erase();
 }

@@ -10,7 +10,8 @@ dim 128; with --kv-cache=bf16 for the bf16-cache kernels). Decode: one
 query at KV lengths 4K/32K/128K (our split-KV kernel and its merge, f32 math
 over an f32 or bf16 cache) against torch SDPA with GQA in f32 and bf16;
 prefill: 2K/8K/32K causal tokens from position 0 (our tiled f32 kernel over an f32
-cache; over a bf16 cache, the tensor-core kernel with q and P split hi + lo).
+cache; over a bf16 cache, the tensor-core kernel with q and P split hi + lo, or
+with --bf16-inputs rounded to bf16, as --prefill-precision=bf16 compiles it).
 With a bf16 cache our results are checked against f32 SDPA over the same
 bf16-rounded K and V.
 Medians of CUDA-event timings in one process (decode: replays of a CUDA
@@ -71,6 +72,9 @@ def main():
                         "+ _kvbf16 with --kv-cache=bf16)")
     p.add_argument("--decode", default="4096,32768,131072")
     p.add_argument("--prefill", default="2048,8192,32768")
+    p.add_argument("--bf16-inputs", action="store_true",
+                   help="time the prefill kernel of --prefill-precision=bf16 "
+                        "(q and P in bf16; its reference rounds q too)")
     args = p.parse_args()
     bf16_cache = args.kv_cache == "bf16"
     if args.prefix is None:
@@ -90,7 +94,8 @@ def main():
         decode_name = args.prefix + "_rope_decode"
     decode, decode_grid, _, decode_block = kernel(decode_name)
     merge, merge_grid, _, merge_block = kernel(decode_name + "_merge")
-    prefill, prefill_grid, _, prefill_block = kernel(args.prefix)
+    prefill, prefill_grid, _, prefill_block = kernel(
+        args.prefix + ("_bf16in" if args.bf16_inputs else ""))
     bandwidth = copy_bandwidth()
     print(f"GPU: {torch.cuda.get_device_name()}, torch {torch.__version__}, "
           f"copy bandwidth {bandwidth / 1e12:.2f} TB/s")
@@ -145,6 +150,8 @@ def main():
                     [q, unused, unused, out, k_cache, v_cache, workspace, tokens, 0])
 
         tq = q.view(1, tokens, HEADS, DIM).transpose(1, 2).contiguous()
+        if args.bf16_inputs:  # the reference sees the q our kernel reads
+            tq = tq.bfloat16().float()
         tk = k_cache[:tokens].float().view(1, tokens, KV_HEADS, DIM).transpose(1, 2).contiguous()
         tv = v_cache[:tokens].float().view(1, tokens, KV_HEADS, DIM).transpose(1, 2).contiguous()
         bq, bk, bv = tq.bfloat16(), tk.bfloat16(), tv.bfloat16()

@@ -44,6 +44,8 @@ private:
     bool accumulate = false;
     /// Attention: RoPE of q and k first.
     bool rope = false;
+    /// Linear, LMHead, Attention: activations rounded to bf16 first.
+    bool bf16Inputs = false;
     fb::Mixer variant = fb::Mixer::Mamba2;
     int64_t heads = 0, groups = 0, dState = 0, headDim = 0, window = 0,
             group = 0, times = 0;
@@ -80,6 +82,7 @@ std::optional<EntryWriter::Row> EntryWriter::describe(Operation *op) {
         r.norm = o.getNormAttr();
         r.eps = o.getEps() ? o.getEps()->convertToDouble() : 0;
         r.accumulate = o.getAccumulate();
+        r.bf16Inputs = o.getBf16Inputs();
         return r;
       })
       .Case([](kern::RopeOp o) {
@@ -93,6 +96,7 @@ std::optional<EntryWriter::Row> EntryWriter::describe(Operation *op) {
         r.heads = o.getHeads();
         r.window = o.getWindow().value_or(0);
         r.rope = o.getRope();
+        r.bf16Inputs = o.getBf16Inputs();
         return r;
       })
       .Case([](kern::Conv1dOp o) {
@@ -167,6 +171,7 @@ std::optional<EntryWriter::Row> EntryWriter::describe(Operation *op) {
         Row r{K::LMHead, {o.getIn()}, {o.getWeightAttr()}};
         r.norm = o.getNormAttr();
         r.eps = o.getEps() ? o.getEps()->convertToDouble() : 0;
+        r.bf16Inputs = o.getBf16Inputs();
         return r;
       })
       .Default([](Operation *) { return std::nullopt; });
@@ -206,7 +211,8 @@ EntryWriter::write(kern::EntryOp entry) {
         row->groups, row->dState, row->headDim, row->window, row->group,
         row->times, row->eps,
         kernels.empty() ? 0 : b.CreateVector(kernels),
-        row->norm ? symbol(row->norm) : -1, row->accumulate, row->rope));
+        row->norm ? symbol(row->norm) : -1, row->accumulate, row->rope,
+        row->bf16Inputs));
   }
   return fb::CreateEntry(b, b.CreateString(entry.getSymName().str()),
                          entry.getStep(), b.CreateVectorOfStructs(buffers),

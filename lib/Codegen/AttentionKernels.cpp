@@ -673,6 +673,7 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
     s.kvHeads = widthOf(o.getK()) / s.headDim;
     s.window = o.getWindow().value_or(0);
     s.kvType = kvElementType(o);
+    s.bf16Inputs = o.getBf16Inputs();
     if (s.headDim % 16 != 0 || s.headDim > 256)
       return mlrt::Error() << "ml-compile: the CUDA attention kernels handle "
                               "head dims that are multiples of 16 up to 256, "
@@ -682,6 +683,7 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
     // is the prefill op's with a suffix.
     StringRef base = name;
     base.consume_back(kDecodeSuffix);
+    base.consume_back(kBf16InputsSuffix);
     std::string append = base.str() + "_append";
     if (o.getRope()) {
       // The RoPE of q and k, then the append, in one kernel.
@@ -724,6 +726,14 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
     } else {
       // heads / 4 blocks per token give every (query tile, head) a block of
       // its own from 4 tokens on; with fewer, blocks loop over the tiles.
+      if (s.bf16Inputs && !flashAttentionApplies(s))
+        return mlrt::Error()
+               << "ml-compile: --prefill-precision=bf16 runs prefill "
+                  "attention on bf16 tensor cores, which read a bf16 KV cache "
+                  "(--kv-cache=bf16) of heads that are multiples of 16 up to "
+                  "128; found "
+               << (s.kvType.isBF16() ? "a bf16" : "an f32") << " cache, head dim "
+               << s.headDim;
       if (flashAttentionApplies(s)) {
         // A block per 64 queries of a head: heads / 16 blocks per token
         // cover them from 16 tokens on.

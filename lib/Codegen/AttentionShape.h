@@ -31,6 +31,8 @@ struct AttentionShape {
   int64_t heads, kvHeads, headDim, window;
   /// The KV cache's element type: f32 or bf16.
   mlir::Type kvType;
+  /// Prefill with `bf16_inputs`: q and the softmax weights in bf16.
+  bool bf16Inputs = false;
   /// The kernels' memref argument types (AttentionArg order).
   llvm::SmallVector<mlir::Type> memrefs() const {
     mlir::Type f32 = mlir::Float32Type::get(kvType.getContext());
@@ -67,7 +69,8 @@ bool flashAttentionApplies(const AttentionShape &s);
 constexpr int64_t kFlashThreads = 128;
 int64_t flashSharedFloats(const AttentionShape &s);
 /// attention (prefill) on tensor cores: FlashAttention-2 with bf16
-/// mma.sync, q and the softmax weights split hi + lo.
+/// mma.sync, q and the softmax weights split hi + lo (or, with
+/// `bf16Inputs`, rounded to bf16: one product each).
 void flashPrefillAttention(KernelBuilder &k, const AttentionShape &s);
 
 } // namespace mlopt::codegen

@@ -14,7 +14,9 @@
 //
 // S = q K^T and O += P V each take two products, q = q_hi + q_lo and
 // P = P_hi + P_lo (the cache is exact in bf16), so the result stays within
-// ~1e-5 of the f32 attention that the CPU backend computes.
+// ~1e-5 of the f32 attention that the CPU backend computes. With
+// `bf16_inputs` q and P are rounded to bf16 instead, one product each (the
+// CPU backend rounds the same values).
 //
 //===----------------------------------------------------------------------===//
 
@@ -143,6 +145,19 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
     // q's A fragments (hi and lo) for the whole item; rows past the
     // tokens repeat the last one and are never written.
     SmallVector<std::array<Value, 4>> qHi(qSteps), qLo(qSteps);
+    // The words of A fragments of (first, second) pairs: hi and lo, or
+    // with bf16 inputs the rounded pair alone.
+    auto fragmentWords = [&](Value first, Value second) -> SplitWords {
+      if (s.bf16Inputs)
+        return {packBf16x2(k, first, second), Value()};
+      return splitBf16x2(k, first, second);
+    };
+    auto product = [&](const std::array<Value, 4> &hi,
+                       const std::array<Value, 4> &lo,
+                       const std::array<Value, 2> &b, Accumulator acc) {
+      acc = mmaBf16(k, hi, b, acc);
+      return s.bf16Inputs ? acc : mmaBf16(k, lo, b, acc);
+    };
     for (int64_t ks = 0; ks < qSteps; ++ks)
       for (int64_t r = 0; r < 4; ++r) {
         Value at = k.add(
@@ -152,8 +167,8 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
                                          ValueRange{at}, false,
                                          llvm::MaybeAlign(8));
         SplitWords split =
-            splitBf16x2(k, vector::ExtractOp::create(b, q, 0),
-                        vector::ExtractOp::create(b, q, 1));
+            fragmentWords(vector::ExtractOp::create(b, q, 0),
+                          vector::ExtractOp::create(b, q, 1));
         qHi[ks][r] = split.hi;
         qLo[ks][r] = split.lo;
       }
@@ -205,8 +220,7 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
               for (int64_t j = 0; j < count / 2; ++j) {
                 std::array<Value, 2> kFrag = {words[2 * j],
                                               words[2 * j + 1]};
-                acc = mmaBf16(k, qHi[ks + j], kFrag, acc);
-                acc = mmaBf16(k, qLo[ks + j], kFrag, acc);
+                acc = product(qHi[ks + j], qLo[ks + j], kFrag, acc);
               }
             }
             for (int64_t e = 0; e < 4; ++e)
@@ -266,7 +280,7 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
             std::array<Value, 4> pHi, pLo;
             for (int64_t r = 0; r < 4; ++r) {
               int64_t at = (2 * j + r / 2) * 4 + 2 * (r % 2);
-              SplitWords split = splitBf16x2(k, scores[at], scores[at + 1]);
+              SplitWords split = fragmentWords(scores[at], scores[at + 1]);
               pHi[r] = split.hi;
               pLo[r] = split.lo;
             }
@@ -281,8 +295,7 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
                 int64_t at = (dt + half) * 4;
                 Accumulator o = {nextState[at], nextState[at + 1],
                                  nextState[at + 2], nextState[at + 3]};
-                o = mmaBf16(k, pHi, vFrag, o);
-                o = mmaBf16(k, pLo, vFrag, o);
+                o = product(pHi, pLo, vFrag, o);
                 for (int64_t e = 0; e < 4; ++e)
                   nextState[at + e] = o[e];
               }

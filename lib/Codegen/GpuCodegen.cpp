@@ -110,6 +110,23 @@ mlrt::Expected<GpuKernels> mlopt::buildGpuKernels(kern::ProgramOp program,
                          b.getUnitAttr());
   b.setInsertionPointToEnd(out.module->getBody());
   auto gpuModule = gpu::GPUModuleOp::create(b, program.getLoc(), "kernels");
+  // The library's f32 GEMM takes the activations as they are.
+  if (out.matrixType != mlrt::DType::BF16) {
+    auto bf16Inputs = [](Operation *op) {
+      if (auto linear = dyn_cast<kern::LinearOp>(op))
+        return linear.getBf16Inputs();
+      auto head = dyn_cast<kern::LMHeadOp>(op);
+      return head && head.getBf16Inputs();
+    };
+    WalkResult rounded = program.walk([&](Operation *op) {
+      return bf16Inputs(op) ? WalkResult::interrupt() : WalkResult::advance();
+    });
+    if (rounded.wasInterrupted())
+      return mlrt::Error() << "ml-compile: --prefill-precision=bf16 runs the "
+                              "prefill's projections on bf16 tensor cores, "
+                              "which take bf16 matrices; this model's are f32 "
+                              "(--gpu-weights=bf16 rounds them)";
+  }
   std::map<std::string, std::vector<int>> byKey;
   for (StringRef entryName : {"prefill", "decode"}) {
     auto entry = program.lookupSymbol<kern::EntryOp>(entryName);

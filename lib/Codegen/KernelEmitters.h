@@ -67,6 +67,8 @@ KernelSpecs emitRowKernels(mlir::Operation *op, llvm::StringRef name,
 /// What ends the kernel key of an attention op of a step entry (@decode):
 /// its kernels split the keys over a fixed grid (a CUDA graph replays it).
 constexpr llvm::StringLiteral kDecodeSuffix = "_decode";
+/// What ends the kernel key of an attention op with `bf16_inputs`.
+constexpr llvm::StringLiteral kBf16InputsSuffix = "_bf16in";
 /// rope, attention (KV append, then the tiled prefill kernel, or the
 /// split-KV decode kernel and its merge).
 KernelSpecs emitAttentionKernels(mlir::Operation *op, llvm::StringRef name,

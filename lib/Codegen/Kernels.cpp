@@ -60,11 +60,12 @@ std::string codegen::kernelKey(Operation *op, kern::ProgramOp program,
       })
       .Case([](kern::AttentionOp o) {
         bool step = o->getParentOfType<kern::EntryOp>().getStep();
-        return llvm::formatv("attention_h{0}_q{1}_kv{2}_win{3}{4}{5}{6}",
+        return llvm::formatv("attention_h{0}_q{1}_kv{2}_win{3}{4}{5}{6}{7}",
                              o.getHeads(), widthOf(o.getQ()), widthOf(o.getK()),
                              o.getWindow().value_or(0),
                              kvElementType(o).isBF16() ? "_kvbf16" : "",
                              o.getRope() ? "_rope" : "",
+                             o.getBf16Inputs() ? kBf16InputsSuffix : "",
                              step ? kDecodeSuffix : "")
             .str();
       })

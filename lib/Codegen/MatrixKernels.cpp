@@ -248,8 +248,9 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
 
 /// to_bf16: splits each f32 input into hi = bf16(x) and lo = bf16(x - hi),
 /// hi rows first, then the lo rows: W x = W hi + W lo to about 2^-16 of x,
-/// so two bf16 tensor-core GEMMs give what one fp32 GEMM would.
-void toBF16(KernelBuilder &k, int64_t width) {
+/// so two bf16 tensor-core GEMMs give what one fp32 GEMM would. Without
+/// `withLo` (an op with bf16_inputs) only the hi rows: x rounded to bf16.
+void toBF16(KernelBuilder &k, int64_t width, bool withLo) {
   ImplicitLocOpBuilder &b = k.b();
   Value row = k.mul(k.blockId(), k.idx(width));
   Value loRows = k.mul(k.tokens(), k.idx(width));
@@ -257,8 +258,10 @@ void toBF16(KernelBuilder &k, int64_t width) {
     Value at = k.add(row, c);
     Value x = k.load(k.memref(0), at);
     Value hi = arith::TruncFOp::create(b, b.getBF16Type(), x);
-    Value rest = k.fsub(x, arith::ExtFOp::create(b, b.getF32Type(), hi));
     k.store(hi, k.memref(1), at);
+    if (!withLo)
+      return;
+    Value rest = k.fsub(x, arith::ExtFOp::create(b, b.getF32Type(), hi));
     k.store(arith::TruncFOp::create(b, b.getBF16Type(), rest), k.memref(1),
             k.add(loRows, at));
   });
@@ -474,22 +477,23 @@ codegen::emitArgmaxKernel(int64_t vocab, gpu::GPUModuleOp module) {
 
 std::string codegen::matrixKernelKey(Operation *op, mlrt::DType matrixType) {
   const char *type = matrixType == mlrt::DType::BF16 ? "bf16" : "f32";
-  auto input = [&](Value in) -> std::string {
+  auto input = [&](Value in, bool bf16Inputs) -> std::string {
     if (matrixType != mlrt::DType::BF16)
       return ""; // the library's f32 GEMM reads the buffer itself
-    return "to_bf16_w" + std::to_string(widthOf(in));
+    return (bf16Inputs ? "to_bf16_hi_w" : "to_bf16_w") +
+           std::to_string(widthOf(in));
   };
   if (auto o = dyn_cast<kern::EmbedOp>(op))
     return "embed_" + std::string(type) + "_h" +
            std::to_string(widthOf(o.getOut()));
   if (auto o = dyn_cast<kern::LinearOp>(op))
     return usesGemv(o) ? gemvKey("linear", type, linearShape(o))
-                       : input(o.getIn());
+                       : input(o.getIn(), o.getBf16Inputs());
   if (auto o = dyn_cast<kern::LinearSwiGLUOp>(op))
     return gemvKey("linear_swiglu", type, linearSwiGLUShape(o));
   if (auto o = dyn_cast<kern::LMHeadOp>(op))
     return usesGemv(o) ? gemvKey("lm_head", type, lmHeadShape(o))
-                       : input(o.getIn());
+                       : input(o.getIn(), o.getBf16Inputs());
   return "";
 }
 
@@ -517,9 +521,9 @@ KernelSpecs codegen::emitMatrixKernels(Operation *op, StringRef name,
         name.str(), (s.totalRows() + rowsPerBlock - 1) / rowsPerBlock,
         kGemvWarps * 32));
   };
-  auto emitToBF16 = [&](Value in) {
+  auto emitToBF16 = [&](Value in, bool bf16Inputs) {
     build({f32, BFloat16Type::get(ctx)}, false,
-          [&](KernelBuilder &k) { toBF16(k, widthOf(in)); });
+          [&](KernelBuilder &k) { toBF16(k, widthOf(in), !bf16Inputs); });
     specs.push_back(perToken(name.str()));
   };
   if (auto o = dyn_cast<kern::EmbedOp>(op)) {
@@ -530,14 +534,14 @@ KernelSpecs codegen::emitMatrixKernels(Operation *op, StringRef name,
     if (usesGemv(o))
       emitGemv(linearShape(o));
     else
-      emitToBF16(o.getIn());
+      emitToBF16(o.getIn(), o.getBf16Inputs());
   } else if (auto o = dyn_cast<kern::LinearSwiGLUOp>(op)) {
     emitGemv(linearSwiGLUShape(o));
   } else if (auto o = dyn_cast<kern::LMHeadOp>(op)) {
     if (usesGemv(o))
       emitGemv(lmHeadShape(o));
     else
-      emitToBF16(o.getIn());
+      emitToBF16(o.getIn(), o.getBf16Inputs());
   }
   return specs;
 }

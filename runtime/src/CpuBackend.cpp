@@ -88,7 +88,7 @@ CpuBackend::CpuBackend(const Artifact &model, const SessionOptions &options)
         size_t rows = op.kind == OpKind::LinearSwiGLU ? 2 : 1; // gate, up
         scratch.resize(std::max(scratch.size(), rows * chunk * width(1)));
       }
-      if (op.norm)
+      if (op.norm || op.bf16Inputs)
         normalised.resize(std::max(normalised.size(), chunk * width(0)));
     }
   for (const PlanState &s : plan.states) {
@@ -132,13 +132,17 @@ void CpuBackend::runOp(const PlanEntry &entry, const PlanOp &op,
   };
   auto w = [&](size_t i) { return matrix(op.weights[i]); };
   // A projection's input rows, RMS-normalised first when the op has the
-  // norm of kern-fuse-norm-projection (as kern.rms_norm did).
+  // norm of kern-fuse-norm-projection (as kern.rms_norm did), then rounded
+  // to bf16 when it has bf16_inputs (kern-bf16-prefill-inputs).
   auto input = [&](Rows in) {
-    if (!op.norm)
+    if (!op.norm && !op.bf16Inputs)
       return in;
-    Rows normed{normalised.data(), in.tokens, in.stride};
-    rmsNorm(in, matrix(op.norm), op.eps, normed);
-    return normed;
+    Rows copy{normalised.data(), in.tokens, in.stride};
+    if (op.norm)
+      rmsNorm(in, matrix(op.norm), op.eps, copy);
+    if (op.bf16Inputs)
+      roundToBf16(op.norm ? copy : in, width(0), copy);
+    return copy;
   };
   switch (op.kind) {
   case OpKind::Embed:
@@ -170,7 +174,7 @@ void CpuBackend::runOp(const PlanEntry &entry, const PlanOp &op,
     if (op.rope) // kern-fuse-rope-attention: kern.rope's arithmetic first
       rope.apply(rows(0), op.heads, rows(1), s.kvHeads, position);
     return attention(rows(0), rows(1), rows(2), states[op.state].kv, op.heads,
-                     s.kvHeads, s.headDim, op.window, rows(3));
+                     s.kvHeads, s.headDim, op.window, rows(3), op.bf16Inputs);
   }
   case OpKind::Conv1d:
     return conv1d(rows(0), w(0), w(1), states[op.state].conv, rows(1));

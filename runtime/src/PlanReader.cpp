@@ -220,6 +220,7 @@ Status EntryReader::readOp(const fb::Op &op, PlanOp &p) {
   MLRT_RETURN_IF_ERROR(weightAt(op.norm(), /*optional=*/true, p.norm));
   p.accumulate = op.accumulate();
   p.rope = op.rope();
+  p.bf16Inputs = op.bf16_inputs();
   if (op.gpu_kernels())
     for (int32_t k : *op.gpu_kernels()) {
       if (k < 0 || k >= gpuKernelCount)
@@ -243,6 +244,10 @@ Status EntryReader::checkOp(PlanOp &op) {
                  << " outputs; only a linear of one output can";
   if (op.norm)
     MLRT_RETURN_IF_ERROR(checkNorm(op, op.norm, width(op, 0)));
+  if (op.bf16Inputs && op.kind != OpKind::Linear &&
+      op.kind != OpKind::LMHead && op.kind != OpKind::Attention)
+    return bad() << "rounds its inputs to bf16, which only linear, lm_head "
+                    "and attention do";
   if (op.rope && (op.kind != OpKind::Attention ||
                   plan.states[op.state].headDim != config.headDim ||
                   config.headDim % 2 != 0))

@@ -190,10 +190,10 @@ TEST_F(ArtifactTest, OpensAValidArtifact) {
 
 TEST_F(ArtifactTest, RefusesWhatItCannotTrust) {
   Variant version;
-  version.version = 3; // before bf16 KV caches
+  version.version = 4; // before bf16 prefill inputs
   EXPECT_EQ(openError(version),
-            "artifact version 3 is not supported (this runtime reads version "
-            "4); recompile the model with ml-compile");
+            "artifact version 4 is not supported (this runtime reads version "
+            "5); recompile the model with ml-compile");
   Variant heads;
   heads.kvHeads = 3;
   EXPECT_EQ(openError(heads),
@@ -255,6 +255,9 @@ TEST_F(ArtifactTest, ChecksEveryPlanCall) {
   EXPECT_EQ(planError([](auto &ops) { ops[2].rope = true; }),
             "plan entry @prefill op 2 (linear): rotates q and k, which only "
             "attention over heads of the config's even head_dim 16 can");
+  EXPECT_EQ(planError([](auto &ops) { ops[0].bf16_inputs = true; }),
+            "plan entry @prefill op 0 (embed): rounds its inputs to bf16, "
+            "which only linear, lm_head and attention do");
   EXPECT_EQ(planError([](auto &ops) { ops[0].norm = 1; }),
             "plan entry @prefill op 0 (embed): only projections take an input "
             "norm or accumulate");

@@ -21,7 +21,7 @@
 // sequence over Mamba layers), weights created by init rules written to a
 // sidecar store, and a clear error when a store moved away.
 
-// MISTRAL: artifact tiny-mistral: version 4, produced by mlopt ml-compile
+// MISTRAL: artifact tiny-mistral: version 5, produced by mlopt ml-compile
 // MISTRAL: config: mistral, vocab 256, hidden 64, intermediate 128, 2 layers, 4 heads (2 kv) of 16, rope theta 10000, rms eps 1e-05
 // MISTRAL: layer 0: attention (sliding window 8)
 // MISTRAL: layer 1: attention (sliding window 8)

@@ -18,6 +18,11 @@
 // RUN: test ! -e %t/x.mlart
 // RUN: not ml-compile %t/llama.mlir --target=cuda --kv-cache=bf16 --gpu-chip=sm_75 -o %t/old.mlart 2>&1 | FileCheck %s --check-prefix=OLD-CHIP
 // RUN: test ! -e %t/old.mlart
+// RUN: ml-compile %t/llama.mlir --target=cuda --kv-cache=bf16 --prefill-precision=bf16 --emit=mlir -o %t/llama-bf16in.gpu.mlir 2>/dev/null
+// RUN: FileCheck %s --check-prefix=BF16IN --input-file=%t/llama-bf16in.gpu.mlir
+// RUN: not ml-compile %t/llama.mlir --target=cuda --prefill-precision=bf16 -o %t/f32cache.mlart 2>&1 | FileCheck %s --check-prefix=BF16IN-F32CACHE
+// RUN: not ml-compile %t/llama.mlir --target=cuda --kv-cache=bf16 --prefill-precision=bf16 --gpu-weights=f32 -o %t/f32cache.mlart 2>&1 | FileCheck %s --check-prefix=BF16IN-F32W
+// RUN: test ! -e %t/f32cache.mlart
 // RUN: ml-import %inputs/tiny/tiny-mistral -o %t/mistral.mlir 2>/dev/null
 // RUN: ml-compile %t/mistral.mlir --target=cuda --emit=mlir -o %t/mistral.gpu.mlir 2>/dev/null
 // RUN: FileCheck %s --check-prefix=WINDOW --input-file=%t/mistral.gpu.mlir
@@ -152,6 +157,25 @@
 // KVBF16-DUMP: memory: weights {{.*}}, KV cache 0.2 KiB per token
 // KVBF16-DUMP: kernel attention_h4_q64_kv32_win0_kvbf16: grid 1 per token x 1 x 1, block 128 x 1 x 1, 12288 bytes shared
 // KVBF16-DUMP: state 0: kv_cache layer 0, 2 kv heads of 16, bf16
+// --prefill-precision=bf16: the projections' inputs are rounded to bf16
+// (hi rows only) and the tensor-core prefill takes one product for each of
+// q K^T (8 key tiles) and P V (4 key steps x 2 dim tiles), with no lo terms.
+// BF16IN-LABEL: gpu.func @to_bf16_hi_w64(
+// BF16IN: arith.truncf %{{.*}} : f32 to bf16
+// BF16IN-NEXT: memref.store
+// BF16IN-NEXT: }
+// BF16IN-LABEL: gpu.func @attention_h4_q64_kv32_win0_kvbf16_bf16in(
+// BF16IN: arith.truncf %{{.*}} : vector<2xf32> to vector<2xbf16>
+// BF16IN-NOT: arith.subf
+// BF16IN: scf.for {{.*}} step %c64
+// BF16IN-COUNT-8: nvvm.mma.sync
+// BF16IN-NOT: nvvm.mma.sync
+// BF16IN: math.exp
+// BF16IN-COUNT-8: nvvm.mma.sync
+// BF16IN-NOT: nvvm.mma.sync
+// BF16IN: gpu.return
+// BF16IN-F32CACHE: ml-compile: error: --prefill-precision=bf16 runs prefill attention on bf16 tensor cores, which read a bf16 KV cache (--kv-cache=bf16) of heads that are multiples of 16 up to 128; found an f32 cache, head dim 16
+// BF16IN-F32W: ml-compile: error: --prefill-precision=bf16 runs the prefill's projections on bf16 tensor cores, which take bf16 matrices; this model's are f32 (--gpu-weights=bf16 rounds them)
 // OLD-CHIP: ml-compile: error: the tensor-core attention of a bf16 KV cache needs sm_80 or newer, found sm_75
 // KV-BAD: ml-compile: error: unknown --kv-cache 'fp8' (expected f32 or bf16)
 

@@ -21,6 +21,15 @@
 // RUN: ml-run %t/llama-kvbf16.mlart --tokens %ids -n 0 --logits-out %t/kvbf16.f32 --all-logits 2>&1 | FileCheck %s --check-prefix=KVBF16-MEMORY
 // RUN: %python %scripts/compare_logits.py %inputs/tiny/tiny-llama/golden-logits.f32 %t/kvbf16.f32 --vocab 256 --atol 2e-3 | FileCheck %s --check-prefix=KVBF16
 // RUN: not %python %scripts/compare_logits.py %inputs/tiny/tiny-llama/golden-logits.f32 %t/kvbf16.f32 --vocab 256 --atol 1e-4
+// RUN: ml-compile %t/llama.mlir --kv-cache=bf16 --prefill-precision=bf16 -o %t/llama-bf16in.mlart 2>/dev/null
+// RUN: ml-dump %t/llama-bf16in.mlart --plan | FileCheck %s --check-prefix=BF16IN-PLAN
+// RUN: ml-run %t/llama-bf16in.mlart --tokens %ids -n 0 --logits-out %t/bf16in.f32 --all-logits 2>/dev/null
+// RUN: %python %scripts/compare_logits.py %inputs/tiny/tiny-llama/golden-logits.f32 %t/bf16in.f32 --vocab 256 --atol 5e-3 | FileCheck %s --check-prefix=BF16IN
+// RUN: not %python %scripts/compare_logits.py %t/kvbf16.f32 %t/bf16in.f32 --vocab 256 --atol 1e-4
+// RUN: not ml-compile %t/llama.mlir --prefill-precision=fp8 -o %t/bad.mlart 2>&1 | FileCheck %s --check-prefix=BF16IN-BAD
+// RUN: test ! -e %t/bad.mlart
+// RUN: ml-opt %t/llama.mlir --convert-llm-to-kern -o %t/planned.mlir 2>/dev/null
+// RUN: not ml-compile %t/planned.mlir --prefill-precision=bf16 -o %t/bad.mlart 2>&1 | FileCheck %s --check-prefix=BF16IN-PLANNED
 
 // Tests the CPU backend against transformers 5.17 (fp32 eager logits of all
 // 20 positions, scripts/gpu/make_goldens.py): Llama with GQA and bf16
@@ -34,3 +43,16 @@
 // LAST: 1 rows: max |diff| {{.*}} (atol 0.0001), argmax differs in 0 rows
 // KVBF16-MEMORY: KV cache 0.2 KiB/token
 // KVBF16: 20 rows: max |diff| {{.*}} (atol 0.002), argmax differs in 0 rows
+
+// --prefill-precision=bf16 rounds the prompt's projection inputs, q and the
+// softmax weights to bf16 (kern-bf16-prefill-inputs; 1.7e-3 from the fp32
+// logits here, and not the kvbf16 artifact's logits); decode keeps f32.
+// BF16IN-PLAN: entry @prefill
+// BF16IN-PLAN: linear {{.*}} bf16_inputs
+// BF16IN-PLAN: attention {{.*}} bf16_inputs
+// BF16IN-PLAN: lm_head {{.*}} bf16_inputs
+// BF16IN-PLAN: entry @decode
+// BF16IN-PLAN-NOT: bf16_inputs
+// BF16IN: 20 rows: max |diff| {{.*}} (atol 0.005), argmax differs in 0 rows
+// BF16IN-BAD: ml-compile: error: unknown --prefill-precision 'fp8' (expected f32 or bf16)
+// BF16IN-PLANNED: ml-compile: error: --prefill-precision applies when ml-compile plans the model; {{.*}}planned.mlir already holds the plan

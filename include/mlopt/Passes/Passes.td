@@ -229,6 +229,30 @@ def FuseRopeAttentionPass : Pass<"kern-fuse-rope-attention", "::mlir::ModuleOp">
   let dependentDialects = ["::mlir::kern::KernDialect"];
 }
 
+def Bf16PrefillInputsPass : Pass<"kern-bf16-prefill-inputs", "::mlir::ModuleOp"> {
+  let summary = "Round the activations of prefill matrix products to bf16";
+  let description = [{
+    Marks every `kern.linear`, `kern.lm_head` and `kern.attention` of the
+    entries that are not steps (`@prefill`) `bf16_inputs`: their input rows
+    (attention: q and the softmax weights) are rounded to bf16 before the
+    products, as a bf16 model in transformers computes them. On the GPU
+    each product is then one bf16 tensor-core product instead of a hi + lo
+    pair (about twice the speed); both backends round the same values, so
+    they still agree. Decode steps keep f32 activations: their GEMVs are
+    bound by the weights' bytes, not by the arithmetic.
+
+    Before:
+    ```mlir
+    kern.linear %x, [@w3] -> %q : !kern.buffer<64> -> !kern.buffer<64>
+    ```
+    After:
+    ```mlir
+    kern.linear %x, [@w3] bf16_inputs -> %q : !kern.buffer<64> -> !kern.buffer<64>
+    ```
+  }];
+  let dependentDialects = ["::mlir::kern::KernDialect"];
+}
+
 def FuseMambaStepPass : Pass<"kern-fuse-mamba-step", "::mlir::ModuleOp"> {
   let summary = "Fuse a Mamba-2 layer's conv1d, scan and gated norm in step "
                 "entries";

@@ -51,6 +51,9 @@ inline uint16_t f32ToBF16(float f) {
   return static_cast<uint16_t>(u >> 16);
 }
 
+/// `f` rounded to the nearest bf16 (ties to even), as f32.
+inline float roundedToBF16(float f) { return bf16ToF32(f32ToBF16(f)); }
+
 float f16ToF32(uint16_t bits);
 uint16_t f32ToF16(float f);
 

@@ -68,6 +68,10 @@ struct PlanOp {
   bool accumulate = false;
   /// Attention: q and k are rotated in place (RoPE) first.
   bool rope = false;
+  /// Linear, LMHead: the input rows are rounded to bf16 before the
+  /// products; Attention: q and the softmax weights (the normaliser sums
+  /// the unrounded weights).
+  bool bf16Inputs = false;
   /// Indices into GpuCode::kernels launched for this op on CUDA; empty: a
   /// library call (cuBLASLt GEMM).
   std::vector<int> gpuKernels;

@@ -28,7 +28,7 @@ void append(Rows k, Rows v, int64_t width, KVCache &cache) {
     if (!cache.bf16)
       return (void)std::copy(row, row + width, to);
     for (int64_t i = 0; i < width; ++i)
-      to[i] = mlrt::bf16ToF32(mlrt::f32ToBF16(row[i]));
+      to[i] = mlrt::roundedToBF16(row[i]);
   };
   for (int64_t t = 0; t < k.tokens; ++t) {
     store(k.row(t), &cache.k[(cache.length + t) * width]);
@@ -38,10 +38,20 @@ void append(Rows k, Rows v, int64_t width, KVCache &cache) {
 }
 
 /// One query head over cached keys [first, last]: keys and values are
-/// `headDim` floats every `stride` floats from `k` and `v`.
+/// `headDim` floats every `stride` floats from `k` and `v`. With
+/// `bf16Inputs`, q and the weights exp(s - max) are rounded to bf16 before
+/// their products (the normaliser sums them unrounded), as the GPU's
+/// tensor-core attention computes them.
 void attendHead(const float *q, const float *k, const float *v,
                 int64_t stride, int64_t headDim, int64_t first, int64_t last,
-                float scale, std::vector<float> &scores, float *out) {
+                float scale, bool bf16Inputs, std::vector<float> &scores,
+                float *out) {
+  thread_local std::vector<float> rounded;
+  if (bf16Inputs) {
+    rounded.resize(headDim);
+    std::transform(q, q + headDim, rounded.begin(), mlrt::roundedToBF16);
+    q = rounded.data();
+  }
   scores.resize(last - first + 1);
   float max = -INFINITY;
   for (int64_t j = first; j <= last; ++j) {
@@ -54,7 +64,10 @@ void attendHead(const float *q, const float *k, const float *v,
     sum += (s = std::exp(s - max));
   std::fill(out, out + headDim, 0.0f);
   for (int64_t j = first; j <= last; ++j) {
-    const float p = scores[j - first] / sum, *vj = v + j * stride;
+    float weight = scores[j - first];
+    if (bf16Inputs)
+      weight = mlrt::roundedToBF16(weight);
+    const float p = weight / sum, *vj = v + j * stride;
     for (int64_t d = 0; d < headDim; ++d)
       out[d] += p * vj[d];
   }
@@ -63,7 +76,7 @@ void attendHead(const float *q, const float *k, const float *v,
 
 void mlrt::cpu::attention(Rows q, Rows k, Rows v, KVCache &cache,
                           int64_t heads, int64_t kvHeads, int64_t headDim,
-                          int64_t window, Rows out) {
+                          int64_t window, Rows out, bool bf16Inputs) {
   const int64_t kvWidth = kvHeads * headDim, past = cache.length,
                 perKVHead = heads / kvHeads;
   append(k, v, kvWidth, cache);
@@ -79,7 +92,7 @@ void mlrt::cpu::attention(Rows q, Rows k, Rows v, KVCache &cache,
       const int64_t kvOffset = (h / perKVHead) * headDim;
       attendHead(q.row(t) + h * headDim, cache.k.data() + kvOffset,
                  cache.v.data() + kvOffset, kvWidth, headDim, first, position,
-                 scale, scores, out.row(t) + h * headDim);
+                 scale, bf16Inputs, scores, out.row(t) + h * headDim);
     }
   });
 }

@@ -1,10 +1,12 @@
-//===- Elementwise.cpp - Embedding lookup, SwiGLU, residual add -----------===//
+//===- Elementwise.cpp - Embedding lookup, SwiGLU, residual add, bf16 -----===//
 //
 // Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Parallel.h"
+
+#include "mlrt/DType.h"
 
 #include <algorithm>
 
@@ -39,5 +41,14 @@ void mlrt::cpu::add(Rows lhs, Rows rhs, int64_t width, Rows out) {
     float *y = out.row(t);
     for (int64_t i = 0; i < width; ++i)
       y[i] = a[i] + b[i];
+  }
+}
+
+void mlrt::cpu::roundToBf16(Rows in, int64_t width, Rows out) {
+  for (int64_t t = 0; t < out.tokens; ++t) {
+    const float *x = in.row(t);
+    float *y = out.row(t);
+    for (int64_t i = 0; i < width; ++i)
+      y[i] = mlrt::roundedToBF16(x[i]);
   }
 }

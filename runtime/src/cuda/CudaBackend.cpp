@@ -175,6 +175,10 @@ Status checkOp(const Artifact &model, const PlanOp &op) {
                    << opKindName(op.kind)
                    << (model.gpu() ? "" : " (it has no GPU code at all)")
                    << "; compile with ml-compile --target=cuda";
+  if (library && op.bf16Inputs)
+    return Error() << "a " << opKindName(op.kind)
+                   << " rounds its inputs to bf16, which the f32 library "
+                      "GEMM does not; compile with --gpu-weights=bf16";
   return Status::ok();
 }
 
@@ -432,7 +436,8 @@ Status CudaBackend::runProjection(const PlanEntry &entry, const PlanOp &op,
   DType type = DType::F32;
   size_t element = sizeof(float);
   // bf16 matrices: the op's kernel splits the rows into hi and lo bf16
-  // terms (hi rows, then lo rows), and W x = W hi + W lo.
+  // terms (hi rows, then lo rows), and W x = W hi + W lo; with bf16_inputs
+  // it rounds them (hi alone).
   CUdeviceptr lo = 0;
   if (!op.gpuKernels.empty()) {
     args.clear();
@@ -440,7 +445,8 @@ Status CudaBackend::runProjection(const PlanEntry &entry, const PlanOp &op,
     args.memref(staging.get(), 2 * count * inWidth);
     MLRT_RETURN_IF_ERROR(launchKernels(op, count, position));
     in = staging.get();
-    lo = in + count * inWidth * sizeof(uint16_t);
+    if (!op.bf16Inputs)
+      lo = in + count * inWidth * sizeof(uint16_t);
     type = DType::BF16;
     element = sizeof(uint16_t);
   }

@@ -79,6 +79,8 @@ static void printOp(const Artifact &a, const PlanEntry &e, const PlanOp &op) {
     line += " accumulate";
   if (op.rope)
     line += " rope";
+  if (op.bf16Inputs)
+    line += " bf16_inputs";
   if (op.state >= 0)
     line += " state " + std::to_string(op.state);
   std::pair<const char *, int64_t> attrs[] = {

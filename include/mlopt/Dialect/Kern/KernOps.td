@@ -162,6 +162,10 @@ def Kern_LinearOp : Kern_EntryOp<"linear"> {
     `eps` would; with `accumulate`, the projections are added to the
     outputs' rows (the residual stream) instead of replacing them.
 
+    With `bf16_inputs` (`kern-bf16-prefill-inputs`), the input rows are
+    rounded to bf16 (to nearest even) before the products, as a bf16 model
+    in transformers computes them; the sums stay f32.
+
     ```mlir
     kern.linear %x, [@wq, @wk, @wv] -> %q, %k, %v : !kern.buffer<64> -> !kern.buffer<64>, !kern.buffer<32>, !kern.buffer<32>
     kern.linear %h norm @w1 eps 1.0e-05, [@wq] -> %q : !kern.buffer<64> -> !kern.buffer<64>
@@ -172,11 +176,12 @@ def Kern_LinearOp : Kern_EntryOp<"linear"> {
                        OptionalAttr<SymbolRefArrayAttr>:$biases,
                        OptionalAttr<FlatSymbolRefAttr>:$norm,
                        OptionalAttr<F64Attr>:$eps, UnitAttr:$accumulate,
+                       UnitAttr:$bf16_inputs,
                        Variadic<Kern_BufferType>:$outs);
   let assemblyFormat = [{
     $in (`norm` $norm^ `eps` $eps)? `,` $weights (`bias` $biases^)?
-    (`accumulate` $accumulate^)? `->` $outs attr-dict `:` qualified(type($in))
-    `->` qualified(type($outs))
+    (`accumulate` $accumulate^)? (`bf16_inputs` $bf16_inputs^)? `->` $outs
+    attr-dict `:` qualified(type($in)) `->` qualified(type($outs))
   }];
   let hasVerifier = 1;
 }
@@ -194,15 +199,22 @@ def Kern_AttentionOp : Kern_EntryOp<"attention"> {
     With `rope` (`kern-fuse-rope-attention`, step entries), q and k are
     first rotated in place as `kern.rope` with the config's head dim would
     rotate them: on the GPU the cache append does it.
+
+    With `bf16_inputs` (`kern-bf16-prefill-inputs`), q and the softmax
+    weights are rounded to bf16 before their products with K and V (the
+    normaliser sums the unrounded weights), as FlashAttention computes a
+    bf16 model's attention.
   }];
   let arguments = (ins Kern_BufferType:$q, Kern_BufferType:$k,
                        Kern_BufferType:$v, FlatSymbolRefAttr:$cache,
                        I64Attr:$heads, OptionalAttr<I64Attr>:$window,
-                       UnitAttr:$rope, Kern_BufferType:$out);
+                       UnitAttr:$rope, UnitAttr:$bf16_inputs,
+                       Kern_BufferType:$out);
   let assemblyFormat = [{
     $q `,` $k `,` $v `cache` $cache `heads` $heads (`window` $window^)?
-    (`rope` $rope^)? `->` $out attr-dict `:` qualified(type($q)) `,`
-    qualified(type($k)) `,` qualified(type($v)) `->` qualified(type($out))
+    (`rope` $rope^)? (`bf16_inputs` $bf16_inputs^)? `->` $out attr-dict `:`
+    qualified(type($q)) `,` qualified(type($k)) `,` qualified(type($v)) `->`
+    qualified(type($out))
   }];
 }
 
@@ -379,12 +391,15 @@ def Kern_LMHeadOp : Kern_EntryOp<"lm_head"> {
   let summary = "Logits of the step's last token (or of every token)";
   let description = [{
     With `norm` (kern-fuse-norm-projection), the input rows are
-    RMS-normalised first, as for `kern.linear`.
+    RMS-normalised first, and with `bf16_inputs` rounded to bf16, as for
+    `kern.linear`.
   }];
   let arguments = (ins Kern_BufferType:$in, OptionalAttr<FlatSymbolRefAttr>:$norm,
-                       OptionalAttr<F64Attr>:$eps, FlatSymbolRefAttr:$weight);
+                       OptionalAttr<F64Attr>:$eps, FlatSymbolRefAttr:$weight,
+                       UnitAttr:$bf16_inputs);
   let assemblyFormat = [{
-    $in (`norm` $norm^ `eps` $eps)? `,` $weight attr-dict `:` qualified(type($in))
+    $in (`norm` $norm^ `eps` $eps)? `,` $weight (`bf16_inputs` $bf16_inputs^)?
+    attr-dict `:` qualified(type($in))
   }];
   let hasVerifier = 1;
 }

@@ -89,9 +89,16 @@ struct KVCache {
 /// Appends the step's k and v rows to `cache`, then causal GQA attention of
 /// each query token (position cache.length + t) over keys at positions
 /// (p - window, p] (window 0: all of [0, p]); query head h reads kv head
-/// h / (heads / kvHeads); scale 1/sqrt(headDim); fp32 softmax.
+/// h / (heads / kvHeads); scale 1/sqrt(headDim); fp32 softmax. With
+/// `bf16Inputs` (kern-bf16-prefill-inputs), q and the softmax weights are
+/// rounded to bf16 before their products with K and V.
 void attention(Rows q, Rows k, Rows v, KVCache &cache, int64_t heads,
-               int64_t kvHeads, int64_t headDim, int64_t window, Rows out);
+               int64_t kvHeads, int64_t headDim, int64_t window, Rows out,
+               bool bf16Inputs = false);
+
+/// `in`'s first `width` floats of each row, rounded to bf16 (to nearest
+/// even) and back, into `out`.
+void roundToBf16(Rows in, int64_t width, Rows out);
 
 /// Causal depthwise conv1d + SiLU of `channels` channels through `state`
 /// (channels x (width - 1) past inputs, oldest first, zero at the start);
