@@ -16,6 +16,9 @@ using namespace mlir;
 using namespace mlopt;
 using namespace mlopt::codegen;
 
+/// Tokens whose inputs a conv1d thread loads at once.
+constexpr int64_t kConvRun = 16;
+
 void codegen::conv1d(KernelBuilder &k, const Conv1dArgs &a, int64_t channels,
                      int64_t width) {
   int64_t past = width - 1;
@@ -32,21 +35,39 @@ void codegen::conv1d(KernelBuilder &k, const Conv1dArgs &a, int64_t channels,
     Value bias = k.load(k.memref(a.bias), c);
     for (int64_t j = 0; j < past; ++j)
       history.push_back(k.load(k.memref(a.state), k.add(stateRow, k.idx(j))));
-    auto last = k.loop(k.idx(0), k.tokens(), k.idx(1), history,
+    auto at = [&](Value t) {
+      return k.add(rows, k.add(k.mul(t, k.idx(channels)), c));
+    };
+    // Token t's output from its input x and the `past` inputs before it;
+    // returns the history after t.
+    auto step = [&](Value t, Value x, ValueRange prev) {
+      // Bias, then the taps oldest first (the CPU's order).
+      Value y = bias;
+      for (int64_t j = 0; j < past; ++j)
+        y = k.fadd(y, k.fmul(w[j], prev[j]));
+      y = k.fadd(y, k.fmul(w[past], x));
+      k.store(k.silu(y), k.memref(a.out), at(t));
+      SmallVector<Value> next(prev.begin() + 1, prev.end());
+      next.push_back(x);
+      return next;
+    };
+    // Runs of kConvRun tokens load their inputs before the first output is
+    // written (a thread walks all tokens of its channel: the loads of a
+    // run are in flight together), then the last tokens one at a time.
+    Value runEnd = k.mul(k.div(k.tokens(), k.idx(kConvRun)), k.idx(kConvRun));
+    auto runs = k.loop(k.idx(0), runEnd, k.idx(kConvRun), history,
+                       [&](Value t0, ValueRange prev) {
+                         SmallVector<Value> xs, h(prev.begin(), prev.end());
+                         for (int64_t i = 0; i < kConvRun; ++i)
+                           xs.push_back(k.load(k.memref(a.in),
+                                               at(k.add(t0, k.idx(i)))));
+                         for (int64_t i = 0; i < kConvRun; ++i)
+                           h = step(k.add(t0, k.idx(i)), xs[i], h);
+                         return h;
+                       });
+    auto last = k.loop(runEnd, k.tokens(), k.idx(1), runs,
                        [&](Value t, ValueRange prev) {
-                         Value at = k.add(
-                             rows, k.add(k.mul(t, k.idx(channels)), c));
-                         Value x = k.load(k.memref(a.in), at);
-                         // Bias, then the taps oldest first (the CPU's
-                         // order).
-                         Value y = bias;
-                         for (int64_t j = 0; j < past; ++j)
-                           y = k.fadd(y, k.fmul(w[j], prev[j]));
-                         y = k.fadd(y, k.fmul(w[past], x));
-                         k.store(k.silu(y), k.memref(a.out), at);
-                         SmallVector<Value> next(prev.begin() + 1, prev.end());
-                         next.push_back(x);
-                         return next;
+                         return step(t, k.load(k.memref(a.in), at(t)), prev);
                        });
     for (int64_t j = 0; j < past; ++j)
       k.store(last[j], k.memref(a.state), k.add(stateRow, k.idx(j)));

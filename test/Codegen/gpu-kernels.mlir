@@ -37,7 +37,12 @@
 // CHECK: gpu.barrier
 // CHECK: math.sqrt
 // CHECK-LABEL: gpu.func @conv1d_c128_k4
-// The conv carries the last 3 inputs of its channel through the tokens.
+// The conv carries the last 3 inputs of its channel through the tokens:
+// runs of 16 tokens load their 16 inputs before the first output, then the
+// tokens past the last run one at a time.
+// CHECK: scf.for {{.*}} step %c16{{.*}} iter_args({{.*}}) -> (f32, f32, f32)
+// CHECK-COUNT-16: memref.load %arg0
+// CHECK: math.exp
 // CHECK: scf.for {{.*}} iter_args({{.*}}) -> (f32, f32, f32)
 // The chunked Mamba-2 prefill scan (mamba-kernels.mlir tests it).
 // CHECK-LABEL: gpu.func @ssm_scan_mamba2_h4_g2_n16_x128_chunked_states
