@@ -60,11 +60,24 @@ Value codegen::laneReduce(KernelBuilder &k, Value value, int32_t lanes,
 }
 
 namespace {
+/// The RoPE parameters of a model's heads (its config's rope).
+struct RopeSpec {
+  std::vector<float> freq;
+  float scaling = 1;
+  int64_t headDim = 0;
+  /// The module's table of `freq`, shared by the RoPE kernels.
+  std::string table() const {
+    return "rope_inv_freq_d" + std::to_string(headDim);
+  }
+};
+
 /// The RoPE inverse frequencies of one head (half its dims) as a constant
 /// table of `module`, computed as the CPU backend computes them.
-Value ropeTable(KernelBuilder &k, gpu::GPUModuleOp module, StringRef table,
-                const std::vector<float> &freq) {
+Value ropeTable(KernelBuilder &k, gpu::GPUModuleOp module,
+                const RopeSpec &r) {
   ImplicitLocOpBuilder &b = k.b();
+  const std::vector<float> &freq = r.freq;
+  std::string table = r.table();
   auto tableType = MemRefType::get({int64_t(freq.size())}, b.getF32Type());
   if (!module.lookupSymbol(table)) {
     OpBuilder::InsertionGuard guard(b);
@@ -106,12 +119,6 @@ RotatedPair rotatePair(KernelBuilder &k, Value freqs, float scaling,
   return {lo, hi, x2, y2};
 }
 
-/// The RoPE parameters of a model's heads (its config's rope).
-struct RopeSpec {
-  std::vector<float> freq;
-  float scaling = 1;
-  int64_t headDim = 0;
-};
 mlrt::Expected<RopeSpec> ropeSpec(kern::ProgramOp program, int64_t headDim) {
   mlrt::RopeConfig config = runtimeRope(program.getConfig());
   if (config.scaling == mlrt::RopeScalingKind::Dynamic)
@@ -131,9 +138,9 @@ Value atLeast(KernelBuilder &k, Value i, int64_t bound) {
 
 /// rope: rotates pairs (i, i + half) of every q and k head of one token;
 /// one thread per pair, q's then k's.
-void rope(KernelBuilder &k, gpu::GPUModuleOp module, StringRef table,
-          const RopeSpec &r, int64_t qWidth, int64_t kWidth) {
-  Value freqs = ropeTable(k, module, table, r.freq);
+void rope(KernelBuilder &k, gpu::GPUModuleOp module, const RopeSpec &r,
+          int64_t qWidth, int64_t kWidth) {
+  Value freqs = ropeTable(k, module, r);
   const int64_t qPairs = qWidth / 2, pairs = qPairs + kWidth / 2;
   k.eachElement(pairs, kThreads, [&](Value t, Value p) {
     k.when(k.lt(p, k.idx(qPairs)), [&] {
@@ -150,10 +157,9 @@ void rope(KernelBuilder &k, gpu::GPUModuleOp module, StringRef table,
 /// rotated k and the v of each token into the cache at position + t, in
 /// the cache's element type. Work items of a token: q's pairs, k's pairs
 /// (each also stores its two cache elements), then v's elements.
-void ropeAppend(KernelBuilder &k, gpu::GPUModuleOp module, StringRef table,
-                const RopeSpec &r, int64_t qWidth, int64_t kvWidth,
-                Type kvType) {
-  Value freqs = ropeTable(k, module, table, r.freq);
+void ropeAppend(KernelBuilder &k, gpu::GPUModuleOp module, const RopeSpec &r,
+                int64_t qWidth, int64_t kvWidth, Type kvType) {
+  Value freqs = ropeTable(k, module, r);
   const int64_t qPairs = qWidth / 2, kPairs = kvWidth / 2;
   k.eachElement(qPairs + kPairs + kvWidth, kThreads, [&](Value t, Value e) {
     Value dst = k.mul(k.add(k.position(), t), k.idx(kvWidth));
@@ -660,9 +666,8 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
     mlrt::Expected<RopeSpec> r = ropeSpec(program, o.getHeadDim());
     if (!r)
       return r.takeError();
-    std::string tableName = name.str() + "_inv_freq";
     buildKernel(module, name, 2, false, 0, [&](KernelBuilder &k) {
-      rope(k, module, tableName, *r, widthOf(o.getQ()), widthOf(o.getK()));
+      rope(k, module, *r, widthOf(o.getQ()), widthOf(o.getK()));
     });
     specs.push_back(
         perElement(name.str(), (widthOf(o.getQ()) + widthOf(o.getK())) / 2));
@@ -690,11 +695,10 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
       mlrt::Expected<RopeSpec> r = ropeSpec(program, s.headDim);
       if (!r)
         return r.takeError();
-      std::string table = append + "_inv_freq";
       if (!module.lookupSymbol(append))
         buildKernel(module, append, s.memrefs(), false, 0,
                     [&](KernelBuilder &k) {
-                      ropeAppend(k, module, table, *r, s.qWidth(), s.kvWidth(),
+                      ropeAppend(k, module, *r, s.qWidth(), s.kvWidth(),
                                  s.kvType);
                     });
       specs.push_back(

@@ -29,7 +29,9 @@
 // matrices stay library calls (matrix-kernels.mlir tests the GEMVs).
 
 // CHECK: gpu.module @kernels
-// CHECK: memref.global "private" constant @rope_q64_k32_d16_inv_freq : memref<8xf32> = dense<[1.000000e+00, 0.316227764, 1.000000e-01
+// One RoPE table for every kernel that rotates heads of 16.
+// CHECK: memref.global "private" constant @rope_inv_freq_d16 : memref<8xf32> = dense<[1.000000e+00, 0.316227764, 1.000000e-01
+// CHECK-NOT: memref.global
 // CHECK-LABEL: gpu.func @embed_f32_h64(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi32>, %{{.*}}: index, %{{.*}}: index) kernel
 // CHECK: memref.load %{{.*}} : memref<?xi32>
 // CHECK-LABEL: gpu.func @rms_norm_w64_eps1p00em05
@@ -51,15 +53,15 @@
 // CHECK-LABEL: gpu.func @add_rms_norm_w64_eps1p00em05
 // CHECK-LABEL: gpu.func @swiglu_w128
 // CHECK-LABEL: gpu.func @rope_q64_k32_d16
-// CHECK: memref.get_global @rope_q64_k32_d16_inv_freq
+// CHECK: memref.get_global @rope_inv_freq_d16
 // CHECK: math.cos
 // CHECK: math.sin
 // CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_append
 // The attention kernels' structure: attention-kernels.mlir.
 // CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0(
-// Decode: RoPE inside the append (kern-fuse-rope-attention), its own table.
+// Decode: RoPE inside the append (kern-fuse-rope-attention), same table.
 // CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_rope_append(
-// CHECK: memref.get_global @attention_h4_q64_kv32_win0_rope_append_inv_freq
+// CHECK: memref.get_global @rope_inv_freq_d16
 // CHECK: math.cos
 // CHECK: memref.store %{{.*}}, %arg4
 // CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_rope_decode(
