@@ -275,7 +275,8 @@ LogicalResult ConvertLLMToKernPass::convert(ModelOp model) {
           cast<RankedTensorType>(m.getConvWeight().getType()).getDimSize(0);
       int64_t heads = m.getNumHeads();
       kern::MambaStateOp::create(b, loc, sym, i, channels, m.getConvWidth(),
-                                 heads, m.getInnerDim() / heads, m.getDState());
+                                 heads, m.getInnerDim() / heads, m.getDState(),
+                                 ssmState == "bf16");
     }
     states.push_back(FlatSymbolRefAttr::get(b.getContext(), sym));
   }
@@ -302,12 +303,16 @@ LogicalResult ConvertLLMToKernPass::convert(ModelOp model) {
 }
 
 void ConvertLLMToKernPass::runOnOperation() {
-  if (kvCache != "f32" && kvCache != "bf16") {
-    getOperation().emitError()
-        << "convert-llm-to-kern: kv-cache must be f32 or bf16, found '"
-        << kvCache << "'";
+  auto checkType = [&](StringRef option, StringRef value) {
+    if (value == "f32" || value == "bf16")
+      return true;
+    getOperation().emitError() << "convert-llm-to-kern: " << option
+                               << " must be f32 or bf16, found '" << value
+                               << "'";
+    return false;
+  };
+  if (!checkType("kv-cache", kvCache) || !checkType("ssm-state", ssmState))
     return signalPassFailure();
-  }
   for (ModelOp model :
        llvm::make_early_inc_range(getOperation().getOps<ModelOp>()))
     if (failed(convert(model)))

@@ -4,7 +4,7 @@
     ssm_step_bench.py --ptx kernels.ptx --plan plan.txt --mamba-ssm DIR
                       [--prefix mamba_step_h32_g8_n128_x6144_k4_ng128]
                       [--batches 1,16,64,256] [--check-batch 16] [--reps 21]
-                      [--graph-calls 20] [--commit SHA]
+                      [--graph-calls 20] [--commit SHA] [--ssm-state f32|bf16]
 
 (or --artifact model.mlart --ml-dump build/bin/ml-dump in place of --plan.)
 The PTX comes from `ml-compile --target=cuda --emit=ptx` of a Mamba-2 hybrid
@@ -14,7 +14,9 @@ norm group per head); the plan is `ml-dump model.mlart --plan` of the same
 model compiled without --emit (the launch geometry). Our kern.mamba_step is
 two kernels, `PREFIX_conv` (conv update + SiLU, in place over xbc) and
 `PREFIX` (state update, y = S C + D x, y * silu(z), gated RMSNorm), f32
-activations and an f32 SSM state; a batch of B sequences is a y grid of B.
+activations and an f32 SSM state (with --ssm-state bf16, the kernels of
+`ml-compile --ssm-state=bf16`: a bf16 state, f32 math, PREFIX gets
+_ssmbf16); a batch of B sequences is a y grid of B.
 
 mamba_ssm's selective_state_update (Triton, from DIR, a git-ignored stub of
 mamba_ssm/ops/triton that bench/kernels/mamba_ssm_stub.sh builds:
@@ -30,7 +32,7 @@ selective_state_update, then layernorm_gated's rmsnorm_fn with z).
 Each time is the median over --reps replays of a CUDA graph of
 --graph-calls calls (CUDA events), per call, every state updated in place.
 State bytes are the SSM state read and written once in its own dtype (ours:
-2 * B * 32 * 128 * 128 * 4); '% copy' divides that rate by this run's
+2 * B * 32 * 128 * 128 * 4, or * 2 with a bf16 state); '% copy' divides that rate by this run's
 device-to-device copy bandwidth (1 GiB torch copy, bytes read + written).
 'ours / peer' is a ratio of times (below 1: ours is faster).
 
@@ -125,7 +127,7 @@ class Ours:
     """kern.mamba_step's two kernels on the runtime's argument convention
     (schemas/artifact.fbs, GpuKernel): 12 memref<?xf32>, tokens, position."""
 
-    def __init__(self, module, specs, prefix, t):
+    def __init__(self, module, specs, prefix, t, state_dtype):
         self.batch = t["xbc"].shape[0]
         self.kernels = []
         for name in (prefix + "_conv", prefix):
@@ -135,7 +137,7 @@ class Ours:
         self.xbc = t["xbc"].clone()  # the conv kernel overwrites it
         self.out = torch.empty(self.batch, INNER, device="cuda")
         self.conv_state = t["conv_state"].clone().contiguous()
-        self.state = t["state"].clone().contiguous()
+        self.state = t["state"].to(state_dtype, copy=True).contiguous()
         self.args = [self.xbc, t["dt"].contiguous(), t["z"].contiguous(), self.out,
                      t["conv_w"].contiguous(), t["conv_b"], t["dt_bias"], t["a_log"], t["d"],
                      t["norm_w"], self.conv_state, self.state, 1, 0]
@@ -238,7 +240,13 @@ def main():
     p.add_argument("--reps", type=int, default=21)
     p.add_argument("--graph-calls", type=int, default=20)
     p.add_argument("--commit", help="the project commit to print (default: git rev-parse)")
+    p.add_argument("--ssm-state", choices=("f32", "bf16"), default="f32",
+                   help="our kernels' SSM state type (ml-compile --ssm-state)")
     args = p.parse_args()
+    ours_dtype = torch.bfloat16 if args.ssm_state == "bf16" else torch.float32
+    ours_size = 2 if args.ssm_state == "bf16" else 4
+    if args.ssm_state == "bf16" and not args.prefix.endswith("_ssmbf16"):
+        args.prefix += "_ssmbf16"
     if args.plan:
         specs = ptxlaunch.plan_specs(open(args.plan).read())
     elif args.artifact and args.ml_dump:
@@ -260,7 +268,7 @@ def main():
     gen = torch.Generator(device="cuda").manual_seed(args.check_batch)
     t = inputs(args.check_batch, gen)
     ref = reference(t)
-    ours = Ours(module, specs, args.prefix, t)
+    ours = Ours(module, specs, args.prefix, t, ours_dtype)
     ours.launch()
     torch.cuda.synchronize()
     print(f"check at B={args.check_batch} vs float64 reference (max |err| / max |ref|): ours "
@@ -289,7 +297,7 @@ def main():
     for batch in [int(v) for v in args.batches.split(",")]:
         gen = torch.Generator(device="cuda").manual_seed(batch)
         t = inputs(batch, gen)
-        ours = Ours(module, specs, args.prefix, t)
+        ours = Ours(module, specs, args.prefix, t, ours_dtype)
         r = dict(batch=batch, scan=timed(ours.scan), conv=timed(ours.conv), step=timed(ours.launch))
         del ours
         conv32 = conv_step(t, f32)[0]
@@ -312,14 +320,14 @@ def main():
 
     print()
     print("Scan vs selective_state_update (state update + y + D skip + silu(z) gate; ours adds the "
-          "gated RMSNorm). Ours: f32 state; SSU: bf16 and f32 state.")
+          f"gated RMSNorm). Ours: {args.ssm_state} state; SSU: bf16 and f32 state.")
     print()
     print("| B | ours scan (us) | TB/s | % copy | SSU bf16 (us) | TB/s | % copy | ours / SSU bf16 "
           "| SSU f32 (us) | TB/s | % copy | ours / SSU f32 |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         b = r["batch"]
-        print(f"| {b} | {r['scan']:.2f} | {rate(b, 4, r['scan'])} | {r['ssu_bf16']:.2f} | "
+        print(f"| {b} | {r['scan']:.2f} | {rate(b, ours_size, r['scan'])} | {r['ssu_bf16']:.2f} | "
               f"{rate(b, 2, r['ssu_bf16'])} | {r['scan'] / r['ssu_bf16']:.2f} | "
               f"{r['ssu_f32']:.2f} | {rate(b, 4, r['ssu_f32'])} | {r['scan'] / r['ssu_f32']:.2f} |")
     print()
@@ -333,7 +341,7 @@ def main():
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         b = r["batch"]
-        print(f"| {b} | {r['conv']:.2f} | {r['step']:.2f} | {rate(b, 4, r['step'])} | "
+        print(f"| {b} | {r['conv']:.2f} | {r['step']:.2f} | {rate(b, ours_size, r['step'])} | "
               f"{r['step'] / r['ssu_bf16']:.2f} | {r['step'] / r['ssu_f32']:.2f} | "
               f"{r['pconv_bf16']:.1f} / {r['pconv_f32']:.1f} | {r['pstep_bf16']:.2f} | "
               f"{r['step'] / r['pstep_bf16']:.2f} | {r['pstep_f32']:.2f} | "

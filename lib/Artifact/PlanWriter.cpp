@@ -239,7 +239,7 @@ mlopt::writePlan(flatbuffers::FlatBufferBuilder &b, kern::ProgramOp program,
       states.push_back(fb::CreateState(
           b, fb::StateKind::Mamba, m.getLayer(), /*kv_heads=*/0,
           m.getHeadDim(), m.getChannels(), m.getWidth(), m.getHeads(),
-          m.getDState()));
+          m.getDState(), /*kv_bf16=*/false, m.getSsmBf16()));
     }
   }
   std::vector<flatbuffers::Offset<fb::Entry>> entries;

@@ -77,6 +77,19 @@ void codegen::buildKernel(gpu::GPUModuleOp module, StringRef name,
   k.finish();
 }
 
+Type codegen::ssmStateType(Operation *op, FlatSymbolRefAttr state) {
+  auto layer = SymbolTable::lookupNearestSymbolFrom<kern::MambaStateOp>(op, state);
+  Builder b(op->getContext());
+  return layer && layer.getSsmBf16() ? Type(b.getBF16Type()) : b.getF32Type();
+}
+
+SmallVector<Type> codegen::memrefTypes(MLIRContext *ctx, unsigned count,
+                                       unsigned at, Type type) {
+  SmallVector<Type> types(count, Float32Type::get(ctx));
+  types[at] = type;
+  return types;
+}
+
 Type codegen::kvElementType(kern::AttentionOp attention) {
   auto cache = SymbolTable::lookupNearestSymbolFrom<kern::KVCacheOp>(
       attention, attention.getCacheAttr());

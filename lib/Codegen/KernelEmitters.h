@@ -58,6 +58,13 @@ void buildKernel(mlir::gpu::GPUModuleOp module, llvm::StringRef name,
                  llvm::ArrayRef<mlir::Type> memrefs, bool ids,
                  int64_t sharedFloats,
                  llvm::function_ref<void(KernelBuilder &)> body);
+/// The element type of the SSM state of Mamba state `state` that `op`
+/// names (f32 or bf16).
+mlir::Type ssmStateType(mlir::Operation *op, mlir::FlatSymbolRefAttr state);
+/// `count` memref element types, f32 but `type` at `at`.
+llvm::SmallVector<mlir::Type> memrefTypes(mlir::MLIRContext *ctx,
+                                          unsigned count, unsigned at,
+                                          mlir::Type type);
 /// The element type of the KV cache `attention` reads (f32 or bf16).
 mlir::Type kvElementType(mlir::kern::AttentionOp attention);
 

@@ -19,6 +19,11 @@ using namespace mlir;
 using namespace mlopt;
 using namespace mlopt::codegen;
 
+/// What the keys of kernels over a bf16 SSM state add.
+static const char *ssmStateSuffix(Operation *op, FlatSymbolRefAttr state) {
+  return ssmStateType(op, state).isBF16() ? "_ssmbf16" : "";
+}
+
 std::string codegen::kernelKey(Operation *op, kern::ProgramOp program,
                                mlrt::DType matrixType) {
   if (isa<kern::EmbedOp, kern::LinearOp, kern::LinearSwiGLUOp, kern::LMHeadOp>(op))
@@ -76,13 +81,13 @@ std::string codegen::kernelKey(Operation *op, kern::ProgramOp program,
             .str();
       })
       .Case([](kern::MambaStepOp o) {
-        return llvm::formatv("mamba_step_h{0}_g{1}_n{2}_x{3}_k{4}_ng{5}",
+        return llvm::formatv("mamba_step_h{0}_g{1}_n{2}_x{3}_k{4}_ng{5}{6}",
                              o.getHeads(), o.getGroups(), o.getDState(),
                              widthOf(o.getXbc()),
                              weightType(o, o.getConvWeightAttr())
                                      .getNumElements() /
                                  widthOf(o.getXbc()),
-                             o.getGroup())
+                             o.getGroup(), ssmStateSuffix(o, o.getStateAttr()))
             .str();
       })
       .Case([](kern::SSMScanOp o) {
@@ -90,9 +95,10 @@ std::string codegen::kernelKey(Operation *op, kern::ProgramOp program,
         // Mamba-2 outside step entries is the chunked scan.
         bool chunked =
             !one && !o->getParentOfType<kern::EntryOp>().getStep();
-        return llvm::formatv("ssm_scan_mamba{0}_h{1}_g{2}_n{3}_x{4}{5}",
+        return llvm::formatv("ssm_scan_mamba{0}_h{1}_g{2}_n{3}_x{4}{5}{6}",
                              one ? 1 : 2, o.getHeads(), o.getGroups(),
                              o.getDState(), widthOf(o.getXbc()),
+                             ssmStateSuffix(o, o.getStateAttr()),
                              chunked ? "_chunked" : "")
             .str();
       })

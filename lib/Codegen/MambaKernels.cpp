@@ -80,7 +80,7 @@ namespace {
 /// owns state row p (d_state values in the SSM state array). The workspace
 /// argument is the chunked scan's; unused here.
 void ssmScanMamba2(KernelBuilder &k, int64_t heads, int64_t groups,
-                   int64_t headDim, int64_t dState) {
+                   int64_t headDim, int64_t dState, Type stateType) {
   int64_t xbcWidth = groups * headDim + groups * dState + heads * dState;
   int64_t bOffset = groups * headDim, cOffset = bOffset + groups * dState;
   Value h = k.blockId(), p = k.threadId();
@@ -102,9 +102,9 @@ void ssmScanMamba2(KernelBuilder &k, int64_t heads, int64_t groups,
         k.idx(0), k.idx(dState), k.idx(1), {k.f32(0)},
         [&](Value n, ValueRange acc) {
           Value at = k.add(stateRow, n);
-          Value s = k.fadd(k.fmul(decay, k.load(k.memref(6), at)),
+          Value s = k.fadd(k.fmul(decay, k.widen(k.load(k.memref(6), at))),
                            k.fmul(dx, k.load(k.memref(0), k.add(bRow, n))));
-          k.store(s, k.memref(6), at);
+          k.store(k.narrow(s, stateType), k.memref(6), at);
           return SmallVector<Value>{
               k.fadd(acc[0], k.fmul(s, k.load(k.memref(0), k.add(cRow, n))))};
         });
@@ -412,7 +412,7 @@ void ssmChunkStates(KernelBuilder &k, const ChunkedScan &s) {
 /// replacing each chunk's local state in the workspace by the state the
 /// chunk starts from (state_in(c + 1) = decay(c) state_in(c) + local(c)),
 /// from the SSM state and back to it. Loads run kUnroll chunks ahead.
-void ssmStatePassing(KernelBuilder &k, const ChunkedScan &s) {
+void ssmStatePassing(KernelBuilder &k, const ChunkedScan &s, Type stateType) {
   constexpr int64_t kUnroll = 8;
   ImplicitLocOpBuilder &b = k.b();
   Value e = k.add(k.mul(k.blockId(), k.idx(kThreads)), k.threadId());
@@ -425,7 +425,7 @@ void ssmStatePassing(KernelBuilder &k, const ChunkedScan &s) {
     };
     Value decayAt = k.add(k.idx(s.stateFloats()), head);
     auto state = k.loop(
-        k.idx(0), chunks, k.idx(kUnroll), {k.load(k.memref(State), e)},
+        k.idx(0), chunks, k.idx(kUnroll), {k.widen(k.load(k.memref(State), e))},
         [&](Value first, ValueRange carried) {
           SmallVector<Value> local, decay;
           for (int64_t i = 0; i < kUnroll; ++i) {
@@ -444,7 +444,7 @@ void ssmStatePassing(KernelBuilder &k, const ChunkedScan &s) {
           }
           return SmallVector<Value>{running};
         });
-    k.store(state[0], k.memref(State), e);
+    k.store(k.narrow(state[0], stateType), k.memref(State), e);
   });
 }
 
@@ -569,7 +569,14 @@ KernelSpecs codegen::emitMambaKernels(Operation *op, StringRef name,
         fixedGrid(name.str(), (channels + kThreads - 1) / kThreads, kThreads));
   } else if (auto o = dyn_cast<kern::SSMScanOp>(op)) {
     int64_t heads = o.getHeads(), groups = o.getGroups(), n = o.getDState();
+    Type stateType = ssmStateType(o, o.getStateAttr());
+    SmallVector<Type> args =
+        memrefTypes(module.getContext(), kScanArgs, State, stateType);
     if (o.getVariant() == llm::MambaVariant::Mamba1) {
+      if (!stateType.isF32())
+        return mlrt::Error() << "ml-compile: the CUDA Mamba-1 scan keeps an "
+                                "f32 SSM state; --ssm-state=bf16 applies to "
+                                "Mamba-2 layers";
       buildKernel(module, name, kScanArgs + 1, false, 0, [&](KernelBuilder &k) {
         ssmScanMamba1(k, heads, groups, n);
       });
@@ -581,11 +588,12 @@ KernelSpecs codegen::emitMambaKernels(Operation *op, StringRef name,
         ChunkedScan s = ChunkedScan::of(heads, groups, headDim, n);
         std::string states = name.str() + "_states",
                     passing = name.str() + "_passing";
-        buildKernel(module, states, kScanArgs, false, 0,
+        buildKernel(module, states, args, false, 0,
                     [&](KernelBuilder &k) { ssmChunkStates(k, s); });
-        buildKernel(module, passing, kScanArgs, false, 0,
-                    [&](KernelBuilder &k) { ssmStatePassing(k, s); });
-        buildKernel(module, name, kScanArgs, false, 0,
+        buildKernel(module, passing, args, false, 0, [&](KernelBuilder &k) {
+          ssmStatePassing(k, s, stateType);
+        });
+        buildKernel(module, name, args, false, 0,
                     [&](KernelBuilder &k) { ssmChunkScan(k, s); });
         // A block per token covers the (chunk, head, slice) items from
         // kSsmScanChunk / (heads * slices) tokens on; below, blocks loop.
@@ -599,8 +607,8 @@ KernelSpecs codegen::emitMambaKernels(Operation *op, StringRef name,
         return mlrt::Error() << "ml-compile: the CUDA Mamba-2 scan needs a "
                                 "head dim up to 1024, found "
                              << headDim;
-      buildKernel(module, name, kScanArgs, false, 0, [&](KernelBuilder &k) {
-        ssmScanMamba2(k, heads, groups, headDim, n);
+      buildKernel(module, name, args, false, 0, [&](KernelBuilder &k) {
+        ssmScanMamba2(k, heads, groups, headDim, n, stateType);
       });
       specs.push_back(fixedGrid(name.str(), heads, headDim));
     }

@@ -61,6 +61,8 @@ constexpr int64_t kScanBlocksPerSM = 4;
 /// The sizes the kernels are specialised to.
 struct StepShape {
   int64_t heads, groups, headDim, dState, taps, normGroup;
+  /// The SSM state's element type (f32 or bf16; math is f32).
+  Type stateType;
 
   int64_t headsPerGroup() const { return heads / groups; }
   int64_t xbcWidth() const {
@@ -173,9 +175,10 @@ private:
           [&](Value i, ValueRange acc) {
             Value at = k.add(stateRow, i);
             Value dB = k.fmul(delta, k.load(shared, sharedAt(p, i)));
-            Value state = k.fadd(k.fmul(k.load(k.memref(SSMState), at), decay),
-                                 k.fmul(dB, x));
-            k.store(state, k.memref(SSMState), at);
+            Value state =
+                k.fadd(k.fmul(k.widen(k.load(k.memref(SSMState), at)), decay),
+                       k.fmul(dB, x));
+            k.store(k.narrow(state, s.stateType), k.memref(SSMState), at);
             return SmallVector<Value>{k.fadd(
                 acc[0], k.fmul(state, k.load(shared, sharedAt(p + n, i))))};
           });
@@ -202,6 +205,22 @@ private:
                                     align)
           .getResult();
     };
+    // The state in its type: bf16 runs widen as they load and round as
+    // they store.
+    auto stateVector = VectorType::get({v}, s.stateType);
+    auto stateAlign =
+        llvm::MaybeAlign(v * s.stateType.getIntOrFloatBitWidth() / 8);
+    auto loadState = [&](Value at) -> Value {
+      Value run = vector::LoadOp::create(b, stateVector, k.memref(SSMState),
+                                         ValueRange{at}, false, stateAlign);
+      return s.stateType.isF32() ? run : arith::ExtFOp::create(b, vType, run);
+    };
+    auto storeState = [&](Value state, Value at) {
+      if (!s.stateType.isF32())
+        state = arith::TruncFOp::create(b, stateVector, state);
+      vector::StoreOp::create(b, state, k.memref(SSMState), ValueRange{at},
+                              false, stateAlign);
+    };
     auto splat = [&](Value x) {
       return vector::BroadcastOp::create(b, vType, x).getResult();
     };
@@ -224,7 +243,7 @@ private:
         Value stateRow = k.add(headState, k.mul(channels[r], k.idx(n)));
         for (int64_t i = 0; i < steps; ++i) {
           stateAt.push_back(k.add(stateRow, column[i]));
-          states.push_back(load(k.memref(SSMState), stateAt.back()));
+          states.push_back(loadState(stateAt.back()));
         }
       }
       for (int64_t r = 0; r < group; ++r) {
@@ -234,8 +253,7 @@ private:
           int64_t at = r * steps + i;
           Value state = k.fadd(k.fmul(states[at], splat(decay)),
                                k.fmul(dB[i], splat(x)));
-          vector::StoreOp::create(b, state, k.memref(SSMState),
-                                  ValueRange{stateAt[at]}, false, align);
+          storeState(state, stateAt[at]);
           partial = k.fadd(partial,
                            vector::ReductionOp::create(
                                b, vector::CombiningKind::ADD,
@@ -298,7 +316,8 @@ KernelSpecs codegen::emitMambaStepKernel(kern::MambaStepOp op, StringRef name,
               static_cast<int64_t>(op.getDState()),
               weightType(op, op.getConvWeightAttr()).getNumElements() /
                   widthOf(op.getXbc()),
-              static_cast<int64_t>(op.getGroup())};
+              static_cast<int64_t>(op.getGroup()),
+              ssmStateType(op, op.getStateAttr())};
   if (s.headDim % s.normGroup != 0)
     return mlrt::Error() << "ml-compile: the CUDA mamba_step kernel needs "
                             "norm groups within one head's "
@@ -311,11 +330,13 @@ KernelSpecs codegen::emitMambaStepKernel(kern::MambaStepOp op, StringRef name,
                          << " bytes of shared memory, more than 48 KiB";
   int64_t channels = s.xbcWidth();
   std::string conv = name.str() + "_conv";
-  buildKernel(module, conv, NumArgs, false, 0, [&](KernelBuilder &k) {
+  SmallVector<Type> args =
+      memrefTypes(module.getContext(), NumArgs, SSMState, s.stateType);
+  buildKernel(module, conv, args, false, 0, [&](KernelBuilder &k) {
     conv1d(k, Conv1dArgs{Xbc, Xbc, ConvWeight, ConvBias, ConvState}, channels,
            s.taps);
   });
-  buildKernel(module, name, NumArgs, false, s.sharedFloats(),
+  buildKernel(module, name, args, false, s.sharedFloats(),
               [&](KernelBuilder &k) { MambaScanEmitter(k, s).emit(); });
   return std::vector<GpuKernelSpec>{
       fixedGrid(conv, (channels + kThreads - 1) / kThreads, kThreads),

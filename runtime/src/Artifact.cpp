@@ -394,25 +394,20 @@ MemoryReport Artifact::memory() const {
   MemoryReport m;
   for (const WeightRef &w : *weights_)
     m.weightBytes += w.numBytes;
-  // K and V per token in the cache's type (the CPU backend holds a bf16
-  // cache's values as f32: its allocation says so).
-  for (const PlanState &s : plan().states)
+  // K and V per token, and per sequence each Mamba layer's conv state
+  // (width - 1 past f32 inputs per channel) and SSM state (Mamba-1: heads
+  // = d_inner of one dim), in their types (the CPU backend holds bf16
+  // states' values as f32: its allocation says so).
+  for (const PlanState &s : plan().states) {
     if (s.kind == PlanState::Kind::KVCache)
       m.kvBytesPerToken += 2 * s.kvHeads * s.headDim *
                            (s.kvType == DType::BF16 ? 2 : 4);
-  for (const LayerSpec &l : layers_) {
-    if (l.mixer == MixerKind::Attention) {
-      ++m.attentionLayers;
-      continue;
-    }
-    ++m.mambaLayers;
-    // Conv state: width - 1 past inputs per channel; SSM state per channel
-    // (Mamba-1) or per head (Mamba-2).
-    const WeightRef &conv = *l.mixerWeights[5];
-    uint64_t convState = conv.shape[0] * (conv.shape[1] - 1);
-    uint64_t inner = l.mixerWeights[3]->shape[0];
-    uint64_t ssm = inner * l.dState; // P * N per head = inner * N in total
-    m.ssmStateBytes += 4 * (convState + ssm);
+    else
+      m.ssmStateBytes += 4 * s.channels * (s.width - 1) +
+                         s.heads * s.headDim * s.dState *
+                             (s.ssmType == DType::BF16 ? 2 : 4);
   }
+  for (const LayerSpec &l : layers_)
+    ++(l.mixer == MixerKind::Attention ? m.attentionLayers : m.mambaLayers);
   return m;
 }

@@ -120,6 +120,15 @@ uint64_t CpuBackend::allocatedBytes() const {
   return floats * sizeof(float);
 }
 
+/// A scan's state as the layer stores it: a bf16 SSM state is rounded
+/// each time (the values the CUDA backend keeps), the math stays f32.
+static void storeSsmState(const PlanState &s, std::vector<float> &ssm) {
+  if (s.ssmType != DType::BF16)
+    return;
+  for (float &v : ssm)
+    v = roundedToBF16(v);
+}
+
 void CpuBackend::runOp(const PlanEntry &entry, const PlanOp &op,
                        const int32_t *tokens, int64_t count, int64_t position,
                        bool allPositions, float *logits) {
@@ -184,10 +193,12 @@ void CpuBackend::runOp(const PlanEntry &entry, const PlanOp &op,
     const PlanState &s = model.plan().states[op.state];
     std::vector<float> &ssm = states[op.state].ssm;
     if (op.variant == MixerKind::Mamba1)
-      return ssmScanMamba1(rows(0), rows(1), rows(2), w(0), w(1), w(2),
-                           op.heads, op.groups, op.dState, ssm, rows(3));
-    return ssmScanMamba2(rows(0), rows(1), w(0), w(1), w(2), op.heads,
-                         op.groups, s.headDim, op.dState, ssm, rows(2));
+      ssmScanMamba1(rows(0), rows(1), rows(2), w(0), w(1), w(2), op.heads,
+                    op.groups, op.dState, ssm, rows(3));
+    else
+      ssmScanMamba2(rows(0), rows(1), w(0), w(1), w(2), op.heads, op.groups,
+                    s.headDim, op.dState, ssm, rows(2));
+    return storeSsmState(s, ssm);
   }
   case OpKind::GatedRMSNorm:
     return gatedRmsNorm(rows(0), rows(1), w(0), op.group, rows(2));
@@ -206,6 +217,7 @@ void CpuBackend::runOp(const PlanEntry &entry, const PlanOp &op,
     conv1d(rows(0), w(0), w(1), l.conv, rows(0));
     ssmScanMamba2(rows(0), rows(1), w(2), w(3), w(4), op.heads, op.groups,
                   s.headDim, op.dState, l.ssm, rows(3));
+    storeSsmState(s, l.ssm);
     return gatedRmsNorm(rows(3), rows(2), w(5), op.group, rows(3));
   }
   case OpKind::LinearSwiGLU: {

@@ -452,6 +452,11 @@ Expected<Plan> mlrt::readPlan(const fb::Plan &fbPlan,
     st.heads = s->heads();
     st.dState = s->d_state();
     st.kvType = s->kv_bf16() ? DType::BF16 : DType::F32;
+    st.ssmType = s->ssm_bf16() ? DType::BF16 : DType::F32;
+    if ((s->kv_bf16() && st.kind != PlanState::Kind::KVCache) ||
+        (s->ssm_bf16() && st.kind != PlanState::Kind::Mamba))
+      return Error() << "plan state " << plan.states.size()
+                     << " has an element type for a state it does not hold";
     bool ok = st.kind == PlanState::Kind::KVCache
                   ? st.kvHeads > 0 && st.headDim > 0
                   : st.channels > 0 && st.width > 1 && st.heads > 0 &&

@@ -41,6 +41,8 @@ struct Variant {
   /// Edits the plan's ops before they are written.
   std::function<void(std::vector<fb::OpT> &ops)> editPlan;
   int64_t arena = 1024;
+  /// Marks the KV caches' states as holding a bf16 SSM state.
+  bool ssmBf16 = false;
 };
 
 /// The plan convert-llm-to-kern makes for a 2-layer Llama (buffers at
@@ -101,7 +103,8 @@ flatbuffers::Offset<fb::Plan> buildPlan(flatbuffers::FlatBufferBuilder &b,
   std::vector<flatbuffers::Offset<fb::State>> states;
   for (int i = 0; i < 2; ++i)
     states.push_back(
-        fb::CreateState(b, fb::StateKind::KVCache, i, v.kvHeads, 16));
+        fb::CreateState(b, fb::StateKind::KVCache, i, v.kvHeads, 16, 0, 0, 0,
+                        0, false, v.ssmBf16));
   return fb::CreatePlan(b, v.arena, b.CreateVector(states),
                         b.CreateVector(entries));
 }
@@ -194,6 +197,10 @@ TEST_F(ArtifactTest, RefusesWhatItCannotTrust) {
   EXPECT_EQ(openError(version),
             "artifact version 4 is not supported (this runtime reads version "
             "5); recompile the model with ml-compile");
+  Variant ssmType;
+  ssmType.ssmBf16 = true;
+  EXPECT_EQ(openError(ssmType), "plan state 0 has an element type for a "
+                                "state it does not hold");
   Variant heads;
   heads.kvHeads = 3;
   EXPECT_EQ(openError(heads),

@@ -11,6 +11,12 @@
 // RUN: ml-opt %t/head128.mlir --attn-to-mamba="layers=0 variant=mamba2" -o %t/head128-hybrid.mlir 2>/dev/null
 // RUN: ml-compile %t/head128-hybrid.mlir --target=cuda --emit=mlir -o %t/head128.gpu.mlir 2>/dev/null
 // RUN: FileCheck %s --check-prefix=WIDE --input-file=%t/head128.gpu.mlir
+// RUN: ml-compile %t/head128-hybrid.mlir --target=cuda --ssm-state=bf16 --emit=mlir -o %t/head128-ssmbf16.gpu.mlir 2>/dev/null
+// RUN: FileCheck %s --check-prefix=SSMBF16 --input-file=%t/head128-ssmbf16.gpu.mlir
+// RUN: ml-compile %t/head128-hybrid.mlir --target=cuda --ssm-state=bf16 --emit=ptx -o %t/head128-ssmbf16.ptx 2>/dev/null
+// RUN: ml-opt %t/head128.mlir --attn-to-mamba="layers=0 variant=mamba1" -o %t/head128-mamba1.mlir 2>/dev/null
+// RUN: not ml-compile %t/head128-mamba1.mlir --target=cuda --ssm-state=bf16 -o %t/m1.mlart 2>&1 | FileCheck %s --check-prefix=SSMBF16-MAMBA1
+// RUN: test ! -e %t/m1.mlart
 
 // Tests the kernels of the fused ops ml-compile plans for the tiny Mamba-2
 // hybrid (4 heads of 16 in 2 groups, d_state 16, conv width 4): the
@@ -74,6 +80,23 @@
 // WIDE: vector.reduction <add>
 // WIDE: gpu.shuffle  xor
 // WIDE: gpu.return
+
+// --ssm-state=bf16: the step's SSM state is memref<?xbf16> (argument 11);
+// each lane's run of 4 state values loads as 8 bytes and widens, and the
+// updated run rounds back as it is stored. The prefill scan's passing
+// kernel reads and writes the state the same way (its chunks stay f32).
+// SSMBF16-LABEL: gpu.func @ssm_scan_mamba2_h2_g1_n128_x512_ssmbf16_chunked_passing(
+// SSMBF16-SAME: %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index) kernel
+// SSMBF16: memref.load %arg6{{.*}} : memref<?xbf16>
+// SSMBF16-NEXT: arith.extf
+// SSMBF16: arith.truncf %{{.*}} : f32 to bf16
+// SSMBF16-NEXT: memref.store %{{.*}}, %arg6
+// SSMBF16-LABEL: gpu.func @mamba_step_h2_g1_n128_x512_k4_ng128_ssmbf16(
+// SSMBF16-SAME: %arg11: memref<?xbf16>
+// SSMBF16-COUNT-4: vector.load %arg11[%{{.*}}] {alignment = 8 : i64} : memref<?xbf16>, vector<4xbf16>
+// SSMBF16: arith.truncf %{{.*}} : vector<4xf32> to vector<4xbf16>
+// SSMBF16-NEXT: vector.store %{{.*}}, %arg11[%{{.*}}] {alignment = 8 : i64} : memref<?xbf16>, vector<4xbf16>
+// SSMBF16-MAMBA1: ml-compile: error: the CUDA Mamba-1 scan keeps an f32 SSM state; --ssm-state=bf16 applies to Mamba-2 layers
 
 // PTX: .entry add_rms_norm_w64_eps1p00em05(
 // PTX: .entry mamba_step_h4_g2_n16_x128_k4_ng16_conv(

@@ -3,6 +3,8 @@
 // RUN: ml-opt %t.mlir -o /dev/null
 // RUN: ml-opt %S/Inputs/llama-30.mlir --attn-to-mamba=ratio=0.5 2>/dev/null | ml-opt --convert-llm-to-kern -o /dev/null 2>&1 | FileCheck %s --check-prefix=HYBRID30
 // RUN: ml-opt %examples/tiny-llama.mlir --attn-to-mamba="ratio=0.5 variant=mamba1" 2>/dev/null | ml-opt --convert-llm-to-kern 2>/dev/null | FileCheck %s --check-prefix=MAMBA1
+// RUN: ml-opt %examples/tiny-hybrid.mlir --convert-llm-to-kern="ssm-state=bf16 kv-cache=bf16" 2>/dev/null | FileCheck %s --check-prefix=STATES-BF16
+// RUN: not ml-opt %examples/tiny-hybrid.mlir --convert-llm-to-kern="ssm-state=fp8" -o /dev/null 2>&1 | FileCheck %s --check-prefix=STATES-BAD
 
 // Tests the plan of the 2-layer example hybrid (layer 0 Mamba-2 on the
 // reused attention weights, layer 1 attention): the weight table in the
@@ -57,3 +59,9 @@
 // MAMBA1: kern.linear %[[DTL]], [@w12] -> %[[DT:.+]] : !kern.buffer<4> -> !kern.buffer<64>
 // MAMBA1: kern.ssm_scan mamba1 %[[XR]] bc %[[BC]] : !kern.buffer<96>, %[[DT]] dt_bias @w13 A_log @w16 D @w17 state @ssm0 heads 4 groups 2 d_state 16 -> %[[Y:.+]] :
 // MAMBA1: kern.swiglu %[[Z]], %[[Y]] -> %[[Y]]
+
+// ssm-state=bf16 marks the Mamba states' SSM state (the conv state stays
+// f32), kv-cache=bf16 the KV caches.
+// STATES-BF16: kern.mamba_state @ssm0 layer 0 conv 128 x 4 ssm 4 x 16 x 16 ssm_bf16
+// STATES-BF16: kern.kv_cache @kv1 layer 1 kv_heads 2 head_dim 16 bf16
+// STATES-BAD: convert-llm-to-kern: ssm-state must be f32 or bf16, found 'fp8'

@@ -66,6 +66,12 @@ static cl::opt<std::string> kvCache(
              "bf16 (K and V rounded as stored: half the cache memory and the "
              "bytes attention reads)"),
     cl::value_desc("f32|bf16"));
+static cl::opt<std::string> ssmState(
+    "ssm-state", cl::init("f32"),
+    cl::desc("Element type of the Mamba layers' SSM states, for both "
+             "backends: f32, or bf16 (rounded as stored: half the state "
+             "memory and the bytes a decode step moves)"),
+    cl::value_desc("f32|bf16"));
 static cl::opt<std::string> prefillPrecision(
     "prefill-precision", cl::init("f32"),
     cl::desc("Activations of the prefill's matrix products, for both "
@@ -117,12 +123,16 @@ int main(int argc, char **argv) {
     if (kvCache != "f32" && kvCache != "bf16")
       return fail("unknown --kv-cache '" + kvCache +
                   "' (expected f32 or bf16)");
+    if (ssmState != "f32" && ssmState != "bf16")
+      return fail("unknown --ssm-state '" + ssmState +
+                  "' (expected f32 or bf16)");
     if (prefillPrecision != "f32" && prefillPrecision != "bf16")
       return fail("unknown --prefill-precision '" + prefillPrecision +
                   "' (expected f32 or bf16)");
     PassManager pm(f.getModule()->getContext());
     mlopt::ConvertLLMToKernPassOptions planOptions;
     planOptions.kvCache = kvCache;
+    planOptions.ssmState = ssmState;
     pm.addPass(mlopt::createConvertLLMToKernPass(planOptions));
     // Fusions: one kernel where the plan had two or three (issues 6, 7).
     // linear_swiglu takes its linears before they merge with others.
@@ -137,12 +147,13 @@ int main(int argc, char **argv) {
     if (failed(pm.run(f.getModule())))
       return 1; // the pass reported why
     plan = f.getModule().lookupSymbol<kern::ProgramOp>(planName);
-  } else if (kvCache.getNumOccurrences() ||
-             prefillPrecision.getNumOccurrences()) {
-    return fail(std::string(kvCache.getNumOccurrences() ? "--kv-cache"
-                                                        : "--prefill-precision") +
-                " applies when ml-compile plans the model; " + inputPath +
-                " already holds the plan " + planName);
+  } else {
+    for (const cl::opt<std::string> *option :
+         {&kvCache, &ssmState, &prefillPrecision})
+      if (option->getNumOccurrences())
+        return fail("--" + option->ArgStr.str() +
+                    " applies when ml-compile plans the model; " + inputPath +
+                    " already holds the plan " + planName);
   }
   if (target != "cpu" && target != "cuda")
     return fail("unknown --target '" + target + "' (expected cpu or cuda)");

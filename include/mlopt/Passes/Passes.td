@@ -93,7 +93,10 @@ def ConvertLLMToKernPass : Pass<"convert-llm-to-kern", "::mlir::ModuleOp"> {
   let options = [
     Option<"kvCache", "kv-cache", "std::string", "\"f32\"",
            "Element type of the KV caches: f32, or bf16 (K and V rounded "
-           "as stored: half the cache memory and attention reads)">
+           "as stored: half the cache memory and attention reads)">,
+    Option<"ssmState", "ssm-state", "std::string", "\"f32\"",
+           "Element type of the Mamba layers' SSM states: f32, or bf16 "
+           "(rounded as stored: half the state memory and decode traffic)">
   ];
   let dependentDialects = ["::mlir::kern::KernDialect"];
 }

@@ -30,7 +30,8 @@ namespace mlrt {
 
 /// The artifact format version this runtime reads and the compiler writes.
 /// 4: State.kv_bf16 (a reader of 3 would take a bf16 cache for f32).
-/// 5: Op.bf16_inputs (a reader of 4 would compute those products in f32).
+/// 5: Op.bf16_inputs (a reader of 4 would compute those products in f32)
+/// and State.ssm_bf16 (it would take a bf16 SSM state for f32).
 constexpr uint32_t kArtifactVersion = 5;
 
 enum class Arch { Llama, Mistral, Qwen2 };

@@ -32,6 +32,7 @@ struct PlanState {
   int64_t kvHeads = 0, headDim = 0;            ///< KV cache; Mamba: P
   DType kvType = DType::F32;                   ///< KV cache: F32 or BF16
   int64_t channels = 0, width = 0, heads = 0, dState = 0; ///< Mamba
+  DType ssmType = DType::F32; ///< Mamba's SSM state: F32 or BF16 (conv: F32)
 };
 
 /// `tokens x width` f32 at `offset` floats per token in the arena.

@@ -39,9 +39,9 @@ namespace {
 /// One layer's device state.
 struct LayerState {
   DeviceBuffer k, v, conv, ssm; ///< KV cache; Mamba conv and SSM state
-  /// Elements of K and of V (f32 or bf16: PlanState::kvType); floats of the
-  /// Mamba states.
-  int64_t kvElements = 0, convFloats = 0, ssmFloats = 0;
+  /// Elements of K and of V (f32 or bf16: PlanState::kvType), floats of
+  /// the conv state, elements of the SSM state (PlanState::ssmType).
+  int64_t kvElements = 0, convFloats = 0, ssmElements = 0;
 };
 
 class CudaBackend final : public Backend {
@@ -265,9 +265,11 @@ Status CudaBackend::init() {
       MLRT_RETURN_IF_ERROR(allocate(l.v, l.kvElements * element, "a KV cache"));
     } else {
       l.convFloats = s.channels * (s.width - 1);
-      l.ssmFloats = s.heads * s.headDim * s.dState;
+      l.ssmElements = s.heads * s.headDim * s.dState;
       MLRT_RETURN_IF_ERROR(allocate(l.conv, l.convFloats * f, "a conv state"));
-      MLRT_RETURN_IF_ERROR(allocate(l.ssm, l.ssmFloats * f, "an SSM state"));
+      MLRT_RETURN_IF_ERROR(allocate(
+          l.ssm, l.ssmElements * (s.ssmType == DType::BF16 ? 2 : f),
+          "an SSM state"));
     }
   }
   int64_t workspaceFloats = 0;
@@ -340,7 +342,7 @@ Status CudaBackend::zeroStates(bool withKV) {
       MLRT_RETURN_IF_ERROR(zero(l.k));
       MLRT_RETURN_IF_ERROR(zero(l.v));
     }
-    if (l.ssmFloats) {
+    if (l.ssmElements) {
       MLRT_RETURN_IF_ERROR(zero(l.conv));
       MLRT_RETURN_IF_ERROR(zero(l.ssm));
     }
@@ -393,7 +395,7 @@ void CudaBackend::memrefs(const PlanEntry &entry, const PlanOp &op,
       if (op.kind != OpKind::SSMScan) // Conv1d, MambaStep
         args.memref(l.conv.get(), l.convFloats);
       if (op.kind != OpKind::Conv1d) // SSMScan, MambaStep
-        args.memref(l.ssm.get(), l.ssmFloats);
+        args.memref(l.ssm.get(), l.ssmElements);
       if (op.kind == OpKind::SSMScan)
         args.memref(scanWorkspace.get(),
                     scanWorkspace.bytes() / sizeof(float));

@@ -120,10 +120,11 @@ static void printPlan(const Artifact &a) {
                   s.kvType == DType::BF16 ? "bf16" : "f32");
     else
       std::printf("state %zu: mamba layer %lld, conv %lldx%lld, ssm "
-                  "%lldx%lldx%lld\n",
+                  "%lldx%lldx%lld%s\n",
                   i, (long long)s.layer, (long long)s.channels,
                   (long long)s.width - 1, (long long)s.heads,
-                  (long long)s.headDim, (long long)s.dState);
+                  (long long)s.headDim, (long long)s.dState,
+                  s.ssmType == DType::BF16 ? " bf16" : "");
   }
   for (const PlanEntry *e : {&p.prefill, &p.decode}) {
     std::printf("entry @%s%s: %zu buffers, %zu ops\n", e->name.c_str(),

@@ -94,17 +94,22 @@ def Kern_KVCacheOp : Kern_Op<"kv_cache", [HasParent<"ProgramOp">, Symbol]> {
 }
 
 def Kern_MambaStateOp : Kern_Op<"mamba_state", [HasParent<"ProgramOp">, Symbol]> {
-  let summary = "The conv and SSM state of one Mamba layer (f32)";
+  let summary = "The conv and SSM state of one Mamba layer (f32, or a bf16 SSM state)";
   let description = [{
     `conv` past inputs per channel (`width - 1` of them) and the SSM state of
     `heads` x `head_dim` x `d_state` (Mamba-1: heads = d_inner, head_dim = 1).
+    With `ssm_bf16` the SSM state is rounded to bf16 (nearest even) each time
+    a scan stores it (end of a prefill call, every decode step): half the
+    memory and the bytes a decode step reads and writes; the scan's math
+    stays f32, as `selective_state_update` with a bf16 state.
   }];
   let arguments = (ins SymbolNameAttr:$sym_name, I64Attr:$layer,
                        I64Attr:$channels, I64Attr:$width, I64Attr:$heads,
-                       I64Attr:$head_dim, I64Attr:$d_state);
+                       I64Attr:$head_dim, I64Attr:$d_state,
+                       UnitAttr:$ssm_bf16);
   let assemblyFormat = [{
     $sym_name `layer` $layer `conv` $channels `x` $width `ssm` $heads `x`
-    $head_dim `x` $d_state attr-dict
+    $head_dim `x` $d_state (`ssm_bf16` $ssm_bf16^)? attr-dict
   }];
 }
 
