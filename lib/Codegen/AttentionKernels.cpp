@@ -48,17 +48,6 @@ Value codegen::sees(KernelBuilder &k, Value key, Value query, Value first) {
       arith::CmpIOp::create(k.b(), arith::CmpIPredicate::uge, key, first));
 }
 
-Value codegen::laneReduce(KernelBuilder &k, Value value, int32_t lanes,
-                          bool max) {
-  for (int32_t offset = lanes / 2; offset > 0; offset /= 2) {
-    Value other = gpu::ShuffleOp::create(k.b(), value, offset, 32,
-                                         gpu::ShuffleMode::XOR)
-                      .getShuffleResult();
-    value = max ? k.fmax(value, other) : k.fadd(value, other);
-  }
-  return value;
-}
-
 namespace {
 /// The RoPE parameters of a model's heads (its config's rope).
 struct RopeSpec {
@@ -327,7 +316,7 @@ void prefillAttention(KernelBuilder &k, const AttentionShape &s) {
               rowMax = k.fmax(rowMax, scores.back());
             }
             Value m = acc[a * carried];
-            Value mNew = k.fmax(m, laneReduce(k, rowMax, 16, /*max=*/true));
+            Value mNew = k.fmax(m, k.warpMax(rowMax, 16));
             Value rowSum = k.f32(0);
             for (int64_t j = 0; j < cols; ++j) {
               Value p = weightOf(k, scores[j], mNew);
@@ -340,7 +329,7 @@ void prefillAttention(KernelBuilder &k, const AttentionShape &s) {
             Value correction = weightOf(k, m, mNew);
             next.push_back(mNew);
             next.push_back(k.fadd(k.fmul(acc[a * carried + 1], correction),
-                                  laneReduce(k, rowSum, 16, /*max=*/false)));
+                                  k.warpSum(rowSum, 16)));
             for (int64_t c = 0; c < dims; ++c)
               next.push_back(k.fmul(acc[a * carried + 2 + c], correction));
           }

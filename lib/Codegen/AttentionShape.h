@@ -57,10 +57,6 @@ mlir::Value firstKey(KernelBuilder &k, mlir::Value p, int64_t window);
 /// Whether a query at `query` (first key `first`) sees the key at `key`.
 mlir::Value sees(KernelBuilder &k, mlir::Value key, mlir::Value query,
                  mlir::Value first);
-/// Combines `value` over the lanes whose ids differ in the bits of `lanes`
-/// (lanes - 1 a mask of low bits): max or sum.
-mlir::Value laneReduce(KernelBuilder &k, mlir::Value value, int32_t lanes,
-                       bool max);
 
 /// The tensor-core prefill (FlashAttention.cpp) takes a bf16 cache and
 /// head dims that are multiples of 16 up to 128.

@@ -258,7 +258,7 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
               for (int64_t e = 2 * r; e < 2 * r + 2; ++e)
                 rowMax = k.fmax(rowMax, scores[nt * 4 + e]);
             Value m = carried[maxAt + r];
-            Value mNew = k.fmax(m, laneReduce(k, rowMax, 4, /*max=*/true));
+            Value mNew = k.fmax(m, k.warpMax(rowMax, 4));
             Value rowSum = k.f32(0);
             for (int64_t nt = 0; nt < keyTiles; ++nt)
               for (int64_t e = 2 * r; e < 2 * r + 2; ++e) {
@@ -270,7 +270,7 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
             nextState[maxAt + r] = mNew;
             nextState[sumAt + r] =
                 k.fadd(k.fmul(carried[sumAt + r], correction[r]),
-                       laneReduce(k, rowSum, 4, /*max=*/false));
+                       k.warpSum(rowSum, 4));
           }
           for (int64_t i = 0; i < dimTiles * 4; ++i)
             nextState[i] = k.fmul(nextState[i], correction[(i % 4) / 2]);

@@ -224,9 +224,9 @@ Value KernelBuilder::blockSum(Value value, int64_t threads) {
 }
 
 /// `value` combined over the 32 lanes of each warp (butterfly shuffles).
-static Value warpReduce(KernelBuilder &k, Value value,
+static Value warpReduce(KernelBuilder &k, Value value, int32_t lanes,
                         function_ref<Value(Value, Value)> combine) {
-  for (int32_t offset = 16; offset > 0; offset /= 2) {
+  for (int32_t offset = lanes / 2; offset > 0; offset /= 2) {
     auto shuffle = gpu::ShuffleOp::create(k.b(), value, offset, 32,
                                           gpu::ShuffleMode::XOR);
     value = combine(value, shuffle.getShuffleResult());
@@ -234,12 +234,14 @@ static Value warpReduce(KernelBuilder &k, Value value,
   return value;
 }
 
-Value KernelBuilder::warpSum(Value value) {
-  return warpReduce(*this, value, [&](Value a, Value b) { return fadd(a, b); });
+Value KernelBuilder::warpSum(Value value, int32_t lanes) {
+  return warpReduce(*this, value, lanes,
+                    [&](Value a, Value b) { return fadd(a, b); });
 }
 
-Value KernelBuilder::warpMax(Value value) {
-  return warpReduce(*this, value, [&](Value a, Value b) { return fmax(a, b); });
+Value KernelBuilder::warpMax(Value value, int32_t lanes) {
+  return warpReduce(*this, value, lanes,
+                    [&](Value a, Value b) { return fmax(a, b); });
 }
 
 Value KernelBuilder::dynamicSharedFloats(int64_t floats) {

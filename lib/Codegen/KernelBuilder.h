@@ -101,11 +101,12 @@ public:
   /// at most the shared buffer), returned to every thread: shuffles within
   /// warps and one exchange through shared memory from 64 threads on.
   mlir::Value blockSum(mlir::Value value, int64_t threads);
-  /// The sum of `value` over the 32 lanes of each warp (butterfly shuffles),
-  /// returned to every lane.
-  mlir::Value warpSum(mlir::Value value);
-  /// The maximum of `value` over the 32 lanes of each warp, to every lane.
-  mlir::Value warpMax(mlir::Value value);
+  /// The sum of `value` over each aligned group of `lanes` lanes of a warp
+  /// (a power of two up to 32; butterfly shuffles), returned to every lane
+  /// of the group.
+  mlir::Value warpSum(mlir::Value value, int32_t lanes = 32);
+  /// The maximum of `value` over each group of `lanes` lanes, likewise.
+  mlir::Value warpMax(mlir::Value value, int32_t lanes = 32);
   /// The launch's dynamic shared memory as `floats` floats, 16-byte
   /// aligned (static shared memory stops at 48 KiB).
   mlir::Value dynamicSharedFloats(int64_t floats);

@@ -149,11 +149,12 @@ private:
     Value decay = k.exp(k.fmul(delta, a));
     Value headState = k.add(k.mul(seq, k.idx(s.heads * p * n)),
                             k.mul(head, k.idx(p * n)));
-    // Lane 0 of each row's warp: y = sum + D x, gated, kept with its square.
-    auto finish = [&](Value channel, Value x, Value partial) {
-      Value sum = k.warpSum(partial);
-      k.when(arith::CmpIOp::create(k.b(), arith::CmpIPredicate::eq, lane,
-                                   k.idx(0)),
+    // The first of the `lanes` lanes that hold a row: y = sum + D x, gated,
+    // kept with its square.
+    auto finish = [&](Value channel, Value x, Value partial, int64_t lanes) {
+      Value sum = k.warpSum(partial, lanes);
+      k.when(arith::CmpIOp::create(k.b(), arith::CmpIPredicate::eq,
+                                   k.rem(lane, k.idx(lanes)), k.idx(0)),
              [&] {
                Value out = k.fadd(sum, k.fmul(k.load(k.memref(D), head), x));
                Value v = k.fmul(
@@ -182,22 +183,35 @@ private:
             return SmallVector<Value>{k.fadd(
                 acc[0], k.fmul(state, k.load(shared, sharedAt(p + n, i))))};
           });
-      finish(channel, x, y[0]);
+      finish(channel, x, y[0], 32);
     });
   }
 
   /// The scan of d_state = 32 V k: each warp's rows in unrolled groups of
   /// up to four, each lane holding V consecutive state values per 32 V, so
   /// a group's state loads (4 x k 16-byte loads a lane at V = 4) are all
-  /// issued before the first is used.
+  /// issued before the first is used. A bf16 state is read 8 values (16
+  /// bytes) a lane: with d_state / 8 lanes a row, a warp updates 32 / that
+  /// many rows at once (d_state 128: two rows, 16 lanes each).
   void unrolledRows(Value lane, Value warp, Value delta, Value decay,
                     Value headState,
-                    function_ref<void(Value, Value, Value)> finish) {
+                    function_ref<void(Value, Value, Value, int64_t)> finish) {
     ImplicitLocOpBuilder &b = k.b();
-    int64_t p = s.headDim, n = s.dState, per = n / 32;
+    int64_t p = s.headDim, n = s.dState, rows = p / s.warps();
+    int64_t lanesPerRow = 32, per = n / 32;
     int64_t v = per % 4 == 0 && p % 4 == 0 ? 4 : per % 2 == 0 && p % 2 == 0 ? 2
                                                                             : 1;
-    int64_t steps = per / v, rows = p / s.warps();
+    if (s.stateType.isBF16() && n % 8 == 0 && n / 8 <= 32 &&
+        rows % (32 / (n / 8)) == 0) {
+      lanesPerRow = n / 8;
+      per = v = 8;
+    }
+    // Rows a warp updates at once, which of them is this lane's, and the
+    // lane's place in its row.
+    int64_t together = 32 / lanesPerRow;
+    Value mine = k.div(lane, k.idx(lanesPerRow));
+    Value rowLane = k.rem(lane, k.idx(lanesPerRow));
+    int64_t steps = per / v;
     auto vType = VectorType::get({v}, b.getF32Type());
     auto align = llvm::MaybeAlign(4 * v);
     auto load = [&](Value memref, Value at) {
@@ -227,18 +241,21 @@ private:
     // This lane's columns of step i, and delta B and C there.
     SmallVector<Value> column, dB, c;
     for (int64_t i = 0; i < steps; ++i) {
-      column.push_back(k.add(k.mul(lane, k.idx(v)), k.idx(i * 32 * v)));
+      column.push_back(
+          k.add(k.mul(rowLane, k.idx(v)), k.idx(i * lanesPerRow * v)));
       dB.push_back(k.fmul(splat(delta), load(shared, sharedAt(p, column[i]))));
       c.push_back(load(shared, sharedAt(p + n, column[i])));
     }
     // Rows in groups of up to kRowsInFlight: a group's state loads are
     // all issued before its first update.
-    int64_t group = rows % 4 == 0 ? 4 : rows % 2 == 0 ? 2 : 1;
-    k.loop(k.idx(0), k.idx(rows / group), k.idx(1), [&](Value g) {
+    int64_t slots = rows / together;
+    int64_t group = slots % 4 == 0 ? 4 : slots % 2 == 0 ? 2 : 1;
+    k.loop(k.idx(0), k.idx(slots / group), k.idx(1), [&](Value g) {
       SmallVector<Value> channels, stateAt, states;
       for (int64_t r = 0; r < group; ++r) {
+        Value slot = k.add(k.mul(g, k.idx(group)), k.idx(r));
         channels.push_back(k.add(
-            warp, k.mul(k.add(k.mul(g, k.idx(group)), k.idx(r)),
+            warp, k.mul(k.add(k.mul(slot, k.idx(together)), mine),
                         k.idx(s.warps()))));
         Value stateRow = k.add(headState, k.mul(channels[r], k.idx(n)));
         for (int64_t i = 0; i < steps; ++i) {
@@ -259,7 +276,7 @@ private:
                                b, vector::CombiningKind::ADD,
                                k.fmul(state, c[i])));
         }
-        finish(channels[r], x, partial);
+        finish(channels[r], x, partial, lanesPerRow);
       }
     });
   }

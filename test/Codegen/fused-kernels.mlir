@@ -82,8 +82,9 @@
 // WIDE: gpu.return
 
 // --ssm-state=bf16: the step's SSM state is memref<?xbf16> (argument 11);
-// each lane's run of 4 state values loads as 8 bytes and widens, and the
-// updated run rounds back as it is stored. The prefill scan's passing
+// 16 lanes hold a row of 128 as runs of 8 (16-byte loads that widen), a
+// warp updates two rows at once, the updated run rounds back as it is
+// stored, and each row's sum takes 4 butterfly steps within its 16 lanes. The prefill scan's passing
 // kernel reads and writes the state the same way (its chunks stay f32).
 // SSMBF16-LABEL: gpu.func @ssm_scan_mamba2_h2_g1_n128_x512_ssmbf16_chunked_passing(
 // SSMBF16-SAME: %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index) kernel
@@ -93,9 +94,12 @@
 // SSMBF16-NEXT: memref.store %{{.*}}, %arg6
 // SSMBF16-LABEL: gpu.func @mamba_step_h2_g1_n128_x512_k4_ng128_ssmbf16(
 // SSMBF16-SAME: %arg11: memref<?xbf16>
-// SSMBF16-COUNT-4: vector.load %arg11[%{{.*}}] {alignment = 8 : i64} : memref<?xbf16>, vector<4xbf16>
-// SSMBF16: arith.truncf %{{.*}} : vector<4xf32> to vector<4xbf16>
-// SSMBF16-NEXT: vector.store %{{.*}}, %arg11[%{{.*}}] {alignment = 8 : i64} : memref<?xbf16>, vector<4xbf16>
+// SSMBF16-COUNT-4: vector.load %arg11[%{{.*}}] {alignment = 16 : i64} : memref<?xbf16>, vector<8xbf16>
+// SSMBF16: arith.truncf %{{.*}} : vector<8xf32> to vector<8xbf16>
+// SSMBF16-NEXT: vector.store %{{.*}}, %arg11[%{{.*}}] {alignment = 16 : i64} : memref<?xbf16>, vector<8xbf16>
+// SSMBF16: gpu.shuffle  xor %{{.*}}, %c8_i32
+// SSMBF16-NOT: %c16_i32
+// SSMBF16: gpu.shuffle  xor %{{.*}}, %c1_i32
 // SSMBF16-MAMBA1: ml-compile: error: the CUDA Mamba-1 scan keeps an f32 SSM state; --ssm-state=bf16 applies to Mamba-2 layers
 
 // PTX: .entry add_rms_norm_w64_eps1p00em05(
