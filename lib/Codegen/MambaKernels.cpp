@@ -513,10 +513,11 @@ void ssmChunkScan(KernelBuilder &k, const ChunkedScan &s) {
 }
 
 /// Mamba-1 scan: one thread per channel, its own A row, the double dt bias.
-/// Sequential over the tokens in every entry; the workspace argument after
-/// the state is unused.
+/// Sequential over the tokens in every entry, with the channel's A and
+/// state rows in registers: the state is stored once, at the end (rounded
+/// there when it is bf16). The workspace argument after the state is unused.
 void ssmScanMamba1(KernelBuilder &k, int64_t heads, int64_t groups,
-                   int64_t dState) {
+                   int64_t dState, Type stateType) {
   int64_t inner = heads * dState, bcWidth = groups * dState + heads * dState;
   Value ch = k.add(k.mul(k.blockId(), k.idx(kThreads)), k.threadId());
   k.when(k.lt(ch, k.idx(inner)), [&] {
@@ -525,30 +526,37 @@ void ssmScanMamba1(KernelBuilder &k, int64_t heads, int64_t groups,
     Value bias = k.fmul(k.f32(2.0), k.load(k.memref(4), ch));
     Value skip = k.load(k.memref(6), ch);
     Value stateRow = k.mul(ch, k.idx(dState));
-    k.loop(k.idx(0), k.tokens(), k.idx(1), [&](Value t) {
-      Value u = k.load(k.memref(0), k.add(k.mul(t, k.idx(inner)), ch));
-      Value delta = k.softplus(
-          k.fadd(k.load(k.memref(2), k.add(k.mul(t, k.idx(inner)), ch)), bias));
-      Value bRow = k.add(k.mul(t, k.idx(bcWidth)), k.mul(g, k.idx(dState)));
-      Value cRow =
-          k.add(k.mul(t, k.idx(bcWidth)),
-                k.add(k.idx(groups * dState), k.mul(head, k.idx(dState))));
-      auto y = k.loop(
-          k.idx(0), k.idx(dState), k.idx(1), {k.f32(0)},
-          [&](Value n, ValueRange acc) {
-            Value a = arith::NegFOp::create(
-                k.b(), k.exp(k.load(k.memref(5), k.add(stateRow, n))));
-            Value at = k.add(stateRow, n);
-            Value s = k.fadd(
-                k.fmul(k.exp(k.fmul(delta, a)), k.load(k.memref(7), at)),
-                k.fmul(k.fmul(delta, k.load(k.memref(1), k.add(bRow, n))), u));
-            k.store(s, k.memref(7), at);
-            return SmallVector<Value>{
-                k.fadd(acc[0], k.fmul(s, k.load(k.memref(1), k.add(cRow, n))))};
-          });
-      k.store(k.fadd(y[0], k.fmul(skip, u)), k.memref(3),
-              k.add(k.mul(t, k.idx(inner)), ch));
-    });
+    SmallVector<Value> a, initial;
+    for (int64_t n = 0; n < dState; ++n) {
+      Value at = k.add(stateRow, k.idx(n));
+      a.push_back(arith::NegFOp::create(k.b(), k.exp(k.load(k.memref(5), at))));
+      initial.push_back(k.widen(k.load(k.memref(7), at)));
+    }
+    auto last = k.loop(
+        k.idx(0), k.tokens(), k.idx(1), initial, [&](Value t, ValueRange state) {
+          Value u = k.load(k.memref(0), k.add(k.mul(t, k.idx(inner)), ch));
+          Value delta = k.softplus(k.fadd(
+              k.load(k.memref(2), k.add(k.mul(t, k.idx(inner)), ch)), bias));
+          Value bRow = k.add(k.mul(t, k.idx(bcWidth)), k.mul(g, k.idx(dState)));
+          Value cRow =
+              k.add(k.mul(t, k.idx(bcWidth)),
+                    k.add(k.idx(groups * dState), k.mul(head, k.idx(dState))));
+          SmallVector<Value> next;
+          Value y = k.f32(0);
+          for (int64_t n = 0; n < dState; ++n) {
+            Value b = k.load(k.memref(1), k.add(bRow, k.idx(n)));
+            next.push_back(k.fadd(k.fmul(k.exp(k.fmul(delta, a[n])), state[n]),
+                                  k.fmul(k.fmul(delta, b), u)));
+            y = k.fadd(
+                y, k.fmul(next[n], k.load(k.memref(1), k.add(cRow, k.idx(n)))));
+          }
+          k.store(k.fadd(y, k.fmul(skip, u)), k.memref(3),
+                  k.add(k.mul(t, k.idx(inner)), ch));
+          return next;
+        });
+    for (int64_t n = 0; n < dState; ++n)
+      k.store(k.narrow(last[n], stateType), k.memref(7),
+              k.add(stateRow, k.idx(n)));
   });
 }
 
@@ -573,13 +581,13 @@ KernelSpecs codegen::emitMambaKernels(Operation *op, StringRef name,
     SmallVector<Type> args =
         memrefTypes(module.getContext(), kScanArgs, State, stateType);
     if (o.getVariant() == llm::MambaVariant::Mamba1) {
-      if (!stateType.isF32())
-        return mlrt::Error() << "ml-compile: the CUDA Mamba-1 scan keeps an "
-                                "f32 SSM state; --ssm-state=bf16 applies to "
-                                "Mamba-2 layers";
-      buildKernel(module, name, kScanArgs + 1, false, 0, [&](KernelBuilder &k) {
-        ssmScanMamba1(k, heads, groups, n);
-      });
+      // One buffer more (bc) before the state.
+      buildKernel(module, name,
+                  memrefTypes(module.getContext(), kScanArgs + 1, State + 1,
+                              stateType),
+                  false, 0, [&](KernelBuilder &k) {
+                    ssmScanMamba1(k, heads, groups, n, stateType);
+                  });
       specs.push_back(fixedGrid(
           name.str(), (heads * n + kThreads - 1) / kThreads, kThreads));
     } else {

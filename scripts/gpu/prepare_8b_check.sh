@@ -4,8 +4,8 @@
 # and 8 groups, Mamba-1 with d_state 16): a random 2-layer checkpoint, the
 # Transformer and one hybrid per variant (layer 0 converted), compiled with
 # --target=cuda into .cache/gpu-8b/models/ (the Transformer also with bf16
-# KV caches, and with bf16 prefill inputs; the Mamba-2 hybrid also with a
-# bf16 SSM state). The weight stores are too large
+# KV caches, and with bf16 prefill inputs; the hybrids also with a bf16 SSM
+# state). The weight stores are too large
 # to carry, so only their headers travel (.cache/gpu-8b/manifest.json);
 # scripts/gpu/store_manifest.py regenerates them on the GPU machine.
 #
@@ -27,9 +27,11 @@ done
 # The Transformer once more with bf16 KV caches (both backends round K, V).
 "$build/bin/ml-compile" "$out/models/8b-base.mlir" --target=cuda --kv-cache=bf16 \
   -o "$out/models/8b-base-kvbf16.mlart" 2>/dev/null
-# The Mamba-2 hybrid with a bf16 SSM state (both backends round it).
-"$build/bin/ml-compile" "$out/models/8b-hybrid-mamba2.mlir" --target=cuda --ssm-state=bf16 \
-  -o "$out/models/8b-hybrid-mamba2-ssmbf16.mlart" 2>/dev/null
+# The hybrids with a bf16 SSM state (both backends round it).
+for variant in mamba2 mamba1; do
+  "$build/bin/ml-compile" "$out/models/8b-hybrid-$variant.mlir" --target=cuda --ssm-state=bf16 \
+    -o "$out/models/8b-hybrid-$variant-ssmbf16.mlart" 2>/dev/null
+done
 # And with the prompt's products on bf16 activations (both backends round).
 "$build/bin/ml-compile" "$out/models/8b-base.mlir" --target=cuda --kv-cache=bf16 \
   --prefill-precision=bf16 -o "$out/models/8b-base-bf16in.mlart" 2>/dev/null

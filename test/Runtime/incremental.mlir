@@ -23,6 +23,11 @@
 // RUN: ml-run %t/hybrid1.mlart --tokens %ids -n 0 --logits-out %t/hybrid1-full.f32 --all-logits 2>/dev/null
 // RUN: ml-run %t/hybrid1.mlart --tokens %ids -n 0 --logits-out %t/hybrid1-step.f32 --all-logits --prefill-chunk 1 2>/dev/null
 // RUN: %python %scripts/compare_logits.py %t/hybrid1-full.f32 %t/hybrid1-step.f32 --vocab 256 --atol 1e-5 | FileCheck %s
+// RUN: ml-compile %t/hybrid1.mlir --ssm-state=bf16 -o %t/hybrid1-ssmbf16.mlart 2>/dev/null
+// RUN: ml-run %t/hybrid1-ssmbf16.mlart --tokens %ids -n 0 --logits-out %t/ssmbf16-1-full.f32 --all-logits 2>/dev/null
+// RUN: ml-run %t/hybrid1-ssmbf16.mlart --tokens %ids -n 0 --logits-out %t/ssmbf16-1-step.f32 --all-logits --prefill-chunk 1 2>/dev/null
+// RUN: %python %scripts/compare_logits.py %t/hybrid1-full.f32 %t/ssmbf16-1-full.f32 --vocab 256 --atol 1e-6 | FileCheck %s --check-prefix=SSMBF16-ONE-CALL
+// RUN: %python %scripts/compare_logits.py %t/hybrid1-full.f32 %t/ssmbf16-1-step.f32 --vocab 256 --atol 2e-4 | FileCheck %s --check-prefix=SSMBF16-STEPS
 // RUN: ml-import %inputs/tiny/tiny-llama -o %t/llama.mlir 2>/dev/null
 // RUN: ml-opt %t/llama.mlir --attn-to-mamba="ratio=0.5 variant=mamba2" -o %t/converted.mlir 2>/dev/null
 // RUN: ml-compile %t/converted.mlir -o %t/converted.mlart 2>/dev/null
@@ -39,8 +44,8 @@
 
 // CHECK: 20 rows: max |diff| {{.*}}, argmax differs in 0 rows
 
-// With --ssm-state=bf16 the SSM state is rounded to bf16 whenever a scan
-// stores it: one pass over the prompt only stores it at the end (same
+// With --ssm-state=bf16 (Mamba-2, then Mamba-1) the SSM state is rounded to
+// bf16 whenever a scan stores it: one pass over the prompt only stores it at the end (same
 // logits), while token-by-token decoding rounds it every step (4e-5 here,
 // within 2e-4, and not within 1e-6). The state takes 2 bytes an element.
 // SSMBF16-PLAN: memory: {{.*}} SSM state 3.5 KiB per sequence (1 Mamba layers)
