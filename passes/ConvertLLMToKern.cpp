@@ -306,9 +306,9 @@ void ConvertLLMToKernPass::runOnOperation() {
   auto checkType = [&](StringRef option, StringRef value) {
     if (value == "f32" || value == "bf16")
       return true;
-    getOperation().emitError() << "convert-llm-to-kern: " << option
-                               << " must be f32 or bf16, found '" << value
-                               << "'";
+    getOperation().emitError()
+        << "convert-llm-to-kern: " << option << " must be f32 or bf16, found '"
+        << value << "'";
     return false;
   };
   if (!checkType("kv-cache", kvCache) || !checkType("ssm-state", ssmState))

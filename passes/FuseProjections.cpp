@@ -58,11 +58,10 @@ static void fuse(kern::LinearOp first) {
   // Where the last ran: the later outputs' kern.buffer ops precede it.
   OpBuilder builder(group.back());
   MLIRContext *ctx = first.getContext();
-  kern::LinearOp::create(builder, first.getLoc(), first.getIn(),
-                         ArrayAttr::get(ctx, weights),
-                         biases ? ArrayAttr::get(ctx, biasList) : ArrayAttr(),
-                         FlatSymbolRefAttr(), FloatAttr(), UnitAttr(),
-                         first.getBf16InputsAttr(), outs);
+  kern::LinearOp::create(
+      builder, first.getLoc(), first.getIn(), ArrayAttr::get(ctx, weights),
+      biases ? ArrayAttr::get(ctx, biasList) : ArrayAttr(), FlatSymbolRefAttr(),
+      FloatAttr(), UnitAttr(), first.getBf16InputsAttr(), outs);
   for (kern::LinearOp linear : group)
     linear.erase();
 }

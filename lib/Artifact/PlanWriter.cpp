@@ -209,8 +209,7 @@ EntryWriter::write(kern::EntryOp entry) {
         biases.empty() ? 0 : b.CreateVector(biases),
         row->state ? symbol(row->state) : -1, row->variant, row->heads,
         row->groups, row->dState, row->headDim, row->window, row->group,
-        row->times, row->eps,
-        kernels.empty() ? 0 : b.CreateVector(kernels),
+        row->times, row->eps, kernels.empty() ? 0 : b.CreateVector(kernels),
         row->norm ? symbol(row->norm) : -1, row->accumulate, row->rope,
         row->bf16Inputs));
   }
@@ -237,9 +236,9 @@ mlopt::writePlan(flatbuffers::FlatBufferBuilder &b, kern::ProgramOp program,
     } else if (auto m = dyn_cast<kern::MambaStateOp>(op)) {
       symbols[m.getSymNameAttr()] = static_cast<int32_t>(states.size());
       states.push_back(fb::CreateState(
-          b, fb::StateKind::Mamba, m.getLayer(), /*kv_heads=*/0,
-          m.getHeadDim(), m.getChannels(), m.getWidth(), m.getHeads(),
-          m.getDState(), /*kv_bf16=*/false, m.getSsmBf16()));
+          b, fb::StateKind::Mamba, m.getLayer(), /*kv_heads=*/0, m.getHeadDim(),
+          m.getChannels(), m.getWidth(), m.getHeads(), m.getDState(),
+          /*kv_bf16=*/false, m.getSsmBf16()));
     }
   }
   std::vector<flatbuffers::Offset<fb::Entry>> entries;

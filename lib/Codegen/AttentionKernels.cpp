@@ -62,8 +62,7 @@ struct RopeSpec {
 
 /// The RoPE inverse frequencies of one head (half its dims) as a constant
 /// table of `module`, computed as the CPU backend computes them.
-Value ropeTable(KernelBuilder &k, gpu::GPUModuleOp module,
-                const RopeSpec &r) {
+Value ropeTable(KernelBuilder &k, gpu::GPUModuleOp module, const RopeSpec &r) {
   ImplicitLocOpBuilder &b = k.b();
   const std::vector<float> &freq = r.freq;
   std::string table = r.table();
@@ -419,10 +418,10 @@ Value activeSplits(KernelBuilder &k, Value length) {
 /// s) takes the s-th of the step's activeSplits slices of keys firstKey ..
 /// position (blocks past them do nothing); the slices follow from the
 /// position, so the grid of kDecodeAttentionSplits blocks per head block is
-/// fixed (a CUDA graph replays it). Its warps take 32 keys at a time, a key a lane:
-/// each lane reads its K row once for all the block's query heads (queries
-/// in shared memory), the warp updates an online softmax per head with one
-/// max and one sum exchange, and for P V each V row is read once, a run of
+/// fixed (a CUDA graph replays it). Its warps take 32 keys at a time, a key a
+/// lane: each lane reads its K row once for all the block's query heads
+/// (queries in shared memory), the warp updates an online softmax per head with
+/// one max and one sum exchange, and for P V each V row is read once, a run of
 /// dims a lane (one vector load). Measured at Llama-3-8B shapes
 /// (bench/RESULTS.md): a key per warp step, a 5-step shuffle sum per key
 /// and head, bounded a bf16 cache at about half of copy bandwidth. The
@@ -685,11 +684,10 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
       if (!r)
         return r.takeError();
       if (!module.lookupSymbol(append))
-        buildKernel(module, append, s.memrefs(), false, 0,
-                    [&](KernelBuilder &k) {
-                      ropeAppend(k, module, *r, s.qWidth(), s.kvWidth(),
-                                 s.kvType);
-                    });
+        buildKernel(
+            module, append, s.memrefs(), false, 0, [&](KernelBuilder &k) {
+              ropeAppend(k, module, *r, s.qWidth(), s.kvWidth(), s.kvType);
+            });
       specs.push_back(
           perElement(append, s.qWidth() / 2 + s.kvWidth() / 2 + s.kvWidth()));
     } else {
@@ -725,15 +723,14 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
                   "attention on bf16 tensor cores, which read a bf16 KV cache "
                   "(--kv-cache=bf16) of heads that are multiples of 16 up to "
                   "128; found "
-               << (s.kvType.isBF16() ? "a bf16" : "an f32") << " cache, head dim "
-               << s.headDim;
+               << (s.kvType.isBF16() ? "a bf16" : "an f32")
+               << " cache, head dim " << s.headDim;
       if (flashAttentionApplies(s)) {
         // A block per 64 queries of a head: heads / 16 blocks per token
         // cover them from 16 tokens on.
         buildKernel(module, name, s.memrefs(), false, 0,
                     [&](KernelBuilder &k) { flashPrefillAttention(k, s); });
-        specs.push_back(perToken(name.str(),
-                                 std::max<int64_t>(1, s.heads / 16),
+        specs.push_back(perToken(name.str(), std::max<int64_t>(1, s.heads / 16),
                                  kFlashThreads, flashSharedFloats(s)));
         return specs;
       }

@@ -41,9 +41,7 @@ struct AttentionShape {
   int64_t qWidth() const { return heads * headDim; }
   int64_t kvWidth() const { return kvHeads * headDim; }
   int64_t group() const { return heads / kvHeads; }
-  float scale() const {
-    return 1.0f / std::sqrt(static_cast<float>(headDim));
-  }
+  float scale() const { return 1.0f / std::sqrt(static_cast<float>(headDim)); }
 };
 
 mlir::Value select(KernelBuilder &k, mlir::Value cond, mlir::Value a,

@@ -66,8 +66,7 @@ void copyTile(KernelBuilder &k, const AttentionShape &s, Value stage,
     Value to = k.add(stage, k.add(k.mul(key, k.idx(layout.rowBytes())),
                                   k.mul(chunk, k.idx(16))));
     copyAsync16(k, to, k.add(kCache, from));
-    copyAsync16(k, k.add(to, k.idx(layout.matrixBytes())),
-                k.add(vCache, from));
+    copyAsync16(k, k.add(to, k.idx(layout.matrixBytes())), k.add(vCache, from));
   });
 }
 
@@ -112,23 +111,22 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
   Value matrix = k.div(lane, k.idx(8)), matrixRow = k.rem(lane, k.idx(8));
   Value kLane = k.add(k.mul(matrixRow, k.idx(layout.rowBytes())),
                       k.mul(matrix, k.idx(16)));
-  Value vLane = k.add(
-      k.mul(k.add(k.mul(k.rem(matrix, k.idx(2)), k.idx(8)), matrixRow),
-            k.idx(layout.rowBytes())),
-      k.add(k.mul(k.div(matrix, k.idx(2)), k.idx(16)),
-            k.idx(layout.matrixBytes())));
+  Value vLane =
+      k.add(k.mul(k.add(k.mul(k.rem(matrix, k.idx(2)), k.idx(8)), matrixRow),
+                  k.idx(layout.rowBytes())),
+            k.add(k.mul(k.div(matrix, k.idx(2)), k.idx(16)),
+                  k.idx(layout.matrixBytes())));
   Value tokens = k.tokens(), position = k.position();
   Value lastRow = arith::SubIOp::create(b, tokens, k.idx(1));
-  Value tiles =
-      k.div(k.add(tokens, k.idx(kQueries - 1)), k.idx(kQueries));
+  Value tiles = k.div(k.add(tokens, k.idx(kQueries - 1)), k.idx(kQueries));
   Value grid = gpu::GridDimOp::create(b, gpu::Dimension::x);
   auto pairType = VectorType::get({2}, b.getF32Type());
   k.loop(k.blockId(), k.mul(tiles, k.idx(s.heads)), grid, [&](Value item) {
     Value h = k.rem(item, k.idx(s.heads));
     // The last query tiles see the most keys: they start first.
-    Value tile = arith::SubIOp::create(
-        b, arith::SubIOp::create(b, tiles, k.idx(1)),
-        k.div(item, k.idx(s.heads)));
+    Value tile =
+        arith::SubIOp::create(b, arith::SubIOp::create(b, tiles, k.idx(1)),
+                              k.div(item, k.idx(s.heads)));
     Value qStart = k.mul(tile, k.idx(kQueries));
     Value qColumn = k.mul(h, k.idx(d));
     Value kvColumn = k.mul(k.div(h, k.idx(s.group())), k.idx(d));
@@ -163,12 +161,11 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
         Value at = k.add(
             k.mul(k.minIndex(rows[r % 2], lastRow), k.idx(s.qWidth())),
             k.add(qColumn, k.add(k.idx(16 * ks + 8 * (r / 2)), pairColumn)));
-        Value q = vector::LoadOp::create(b, pairType, k.memref(Q),
-                                         ValueRange{at}, false,
-                                         llvm::MaybeAlign(8));
-        SplitWords split =
-            fragmentWords(vector::ExtractOp::create(b, q, 0),
-                          vector::ExtractOp::create(b, q, 1));
+        Value q =
+            vector::LoadOp::create(b, pairType, k.memref(Q), ValueRange{at},
+                                   false, llvm::MaybeAlign(8));
+        SplitWords split = fragmentWords(vector::ExtractOp::create(b, q, 0),
+                                         vector::ExtractOp::create(b, q, 1));
         qHi[ks][r] = split.hi;
         qLo[ks][r] = split.lo;
       }
@@ -190,13 +187,12 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
         keyBegin, keyEnd, k.idx(kKeys), init,
         [&](Value kStart, ValueRange carried) {
           // Tile t is in stage t % 2; tile t + 1 goes to the other.
-          Value t = k.div(arith::SubIOp::create(b, kStart, keyBegin),
-                          k.idx(kKeys));
-          Value stage = k.add(shared, k.mul(k.rem(t, k.idx(2)),
+          Value t =
+              k.div(arith::SubIOp::create(b, kStart, keyBegin), k.idx(kKeys));
+          Value stage = k.add(
+              shared, k.mul(k.rem(t, k.idx(2)), k.idx(layout.stageBytes())));
+          Value other = k.add(shared, k.mul(k.rem(k.add(t, k.idx(1)), k.idx(2)),
                                             k.idx(layout.stageBytes())));
-          Value other =
-              k.add(shared, k.mul(k.rem(k.add(t, k.idx(1)), k.idx(2)),
-                                  k.idx(layout.stageBytes())));
           Value next = k.add(kStart, k.idx(kKeys));
           k.when(k.lt(next, keyEnd), [&] {
             copyTile(k, s, other, next, keyEnd, kvColumn, kCache, vCache);
@@ -211,15 +207,14 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
           SmallVector<Value> scores;
           for (int64_t nt = 0; nt < keyTiles; ++nt) {
             Accumulator acc = {k.f32(0), k.f32(0), k.f32(0), k.f32(0)};
-            Value rowsAt = k.add(stage, k.add(kLane, k.idx(nt * 8 *
-                                                          layout.rowBytes())));
+            Value rowsAt =
+                k.add(stage, k.add(kLane, k.idx(nt * 8 * layout.rowBytes())));
             for (int64_t ks = 0; ks < qSteps; ks += 2) {
               int64_t count = ks + 1 < qSteps ? 4 : 2;
-              auto words = loadMatrices(k, k.add(rowsAt, k.idx(32 * ks)),
-                                        count, /*transpose=*/false);
+              auto words = loadMatrices(k, k.add(rowsAt, k.idx(32 * ks)), count,
+                                        /*transpose=*/false);
               for (int64_t j = 0; j < count / 2; ++j) {
-                std::array<Value, 2> kFrag = {words[2 * j],
-                                              words[2 * j + 1]};
+                std::array<Value, 2> kFrag = {words[2 * j], words[2 * j + 1]};
                 acc = product(qHi[ks + j], qLo[ks + j], kFrag, acc);
               }
             }
@@ -228,8 +223,7 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
           }
           // Only tiles that reach past the block's first query (or, with a
           // window, start before its last query's first key) are masked.
-          Value masked =
-              k.lt(blockQuery, k.add(kStart, k.idx(kKeys - 1)));
+          Value masked = k.lt(blockQuery, k.add(kStart, k.idx(kKeys - 1)));
           if (s.window > 0)
             masked = arith::OrIOp::create(b, masked, k.lt(kStart, lastFirst));
           scores = choose(
@@ -238,8 +232,8 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
                 SmallVector<Value> out;
                 for (int64_t i = 0; i < int64_t(scores.size()); ++i) {
                   int64_t nt = i / 4, e = i % 4;
-                  Value key = k.add(kStart, k.add(k.idx(nt * 8 + e % 2),
-                                                  pairColumn));
+                  Value key =
+                      k.add(kStart, k.add(k.idx(nt * 8 + e % 2), pairColumn));
                   out.push_back(
                       select(k, sees(k, key, queries[e / 2], firsts[e / 2]),
                              scores[i], k.f32(-INFINITY)));
@@ -284,8 +278,8 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
               pHi[r] = split.hi;
               pLo[r] = split.lo;
             }
-            Value keysAt = k.add(
-                stage, k.add(vLane, k.idx(16 * j * layout.rowBytes())));
+            Value keysAt =
+                k.add(stage, k.add(vLane, k.idx(16 * j * layout.rowBytes())));
             for (int64_t dt = 0; dt < dimTiles; dt += 2) {
               auto words = loadMatrices(k, k.add(keysAt, k.idx(16 * dt)), 4,
                                         /*transpose=*/true);
@@ -316,8 +310,8 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
               ValueRange{k.fdiv(state[dt * 4 + 2 * r], sum),
                          k.fdiv(state[dt * 4 + 2 * r + 1], sum)});
           vector::StoreOp::create(b, out, k.memref(Out),
-                                  ValueRange{k.add(base, k.idx(dt * 8))},
-                                  false, llvm::MaybeAlign(8));
+                                  ValueRange{k.add(base, k.idx(dt * 8))}, false,
+                                  llvm::MaybeAlign(8));
         }
       });
   });

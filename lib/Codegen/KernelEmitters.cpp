@@ -78,7 +78,8 @@ void codegen::buildKernel(gpu::GPUModuleOp module, StringRef name,
 }
 
 Type codegen::ssmStateType(Operation *op, FlatSymbolRefAttr state) {
-  auto layer = SymbolTable::lookupNearestSymbolFrom<kern::MambaStateOp>(op, state);
+  auto layer =
+      SymbolTable::lookupNearestSymbolFrom<kern::MambaStateOp>(op, state);
   Builder b(op->getContext());
   return layer && layer.getSsmBf16() ? Type(b.getBF16Type()) : b.getF32Type();
 }

@@ -81,13 +81,12 @@ std::string codegen::kernelKey(Operation *op, kern::ProgramOp program,
             .str();
       })
       .Case([](kern::MambaStepOp o) {
-        return llvm::formatv("mamba_step_h{0}_g{1}_n{2}_x{3}_k{4}_ng{5}{6}",
-                             o.getHeads(), o.getGroups(), o.getDState(),
-                             widthOf(o.getXbc()),
-                             weightType(o, o.getConvWeightAttr())
-                                     .getNumElements() /
-                                 widthOf(o.getXbc()),
-                             o.getGroup(), ssmStateSuffix(o, o.getStateAttr()))
+        return llvm::formatv(
+                   "mamba_step_h{0}_g{1}_n{2}_x{3}_k{4}_ng{5}{6}", o.getHeads(),
+                   o.getGroups(), o.getDState(), widthOf(o.getXbc()),
+                   weightType(o, o.getConvWeightAttr()).getNumElements() /
+                       widthOf(o.getXbc()),
+                   o.getGroup(), ssmStateSuffix(o, o.getStateAttr()))
             .str();
       })
       .Case([](kern::SSMScanOp o) {

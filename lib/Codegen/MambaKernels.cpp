@@ -59,8 +59,8 @@ void codegen::conv1d(KernelBuilder &k, const Conv1dArgs &a, int64_t channels,
                        [&](Value t0, ValueRange prev) {
                          SmallVector<Value> xs, h(prev.begin(), prev.end());
                          for (int64_t i = 0; i < kConvRun; ++i)
-                           xs.push_back(k.load(k.memref(a.in),
-                                               at(k.add(t0, k.idx(i)))));
+                           xs.push_back(
+                               k.load(k.memref(a.in), at(k.add(t0, k.idx(i)))));
                          for (int64_t i = 0; i < kConvRun; ++i)
                            h = step(k.add(t0, k.idx(i)), xs[i], h);
                          return h;
@@ -533,7 +533,8 @@ void ssmScanMamba1(KernelBuilder &k, int64_t heads, int64_t groups,
       initial.push_back(k.widen(k.load(k.memref(7), at)));
     }
     auto last = k.loop(
-        k.idx(0), k.tokens(), k.idx(1), initial, [&](Value t, ValueRange state) {
+        k.idx(0), k.tokens(), k.idx(1), initial,
+        [&](Value t, ValueRange state) {
           Value u = k.load(k.memref(0), k.add(k.mul(t, k.idx(inner)), ch));
           Value delta = k.softplus(k.fadd(
               k.load(k.memref(2), k.add(k.mul(t, k.idx(inner)), ch)), bias));
@@ -582,12 +583,12 @@ KernelSpecs codegen::emitMambaKernels(Operation *op, StringRef name,
         memrefTypes(module.getContext(), kScanArgs, State, stateType);
     if (o.getVariant() == llm::MambaVariant::Mamba1) {
       // One buffer more (bc) before the state.
-      buildKernel(module, name,
-                  memrefTypes(module.getContext(), kScanArgs + 1, State + 1,
-                              stateType),
-                  false, 0, [&](KernelBuilder &k) {
-                    ssmScanMamba1(k, heads, groups, n, stateType);
-                  });
+      buildKernel(
+          module, name,
+          memrefTypes(module.getContext(), kScanArgs + 1, State + 1, stateType),
+          false, 0, [&](KernelBuilder &k) {
+            ssmScanMamba1(k, heads, groups, n, stateType);
+          });
       specs.push_back(fixedGrid(
           name.str(), (heads * n + kThreads - 1) / kThreads, kThreads));
     } else {

@@ -254,9 +254,9 @@ private:
       SmallVector<Value> channels, stateAt, states;
       for (int64_t r = 0; r < group; ++r) {
         Value slot = k.add(k.mul(g, k.idx(group)), k.idx(r));
-        channels.push_back(k.add(
-            warp, k.mul(k.add(k.mul(slot, k.idx(together)), mine),
-                        k.idx(s.warps()))));
+        channels.push_back(
+            k.add(warp, k.mul(k.add(k.mul(slot, k.idx(together)), mine),
+                              k.idx(s.warps()))));
         Value stateRow = k.add(headState, k.mul(channels[r], k.idx(n)));
         for (int64_t i = 0; i < steps; ++i) {
           stateAt.push_back(k.add(stateRow, column[i]));

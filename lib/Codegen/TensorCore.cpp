@@ -27,15 +27,15 @@ Value asWord(KernelBuilder &k, Value pair) {
 
 Value codegen::packBf16x2(KernelBuilder &k, Value first, Value second) {
   ImplicitLocOpBuilder &b = k.b();
-  Value pair = vector::FromElementsOp::create(
-      b, pairOf(b.getF32Type()), ValueRange{first, second});
+  Value pair = vector::FromElementsOp::create(b, pairOf(b.getF32Type()),
+                                              ValueRange{first, second});
   return asWord(k, arith::TruncFOp::create(b, pairOf(b.getBF16Type()), pair));
 }
 
 SplitWords codegen::splitBf16x2(KernelBuilder &k, Value first, Value second) {
   ImplicitLocOpBuilder &b = k.b();
-  Value pair = vector::FromElementsOp::create(
-      b, pairOf(b.getF32Type()), ValueRange{first, second});
+  Value pair = vector::FromElementsOp::create(b, pairOf(b.getF32Type()),
+                                              ValueRange{first, second});
   Value hi = arith::TruncFOp::create(b, pairOf(b.getBF16Type()), pair);
   Value rest = arith::SubFOp::create(
       b, pair, arith::ExtFOp::create(b, pairOf(b.getF32Type()), hi));
@@ -53,8 +53,7 @@ Accumulator codegen::mmaBf16(KernelBuilder &k, const std::array<Value, 4> &a,
   Value d = NVVM::MmaOp::create(
       builder, result, ValueRange(a), ValueRange(b), ValueRange(c),
       ArrayRef<int64_t>{16, 8, 16}, std::nullopt, std::nullopt,
-      std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16,
-                                    NVVM::MMATypes::bf16},
+      std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16, NVVM::MMATypes::bf16},
       std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row,
                                      NVVM::MMALayout::col});
   Accumulator out;
@@ -98,8 +97,8 @@ SmallVector<Value, 4> codegen::loadMatrices(KernelBuilder &k, Value address,
   Type i32 = b.getI32Type();
   Type result = i32;
   if (count > 1)
-    result = LLVM::LLVMStructType::getLiteral(
-        b.getContext(), SmallVector<Type>(count, i32));
+    result = LLVM::LLVMStructType::getLiteral(b.getContext(),
+                                              SmallVector<Type>(count, i32));
   Value words = NVVM::LdMatrixOp::create(
       b, result, pointerTo(k, address, kSharedSpace), count,
       transpose ? NVVM::MMALayout::col : NVVM::MMALayout::row,
@@ -109,7 +108,6 @@ SmallVector<Value, 4> codegen::loadMatrices(KernelBuilder &k, Value address,
     return {words};
   SmallVector<Value, 4> out;
   for (int64_t i = 0; i < count; ++i)
-    out.push_back(
-        LLVM::ExtractValueOp::create(b, words, ArrayRef<int64_t>{i}));
+    out.push_back(LLVM::ExtractValueOp::create(b, words, ArrayRef<int64_t>{i}));
   return out;
 }

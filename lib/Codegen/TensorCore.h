@@ -35,15 +35,13 @@ namespace mlopt::codegen {
 
 /// Two f32 as one word of two bf16 (round to nearest even): `first` in the
 /// low half, as a fragment register holds consecutive columns.
-mlir::Value packBf16x2(KernelBuilder &k, mlir::Value first,
-                       mlir::Value second);
+mlir::Value packBf16x2(KernelBuilder &k, mlir::Value first, mlir::Value second);
 
 /// The hi and lo words of (first, second): hi = bf16(x), lo = bf16(x - hi).
 struct SplitWords {
   mlir::Value hi, lo;
 };
-SplitWords splitBf16x2(KernelBuilder &k, mlir::Value first,
-                       mlir::Value second);
+SplitWords splitBf16x2(KernelBuilder &k, mlir::Value first, mlir::Value second);
 
 using Accumulator = std::array<mlir::Value, 4>;
 /// D = A B + C for one warp: m16n8k16, bf16 operands, f32 accumulate.

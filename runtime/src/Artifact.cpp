@@ -403,9 +403,9 @@ MemoryReport Artifact::memory() const {
       m.kvBytesPerToken += 2 * s.kvHeads * s.headDim *
                            (s.kvType == DType::BF16 ? 2 : 4);
     else
-      m.ssmStateBytes += 4 * s.channels * (s.width - 1) +
-                         s.heads * s.headDim * s.dState *
-                             (s.ssmType == DType::BF16 ? 2 : 4);
+      m.ssmStateBytes +=
+          4 * s.channels * (s.width - 1) +
+          s.heads * s.headDim * s.dState * (s.ssmType == DType::BF16 ? 2 : 4);
   }
   for (const LayerSpec &l : layers_)
     ++(l.mixer == MixerKind::Attention ? m.attentionLayers : m.mambaLayers);

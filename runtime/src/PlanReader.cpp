@@ -244,8 +244,8 @@ Status EntryReader::checkOp(PlanOp &op) {
                  << " outputs; only a linear of one output can";
   if (op.norm)
     MLRT_RETURN_IF_ERROR(checkNorm(op, op.norm, width(op, 0)));
-  if (op.bf16Inputs && op.kind != OpKind::Linear &&
-      op.kind != OpKind::LMHead && op.kind != OpKind::Attention)
+  if (op.bf16Inputs && op.kind != OpKind::Linear && op.kind != OpKind::LMHead &&
+      op.kind != OpKind::Attention)
     return bad() << "rounds its inputs to bf16, which only linear, lm_head "
                     "and attention do";
   if (op.rope && (op.kind != OpKind::Attention ||

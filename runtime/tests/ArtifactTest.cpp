@@ -102,9 +102,8 @@ flatbuffers::Offset<fb::Plan> buildPlan(flatbuffers::FlatBufferBuilder &b,
                       opsVector)};
   std::vector<flatbuffers::Offset<fb::State>> states;
   for (int i = 0; i < 2; ++i)
-    states.push_back(
-        fb::CreateState(b, fb::StateKind::KVCache, i, v.kvHeads, 16, 0, 0, 0,
-                        0, false, v.ssmBf16));
+    states.push_back(fb::CreateState(b, fb::StateKind::KVCache, i, v.kvHeads,
+                                     16, 0, 0, 0, 0, false, v.ssmBf16));
   return fb::CreatePlan(b, v.arena, b.CreateVector(states),
                         b.CreateVector(entries));
 }

@@ -42,10 +42,9 @@ void append(Rows k, Rows v, int64_t width, KVCache &cache) {
 /// `bf16Inputs`, q and the weights exp(s - max) are rounded to bf16 before
 /// their products (the normaliser sums them unrounded), as the GPU's
 /// tensor-core attention computes them.
-void attendHead(const float *q, const float *k, const float *v,
-                int64_t stride, int64_t headDim, int64_t first, int64_t last,
-                float scale, bool bf16Inputs, std::vector<float> &scores,
-                float *out) {
+void attendHead(const float *q, const float *k, const float *v, int64_t stride,
+                int64_t headDim, int64_t first, int64_t last, float scale,
+                bool bf16Inputs, std::vector<float> &scores, float *out) {
   thread_local std::vector<float> rounded;
   if (bf16Inputs) {
     rounded.resize(headDim);
@@ -74,9 +73,9 @@ void attendHead(const float *q, const float *k, const float *v,
 }
 } // namespace
 
-void mlrt::cpu::attention(Rows q, Rows k, Rows v, KVCache &cache,
-                          int64_t heads, int64_t kvHeads, int64_t headDim,
-                          int64_t window, Rows out, bool bf16Inputs) {
+void mlrt::cpu::attention(Rows q, Rows k, Rows v, KVCache &cache, int64_t heads,
+                          int64_t kvHeads, int64_t headDim, int64_t window,
+                          Rows out, bool bf16Inputs) {
   const int64_t kvWidth = kvHeads * headDim, past = cache.length,
                 perKVHead = heads / kvHeads;
   append(k, v, kvWidth, cache);

@@ -267,9 +267,9 @@ Status CudaBackend::init() {
       l.convFloats = s.channels * (s.width - 1);
       l.ssmElements = s.heads * s.headDim * s.dState;
       MLRT_RETURN_IF_ERROR(allocate(l.conv, l.convFloats * f, "a conv state"));
-      MLRT_RETURN_IF_ERROR(allocate(
-          l.ssm, l.ssmElements * (s.ssmType == DType::BF16 ? 2 : f),
-          "an SSM state"));
+      MLRT_RETURN_IF_ERROR(
+          allocate(l.ssm, l.ssmElements * (s.ssmType == DType::BF16 ? 2 : f),
+                   "an SSM state"));
     }
   }
   int64_t workspaceFloats = 0;
