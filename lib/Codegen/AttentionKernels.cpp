@@ -397,10 +397,14 @@ int64_t decodeHeadsPerBlock(const AttentionShape &s) {
   return best;
 }
 
-/// The keys the step's query sees: firstKey .. position.
-Value keysSeen(KernelBuilder &k, const AttentionShape &s) {
-  return arith::SubIOp::create(k.b(), k.add(k.position(), k.idx(1)),
-                               firstKey(k, k.position(), s.window));
+/// The keys the step's query sees: [first, end), `length` of them.
+struct DecodeKeys {
+  Value first, end, length;
+};
+DecodeKeys keysSeen(KernelBuilder &k, const AttentionShape &s) {
+  Value first = firstKey(k, k.position(), s.window);
+  Value end = k.add(k.position(), k.idx(1));
+  return {first, end, arith::SubIOp::create(k.b(), end, first)};
 }
 
 /// The splits of `length` keys that decode uses at this step: one per
@@ -442,9 +446,8 @@ void decodeAttention(KernelBuilder &k, const AttentionShape &s) {
   Value kvColumn = k.mul(k.div(head0, k.idx(s.group())), k.idx(d));
   Value lane = k.rem(k.threadId(), k.idx(32));
   Value warp = k.div(k.threadId(), k.idx(32));
-  Value end = k.add(k.position(), k.idx(1));
-  Value first = firstKey(k, k.position(), s.window);
-  Value length = keysSeen(k, s);
+  DecodeKeys keys = keysSeen(k, s);
+  Value first = keys.first, end = keys.end, length = keys.length;
   Value active = activeSplits(k, length);
   // The other blocks have no slice; the merge reads `active` partials.
   k.when(k.lt(split, active), [&] {
@@ -626,7 +629,7 @@ void decodeMerge(KernelBuilder &k, const AttentionShape &s) {
                     k.add(k.add(base, k.mul(split, k.idx(stride))),
                           k.add(k.idx(field), offset)));
     };
-    Value zero = k.idx(0), active = activeSplits(k, keysSeen(k, s));
+    Value zero = k.idx(0), active = activeSplits(k, keysSeen(k, s).length);
     Value m = k.loop(zero, active, k.idx(1), {k.f32(-INFINITY)},
                      [&](Value i, ValueRange acc) {
                        return SmallVector<Value>{

@@ -59,7 +59,7 @@ mlir::Value sees(KernelBuilder &k, mlir::Value key, mlir::Value query,
 /// The tensor-core prefill (FlashAttention.cpp) takes a bf16 cache and
 /// head dims that are multiples of 16 up to 128.
 bool flashAttentionApplies(const AttentionShape &s);
-/// Its launch: threads a block, shared floats, and query heads a token.
+/// Its launch: threads a block, and floats of dynamic shared memory.
 constexpr int64_t kFlashThreads = 128;
 int64_t flashSharedFloats(const AttentionShape &s);
 /// attention (prefill) on tensor cores: FlashAttention-2 with bf16

@@ -19,6 +19,12 @@ using namespace mlopt::codegen;
 namespace {
 VectorType pairOf(Type element) { return VectorType::get({2}, element); }
 
+/// (first, second) as a vector<2xf32>.
+Value f32Pair(KernelBuilder &k, Value first, Value second) {
+  return vector::FromElementsOp::create(
+      k.b(), pairOf(k.b().getF32Type()), ValueRange{first, second});
+}
+
 /// A vector<2xbf16> as the i32 word holding it (element 0 in the low half).
 Value asWord(KernelBuilder &k, Value pair) {
   return LLVM::BitcastOp::create(k.b(), k.b().getI32Type(), pair);
@@ -27,15 +33,13 @@ Value asWord(KernelBuilder &k, Value pair) {
 
 Value codegen::packBf16x2(KernelBuilder &k, Value first, Value second) {
   ImplicitLocOpBuilder &b = k.b();
-  Value pair = vector::FromElementsOp::create(b, pairOf(b.getF32Type()),
-                                              ValueRange{first, second});
-  return asWord(k, arith::TruncFOp::create(b, pairOf(b.getBF16Type()), pair));
+  return asWord(k, arith::TruncFOp::create(b, pairOf(b.getBF16Type()),
+                                           f32Pair(k, first, second)));
 }
 
 SplitWords codegen::splitBf16x2(KernelBuilder &k, Value first, Value second) {
   ImplicitLocOpBuilder &b = k.b();
-  Value pair = vector::FromElementsOp::create(b, pairOf(b.getF32Type()),
-                                              ValueRange{first, second});
+  Value pair = f32Pair(k, first, second);
   Value hi = arith::TruncFOp::create(b, pairOf(b.getBF16Type()), pair);
   Value rest = arith::SubFOp::create(
       b, pair, arith::ExtFOp::create(b, pairOf(b.getF32Type()), hi));

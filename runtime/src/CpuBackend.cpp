@@ -49,7 +49,8 @@ private:
   std::vector<float> arena;
   /// The two projections of a LinearSwiGLU op, or an accumulating Linear's.
   std::vector<float> scratch;
-  /// The normalised input rows of a projection with an input norm.
+  /// A projection's input rows, normalised (input norm) and/or rounded to
+  /// bf16 (bf16_inputs).
   std::vector<float> normalised;
   std::vector<LayerState> states;
 };

@@ -12,6 +12,8 @@
 // RUN: %python %scripts/compare_logits.py %t/hybrid2-full.f32 %t/hybrid2-step.f32 --vocab 256 --atol 1e-5 | FileCheck %s
 // RUN: %python %scripts/compare_logits.py %t/hybrid2-full.f32 %t/hybrid2-chunks.f32 --vocab 256 --atol 1e-5 | FileCheck %s
 // RUN: ml-compile %t/hybrid2.mlir --ssm-state=bf16 -o %t/hybrid2-ssmbf16.mlart 2>/dev/null
+// RUN: not ml-compile %t/hybrid2.mlir --ssm-state=fp8 -o %t/bad.mlart 2>&1 | FileCheck %s --check-prefix=SSMBF16-BAD
+// RUN: test ! -e %t/bad.mlart
 // RUN: ml-dump %t/hybrid2-ssmbf16.mlart --plan | FileCheck %s --check-prefix=SSMBF16-PLAN
 // RUN: ml-run %t/hybrid2-ssmbf16.mlart --tokens %ids -n 0 --logits-out %t/ssmbf16-full.f32 --all-logits 2>/dev/null
 // RUN: ml-run %t/hybrid2-ssmbf16.mlart --tokens %ids -n 0 --logits-out %t/ssmbf16-step.f32 --all-logits --prefill-chunk 1 2>/dev/null
@@ -51,4 +53,5 @@
 // SSMBF16-PLAN: memory: {{.*}} SSM state 3.5 KiB per sequence (1 Mamba layers)
 // SSMBF16-PLAN: state 0: mamba layer 0, conv 128x3, ssm 4x16x16 bf16
 // SSMBF16-ONE-CALL: 20 rows: max |diff| 0 (atol 1e-06), argmax differs in 0 rows
+// SSMBF16-BAD: ml-compile: error: unknown --ssm-state 'fp8' (expected f32 or bf16)
 // SSMBF16-STEPS: 20 rows: max |diff| {{.*}} (atol 0.0002), argmax differs in 0 rows

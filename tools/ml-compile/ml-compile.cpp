@@ -86,6 +86,10 @@ static cl::opt<std::string>
                   "dialect), llvm (LLVM IR given to NVPTX), ptx"),
          cl::value_desc("mlir|nvvm|llvm|ptx"));
 
+/// The options that choose f32 or bf16 as ml-compile plans the model.
+static const cl::opt<std::string> *const planTypeOptions[] = {
+    &kvCache, &ssmState, &prefillPrecision};
+
 static int fail(const std::string &message) {
   // Library errors name the tool themselves.
   llvm::StringRef text(message);
@@ -120,15 +124,10 @@ int main(int argc, char **argv) {
           llvm::errs() << "ml-compile: " << d.str() << "\n";
           return success();
         });
-    if (kvCache != "f32" && kvCache != "bf16")
-      return fail("unknown --kv-cache '" + kvCache +
-                  "' (expected f32 or bf16)");
-    if (ssmState != "f32" && ssmState != "bf16")
-      return fail("unknown --ssm-state '" + ssmState +
-                  "' (expected f32 or bf16)");
-    if (prefillPrecision != "f32" && prefillPrecision != "bf16")
-      return fail("unknown --prefill-precision '" + prefillPrecision +
-                  "' (expected f32 or bf16)");
+    for (const cl::opt<std::string> *option : planTypeOptions)
+      if (*option != "f32" && *option != "bf16")
+        return fail("unknown --" + option->ArgStr.str() + " '" +
+                    option->getValue() + "' (expected f32 or bf16)");
     PassManager pm(f.getModule()->getContext());
     mlopt::ConvertLLMToKernPassOptions planOptions;
     planOptions.kvCache = kvCache;
@@ -148,8 +147,7 @@ int main(int argc, char **argv) {
       return 1; // the pass reported why
     plan = f.getModule().lookupSymbol<kern::ProgramOp>(planName);
   } else {
-    for (const cl::opt<std::string> *option :
-         {&kvCache, &ssmState, &prefillPrecision})
+    for (const cl::opt<std::string> *option : planTypeOptions)
       if (option->getNumOccurrences())
         return fail("--" + option->ArgStr.str() +
                     " applies when ml-compile plans the model; " + inputPath +
