@@ -41,7 +41,8 @@ writeGpuCode(flatbuffers::FlatBufferBuilder &b, const GpuArtifactCode &gpu) {
     std::vector<int32_t> grid(k.grid, k.grid + 3), block(k.block, k.block + 3);
     kernels.push_back(fb::CreateGpuKernel(
         b, b.CreateString(k.name), b.CreateVector(grid), k.perToken,
-        b.CreateVector(block), static_cast<int32_t>(k.sharedBytes)));
+        b.CreateVector(block), static_cast<int32_t>(k.sharedBytes),
+        k.perSequence));
   }
   return fb::CreateGpuCode(b, b.CreateString(gpu.chip),
                            b.CreateString(gpu.ptx), b.CreateVector(kernels),

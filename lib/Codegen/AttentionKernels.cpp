@@ -80,9 +80,10 @@ Value ropeTable(KernelBuilder &k, gpu::GPUModuleOp module, const RopeSpec &r) {
   return memref::GetGlobalOp::create(b, tableType, table);
 }
 
-/// RoPE of one pair of token t's row of `buffer` (`width` floats): pair p
-/// is dims (i, i + half) of head p / half, rotated in place by position *
-/// freqs[i]. Returns the two columns and their new values.
+/// RoPE of one pair of token t of the block's sequence (buffer row
+/// KernelBuilder::sequenceRow(t) of `width` floats): pair p is dims (i, i +
+/// half) of head p / half, rotated in place by (position + t) * freqs[i].
+/// Returns the two columns and their new values.
 struct RotatedPair {
   Value lo, hi, x, y;
 };
@@ -92,7 +93,7 @@ RotatedPair rotatePair(KernelBuilder &k, Value freqs, float scaling,
   ImplicitLocOpBuilder &b = k.b();
   const int64_t half = headDim / 2;
   Value position = k.toF32(k.add(k.position(), t));
-  Value row = k.mul(t, k.idx(width));
+  Value row = k.mul(k.sequenceRow(t), k.idx(width));
   Value head = k.div(pair, k.idx(half)), i = k.rem(pair, k.idx(half));
   Value angle = k.fmul(position, k.load(freqs, i));
   Value cos = k.fmul(math::CosOp::create(b, angle), k.f32(scaling));
@@ -125,7 +126,7 @@ Value atLeast(KernelBuilder &k, Value i, int64_t bound) {
 }
 
 /// rope: rotates pairs (i, i + half) of every q and k head of one token;
-/// one thread per pair, q's then k's.
+/// one thread per pair, q's then k's; a y block per sequence.
 void rope(KernelBuilder &k, gpu::GPUModuleOp module, const RopeSpec &r,
           int64_t qWidth, int64_t kWidth) {
   Value freqs = ropeTable(k, module, r);
@@ -144,13 +145,15 @@ void rope(KernelBuilder &k, gpu::GPUModuleOp module, const RopeSpec &r,
 /// rope_append (attention with `rope`): rope of q and k in place, then the
 /// rotated k and the v of each token into the cache at position + t, in
 /// the cache's element type. Work items of a token: q's pairs, k's pairs
-/// (each also stores its two cache elements), then v's elements.
+/// (each also stores its two cache elements), then v's elements. A y
+/// block per sequence, each with its slice of the caches.
 void ropeAppend(KernelBuilder &k, gpu::GPUModuleOp module, const RopeSpec &r,
                 int64_t qWidth, int64_t kvWidth, Type kvType) {
   Value freqs = ropeTable(k, module, r);
   const int64_t qPairs = qWidth / 2, kPairs = kvWidth / 2;
   k.eachElement(qPairs + kPairs + kvWidth, kThreads, [&](Value t, Value e) {
-    Value dst = k.mul(k.add(k.position(), t), k.idx(kvWidth));
+    Value dst = k.add(k.sequenceSlice(k.memref(KCache)),
+                      k.mul(k.add(k.position(), t), k.idx(kvWidth)));
     k.when(k.lt(e, k.idx(qPairs)), [&] {
       rotatePair(k, freqs, r.scaling, r.headDim, k.memref(0), qWidth, t, e);
     });
@@ -166,7 +169,8 @@ void ropeAppend(KernelBuilder &k, gpu::GPUModuleOp module, const RopeSpec &r,
     k.when(atLeast(k, e, qPairs + kPairs), [&] {
       Value c = arith::SubIOp::create(k.b(), e, k.idx(qPairs + kPairs));
       k.store(k.narrow(k.load(k.memref(2),
-                              k.add(k.mul(t, k.idx(kvWidth)), c)),
+                              k.add(k.mul(k.sequenceRow(t), k.idx(kvWidth)),
+                                    c)),
                        kvType),
               k.memref(5), k.add(dst, c));
     });
@@ -174,11 +178,12 @@ void ropeAppend(KernelBuilder &k, gpu::GPUModuleOp module, const RopeSpec &r,
 }
 
 /// kv_append: the step's k and v rows into the cache at position + t, in
-/// the cache's element type.
+/// the cache's element type; a y block per sequence.
 void kvAppend(KernelBuilder &k, int64_t kvWidth, Type kvType) {
   k.eachElement(kvWidth, kThreads, [&](Value t, Value c) {
-    Value dst = k.mul(k.add(k.position(), t), k.idx(kvWidth));
-    Value src = k.mul(t, k.idx(kvWidth));
+    Value dst = k.add(k.sequenceSlice(k.memref(KCache)),
+                      k.mul(k.add(k.position(), t), k.idx(kvWidth)));
+    Value src = k.mul(k.sequenceRow(t), k.idx(kvWidth));
     for (unsigned i : {1u, 2u})
       k.store(k.narrow(k.load(k.memref(i), k.add(src, c)), kvType),
               k.memref(i + 3), k.add(dst, c));
@@ -443,7 +448,12 @@ void decodeAttention(KernelBuilder &k, const AttentionShape &s) {
                 splits = mlrt::kDecodeAttentionSplits;
   Value split = k.rem(k.blockId(), k.idx(splits));
   Value head0 = k.mul(k.div(k.blockId(), k.idx(splits)), k.idx(perBlock));
-  Value kvColumn = k.mul(k.div(head0, k.idx(s.group())), k.idx(d));
+  // The block's sequence: its query row and its slices of the caches and
+  // of the workspace.
+  Value qRow = k.mul(k.sequenceRow(k.idx(0)), k.idx(s.qWidth()));
+  Value kvColumn = k.add(k.sequenceSlice(k.memref(KCache)),
+                         k.mul(k.div(head0, k.idx(s.group())), k.idx(d)));
+  Value partials = k.sequenceSlice(k.memref(Workspace));
   Value lane = k.rem(k.threadId(), k.idx(32));
   Value warp = k.div(k.threadId(), k.idx(32));
   DecodeKeys keys = keysSeen(k, s);
@@ -497,7 +507,7 @@ void decodeAttention(KernelBuilder &k, const AttentionShape &s) {
     Value shared = k.sharedBuffer();
     const int64_t qBase = kDecodeWarps * perBlock * (d + 2);
     k.strided(k.idx(perBlock * d), kDecodeWarps * 32, [&](Value e) {
-      Value at = k.add(k.mul(head0, k.idx(d)), e);
+      Value at = k.add(qRow, k.add(k.mul(head0, k.idx(d)), e));
       k.store(k.load(k.memref(Q), at), shared, k.add(k.idx(qBase), e));
     });
     gpu::BarrierOp::create(b);
@@ -604,8 +614,9 @@ void decodeAttention(KernelBuilder &k, const AttentionShape &s) {
         o = k.fadd(o, k.fmul(weight, at(w, k.add(k.idx(2), c))));
       }
       Value head = k.add(head0, n);
-      Value out =
-          k.mul(k.add(k.mul(head, k.idx(splits)), split), k.idx(stride));
+      Value out = k.add(
+          partials,
+          k.mul(k.add(k.mul(head, k.idx(splits)), split), k.idx(stride)));
       k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, c, k.idx(0)),
              [&] {
                k.store(m, k.memref(Workspace), out);
@@ -616,14 +627,16 @@ void decodeAttention(KernelBuilder &k, const AttentionShape &s) {
   });
 }
 
-/// attention merge (decode): thread c of block h combines the active
-/// splits' partials of head h for dim c (log-sum-exp weights) into the output.
+/// attention merge (decode): thread c of block (h, sequence) combines the
+/// active splits' partials of head h for dim c (log-sum-exp weights) into
+/// the output.
 void decodeMerge(KernelBuilder &k, const AttentionShape &s) {
   const int64_t d = s.headDim, stride = d + 2,
                 splits = mlrt::kDecodeAttentionSplits;
   Value h = k.blockId(), c = k.threadId();
   k.when(k.lt(c, k.idx(d)), [&] {
-    Value base = k.mul(h, k.idx(splits * stride));
+    Value base = k.add(k.sequenceSlice(k.memref(Workspace)),
+                       k.mul(h, k.idx(splits * stride)));
     auto partial = [&](Value split, int64_t field, Value offset) {
       return k.load(k.memref(Workspace),
                     k.add(k.add(base, k.mul(split, k.idx(stride))),
@@ -644,7 +657,8 @@ void decodeMerge(KernelBuilder &k, const AttentionShape &s) {
               k.fadd(acc[1], k.fmul(weight, partial(i, 2, c)))};
         });
     k.store(k.fdiv(sums[1], sums[0]), k.memref(Out),
-            k.add(k.mul(h, k.idx(d)), c));
+            k.add(k.mul(k.sequenceRow(k.idx(0)), k.idx(s.qWidth())),
+                  k.add(k.mul(h, k.idx(d)), c)));
   });
 }
 } // namespace
@@ -660,8 +674,8 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
     buildKernel(module, name, 2, false, 0, [&](KernelBuilder &k) {
       rope(k, module, *r, widthOf(o.getQ()), widthOf(o.getK()));
     });
-    specs.push_back(
-        perElement(name.str(), (widthOf(o.getQ()) + widthOf(o.getK())) / 2));
+    specs.push_back(perSequence(
+        perElement(name.str(), (widthOf(o.getQ()) + widthOf(o.getK())) / 2)));
   } else if (auto o = dyn_cast<kern::AttentionOp>(op)) {
     AttentionShape s;
     s.heads = o.getHeads();
@@ -691,15 +705,15 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
             module, append, s.memrefs(), false, 0, [&](KernelBuilder &k) {
               ropeAppend(k, module, *r, s.qWidth(), s.kvWidth(), s.kvType);
             });
-      specs.push_back(
-          perElement(append, s.qWidth() / 2 + s.kvWidth() / 2 + s.kvWidth()));
+      specs.push_back(perSequence(
+          perElement(append, s.qWidth() / 2 + s.kvWidth() / 2 + s.kvWidth())));
     } else {
       if (!module.lookupSymbol(append))
         buildKernel(module, append, s.memrefs(), false, 0,
                     [&](KernelBuilder &k) {
                       kvAppend(k, s.kvWidth(), s.kvType);
                     });
-      specs.push_back(perElement(append, s.kvWidth()));
+      specs.push_back(perSequence(perElement(append, s.kvWidth())));
     }
     if (op->getParentOfType<kern::EntryOp>().getStep()) {
       int64_t perBlock = decodeHeadsPerBlock(s);
@@ -708,15 +722,14 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
                        perBlock * s.headDim;
       buildKernel(module, name, s.memrefs(), false, shared,
                   [&](KernelBuilder &k) { decodeAttention(k, s); });
-      specs.push_back(fixedGrid(name.str(),
-                                s.heads / perBlock *
-                                    mlrt::kDecodeAttentionSplits,
-                                kDecodeWarps * 32, shared));
+      specs.push_back(perSequence(fixedGrid(
+          name.str(), s.heads / perBlock * mlrt::kDecodeAttentionSplits,
+          kDecodeWarps * 32, shared)));
       std::string merge = name.str() + "_merge";
       buildKernel(module, merge, s.memrefs(), false, 0,
                   [&](KernelBuilder &k) { decodeMerge(k, s); });
-      specs.push_back(
-          fixedGrid(merge, s.heads, (s.headDim + 31) / 32 * 32));
+      specs.push_back(perSequence(
+          fixedGrid(merge, s.heads, (s.headDim + 31) / 32 * 32)));
     } else {
       // heads / 4 blocks per token give every (query tile, head) a block of
       // its own from 4 tokens on; with fewer, blocks loop over the tiles.

@@ -78,6 +78,16 @@ Value KernelBuilder::sequence() {
   return gpu::BlockIdOp::create(builder, gpu::Dimension::y);
 }
 
+Value KernelBuilder::sequenceRow(Value t) {
+  return add(mul(sequence(), tokens()), t);
+}
+
+Value KernelBuilder::sequenceSlice(Value memref) {
+  Value size = memref::DimOp::create(builder, memref, 0);
+  Value sequences = gpu::GridDimOp::create(builder, gpu::Dimension::y);
+  return mul(sequence(), div(size, sequences));
+}
+
 Value KernelBuilder::idx(int64_t v) {
   return arith::ConstantIndexOp::create(builder, v);
 }

@@ -45,8 +45,13 @@ public:
   }
   mlir::Value blockId() { return blockIdx; }
   /// blockIdx.y: the sequence of kernels that can step several sequences
-  /// (a grid of y blocks over a batch; the runtime launches one).
+  /// (a grid of y blocks over a batch: GpuKernel::perSequence).
   mlir::Value sequence();
+  /// The block's row of token t of its sequence: sequence() * tokens() + t.
+  mlir::Value sequenceRow(mlir::Value t);
+  /// The first element of the block's sequence's slice of a state array
+  /// that holds gridDim.y equal slices (its size divided by gridDim.y).
+  mlir::Value sequenceSlice(mlir::Value memref);
   mlir::Value threadId() { return threadIdx; }
 
   // Index arithmetic.

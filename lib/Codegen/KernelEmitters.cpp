@@ -36,6 +36,11 @@ GpuKernelSpec codegen::perElement(std::string name, int64_t width) {
   return perToken(std::move(name), (width + kThreads - 1) / kThreads);
 }
 
+GpuKernelSpec codegen::perSequence(GpuKernelSpec spec) {
+  spec.perSequence = true;
+  return spec;
+}
+
 GpuKernelSpec codegen::fixedGrid(std::string name, int64_t blocks,
                                  int64_t threads, int64_t sharedFloats) {
   GpuKernelSpec s;

@@ -43,6 +43,10 @@ GpuKernelSpec perElement(std::string name, int64_t width);
 /// A launch of `blocks` blocks whatever the token count.
 GpuKernelSpec fixedGrid(std::string name, int64_t blocks, int64_t threads,
                         int64_t sharedFloats = 0);
+/// `spec` for a kernel that steps several sequences at once (blockIdx.y;
+/// KernelBuilder::sequence): the runtime launches a y block per sequence of
+/// a batched call.
+GpuKernelSpec perSequence(GpuKernelSpec spec);
 /// eps as part of a kernel name: 1e-05 -> 1p00em05.
 std::string epsName(double eps);
 /// A power of two at most `n` and `limit`.

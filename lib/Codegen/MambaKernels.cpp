@@ -76,9 +76,9 @@ void codegen::conv1d(KernelBuilder &k, const Conv1dArgs &a, int64_t channels,
 
 namespace {
 
-/// Mamba-2 scan of step entries (@decode): one block per head, thread p
-/// owns state row p (d_state values in the SSM state array). The workspace
-/// argument is the chunked scan's; unused here.
+/// Mamba-2 scan of step entries (@decode): one block per head (and
+/// sequence), thread p owns state row p (d_state values in the SSM state
+/// array). The workspace argument is the chunked scan's; unused here.
 void ssmScanMamba2(KernelBuilder &k, int64_t heads, int64_t groups,
                    int64_t headDim, int64_t dState, Type stateType) {
   int64_t xbcWidth = groups * headDim + groups * dState + heads * dState;
@@ -87,8 +87,11 @@ void ssmScanMamba2(KernelBuilder &k, int64_t heads, int64_t groups,
   Value g = k.div(h, k.idx(heads / groups));
   Value a = arith::NegFOp::create(k.b(), k.exp(k.load(k.memref(4), h)));
   Value bias = k.load(k.memref(3), h), skip = k.load(k.memref(5), h);
-  Value stateRow = k.mul(k.add(k.mul(h, k.idx(headDim)), p), k.idx(dState));
-  k.loop(k.idx(0), k.tokens(), k.idx(1), [&](Value t) {
+  Value stateRow =
+      k.add(k.mul(k.sequence(), k.idx(heads * headDim * dState)),
+            k.mul(k.add(k.mul(h, k.idx(headDim)), p), k.idx(dState)));
+  k.loop(k.idx(0), k.tokens(), k.idx(1), [&](Value token) {
+    Value t = k.sequenceRow(token);
     Value row = k.mul(t, k.idx(xbcWidth));
     Value delta = k.softplus(
         k.fadd(k.load(k.memref(1), k.add(k.mul(t, k.idx(heads)), h)), bias));
@@ -512,10 +515,11 @@ void ssmChunkScan(KernelBuilder &k, const ChunkedScan &s) {
   });
 }
 
-/// Mamba-1 scan: one thread per channel, its own A row, the double dt bias.
-/// Sequential over the tokens in every entry, with the channel's A and
-/// state rows in registers: the state is stored once, at the end (rounded
-/// there when it is bf16). The workspace argument after the state is unused.
+/// Mamba-1 scan: one thread per channel (and a y block per sequence), its
+/// own A row, the double dt bias. Sequential over the tokens in every
+/// entry, with the channel's A and state rows in registers: the state is
+/// stored once, at the end (rounded there when it is bf16). The workspace
+/// argument after the state is unused.
 void ssmScanMamba1(KernelBuilder &k, int64_t heads, int64_t groups,
                    int64_t dState, Type stateType) {
   int64_t inner = heads * dState, bcWidth = groups * dState + heads * dState;
@@ -525,16 +529,20 @@ void ssmScanMamba1(KernelBuilder &k, int64_t heads, int64_t groups,
     Value g = k.div(head, k.idx(heads / groups));
     Value bias = k.fmul(k.f32(2.0), k.load(k.memref(4), ch));
     Value skip = k.load(k.memref(6), ch);
-    Value stateRow = k.mul(ch, k.idx(dState));
+    Value aRow = k.mul(ch, k.idx(dState));
+    Value stateRow =
+        k.add(k.mul(k.sequence(), k.idx(inner * dState)), aRow);
     SmallVector<Value> a, initial;
     for (int64_t n = 0; n < dState; ++n) {
-      Value at = k.add(stateRow, k.idx(n));
-      a.push_back(arith::NegFOp::create(k.b(), k.exp(k.load(k.memref(5), at))));
-      initial.push_back(k.widen(k.load(k.memref(7), at)));
+      a.push_back(arith::NegFOp::create(
+          k.b(), k.exp(k.load(k.memref(5), k.add(aRow, k.idx(n))))));
+      initial.push_back(
+          k.widen(k.load(k.memref(7), k.add(stateRow, k.idx(n)))));
     }
     auto last = k.loop(
         k.idx(0), k.tokens(), k.idx(1), initial,
-        [&](Value t, ValueRange state) {
+        [&](Value token, ValueRange state) {
+          Value t = k.sequenceRow(token);
           Value u = k.load(k.memref(0), k.add(k.mul(t, k.idx(inner)), ch));
           Value delta = k.softplus(k.fadd(
               k.load(k.memref(2), k.add(k.mul(t, k.idx(inner)), ch)), bias));
@@ -574,8 +582,8 @@ KernelSpecs codegen::emitMambaKernels(Operation *op, StringRef name,
                 [&](KernelBuilder &k) {
                   conv1d(k, Conv1dArgs{0, 1, 2, 3, 4}, channels, width);
                 });
-    specs.push_back(
-        fixedGrid(name.str(), (channels + kThreads - 1) / kThreads, kThreads));
+    specs.push_back(perSequence(fixedGrid(
+        name.str(), (channels + kThreads - 1) / kThreads, kThreads)));
   } else if (auto o = dyn_cast<kern::SSMScanOp>(op)) {
     int64_t heads = o.getHeads(), groups = o.getGroups(), n = o.getDState();
     Type stateType = ssmStateType(o, o.getStateAttr());
@@ -589,8 +597,8 @@ KernelSpecs codegen::emitMambaKernels(Operation *op, StringRef name,
           false, 0, [&](KernelBuilder &k) {
             ssmScanMamba1(k, heads, groups, n, stateType);
           });
-      specs.push_back(fixedGrid(
-          name.str(), (heads * n + kThreads - 1) / kThreads, kThreads));
+      specs.push_back(perSequence(fixedGrid(
+          name.str(), (heads * n + kThreads - 1) / kThreads, kThreads)));
     } else {
       int64_t headDim = widthOf(o.getOut()) / heads;
       if (!o->getParentOfType<kern::EntryOp>().getStep()) {
@@ -619,7 +627,7 @@ KernelSpecs codegen::emitMambaKernels(Operation *op, StringRef name,
       buildKernel(module, name, args, false, 0, [&](KernelBuilder &k) {
         ssmScanMamba2(k, heads, groups, headDim, n, stateType);
       });
-      specs.push_back(fixedGrid(name.str(), heads, headDim));
+      specs.push_back(perSequence(fixedGrid(name.str(), heads, headDim)));
     }
   }
   return specs;

@@ -26,8 +26,8 @@
 //
 // Several sequences (a y grid of B blocks): row t of sequence s is row
 // s * tokens + t of each buffer, and each sequence's conv and SSM states
-// follow the previous one's. The runtime launches one sequence;
-// bench/kernels/ssm_step_bench.py steps a batch.
+// follow the previous one's: a batched decode step of the runtime, or
+// bench/kernels/ssm_step_bench.py.
 //
 //===----------------------------------------------------------------------===//
 
@@ -356,6 +356,8 @@ KernelSpecs codegen::emitMambaStepKernel(kern::MambaStepOp op, StringRef name,
   buildKernel(module, name, args, false, s.sharedFloats(),
               [&](KernelBuilder &k) { MambaScanEmitter(k, s).emit(); });
   return std::vector<GpuKernelSpec>{
-      fixedGrid(conv, (channels + kThreads - 1) / kThreads, kThreads),
-      fixedGrid(name.str(), s.heads, s.threads(), s.sharedFloats())};
+      perSequence(
+          fixedGrid(conv, (channels + kThreads - 1) / kThreads, kThreads)),
+      perSequence(
+          fixedGrid(name.str(), s.heads, s.threads(), s.sharedFloats()))};
 }

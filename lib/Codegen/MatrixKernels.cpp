@@ -297,16 +297,18 @@ std::pair<Value, Value> warpBest(KernelBuilder &k, Value v, Value i) {
   return {v, i};
 }
 
-/// argmax: out[0] = the first index of the largest of `vocab` logits. Each
-/// thread scans its stride (strictly larger: it keeps its first maximum),
-/// warps reduce by shuffles, then warp 0 over the warps' candidates.
+/// argmax: out[r] = the first index of the largest of row r's `vocab`
+/// logits, a block per row. Each thread scans its stride (strictly larger:
+/// it keeps its first maximum), warps reduce by shuffles, then warp 0 over
+/// the warps' candidates.
 void argmax(KernelBuilder &k, int64_t vocab) {
   ImplicitLocOpBuilder &b = k.b();
+  Value row = k.blockId(), first = k.mul(row, k.idx(vocab));
   auto scanned = k.loop(
       k.threadId(), k.idx(vocab), k.idx(kArgmaxThreads),
       {k.f32(-INFINITY), k.f32(double(vocab))},
       [&](Value c, ValueRange acc) {
-        Value v = k.load(k.memref(0), c);
+        Value v = k.load(k.memref(0), k.add(first, c));
         Value larger =
             arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, v, acc[0]);
         return SmallVector<Value>{
@@ -332,7 +334,7 @@ void argmax(KernelBuilder &k, int64_t vocab) {
            (void)bv;
            k.when(leader, [&] {
              Value id = arith::FPToSIOp::create(b, b.getI32Type(), bi);
-             k.store(id, k.memref(1), k.idx(0));
+             k.store(id, k.memref(1), row);
            });
          });
 }
@@ -472,7 +474,7 @@ codegen::emitArgmaxKernel(int64_t vocab, gpu::GPUModuleOp module) {
   argmax(k, vocab);
   k.finish();
   return std::vector<GpuKernelSpec>{
-      fixedGrid(name, 1, kArgmaxThreads, 2 * kArgmaxThreads / 32)};
+      perToken(name, 1, kArgmaxThreads, 2 * kArgmaxThreads / 32)};
 }
 
 std::string codegen::matrixKernelKey(Operation *op, mlrt::DType matrixType) {

@@ -7,7 +7,9 @@
 // Buffers of a call for T tokens live at arena + offset * T with a row
 // stride of their width, so the planner's offsets (floats per token) hold
 // for any T. The artifact reader has checked every call, so nothing here
-// re-checks shapes.
+// re-checks shapes. A batched decode step (Feed::sequences > 1) runs the
+// row-wise ops on all its rows at once and the ops with states (and RoPE,
+// which depends on positions) sequence by sequence on their rows.
 //
 //===----------------------------------------------------------------------===//
 
@@ -33,18 +35,23 @@ public:
   CpuBackend(const Artifact &model, const SessionOptions &options);
 
   const char *name() const override { return "cpu"; }
-  Status run(const PlanEntry &entry, const int32_t *tokens, int64_t count,
-             int64_t position, bool allPositions, float *logits) override;
+  Status run(const PlanEntry &entry, const Feed &feed, bool allPositions,
+             float *logits) override;
+  Status copySequence(int64_t from, int64_t to, int64_t tokens) override;
   void reset() override;
   uint64_t allocatedBytes() const override;
 
 private:
-  void runOp(const PlanEntry &entry, const PlanOp &op, const int32_t *tokens,
-             int64_t count, int64_t position, bool allPositions,
-             float *logits);
+  void runOp(const PlanEntry &entry, const PlanOp &op, const Feed &feed,
+             bool allPositions, float *logits);
+  /// An op with states (or positions) on its rows of sequence `s` of the
+  /// feed: `rows(slot)` gives that sequence's rows of a buffer.
+  void runSequenceOp(const PlanEntry &entry, const PlanOp &op,
+                     const Feed &feed, int64_t s);
 
   const Artifact &model;
   Rope rope;
+  /// Rows a call holds: a prefill chunk or a batched step's sequences.
   int64_t chunk;
   std::vector<float> arena;
   /// The two projections of a LinearSwiGLU op, or an accumulating Linear's.
@@ -52,7 +59,8 @@ private:
   /// A projection's input rows, normalised (input norm) and/or rounded to
   /// bf16 (bf16_inputs).
   std::vector<float> normalised;
-  std::vector<LayerState> states;
+  /// Per sequence, per plan state.
+  std::vector<std::vector<LayerState>> sequences;
 };
 
 /// A weight as the kernels see it: rows x (everything else); a vector is
@@ -77,7 +85,8 @@ CpuBackend::CpuBackend(const Artifact &model, const SessionOptions &options)
     : model(model),
       rope(model.config().rope, model.config().headDim,
            model.config().maxPosition),
-      chunk(std::min(options.prefillChunk, options.maxTokens)) {
+      chunk(std::max(std::min(options.prefillChunk, options.maxTokens),
+                     options.batch)) {
   const Plan &plan = model.plan();
   arena.resize(plan.arena * chunk);
   for (const PlanEntry *entry : {&plan.prefill, &plan.decode})
@@ -92,6 +101,7 @@ CpuBackend::CpuBackend(const Artifact &model, const SessionOptions &options)
       if (op.norm || op.bf16Inputs)
         normalised.resize(std::max(normalised.size(), chunk * width(0)));
     }
+  std::vector<LayerState> &states = sequences.emplace_back();
   for (const PlanState &s : plan.states) {
     LayerState &l = states.emplace_back();
     if (s.kind == PlanState::Kind::KVCache) {
@@ -104,20 +114,28 @@ CpuBackend::CpuBackend(const Artifact &model, const SessionOptions &options)
       l.ssm.resize(s.heads * s.headDim * s.dState);
     }
   }
+  sequences.resize(options.batch, states);
 }
 
 void CpuBackend::reset() {
-  for (LayerState &l : states) {
-    l.kv.length = 0;
-    std::fill(l.conv.begin(), l.conv.end(), 0.0f);
-    std::fill(l.ssm.begin(), l.ssm.end(), 0.0f);
-  }
+  for (std::vector<LayerState> &states : sequences)
+    for (LayerState &l : states) {
+      l.kv.length = 0;
+      std::fill(l.conv.begin(), l.conv.end(), 0.0f);
+      std::fill(l.ssm.begin(), l.ssm.end(), 0.0f);
+    }
+}
+
+Status CpuBackend::copySequence(int64_t from, int64_t to, int64_t) {
+  sequences[to] = sequences[from];
+  return Status::ok();
 }
 
 uint64_t CpuBackend::allocatedBytes() const {
   uint64_t floats = arena.size() + scratch.size() + normalised.size();
-  for (const LayerState &l : states)
-    floats += l.kv.k.size() + l.kv.v.size() + l.conv.size() + l.ssm.size();
+  for (const std::vector<LayerState> &states : sequences)
+    for (const LayerState &l : states)
+      floats += l.kv.k.size() + l.kv.v.size() + l.conv.size() + l.ssm.size();
   return floats * sizeof(float);
 }
 
@@ -130,9 +148,81 @@ static void storeSsmState(const PlanState &s, std::vector<float> &ssm) {
     v = roundedToBF16(v);
 }
 
+void CpuBackend::runSequenceOp(const PlanEntry &entry, const PlanOp &op,
+                               const Feed &feed, int64_t s) {
+  const int64_t count = feed.count;
+  auto rows = [&](size_t slot) {
+    const PlanBuffer &b = entry.buffers[op.buffers[slot]];
+    return Rows{arena.data() + b.offset * feed.rows() + s * count * b.width,
+                count, b.width};
+  };
+  auto width = [&](size_t slot) {
+    return entry.buffers[op.buffers[slot]].width;
+  };
+  auto w = [&](size_t i) { return matrix(op.weights[i]); };
+  const int64_t position = feed.position;
+  std::vector<LayerState> &states = sequences[feed.first + s];
+  switch (op.kind) {
+  case OpKind::Rope:
+    return rope.apply(rows(0), width(0) / op.headDim, rows(1),
+                      width(1) / op.headDim, position);
+  case OpKind::Attention: {
+    const PlanState &st = model.plan().states[op.state];
+    if (op.rope) // kern-fuse-rope-attention: kern.rope's arithmetic first
+      rope.apply(rows(0), op.heads, rows(1), st.kvHeads, position);
+    return attention(rows(0), rows(1), rows(2), states[op.state].kv, op.heads,
+                     st.kvHeads, st.headDim, op.window, rows(3),
+                     op.bf16Inputs);
+  }
+  case OpKind::Conv1d:
+    return conv1d(rows(0), w(0), w(1), states[op.state].conv, rows(1));
+  case OpKind::SSMScan: {
+    const PlanState &st = model.plan().states[op.state];
+    std::vector<float> &ssm = states[op.state].ssm;
+    if (op.variant == MixerKind::Mamba1)
+      ssmScanMamba1(rows(0), rows(1), rows(2), w(0), w(1), w(2), op.heads,
+                    op.groups, op.dState, ssm, rows(3));
+    else
+      ssmScanMamba2(rows(0), rows(1), w(0), w(1), w(2), op.heads, op.groups,
+                    st.headDim, op.dState, ssm, rows(2));
+    return storeSsmState(st, ssm);
+  }
+  case OpKind::MambaStep: {
+    const PlanState &st = model.plan().states[op.state];
+    LayerState &l = states[op.state];
+    conv1d(rows(0), w(0), w(1), l.conv, rows(0));
+    ssmScanMamba2(rows(0), rows(1), w(2), w(3), w(4), op.heads, op.groups,
+                  st.headDim, op.dState, l.ssm, rows(3));
+    storeSsmState(st, l.ssm);
+    return gatedRmsNorm(rows(3), rows(2), w(5), op.group, rows(3));
+  }
+  default:
+    return;
+  }
+}
+
+/// Whether `kind` keeps states or depends on positions (runSequenceOp).
+static bool perSequence(OpKind kind) {
+  switch (kind) {
+  case OpKind::Rope:
+  case OpKind::Attention:
+  case OpKind::Conv1d:
+  case OpKind::SSMScan:
+  case OpKind::MambaStep:
+    return true;
+  default:
+    return false;
+  }
+}
+
 void CpuBackend::runOp(const PlanEntry &entry, const PlanOp &op,
-                       const int32_t *tokens, int64_t count, int64_t position,
-                       bool allPositions, float *logits) {
+                       const Feed &feed, bool allPositions, float *logits) {
+  if (perSequence(op.kind)) {
+    for (int64_t s = 0; s < feed.sequences; ++s)
+      runSequenceOp(entry, op, feed, s);
+    return;
+  }
+  const int64_t count = feed.rows();
   auto rows = [&](size_t slot) {
     const PlanBuffer &b = entry.buffers[op.buffers[slot]];
     return Rows{arena.data() + b.offset * count, count, b.width};
@@ -156,7 +246,7 @@ void CpuBackend::runOp(const PlanEntry &entry, const PlanOp &op,
   };
   switch (op.kind) {
   case OpKind::Embed:
-    return embed(w(0), tokens, rows(0));
+    return embed(w(0), feed.tokens, rows(0));
   case OpKind::RMSNorm:
     return rmsNorm(rows(0), w(0), op.eps, rows(1));
   case OpKind::Linear: {
@@ -176,31 +266,8 @@ void CpuBackend::runOp(const PlanEntry &entry, const PlanOp &op,
       add(rows(1), sum, width(1), rows(1));
     return;
   }
-  case OpKind::Rope:
-    return rope.apply(rows(0), width(0) / op.headDim, rows(1),
-                      width(1) / op.headDim, position);
-  case OpKind::Attention: {
-    const PlanState &s = model.plan().states[op.state];
-    if (op.rope) // kern-fuse-rope-attention: kern.rope's arithmetic first
-      rope.apply(rows(0), op.heads, rows(1), s.kvHeads, position);
-    return attention(rows(0), rows(1), rows(2), states[op.state].kv, op.heads,
-                     s.kvHeads, s.headDim, op.window, rows(3), op.bf16Inputs);
-  }
-  case OpKind::Conv1d:
-    return conv1d(rows(0), w(0), w(1), states[op.state].conv, rows(1));
   case OpKind::RepeatGroups:
     return repeatGroups(rows(0), op.group, op.times, rows(1));
-  case OpKind::SSMScan: {
-    const PlanState &s = model.plan().states[op.state];
-    std::vector<float> &ssm = states[op.state].ssm;
-    if (op.variant == MixerKind::Mamba1)
-      ssmScanMamba1(rows(0), rows(1), rows(2), w(0), w(1), w(2), op.heads,
-                    op.groups, op.dState, ssm, rows(3));
-    else
-      ssmScanMamba2(rows(0), rows(1), w(0), w(1), w(2), op.heads, op.groups,
-                    s.headDim, op.dState, ssm, rows(2));
-    return storeSsmState(s, ssm);
-  }
   case OpKind::GatedRMSNorm:
     return gatedRmsNorm(rows(0), rows(1), w(0), op.group, rows(2));
   case OpKind::SwiGLU:
@@ -212,15 +279,6 @@ void CpuBackend::runOp(const PlanEntry &entry, const PlanOp &op,
   case OpKind::AddRMSNorm:
     add(rows(0), rows(1), width(0), rows(2));
     return rmsNorm(rows(2), w(0), op.eps, rows(3));
-  case OpKind::MambaStep: {
-    const PlanState &s = model.plan().states[op.state];
-    LayerState &l = states[op.state];
-    conv1d(rows(0), w(0), w(1), l.conv, rows(0));
-    ssmScanMamba2(rows(0), rows(1), w(2), w(3), w(4), op.heads, op.groups,
-                  s.headDim, op.dState, l.ssm, rows(3));
-    storeSsmState(s, l.ssm);
-    return gatedRmsNorm(rows(3), rows(2), w(5), op.group, rows(3));
-  }
   case OpKind::LinearSwiGLU: {
     const int64_t n = width(1);
     Rows in = input(rows(0));
@@ -230,26 +288,29 @@ void CpuBackend::runOp(const PlanEntry &entry, const PlanOp &op,
     return swiglu(gate, up, n, rows(1));
   }
   case OpKind::LMHead: {
+    // The logits of every row, or of each sequence's last (a step's rows
+    // are all last tokens).
     Rows in = input(rows(0));
-    if (!allPositions) {
+    if (!allPositions && feed.count > 1) {
       in.data = in.row(count - 1);
       in.tokens = 1;
     }
     return linear(in, w(0), nullptr,
                   Rows{logits, in.tokens, model.config().vocab});
   }
+  default:
+    return; // perSequence kinds
   }
 }
 
-Status CpuBackend::run(const PlanEntry &entry, const int32_t *tokens,
-                       int64_t count, int64_t position, bool allPositions,
-                       float *logits) {
-  if (count > chunk)
-    return Error() << "cpu backend: " << count
-                   << " tokens in one call, more than the prefill chunk of "
+Status CpuBackend::run(const PlanEntry &entry, const Feed &feed,
+                       bool allPositions, float *logits) {
+  if (feed.rows() > chunk)
+    return Error() << "cpu backend: " << feed.rows()
+                   << " rows in one call, more than the prefill chunk of "
                    << chunk;
   for (const PlanOp &op : entry.ops)
-    runOp(entry, op, tokens, count, position, allPositions, logits);
+    runOp(entry, op, feed, allPositions, logits);
   return Status::ok();
 }
 

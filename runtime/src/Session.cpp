@@ -15,15 +15,14 @@ using namespace mlrt;
 
 Backend::~Backend() = default;
 
-Status Backend::runGreedy(const PlanEntry &entry, const int32_t *tokens,
-                          int64_t count, int64_t position, int64_t vocab,
-                          int32_t *next) {
-  std::vector<float> logits(vocab);
-  MLRT_RETURN_IF_ERROR(
-      run(entry, tokens, count, position, /*allPositions=*/false,
-          logits.data()));
-  *next = static_cast<int32_t>(
-      std::max_element(logits.begin(), logits.end()) - logits.begin());
+Status Backend::runGreedy(const PlanEntry &entry, const Feed &feed,
+                          int64_t vocab, int32_t *next) {
+  std::vector<float> logits(feed.sequences * vocab);
+  MLRT_RETURN_IF_ERROR(run(entry, feed, /*allPositions=*/false, logits.data()));
+  for (int64_t s = 0; s < feed.sequences; ++s) {
+    const float *row = logits.data() + s * vocab;
+    next[s] = static_cast<int32_t>(std::max_element(row, row + vocab) - row);
+  }
   return Status::ok();
 }
 
@@ -55,10 +54,12 @@ mlrt::createBackend(const Artifact &model, const SessionOptions &options) {
 
 Expected<Session> Session::create(const Artifact &model,
                                   SessionOptions options) {
-  if (options.maxTokens <= 0 || options.prefillChunk <= 0)
+  if (options.maxTokens <= 0 || options.prefillChunk <= 0 ||
+      options.batch <= 0)
     return Error() << "the context (" << options.maxTokens
-                   << " tokens) and prefill chunk (" << options.prefillChunk
-                   << ") must be positive";
+                   << " tokens), prefill chunk (" << options.prefillChunk
+                   << ") and batch (" << options.batch
+                   << " sequences) must be positive";
   Expected<std::unique_ptr<Backend>> backend = createBackend(model, options);
   if (!backend)
     return backend.takeError();
@@ -67,57 +68,135 @@ Expected<Session> Session::create(const Artifact &model,
 
 void Session::reset() {
   backend_->reset();
-  position_ = 0;
+  std::fill(positions_.begin(), positions_.end(), 0);
 }
 
-Status Session::feed(const std::vector<int32_t> &tokens, bool allPositions,
-                     std::vector<float> &logits, int32_t *next) {
+Status Session::checkTokens(const std::vector<int32_t> &tokens,
+                            int64_t end) const {
   const int64_t vocab = model_->config().vocab;
-  const int64_t n = static_cast<int64_t>(tokens.size());
-  if (n == 0)
-    return Error() << "forward needs at least one token";
   for (int32_t id : tokens)
     if (id < 0 || id >= vocab)
       return Error() << "token id " << id << " is outside the vocabulary of "
                      << vocab;
-  if (position_ + n > options_.maxTokens)
-    return Error() << "the sequence would reach " << position_ + n
+  if (end > options_.maxTokens)
+    return Error() << "the sequence would reach " << end
                    << " tokens, beyond the context of " << options_.maxTokens
                    << " this session was created with";
+  return Status::ok();
+}
+
+Status Session::feed(const std::vector<int32_t> &tokens, bool allPositions,
+                     int64_t sequence, std::vector<float> &logits,
+                     int32_t *next) {
+  const int64_t vocab = model_->config().vocab;
+  const int64_t n = static_cast<int64_t>(tokens.size());
+  if (n == 0)
+    return Error() << "forward needs at least one token";
+  if (sequence < 0 || sequence >= options_.batch)
+    return Error() << "sequence " << sequence << " is outside the batch of "
+                   << options_.batch;
+  int64_t &position = positions_[sequence];
+  MLRT_RETURN_IF_ERROR(checkTokens(tokens, position + n));
   // A greedy call fills logits only for the chunks before its last: a
   // decode step allocates nothing.
   if (!next || n > options_.prefillChunk)
     logits.assign((allPositions ? n : 1) * vocab, 0.0f);
   const Plan &plan = model_->plan();
   for (int64_t begin = 0; begin < n; begin += options_.prefillChunk) {
-    int64_t count = std::min(options_.prefillChunk, n - begin);
-    const PlanEntry &entry = count == 1 ? plan.decode : plan.prefill;
-    if (next && begin + count == n) {
-      MLRT_RETURN_IF_ERROR(backend_->runGreedy(
-          entry, tokens.data() + begin, count, position_, vocab, next));
+    Feed call;
+    call.tokens = tokens.data() + begin;
+    call.count = std::min(options_.prefillChunk, n - begin);
+    call.position = position;
+    call.first = sequence;
+    const PlanEntry &entry = call.count == 1 ? plan.decode : plan.prefill;
+    if (next && begin + call.count == n) {
+      MLRT_RETURN_IF_ERROR(backend_->runGreedy(entry, call, vocab, next));
     } else {
       // Without allPositions every chunk writes its last logits to the
       // same row; the last chunk's remain.
       float *out =
           allPositions ? logits.data() + begin * vocab : logits.data();
-      MLRT_RETURN_IF_ERROR(backend_->run(entry, tokens.data() + begin, count,
-                                         position_, allPositions, out));
+      MLRT_RETURN_IF_ERROR(backend_->run(entry, call, allPositions, out));
     }
-    position_ += count;
+    position += call.count;
   }
   return Status::ok();
 }
 
-Expected<std::vector<float>>
-Session::forward(const std::vector<int32_t> &tokens, bool allPositions) {
+Expected<std::vector<float>> Session::forward(const std::vector<int32_t> &tokens,
+                                              bool allPositions,
+                                              int64_t sequence) {
   std::vector<float> logits;
-  MLRT_RETURN_IF_ERROR(feed(tokens, allPositions, logits, nullptr));
+  MLRT_RETURN_IF_ERROR(feed(tokens, allPositions, sequence, logits, nullptr));
   return logits;
 }
 
-Expected<int32_t> Session::forwardGreedy(const std::vector<int32_t> &tokens) {
+Expected<int32_t> Session::forwardGreedy(const std::vector<int32_t> &tokens,
+                                         int64_t sequence) {
   std::vector<float> scratch;
   int32_t next = 0;
-  MLRT_RETURN_IF_ERROR(feed(tokens, /*allPositions=*/false, scratch, &next));
+  MLRT_RETURN_IF_ERROR(
+      feed(tokens, /*allPositions=*/false, sequence, scratch, &next));
   return next;
+}
+
+Status Session::feedStep(const std::vector<int32_t> &tokens,
+                         std::vector<float> &logits, int32_t *next) {
+  const int64_t batch = options_.batch;
+  if (static_cast<int64_t>(tokens.size()) != batch)
+    return Error() << "a batched step takes one token per sequence: "
+                   << batch << " expected, found " << tokens.size();
+  const int64_t position = positions_[0];
+  for (int64_t s = 1; s < batch; ++s)
+    if (positions_[s] != position)
+      return Error() << "a batched step needs every sequence at the same "
+                        "position; sequence 0 is at "
+                     << position << ", sequence " << s << " at "
+                     << positions_[s]
+                     << " (ragged batches are not supported yet)";
+  // Each sequence takes one token.
+  MLRT_RETURN_IF_ERROR(checkTokens(tokens, position + 1));
+  Feed call;
+  call.tokens = tokens.data();
+  call.count = 1;
+  call.position = position;
+  call.sequences = batch;
+  const PlanEntry &entry = model_->plan().decode;
+  const int64_t vocab = model_->config().vocab;
+  if (next) {
+    MLRT_RETURN_IF_ERROR(backend_->runGreedy(entry, call, vocab, next));
+  } else {
+    logits.assign(batch * vocab, 0.0f);
+    MLRT_RETURN_IF_ERROR(
+        backend_->run(entry, call, /*allPositions=*/false, logits.data()));
+  }
+  for (int64_t &p : positions_)
+    ++p;
+  return Status::ok();
+}
+
+Expected<std::vector<float>>
+Session::step(const std::vector<int32_t> &tokens) {
+  std::vector<float> logits;
+  MLRT_RETURN_IF_ERROR(feedStep(tokens, logits, nullptr));
+  return logits;
+}
+
+Expected<std::vector<int32_t>>
+Session::stepGreedy(const std::vector<int32_t> &tokens) {
+  std::vector<float> scratch;
+  std::vector<int32_t> next(options_.batch);
+  MLRT_RETURN_IF_ERROR(feedStep(tokens, scratch, next.data()));
+  return next;
+}
+
+Status Session::copySequence(int64_t from, int64_t to) {
+  for (int64_t s : {from, to})
+    if (s < 0 || s >= options_.batch)
+      return Error() << "sequence " << s << " is outside the batch of "
+                     << options_.batch;
+  if (from != to)
+    MLRT_RETURN_IF_ERROR(backend_->copySequence(from, to, positions_[from]));
+  positions_[to] = positions_[from];
+  return Status::ok();
 }

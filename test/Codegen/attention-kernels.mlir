@@ -92,8 +92,8 @@
 // PTX: .minnctapersm 2
 
 // DUMP: kernel attention_h4_q64_kv32_win0: grid 1 per token x 1 x 1, block 256 x 1 x 1, 17024 bytes shared
-// DUMP: kernel attention_h4_q64_kv32_win0_rope_decode: grid 128 x 1 x 1, block 256 x 1 x 1, 1280 bytes shared
-// DUMP: kernel attention_h4_q64_kv32_win0_rope_decode_merge: grid 4 x 1 x 1, block 32 x 1 x 1, 0 bytes shared
+// DUMP: kernel attention_h4_q64_kv32_win0_rope_decode: grid 128 x 1 per sequence x 1, block 256 x 1 x 1, 1280 bytes shared
+// DUMP: kernel attention_h4_q64_kv32_win0_rope_decode_merge: grid 4 x 1 per sequence x 1, block 32 x 1 x 1, 0 bytes shared
 // DUMP: attention {{.*}} [cuda: attention_h4_q64_kv32_win0_append attention_h4_q64_kv32_win0]
 // DUMP: attention {{.*}} rope state {{.*}} [cuda: attention_h4_q64_kv32_win0_rope_append attention_h4_q64_kv32_win0_rope_decode attention_h4_q64_kv32_win0_rope_decode_merge]
 

@@ -116,8 +116,8 @@
 // PTX: .entry mamba_step_h4_g2_n16_x128_k4_ng16(
 
 // DUMP: kernel add_rms_norm_w64_eps1p00em05: grid 1 per token x 1 x 1, block 32 x 1 x 1, 128 bytes shared
-// DUMP: kernel mamba_step_h4_g2_n16_x128_k4_ng16_conv: grid 1 x 1 x 1, block 256 x 1 x 1, 0 bytes shared
-// DUMP: kernel mamba_step_h4_g2_n16_x128_k4_ng16: grid 4 x 1 x 1, block 256 x 1 x 1, 320 bytes shared
+// DUMP: kernel mamba_step_h4_g2_n16_x128_k4_ng16_conv: grid 1 x 1 per sequence x 1, block 256 x 1 x 1, 0 bytes shared
+// DUMP: kernel mamba_step_h4_g2_n16_x128_k4_ng16: grid 4 x 1 per sequence x 1, block 256 x 1 x 1, 320 bytes shared
 // DUMP: entry @decode
 // DUMP: mamba_step {{.*}}  [cuda: mamba_step_h4_g2_n16_x128_k4_ng16_conv mamba_step_h4_g2_n16_x128_k4_ng16]
 // In decode the adds and norms live in the GEMVs (kern-fuse-norm-projection).

@@ -79,9 +79,10 @@ constexpr int64_t attentionWorkspaceFloats(int64_t heads, int64_t headDim) {
 }
 
 /// The kernel that picks the greedy token on the device: the first maximum
-/// of one row of `vocab` logits (torch.argmax's rule, as cpu::Sampler's
-/// greedy draw). Memrefs: the logits (f32), the token (one i32). It belongs
-/// to no op: the backend launches it by this name after the LM head.
+/// of each row of `vocab` logits (torch.argmax's rule, as cpu::Sampler's
+/// greedy draw), a block per row (per token). Memrefs: the logits (f32),
+/// the tokens (an i32 per row). It belongs to no op: the backend launches
+/// it by this name after the LM head.
 inline std::string argmaxKernelName(int64_t vocab) {
   return "argmax_v" + std::to_string(vocab);
 }

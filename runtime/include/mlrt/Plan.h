@@ -100,6 +100,9 @@ struct GpuKernel {
   std::string name;
   int64_t grid[3] = {1, 1, 1}; ///< grid[0] times the tokens when perToken
   bool perToken = false;
+  /// grid[1] times the sequences of a batched call: blockIdx.y is the
+  /// sequence (schemas/artifact.fbs, GpuKernel.per_sequence).
+  bool perSequence = false;
   int64_t block[3] = {1, 1, 1};
   int64_t sharedBytes = 0;
 };

@@ -15,6 +15,12 @@
 // environment queues every step's launches one by one instead, and so does
 // MLRT_CUDA_PROFILE=1, which times each op (OpProfile.h).
 //
+// Every state array holds the slices of SessionOptions::batch sequences,
+// one after another. A call on one sequence passes its kernels that
+// sequence's slice; a batched decode step passes the slices of all and
+// launches the kernels that take sequences (GpuKernel::perSequence) with a
+// y block per sequence, the others (row-wise: norms, GEMVs) on all rows.
+//
 //===----------------------------------------------------------------------===//
 
 #include "CudaBackend.h"
@@ -36,12 +42,15 @@ using namespace mlrt::cuda;
 
 namespace {
 
-/// One layer's device state.
+/// One layer's device state: a slice per sequence of the batch.
 struct LayerState {
   DeviceBuffer k, v, conv, ssm; ///< KV cache; Mamba conv and SSM state
-  /// Elements of K and of V (f32 or bf16: PlanState::kvType), floats of
-  /// the conv state, elements of the SSM state (PlanState::ssmType).
+  /// Per sequence: elements of K and of V (f32 or bf16: PlanState::kvType),
+  /// floats of the conv state, elements of the SSM state
+  /// (PlanState::ssmType).
   int64_t kvElements = 0, convFloats = 0, ssmElements = 0;
+  /// Bytes of one element of K and V, of the SSM state.
+  size_t kvBytes = 0, ssmBytes = 0;
 };
 
 class CudaBackend final : public Backend {
@@ -51,60 +60,64 @@ public:
   ~CudaBackend() override;
 
   const char *name() const override { return "cuda"; }
-  Status run(const PlanEntry &entry, const int32_t *tokens, int64_t count,
-             int64_t position, bool allPositions, float *logits) override;
-  Status runGreedy(const PlanEntry &entry, const int32_t *tokens,
-                   int64_t count, int64_t position, int64_t vocab,
+  Status run(const PlanEntry &entry, const Feed &feed, bool allPositions,
+             float *logits) override;
+  Status runGreedy(const PlanEntry &entry, const Feed &feed, int64_t vocab,
                    int32_t *next) override;
+  Status copySequence(int64_t from, int64_t to, int64_t tokens) override;
   void reset() override;
   uint64_t allocatedBytes() const override;
 
 private:
   CudaBackend(const Artifact &model, const SessionOptions &options)
-      : model(model), maxTokens(options.maxTokens),
-        chunk(std::min(options.prefillChunk, options.maxTokens)) {}
+      : model(model), maxTokens(options.maxTokens), batch(options.batch),
+        chunk(std::max(std::min(options.prefillChunk, options.maxTokens),
+                       options.batch)) {}
 
   Status init();
+  /// Why a batch of several sequences cannot run; ok when it can.
+  Status checkBatch() const;
   Status allocate(DeviceBuffer &buffer, size_t bytes, const char *what);
   /// Kernel parameters of `op` but the trailing tokens and position.
-  void memrefs(const PlanEntry &entry, const PlanOp &op, int64_t count);
-  Status runOp(const PlanEntry &entry, const PlanOp &op, int64_t count,
-               int64_t position, bool allPositions);
+  void memrefs(const PlanEntry &entry, const PlanOp &op, const Feed &feed);
+  Status runOp(const PlanEntry &entry, const PlanOp &op, const Feed &feed,
+               bool allPositions);
   /// Linear and LMHead: the artifact's GEMV kernels in step entries (and
   /// wherever they fold an input norm or accumulate: usesGemv), else the
   /// library GEMM (on bf16 matrices after the op's kernel has rounded the
   /// input rows into `staging`).
   Status runProjection(const PlanEntry &entry, const PlanOp &op,
-                       int64_t count, int64_t position, bool allPositions);
+                       const Feed &feed, bool allPositions);
   /// Queues `op`'s kernels with the current `args` plus tokens, position.
-  Status launchKernels(const PlanOp &op, int64_t count, int64_t position);
+  Status launchKernels(const PlanOp &op, const Feed &feed);
   /// Queues every op of `entry`.
-  Status enqueue(const PlanEntry &entry, int64_t count, int64_t position,
-                 bool allPositions);
+  Status enqueue(const PlanEntry &entry, const Feed &feed, bool allPositions);
   /// Whether this call replays the decode graph rather than queueing the
   /// step's launches.
-  bool replays(const PlanEntry &entry, int64_t count);
-  /// Queues the decode step at `position` as one graph launch, capturing
-  /// the graph first when there is none.
-  Status replayDecode(const PlanEntry &entry, int64_t position);
+  bool replays(const PlanEntry &entry, const Feed &feed);
+  /// Queues the decode step of `feed` as one graph launch, capturing the
+  /// graph first when there is none.
+  Status replayDecode(const PlanEntry &entry, const Feed &feed);
   CUdeviceptr buffer(const PlanEntry &entry, const PlanOp &op, size_t slot,
-                     int64_t count) const {
+                     int64_t rows) const {
     return arena.get() +
-           entry.buffers[op.buffers[slot]].offset * count * sizeof(float);
+           entry.buffers[op.buffers[slot]].offset * rows * sizeof(float);
   }
   int64_t width(const PlanEntry &entry, const PlanOp &op, size_t slot) const {
     return entry.buffers[op.buffers[slot]].width;
   }
   Status zeroStates(bool withKV);
   /// Queues `entry` (or replays its graph) after the ids' copy; run() and
-  /// runGreedy() then fetch logits or the token.
-  Status queueCall(const PlanEntry &entry, const int32_t *tokens,
-                   int64_t count, int64_t position, bool allPositions);
+  /// runGreedy() then fetch logits or the tokens.
+  Status queueCall(const PlanEntry &entry, const Feed &feed,
+                   bool allPositions);
   /// Waits for the call's work and reports its first error.
   Status finishCall(const PlanEntry &entry);
 
   const Artifact &model;
-  int64_t maxTokens, chunk;
+  /// Tokens and sequences the states hold; rows an arena call holds (a
+  /// prefill chunk, or a batched step's sequences).
+  int64_t maxTokens, batch, chunk;
   // Declared first: destroyed last, after everything it holds.
   std::unique_ptr<CudaDevice> device;
   /// Device time per op kind (MLRT_CUDA_PROFILE=1); null when off.
@@ -113,12 +126,13 @@ private:
   std::unique_ptr<GpuModule> module;
   std::unique_ptr<DeviceWeights> weights;
   DeviceBuffer arena, ids, logits;
-  /// The greedy token (argmaxKernelName's output); `argmax` its kernel, -1
-  /// when the artifact has none (then runGreedy() falls back to run()).
-  DeviceBuffer greedyToken;
+  /// The greedy tokens (argmaxKernelName's output, one per row); `argmax`
+  /// its kernel, -1 when the artifact has none (then runGreedy() falls back
+  /// to run()).
+  DeviceBuffer greedyTokens;
   int argmax = -1;
   /// The partial softmaxes of split decode attention (GpuConventions.h),
-  /// shared by every attention op.
+  /// shared by every attention op: a slice per sequence.
   DeviceBuffer attentionWorkspace;
   /// The per-chunk states of the chunked Mamba-2 scan (GpuConventions.h),
   /// shared by every ssm_scan op.
@@ -132,6 +146,9 @@ private:
   /// The decode step's graph; null when graphs are off. Declared last:
   /// destroyed first.
   std::unique_ptr<DecodeGraph> graph;
+  /// The sequences the graph steps (first, count): a step of others runs
+  /// eagerly.
+  std::pair<int64_t, int64_t> graphSequences{0, 0};
   /// Whether enqueue() is capturing the decode graph.
   bool capturing = false;
   /// Whether a decode step ran eagerly since the backend was made.
@@ -207,8 +224,29 @@ CudaBackend::create(const Artifact &model, const SessionOptions &options) {
     for (const PlanOp &op : entry->ops)
       MLRT_RETURN_IF_ERROR(checkOp(model, op));
   std::unique_ptr<CudaBackend> backend(new CudaBackend(model, options));
+  MLRT_RETURN_IF_ERROR(backend->checkBatch());
   MLRT_RETURN_IF_ERROR(backend->init());
   return std::unique_ptr<Backend>(std::move(backend));
+}
+
+Status CudaBackend::checkBatch() const {
+  if (batch == 1)
+    return Status::ok();
+  // A batched step launches the kernels of ops with states or positions
+  // once for all sequences: each must take them as its y blocks.
+  for (const PlanOp &op : model.plan().decode.ops) {
+    if (!stateArrays(op) && op.kind != OpKind::Rope)
+      continue;
+    for (int k : op.gpuKernels)
+      if (!model.gpu()->kernels[k].perSequence)
+        return Error() << "a batch of " << batch
+                       << " sequences needs @decode kernels that step several "
+                          "sequences; this artifact's "
+                       << model.gpu()->kernels[k].name
+                       << " steps one (recompile the model with this "
+                          "ml-compile, or use a batch of 1)";
+  }
+  return Status::ok();
 }
 
 Status CudaBackend::allocate(DeviceBuffer &buffer, size_t bytes,
@@ -260,16 +298,18 @@ Status CudaBackend::init() {
     LayerState &l = states.emplace_back();
     if (s.kind == PlanState::Kind::KVCache) {
       l.kvElements = maxTokens * s.kvHeads * s.headDim;
-      const size_t element = s.kvType == DType::BF16 ? 2 : f;
-      MLRT_RETURN_IF_ERROR(allocate(l.k, l.kvElements * element, "a KV cache"));
-      MLRT_RETURN_IF_ERROR(allocate(l.v, l.kvElements * element, "a KV cache"));
+      l.kvBytes = s.kvType == DType::BF16 ? 2 : f;
+      const size_t bytes = batch * l.kvElements * l.kvBytes;
+      MLRT_RETURN_IF_ERROR(allocate(l.k, bytes, "a KV cache"));
+      MLRT_RETURN_IF_ERROR(allocate(l.v, bytes, "a KV cache"));
     } else {
       l.convFloats = s.channels * (s.width - 1);
       l.ssmElements = s.heads * s.headDim * s.dState;
-      MLRT_RETURN_IF_ERROR(allocate(l.conv, l.convFloats * f, "a conv state"));
+      l.ssmBytes = s.ssmType == DType::BF16 ? 2 : f;
       MLRT_RETURN_IF_ERROR(
-          allocate(l.ssm, l.ssmElements * (s.ssmType == DType::BF16 ? 2 : f),
-                   "an SSM state"));
+          allocate(l.conv, batch * l.convFloats * f, "a conv state"));
+      MLRT_RETURN_IF_ERROR(allocate(
+          l.ssm, batch * l.ssmElements * l.ssmBytes, "an SSM state"));
     }
   }
   int64_t workspaceFloats = 0;
@@ -280,7 +320,8 @@ Status CudaBackend::init() {
             workspaceFloats,
             attentionWorkspaceFloats(op.heads, plan.states[op.state].headDim));
   if (workspaceFloats)
-    MLRT_RETURN_IF_ERROR(allocate(attentionWorkspace, workspaceFloats * f,
+    MLRT_RETURN_IF_ERROR(allocate(attentionWorkspace,
+                                  batch * workspaceFloats * f,
                                   "the attention workspace"));
   int64_t scanFloats = 0;
   for (const PlanOp &op : plan.prefill.ops)
@@ -294,11 +335,13 @@ Status CudaBackend::init() {
         allocate(scanWorkspace, scanFloats * f, "the Mamba-2 scan workspace"));
   MLRT_RETURN_IF_ERROR(zeroStates(/*withKV=*/true));
   // Every kernel must take what the runtime will pass it.
+  Feed one;
+  one.count = 1;
   for (const PlanEntry *entry : {&plan.prefill, &plan.decode})
     for (const PlanOp &op : entry->ops) {
       if (op.gpuKernels.empty())
         continue;
-      memrefs(*entry, op, 1);
+      memrefs(*entry, op, one);
       if (isProjection(op) && !usesGemv(*entry, op)) { // bf16 rounding
         args.clear();
         args.memref(0, 1);
@@ -313,8 +356,8 @@ Status CudaBackend::init() {
     argmax = module->find(argmaxKernelName(model.config().vocab));
     if (argmax >= 0) {
       MLRT_RETURN_IF_ERROR(module->checkParams(argmax, 2 * 5 + 2));
-      MLRT_RETURN_IF_ERROR(
-          allocate(greedyToken, sizeof(int32_t), "the greedy token"));
+      MLRT_RETURN_IF_ERROR(allocate(greedyTokens, chunk * sizeof(int32_t),
+                                    "the greedy tokens"));
     }
   }
   if (OpProfile::wanted())
@@ -359,16 +402,48 @@ void CudaBackend::reset() {
     pending = std::move(s);
 }
 
+Status CudaBackend::copySequence(int64_t from, int64_t to, int64_t tokens) {
+  MLRT_RETURN_IF_ERROR(device->makeCurrent());
+  const CudaDriver &d = device->driver();
+  // The first `bytes` of sequence `from`'s slice (`slice` bytes each) of
+  // `b` over sequence `to`'s.
+  auto copy = [&](const DeviceBuffer &b, size_t slice, size_t bytes) {
+    return d.check(d.cuMemcpyDtoDAsync(b.get() + to * slice,
+                                       b.get() + from * slice, bytes,
+                                       device->stream()),
+                   "cuMemcpyDtoDAsync (copying a sequence's states)");
+  };
+  for (size_t i = 0; i < states.size(); ++i) {
+    const LayerState &l = states[i];
+    if (l.kvElements) {
+      const size_t slice = l.kvElements * l.kvBytes;
+      // Only the cached positions: the rest is never read.
+      const size_t used = slice / maxTokens * tokens;
+      MLRT_RETURN_IF_ERROR(copy(l.k, slice, used));
+      MLRT_RETURN_IF_ERROR(copy(l.v, slice, used));
+    }
+    if (l.ssmElements) {
+      const size_t conv = l.convFloats * sizeof(float);
+      const size_t ssm = l.ssmElements * l.ssmBytes;
+      MLRT_RETURN_IF_ERROR(copy(l.conv, conv, conv));
+      MLRT_RETURN_IF_ERROR(copy(l.ssm, ssm, ssm));
+    }
+  }
+  return device->synchronize("copying a sequence's states");
+}
+
 uint64_t CudaBackend::allocatedBytes() const {
   uint64_t bytes = arena.bytes() + ids.bytes() + logits.bytes() +
-                   attentionWorkspace.bytes() + scanWorkspace.bytes();
+                   attentionWorkspace.bytes() + scanWorkspace.bytes() +
+                   staging.bytes() + greedyTokens.bytes();
   for (const LayerState &l : states)
     bytes += l.k.bytes() + l.v.bytes() + l.conv.bytes() + l.ssm.bytes();
   return bytes;
 }
 
 void CudaBackend::memrefs(const PlanEntry &entry, const PlanOp &op,
-                          int64_t count) {
+                          const Feed &feed) {
+  const int64_t count = feed.rows();
   args.clear();
   for (size_t i = 0; i < op.buffers.size(); ++i)
     args.memref(buffer(entry, op, i, count), count * width(entry, op, i));
@@ -385,17 +460,24 @@ void CudaBackend::memrefs(const PlanEntry &entry, const PlanOp &op,
   if (op.norm) // a projection's input norm
     args.memref(weights->at(op.norm), numElements(*op.norm));
   if (stateArrays(op)) {
+    // The slices of the feed's sequences.
     const LayerState &l = states[op.state];
+    const int64_t first = feed.first, n = feed.sequences;
     if (op.kind == OpKind::Attention) {
-      args.memref(l.k.get(), l.kvElements);
-      args.memref(l.v.get(), l.kvElements);
+      args.memref(l.k.get() + first * l.kvElements * l.kvBytes,
+                  n * l.kvElements);
+      args.memref(l.v.get() + first * l.kvElements * l.kvBytes,
+                  n * l.kvElements);
+      // Scratch: the first slices serve any sequences.
       args.memref(attentionWorkspace.get(),
-                  attentionWorkspace.bytes() / sizeof(float));
+                  n * attentionWorkspace.bytes() / batch / sizeof(float));
     } else {
       if (op.kind != OpKind::SSMScan) // Conv1d, MambaStep
-        args.memref(l.conv.get(), l.convFloats);
+        args.memref(l.conv.get() + first * l.convFloats * sizeof(float),
+                    n * l.convFloats);
       if (op.kind != OpKind::Conv1d) // SSMScan, MambaStep
-        args.memref(l.ssm.get(), l.ssmElements);
+        args.memref(l.ssm.get() + first * l.ssmElements * l.ssmBytes,
+                    n * l.ssmElements);
       if (op.kind == OpKind::SSMScan)
         args.memref(scanWorkspace.get(),
                     scanWorkspace.bytes() / sizeof(float));
@@ -405,34 +487,35 @@ void CudaBackend::memrefs(const PlanEntry &entry, const PlanOp &op,
     args.memref(ids.get(), count); // memref<?xi32>
 }
 
-Status CudaBackend::launchKernels(const PlanOp &op, int64_t count,
-                                  int64_t position) {
-  args.index(count);
-  args.index(position);
+Status CudaBackend::launchKernels(const PlanOp &op, const Feed &feed) {
+  args.index(0); // tokens: per kernel below
+  args.index(feed.position);
   for (int k : op.gpuKernels) {
-    MLRT_RETURN_IF_ERROR(module->launch(k, count, args));
+    args.setTokens(module->tokensOf(k, feed.count, feed.sequences));
+    MLRT_RETURN_IF_ERROR(module->launch(k, feed.count, feed.sequences, args));
     if (capturing && module->readsPosition(k))
-      MLRT_RETURN_IF_ERROR(graph->notePositionLaunch(*module, k, count, args));
+      MLRT_RETURN_IF_ERROR(graph->notePositionLaunch(
+          *module, k, feed.count, feed.sequences, args));
   }
   return Status::ok();
 }
 
 Status CudaBackend::runOp(const PlanEntry &entry, const PlanOp &op,
-                          int64_t count, int64_t position, bool allPositions) {
+                          const Feed &feed, bool allPositions) {
   if (isProjection(op))
-    return runProjection(entry, op, count, position, allPositions);
-  memrefs(entry, op, count);
-  return launchKernels(op, count, position);
+    return runProjection(entry, op, feed, allPositions);
+  memrefs(entry, op, feed);
+  return launchKernels(op, feed);
 }
 
 Status CudaBackend::runProjection(const PlanEntry &entry, const PlanOp &op,
-                                  int64_t count, int64_t position,
-                                  bool allPositions) {
+                                  const Feed &feed, bool allPositions) {
   if (usesGemv(entry, op)) {
-    // The GEMV computes every row; for LMHead that is the step's one token.
-    memrefs(entry, op, count);
-    return launchKernels(op, count, position);
+    // The GEMV computes every row; for LMHead those are the step's tokens.
+    memrefs(entry, op, feed);
+    return launchKernels(op, feed);
   }
+  const int64_t count = feed.rows();
   const int64_t inWidth = width(entry, op, 0);
   CUdeviceptr in = buffer(entry, op, 0, count);
   DType type = DType::F32;
@@ -445,7 +528,7 @@ Status CudaBackend::runProjection(const PlanEntry &entry, const PlanOp &op,
     args.clear();
     args.memref(in, count * inWidth);
     args.memref(staging.get(), 2 * count * inWidth);
-    MLRT_RETURN_IF_ERROR(launchKernels(op, count, position));
+    MLRT_RETURN_IF_ERROR(launchKernels(op, feed));
     in = staging.get();
     if (!op.bf16Inputs)
       lo = in + count * inWidth * sizeof(uint16_t);
@@ -471,10 +554,11 @@ Status CudaBackend::runProjection(const PlanEntry &entry, const PlanOp &op,
     }
     return Status::ok();
   }
-  // LMHead: the logits of every token, or of the last.
+  // LMHead: the logits of every row, or of the last token (a step's rows
+  // are all last tokens).
   const int64_t vocab = model.config().vocab;
   int64_t rows = count;
-  if (!allPositions) {
+  if (!allPositions && feed.count > 1) {
     in += (count - 1) * inWidth * element;
     lo += lo ? (count - 1) * inWidth * element : 0;
     rows = 1;
@@ -488,13 +572,13 @@ Status CudaBackend::runProjection(const PlanEntry &entry, const PlanOp &op,
                       vocab, type, /*accumulate=*/true);
 }
 
-Status CudaBackend::enqueue(const PlanEntry &entry, int64_t count,
-                            int64_t position, bool allPositions) {
+Status CudaBackend::enqueue(const PlanEntry &entry, const Feed &feed,
+                            bool allPositions) {
   for (size_t i = 0; i < entry.ops.size(); ++i) {
     const PlanOp &op = entry.ops[i];
     if (profile)
       MLRT_RETURN_IF_ERROR(profile->begin(entry.name, op.kind));
-    Status s = runOp(entry, op, count, position, allPositions);
+    Status s = runOp(entry, op, feed, allPositions);
     if (profile && !s.failed())
       s = profile->end();
     if (s.failed())
@@ -504,8 +588,13 @@ Status CudaBackend::enqueue(const PlanEntry &entry, int64_t count,
   return Status::ok();
 }
 
-bool CudaBackend::replays(const PlanEntry &entry, int64_t count) {
-  if (!graph || &entry != &model.plan().decode || count != 1)
+bool CudaBackend::replays(const PlanEntry &entry, const Feed &feed) {
+  if (!graph || &entry != &model.plan().decode || feed.count != 1)
+    return false;
+  // The graph holds the state slices of the sequences it was captured
+  // with; steps of other sequences run eagerly.
+  std::pair<int64_t, int64_t> sequences{feed.first, feed.sequences};
+  if (graph->ready() && sequences != graphSequences)
     return false;
   // The first step runs eagerly: cuBLAS chooses its kernels for these
   // shapes and the driver loads what it loads lazily outside the capture.
@@ -516,52 +605,51 @@ bool CudaBackend::replays(const PlanEntry &entry, int64_t count) {
   return true;
 }
 
-Status CudaBackend::replayDecode(const PlanEntry &entry, int64_t position) {
+Status CudaBackend::replayDecode(const PlanEntry &entry, const Feed &feed) {
   if (!graph->ready()) {
     // For one token the logits of all positions and of the last are the
     // same row: one graph serves both.
     capturing = true;
     Status s = graph->capture(
-        [&] { return enqueue(entry, 1, position, /*allPositions=*/false); });
+        [&] { return enqueue(entry, feed, /*allPositions=*/false); });
     capturing = false;
     if (s.failed())
       return Error() << "capturing @" << entry.name
                      << " into a CUDA graph: " << s.message()
                      << " (MLRT_CUDA_GRAPHS=0 runs without graphs)";
+    graphSequences = {feed.first, feed.sequences};
   }
-  return graph->launch(position);
+  return graph->launch(feed.position);
 }
 
-Status CudaBackend::queueCall(const PlanEntry &entry, const int32_t *tokens,
-                              int64_t count, int64_t position,
+Status CudaBackend::queueCall(const PlanEntry &entry, const Feed &feed,
                               bool allPositions) {
   if (pending.failed()) {
     Status s = std::move(pending);
     pending = Status::ok();
     return s;
   }
-  if (count > chunk)
-    return Error() << "cuda backend: " << count
-                   << " tokens in one call, more than the prefill chunk of "
+  if (feed.rows() > chunk)
+    return Error() << "cuda backend: " << feed.rows()
+                   << " rows in one call, more than the prefill chunk of "
                    << chunk;
   MLRT_RETURN_IF_ERROR(device->makeCurrent());
   const CudaDriver &d = device->driver();
   // The ids go to the same device buffer for every call, graph or not.
   MLRT_RETURN_IF_ERROR(d.check(
-      d.cuMemcpyHtoDAsync(ids.get(), tokens, count * sizeof(int32_t),
-                          device->stream()),
+      d.cuMemcpyHtoDAsync(ids.get(), feed.tokens,
+                          feed.rows() * sizeof(int32_t), device->stream()),
       "cuMemcpyHtoDAsync (token ids)"));
-  return replays(entry, count) ? replayDecode(entry, position)
-                               : enqueue(entry, count, position, allPositions);
+  return replays(entry, feed) ? replayDecode(entry, feed)
+                              : enqueue(entry, feed, allPositions);
 }
 
-Status CudaBackend::run(const PlanEntry &entry, const int32_t *tokens,
-                        int64_t count, int64_t position, bool allPositions,
-                        float *out) {
-  MLRT_RETURN_IF_ERROR(queueCall(entry, tokens, count, position, allPositions));
+Status CudaBackend::run(const PlanEntry &entry, const Feed &feed,
+                        bool allPositions, float *out) {
+  MLRT_RETURN_IF_ERROR(queueCall(entry, feed, allPositions));
   const CudaDriver &d = device->driver();
   if (hasLMHead(entry)) {
-    const int64_t rows = allPositions ? count : 1;
+    const int64_t rows = allPositions ? feed.rows() : feed.sequences;
     MLRT_RETURN_IF_ERROR(
         d.check(d.cuMemcpyDtoHAsync(out, logits.get(),
                                     rows * model.config().vocab * sizeof(float),
@@ -571,25 +659,25 @@ Status CudaBackend::run(const PlanEntry &entry, const int32_t *tokens,
   return finishCall(entry);
 }
 
-Status CudaBackend::runGreedy(const PlanEntry &entry, const int32_t *tokens,
-                              int64_t count, int64_t position, int64_t vocab,
-                              int32_t *next) {
+Status CudaBackend::runGreedy(const PlanEntry &entry, const Feed &feed,
+                              int64_t vocab, int32_t *next) {
   if (argmax < 0 || !hasLMHead(entry))
-    return Backend::runGreedy(entry, tokens, count, position, vocab, next);
-  MLRT_RETURN_IF_ERROR(
-      queueCall(entry, tokens, count, position, /*allPositions=*/false));
-  // The last token's logits are row 0: pick there, copy 4 bytes back.
+    return Backend::runGreedy(entry, feed, vocab, next);
+  MLRT_RETURN_IF_ERROR(queueCall(entry, feed, /*allPositions=*/false));
+  // Each sequence's last logits are row s: pick there (a block per row),
+  // copy 4 bytes a sequence back.
+  const int64_t rows = feed.sequences;
   args.clear();
-  args.memref(logits.get(), vocab);
-  args.memref(greedyToken.get(), 1);
-  args.index(1);
-  args.index(position);
-  MLRT_RETURN_IF_ERROR(module->launch(argmax, 1, args));
+  args.memref(logits.get(), rows * vocab);
+  args.memref(greedyTokens.get(), rows);
+  args.index(rows);
+  args.index(feed.position);
+  MLRT_RETURN_IF_ERROR(module->launch(argmax, rows, 1, args));
   const CudaDriver &d = device->driver();
   MLRT_RETURN_IF_ERROR(d.check(
-      d.cuMemcpyDtoHAsync(next, greedyToken.get(), sizeof(int32_t),
+      d.cuMemcpyDtoHAsync(next, greedyTokens.get(), rows * sizeof(int32_t),
                           device->stream()),
-      "cuMemcpyDtoHAsync (greedy token)"));
+      "cuMemcpyDtoHAsync (greedy tokens)"));
   return finishCall(entry);
 }
 

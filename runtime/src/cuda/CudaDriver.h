@@ -47,6 +47,7 @@ namespace mlrt::cuda {
   X(cuMemcpyDtoH, 3020)                                                        \
   X(cuMemcpyHtoDAsync, 3020)                                                   \
   X(cuMemcpyDtoHAsync, 3020)                                                   \
+  X(cuMemcpyDtoDAsync, 3020)                                                   \
   X(cuMemsetD8Async, 3020)                                                     \
   X(cuMemsetD32Async, 3020)                                                    \
   X(cuStreamCreate, 2000)                                                      \

@@ -69,8 +69,10 @@ Expected<CUgraphNode> DecodeGraph::lastCapturedNode() const {
 }
 
 Status DecodeGraph::notePositionLaunch(const GpuModule &module, int index,
-                                       int64_t tokens, const KernelArgs &args) {
-  Expected<CUDA_KERNEL_NODE_PARAMS> params = module.launchParams(index, tokens);
+                                       int64_t count, int64_t sequences,
+                                       const KernelArgs &args) {
+  Expected<CUDA_KERNEL_NODE_PARAMS> params =
+      module.launchParams(index, count, sequences);
   if (!params)
     return params.takeError();
   if (!params->func)

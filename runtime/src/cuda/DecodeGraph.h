@@ -47,9 +47,10 @@ public:
   Status capture(const std::function<Status()> &enqueue);
 
   /// During capture: kernel `index` of `module` was just queued for
-  /// `tokens` tokens with `args`, whose last value is the position.
-  Status notePositionLaunch(const GpuModule &module, int index, int64_t tokens,
-                            const KernelArgs &args);
+  /// `count` tokens of `sequences` sequences with `args`, whose last value
+  /// is the position.
+  Status notePositionLaunch(const GpuModule &module, int index, int64_t count,
+                            int64_t sequences, const KernelArgs &args);
 
   /// Sets the position of the noted kernels and queues the step on the
   /// device's stream.

@@ -168,18 +168,20 @@ Status GpuModule::checkParams(int index, size_t params) const {
 }
 
 Expected<CUDA_KERNEL_NODE_PARAMS>
-GpuModule::launchParams(int index, int64_t tokens) const {
+GpuModule::launchParams(int index, int64_t count, int64_t sequences) const {
   const GpuKernel &k = code.kernels[index];
   CUDA_KERNEL_NODE_PARAMS p = {};
-  int64_t gridX = k.grid[0] * (k.perToken ? tokens : 1);
-  if (gridX <= 0)
+  int64_t gridX = k.grid[0] * (k.perToken ? tokensOf(index, count, sequences)
+                                          : 1);
+  int64_t gridY = k.grid[1] * (k.perSequence ? sequences : 1);
+  if (gridX <= 0 || gridY <= 0)
     return p; // nothing to do for zero tokens
-  if (gridX > INT_MAX)
+  if (gridX > INT_MAX || gridY > 65535)
     return Error() << "GPU kernel " << k.name << ": a grid of " << gridX
-                   << " blocks is too large";
+                   << " x " << gridY << " blocks is too large";
   p.func = functions[index];
   p.gridDimX = static_cast<unsigned>(gridX);
-  p.gridDimY = static_cast<unsigned>(k.grid[1]);
+  p.gridDimY = static_cast<unsigned>(gridY);
   p.gridDimZ = static_cast<unsigned>(k.grid[2]);
   p.blockDimX = static_cast<unsigned>(k.block[0]);
   p.blockDimY = static_cast<unsigned>(k.block[1]);
@@ -188,8 +190,9 @@ GpuModule::launchParams(int index, int64_t tokens) const {
   return p;
 }
 
-Status GpuModule::launch(int index, int64_t tokens, KernelArgs &args) const {
-  Expected<CUDA_KERNEL_NODE_PARAMS> p = launchParams(index, tokens);
+Status GpuModule::launch(int index, int64_t count, int64_t sequences,
+                         KernelArgs &args) const {
+  Expected<CUDA_KERNEL_NODE_PARAMS> p = launchParams(index, count, sequences);
   if (!p)
     return p.takeError();
   if (!p->func)

@@ -34,6 +34,10 @@ public:
   void index(int64_t value);
   /// Replaces the last parameter (the position, by the convention above).
   void setLast(int64_t value) { values.back() = static_cast<uint64_t>(value); }
+  /// Replaces the one before it (the tokens).
+  void setTokens(int64_t value) {
+    values[values.size() - 2] = static_cast<uint64_t>(value);
+  }
   int64_t last() const { return static_cast<int64_t>(values.back()); }
   void clear() { values.clear(); }
   size_t count() const { return values.size(); }
@@ -66,15 +70,25 @@ public:
   /// driver can tell: cuFuncGetParamInfo, CUDA 12.4).
   Status checkParams(int index, size_t params) const;
 
-  /// The launch of kernel `index` for a call on `tokens` tokens: grid[0]
-  /// times `tokens` when the kernel is per token. No parameters are set
-  /// (kernelParams is null); a null func means there is nothing to run.
-  Expected<CUDA_KERNEL_NODE_PARAMS> launchParams(int index,
-                                                 int64_t tokens) const;
+  /// The `tokens` parameter of kernel `index` in a call on `count` tokens
+  /// of each of `sequences` sequences: `count` for a kernel that takes the
+  /// sequences as its y blocks (GpuKernel::perSequence), else every row.
+  int64_t tokensOf(int index, int64_t count, int64_t sequences) const {
+    return code.kernels[index].perSequence ? count : count * sequences;
+  }
 
-  /// Queues kernel `index` for a call on `tokens` tokens on the device's
-  /// stream.
-  Status launch(int index, int64_t tokens, KernelArgs &args) const;
+  /// The launch of kernel `index` for a call on `count` tokens of each of
+  /// `sequences` sequences: grid[0] times its tokensOf() when the kernel is
+  /// per token, grid[1] times `sequences` when it is per sequence. No
+  /// parameters are set (kernelParams is null); a null func means there is
+  /// nothing to run.
+  Expected<CUDA_KERNEL_NODE_PARAMS>
+  launchParams(int index, int64_t count, int64_t sequences) const;
+
+  /// Queues kernel `index` for such a call on the device's stream; `args`
+  /// end with its tokens (tokensOf) and the position.
+  Status launch(int index, int64_t count, int64_t sequences,
+                KernelArgs &args) const;
 
   /// Whether kernel `index` may read its last parameter, the position:
   /// false only when its PTX shows that it does not (DecodeGraph updates

@@ -7,11 +7,16 @@
 //   ml-run model.mlart -p "Tell me a story" [-n 128] [--temp 0.8 --top-k 40
 //          --top-p 0.95 --seed 1] [--chat|--no-chat] [--device cpu]
 //   ml-run model.mlart --tokens 1,2,3 --print-ids
+//   ml-run model.mlart -p "..." --batch 16 --device cuda
 //
 // Streams the generated text, then prints a llama.cpp-style report on
 // stderr: prompt and generation tokens/s and the memory of the weights, the
 // KV cache and the SSM state. Instruct models (a tokenizer with a chat
 // template) get their prompt wrapped as a user turn unless --no-chat.
+// With --batch N the prompt is fed once and copied to N sequences, which
+// then decode together (one @decode call a step for all of them; sequence
+// s samples with seed + s). Sequence 0's text streams; the others' follow,
+// a line each; the report gives the batch's tokens/s.
 //
 //===----------------------------------------------------------------------===//
 
@@ -63,6 +68,8 @@ const char *kUsage =
     "  --all-logits        with --logits-out: every prompt position\n"
     "  -c, --ctx N         context length (default 4096)\n"
     "  --prefill-chunk N   prompt tokens per forward call (default 256)\n"
+    "  --batch N           decode N copies of the prompt together (default\n"
+    "                      1); end-of-sequence tokens do not stop a batch\n"
     "%s";
 
 Status parse(int argc, char **argv, Options &o) {
@@ -116,6 +123,8 @@ Status parse(int argc, char **argv, Options &o) {
       MLRT_RETURN_IF_ERROR(args.integer(a, o.session.maxTokens, 1));
     else if (a == "--prefill-chunk")
       MLRT_RETURN_IF_ERROR(args.integer(a, o.session.prefillChunk, 1));
+    else if (a == "--batch")
+      MLRT_RETURN_IF_ERROR(args.integer(a, o.session.batch, 1));
     else if (Expected<bool> b = args.backendOption(a, o.session); !b)
       return b.takeError();
     else if (*b)
@@ -163,29 +172,39 @@ double seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
 }
 
-/// `decodes` single-token forward calls took `generateSeconds`.
+/// `decodes` decode steps of every sequence took `generateSeconds`.
 void report(const Session &s, int64_t promptTokens, double promptSeconds,
             int64_t decodes, double generateSeconds) {
   MemoryReport m = s.model().memory();
   auto rate = [](int64_t n, double t) { return t > 0 ? n / t : 0.0; };
+  const int64_t batch = s.batch(), tokens = decodes * batch;
   std::fprintf(stderr,
                "\nml-run: %s on %s (%d threads)\n"
                "  prompt:     %6lld tokens in %8.3f s = %8.2f tokens/s\n"
-               "  decode:     %6lld tokens in %8.3f s = %8.2f tokens/s\n",
+               "  decode:     %6lld tokens in %8.3f s = %8.2f tokens/s",
                s.model().name().c_str(), s.device(), cpu::numThreads(),
                (long long)promptTokens, promptSeconds,
-               rate(promptTokens, promptSeconds), (long long)decodes,
-               generateSeconds, rate(decodes, generateSeconds));
+               rate(promptTokens, promptSeconds), (long long)tokens,
+               generateSeconds, rate(tokens, generateSeconds));
+  if (batch > 1)
+    std::fprintf(stderr, " (%lld sequences x %lld steps, %.2f steps/s)",
+                 (long long)batch, (long long)decodes,
+                 rate(decodes, generateSeconds));
+  // Per-sequence amounts are multiplied out for a batch.
+  const std::string times =
+      batch > 1 ? " x " + std::to_string(batch) + " sequences" : "";
   std::fprintf(stderr,
-               "  memory: weights %.2f MiB, KV cache %.1f KiB/token (%.2f MiB "
-               "for %lld tokens, %lld attention layers), SSM state %.2f MiB "
-               "(%lld Mamba layers); session allocated %.1f MiB for %lld "
-               "tokens\n",
+               "\n  memory: weights %.2f MiB, KV cache %.1f KiB/token (%.2f "
+               "MiB for %lld tokens%s, %lld attention layers), SSM state %.2f "
+               "MiB%s (%lld Mamba layers); session allocated %.1f MiB for "
+               "%lld tokens%s\n",
                m.weightBytes / 1048576.0, m.kvBytesPerToken / 1024.0,
-               m.kvBytesPerToken * double(s.position()) / 1048576.0,
-               (long long)s.position(), (long long)m.attentionLayers,
-               m.ssmStateBytes / 1048576.0, (long long)m.mambaLayers,
-               s.allocatedBytes() / 1048576.0, (long long)s.maxTokens());
+               m.kvBytesPerToken * double(s.position() * batch) / 1048576.0,
+               (long long)s.position(), times.c_str(),
+               (long long)m.attentionLayers, m.ssmStateBytes / 1048576.0,
+               times.c_str(), (long long)m.mambaLayers,
+               s.allocatedBytes() / 1048576.0, (long long)s.maxTokens(),
+               times.c_str());
 }
 
 Status run(const Options &o) {
@@ -225,7 +244,13 @@ Status run(const Options &o) {
         std::string_view(reinterpret_cast<const char *>(logits->data()),
                          logits->size() * sizeof(float))));
   const int64_t vocab = model->config().vocab;
-  std::vector<float> last(logits->end() - vocab, logits->end());
+  const int64_t batch = session->batch();
+  // Every sequence continues from the prompt's logits.
+  for (int64_t s = 1; s < batch; ++s)
+    MLRT_RETURN_IF_ERROR(session->copySequence(0, s));
+  std::vector<float> last;
+  for (int64_t s = 0; s < batch; ++s)
+    last.insert(last.end(), logits->end() - vocab, logits->end());
 
   std::vector<int32_t> eos;
   for (int64_t id : model->config().eos)
@@ -233,18 +258,28 @@ Status run(const Options &o) {
   if (tokenizer)
     for (int32_t id : tokenizer->eosIds())
       eos.push_back(id);
-  cpu::Sampler sampler(o.sampling, o.seed);
+  std::vector<cpu::Sampler> samplers;
+  for (int64_t s = 0; s < batch; ++s)
+    samplers.emplace_back(o.sampling, o.seed + s);
+  // Sequence 0's tokens (streamed), the others' (printed at the end).
   std::vector<int32_t> generated;
+  std::vector<std::vector<int32_t>> others(batch - 1);
   int64_t decodes = 0;
   start = Clock::now();
-  // Greedy decoding lets the backend pick the token where the logits are.
+  // Greedy decoding lets the backend pick the tokens where the logits are.
   const bool greedy = o.sampling.temperature <= 0.0f;
-  int32_t picked = -1;
+  std::vector<int32_t> picked;
   while (static_cast<int64_t>(generated.size()) < o.predict) {
-    int32_t next = picked >= 0 ? picked : sampler.sample(last.data(), vocab);
-    bool stop = !o.ignoreEos &&
+    std::vector<int32_t> tokens = picked;
+    if (tokens.empty())
+      for (int64_t s = 0; s < batch; ++s)
+        tokens.push_back(samplers[s].sample(last.data() + s * vocab, vocab));
+    const int32_t next = tokens[0];
+    bool stop = batch == 1 && !o.ignoreEos &&
                 std::find(eos.begin(), eos.end(), next) != eos.end();
     generated.push_back(next);
+    for (int64_t s = 1; s < batch; ++s)
+      others[s - 1].push_back(tokens[s]);
     if (o.printIds) {
       std::printf("%s%d", generated.size() > 1 ? " " : "", next);
     } else if (tokenizer && !stop) {
@@ -257,12 +292,12 @@ Status run(const Options &o) {
         session->position() == session->maxTokens())
       break;
     if (greedy) {
-      Expected<int32_t> step = session->forwardGreedy({next});
+      Expected<std::vector<int32_t>> step = session->stepGreedy(tokens);
       if (!step)
         return step.takeError();
-      picked = *step;
+      picked = std::move(*step);
     } else {
-      Expected<std::vector<float>> step = session->forward({next});
+      Expected<std::vector<float>> step = session->step(tokens);
       if (!step)
         return step.takeError();
       last = std::move(*step);
@@ -271,6 +306,17 @@ Status run(const Options &o) {
   }
   double generateSeconds = seconds(start);
   std::printf("\n");
+  for (const std::vector<int32_t> &ids : others) {
+    if (o.printIds) {
+      for (size_t i = 0; i < ids.size(); ++i)
+        std::printf("%s%d", i ? " " : "", ids[i]);
+    } else if (tokenizer) {
+      for (int32_t id : ids)
+        if (Expected<std::string> piece = tokenizer->tokenPiece(id))
+          std::fwrite(piece->data(), 1, piece->size(), stdout);
+    }
+    std::printf("\n");
+  }
   report(*session, static_cast<int64_t>(prompt->size()), promptSeconds,
          decodes, generateSeconds);
   return Status::ok();
