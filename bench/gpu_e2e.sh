@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# End-to-end batch-1 generation on the GPU machine (issue 7, item 4):
-# Llama-3-8B-shaped models with random weights (the Transformer and 50% /
-# 25%-attention Mamba-2 hybrids) after prompts of each context length, 64
-# decoded tokens, our CUDA backend. Run bench/prepare_gpu_e2e.sh here first
+# End-to-end generation on the GPU machine (issue 7, item 4): Llama-3-8B-
+# shaped models with random weights (the Transformer and 50% / 25%-attention
+# Mamba-2 hybrids) after prompts of each context length, 64 decoded tokens
+# per sequence, our CUDA backend, batches of $BATCHES sequences (default 1). Run bench/prepare_gpu_e2e.sh here first
 # and carry .cache/gpu-e2e/{models,manifest.json} (or a copy with its
 # manifest's paths rewritten, named by $E2E: never the sparse checkpoint,
 # whose apparent size counts) and build/bin.
 # Prints a markdown table; the weight-streaming roofline uses this run's
 # device copy bandwidth when torch is there (else 4.3 TB/s).
 #
-#   bench/gpu_e2e.sh BIN_DIR "2048 8192"
+#   [BATCHES="1 16 64"] bench/gpu_e2e.sh BIN_DIR "2048 8192"
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$1 contexts=${2:-"2048 8192"} e2e=${E2E:-.cache/gpu-e2e}
@@ -28,28 +28,31 @@ PY
 )
 echo "copy bandwidth: $(awk -v b="$bw" 'BEGIN { printf "%.2f TB/s", b / 1e12 }')"
 echo
-echo "| model | context | prompt tokens/s | decode tokens/s | weights streamed (GB) | KV read at this context (GB) | roofline tokens/s (weights / weights+KV) | % of weight roofline | % of weights+KV roofline |"
-echo "|---|---|---|---|---|---|---|---|---|"
+echo "| model | context | batch | prompt tokens/s | decode tokens/s (all sequences) | weights streamed (GB) | KV + SSM state per step (GB) | roofline tokens/s (weights / weights+KV+state) | % of weight roofline | % of weights+KV+state roofline |"
+echo "|---|---|---|---|---|---|---|---|---|---|"
 for m in llama3-8b hybrid-50 hybrid-25; do
   for ctx in $contexts; do
     # From a file: 32K ids overflow one command-line argument.
     $PY -c "print(','.join(str((i * 7919) % 128000) for i in range($ctx)))" > /tmp/e2e-ids.txt
+    for batch in ${BATCHES:-1}; do
+    # The prompt runs once and is copied to every sequence of the batch,
+    # which then decode together (ml-run --batch).
     report=$("$bin/ml-run" "$e2e/models/$m.mlart" --device cuda --tokens-file /tmp/e2e-ids.txt -n 65 \
-      --ignore-eos --print-ids --ctx $((ctx + 128)) --prefill-chunk 2048 2>&1 >/dev/null) || {
-      echo "| $m | $ctx | error: $(echo "$report" | tail -1) |"; continue; }
+      --ignore-eos --print-ids --ctx $((ctx + 128)) --prefill-chunk 2048 --batch $batch 2>&1 >/dev/null) || {
+      echo "| $m | $ctx | $batch | error: $(echo "$report" | tail -1) |"; continue; }
     p=$(echo "$report" | sed -n 's/.*prompt: .*= *\([0-9.]*\) tokens\/s/\1/p')
-    d=$(echo "$report" | sed -n 's/.*decode: .*= *\([0-9.]*\) tokens\/s/\1/p')
-    # Bytes streamed per token: every weight but the embedding table (one
-    # row), matrices in their device type (bf16 when stored bf16: ml-compile
-    # --gpu-weights=auto), vectors in f32; plus the KV cache of every
-    # attention layer at this context, in its type (ml-compile --kv-cache).
-    kvsize=4; "$bin/ml-dump" "$e2e/models/$m.mlart" --plan | grep -q "kv_cache.*bf16" && kvsize=2
-    "$bin/ml-dump" "$e2e/models/$m.mlart" --weights | awk -v p="$p" -v d="$d" -v bw="$bw" -v m="$m" -v c="$ctx" -v e="$kvsize" '
-      /^config:/ { for (i = 1; i <= NF; i++) { if ($i ~ /^\(/) kv = substr($i, 2) + 0; if ($i == "of") hd = $(i + 1) + 0 } }
-      /^layer .*: attention/ { attn++ }
+    d=$(echo "$report" | sed -n 's/.*decode: .*= *\([0-9.]*\) tokens\/s.*/\1/p')
+    # Bytes streamed per step: every weight but the embedding table (one
+    # row a sequence), matrices in their device type (bf16 when stored
+    # bf16: ml-compile --gpu-weights=auto), vectors in f32; plus, for each
+    # sequence, its KV cache at this context in its type (ml-compile
+    # --kv-cache) and its SSM and conv states read and written.
+    "$bin/ml-dump" "$e2e/models/$m.mlart" --plan --weights | awk -v p="$p" -v d="$d" -v bw="$bw" -v m="$m" -v c="$ctx" -v b="$batch" '
+      /^memory:/ { for (i = 1; i <= NF; i++) { if ($i == "cache") kvt = $(i + 1) * 1024; if ($i == "state") st = $(i + 1) * 1024 } }
       /^weight / { split($5, s, "x"); n = 1; k = 0; for (i in s) { n *= s[i]; k++ }
                    if ($3 !~ /embed_tokens/) t += n * ((k == 2 && $4 == "BF16") ? 2 : 4) }
-      END { kvb = attn * 2 * c * kv * hd * e
-            printf "| %s | %d | %s | %s | %.1f | %.2f | %.0f / %.0f | %.0f%% | %.0f%% |\n", m, c, p, d, t / 1e9, kvb / 1e9, bw / t, bw / (t + kvb), 100 * d * t / bw, 100 * d * (t + kvb) / bw }'
+      END { per = b * (kvt * c + 2 * st)
+            printf "| %s | %d | %d | %s | %s | %.1f | %.2f | %.0f / %.0f | %.0f%% | %.0f%% |\n", m, c, b, p, d, t / 1e9, per / 1e9, b * bw / t, b * bw / (t + per), 100 * d * t / (b * bw), 100 * d * (t + per) / (b * bw) }'
+    done
   done
 done
