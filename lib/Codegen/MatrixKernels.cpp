@@ -17,6 +17,8 @@
 //    (q, k, v), linear_swiglu (a warp streams row r of gate and of up and
 //    writes silu(g) * u), an input RMSNorm (x^2 summed beside the dot
 //    products, which it scales) and an accumulating epilogue (out += W x);
+//  - gemv_rows (BatchedGemv.cpp): the same on tensor cores for several
+//    rows, reading each weight once for up to 64 of them;
 //  - to_bf16, for other entries with bf16 matrices: splits the op's f32
 //    input rows into two bf16 terms for the library's tensor-core GEMM
 //    (prefill is bound by arithmetic, and cuBLAS's bf16 GEMM needs both
@@ -24,6 +26,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Gemv.h"
 #include "KernelEmitters.h"
 #include "Kernels.h"
 
@@ -59,48 +62,6 @@ void embed(KernelBuilder &k, int64_t hidden) {
     k.store(k.widen(v), k.memref(0), k.add(k.mul(t, k.idx(hidden)), c));
   });
 }
-
-/// Output rows of one GEMV computed from the same matrices: plain rows
-/// (one matrix, + bias) or SwiGLU rows (gate and up: silu(g) * u).
-struct GemvSegment {
-  SmallVector<unsigned> matrices; ///< memref arguments of the weights
-  int64_t rows = 0;
-  unsigned out = 0;    ///< memref argument of the output
-  int64_t column = 0;  ///< first column of the rows there
-  int64_t outWidth = 0;
-  std::optional<unsigned> bias; ///< memref argument of the bias
-};
-
-/// The shape of one GEMV: segments of output rows in grid order, `cols`
-/// inputs, `memrefs` arguments (in first).
-struct GemvShape {
-  SmallVector<GemvSegment> segments;
-  int64_t cols = 0, inWidth = 0;
-  /// Whether the input rows are 16-byte aligned (vector loads of x).
-  bool alignedInput = false;
-  unsigned in = 0;
-  /// Which memref arguments are matrices (the rest are f32).
-  SmallVector<bool> isMatrix;
-  /// The input's RMSNorm weight (the last memref) and eps, if any.
-  std::optional<unsigned> norm;
-  double eps = 0;
-  /// Whether results are added to the outputs.
-  bool accumulate = false;
-  /// Appends the input norm of `op` (its last memref argument).
-  template <typename Op> void normOf(Op op) {
-    if (!op.getNorm())
-      return;
-    norm = isMatrix.size();
-    isMatrix.push_back(false);
-    eps = op.getEps()->convertToDouble();
-  }
-  int64_t totalRows() const {
-    int64_t n = 0;
-    for (const GemvSegment &g : segments)
-      n += g.rows;
-    return n;
-  }
-};
 
 /// Elements per 16-byte load of `element`.
 int64_t vectorWidth(Type element) {
@@ -522,6 +483,11 @@ KernelSpecs codegen::emitMatrixKernels(Operation *op, StringRef name,
     specs.push_back(fixedGrid(
         name.str(), (s.totalRows() + rowsPerBlock - 1) / rowsPerBlock,
         kGemvWarps * 32));
+    // Several rows read the matrices once (GpuConventions.h,
+    // kBatchedGemvSuffix).
+    if (batchedGemvApplies(s, element))
+      specs.push_back(
+          emitBatchedGemv(s, name.str() + mlrt::kBatchedGemvSuffix, module));
   };
   auto emitToBF16 = [&](Value in, bool bf16Inputs) {
     build({f32, BFloat16Type::get(ctx)}, false,

@@ -719,8 +719,9 @@ TEST_F(CudaModels, DecodeGraphsMatchEagerBitForBit) {
 // Batched decode on the compiled models (MLRT_CUDA_TEST_ARTIFACTS): three
 // sequences with prompts of equal length but different tokens step
 // together (graphs on, as configured), each with its own tokens; every
-// sequence's logits equal those of a single-sequence GPU session fed the
-// same tokens (the kernels do the same arithmetic per row), and the CPU
+// sequence's logits match those of a single-sequence GPU session fed the
+// same tokens (the same kernels but the projections, whose tensor-core GEMV
+// of several rows splits the inputs into bf16 hi + lo terms) and the CPU
 // backend's batch within the CPU tolerance. A copied sequence continues
 // like its source.
 TEST_F(CudaModels, BatchedStepsMatchSingleSequences) {
@@ -781,7 +782,7 @@ TEST_F(CudaModels, BatchedStepsMatchSingleSequences) {
     std::printf("[ model    ] %s: batch of %lld, max |batched - single| %.3g, "
                 "max |cuda - cpu| %.3g\n",
                 path.c_str(), (long long)kBatch, gpuGap, cpuGap);
-    EXPECT_EQ(gpuGap, 0.0f);
+    EXPECT_LE(gpuGap, 2e-4f);
     EXPECT_LE(cpuGap, 2e-3f);
     // Greedy steps pick each sequence's first maximum on the GPU.
     std::vector<int32_t> ids(kBatch, 1);

@@ -41,6 +41,13 @@ inline bool gemvEverywhere(bool inputNorm, bool accumulate) {
   return inputNorm || accumulate;
 }
 
+/// A projection that runs the generated GEMV may have a second kernel, named
+/// like the first with this suffix: the tensor-core GEMV of several rows,
+/// which reads the matrices once for up to 64 rows where the first reads
+/// them once a row. The backend launches the first for one row (a decode
+/// step of one sequence) and the second for more (a batched step).
+constexpr const char *kBatchedGemvSuffix = "_rows";
+
 /// Tokens per chunk of the chunked Mamba-2 prefill scan: each chunk's
 /// state is computed in parallel, then the chunks are chained (longer
 /// chunks: less workspace traffic; shorter: more parallelism at short

@@ -88,8 +88,12 @@ private:
   /// input rows into `staging`).
   Status runProjection(const PlanEntry &entry, const PlanOp &op,
                        const Feed &feed, bool allPositions);
-  /// Queues `op`'s kernels with the current `args` plus tokens, position.
-  Status launchKernels(const PlanOp &op, const Feed &feed);
+  /// Queues `op`'s kernels (or only kernel `only`) with the current `args`
+  /// plus tokens, position.
+  Status launchKernels(const PlanOp &op, const Feed &feed, int only = -1);
+  /// Queues a GEMV op's kernel for the feed's rows: its first for one row,
+  /// its second (kBatchedGemvSuffix), when there is one, for more.
+  Status launchGemv(const PlanOp &op, const Feed &feed);
   /// Queues every op of `entry`.
   Status enqueue(const PlanEntry &entry, const Feed &feed, bool allPositions);
   /// Whether this call replays the decode graph rather than queueing the
@@ -487,10 +491,13 @@ void CudaBackend::memrefs(const PlanEntry &entry, const PlanOp &op,
     args.memref(ids.get(), count); // memref<?xi32>
 }
 
-Status CudaBackend::launchKernels(const PlanOp &op, const Feed &feed) {
+Status CudaBackend::launchKernels(const PlanOp &op, const Feed &feed,
+                                  int only) {
   args.index(0); // tokens: per kernel below
   args.index(feed.position);
   for (int k : op.gpuKernels) {
+    if (only >= 0 && k != only)
+      continue;
     args.setTokens(module->tokensOf(k, feed.count, feed.sequences));
     MLRT_RETURN_IF_ERROR(module->launch(k, feed.count, feed.sequences, args));
     if (capturing && module->readsPosition(k))
@@ -505,7 +512,14 @@ Status CudaBackend::runOp(const PlanEntry &entry, const PlanOp &op,
   if (isProjection(op))
     return runProjection(entry, op, feed, allPositions);
   memrefs(entry, op, feed);
+  if (op.kind == OpKind::LinearSwiGLU)
+    return launchGemv(op, feed);
   return launchKernels(op, feed);
+}
+
+Status CudaBackend::launchGemv(const PlanOp &op, const Feed &feed) {
+  const bool rows = feed.rows() > 1 && op.gpuKernels.size() == 2;
+  return launchKernels(op, feed, op.gpuKernels[rows ? 1 : 0]);
 }
 
 Status CudaBackend::runProjection(const PlanEntry &entry, const PlanOp &op,
@@ -513,7 +527,7 @@ Status CudaBackend::runProjection(const PlanEntry &entry, const PlanOp &op,
   if (usesGemv(entry, op)) {
     // The GEMV computes every row; for LMHead those are the step's tokens.
     memrefs(entry, op, feed);
-    return launchKernels(op, feed);
+    return launchGemv(op, feed);
   }
   const int64_t count = feed.rows();
   const int64_t inWidth = width(entry, op, 0);
