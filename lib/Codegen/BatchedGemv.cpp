@@ -24,9 +24,11 @@
 // GEMMs. The warps' partial tiles are summed through shared memory and the
 // epilogue is the GEMV's (bias, SwiGLU, input RMSNorm, accumulation).
 //
-// Token counts are specialised by tiers: 1, 2, 4 or 8 tiles of 8 tokens
-// (up to 8, 16, 32, 64 tokens), so that a step of 16 sequences does not
-// pay for 64; more than 64 tokens run in passes of 64.
+// A kernel per tier of 1, 2, 4 or 8 tiles of 8 tokens (up to 8, 16, 32,
+// 64 tokens: mlrt::kBatchedGemvTiers), so that a step of 16 sequences
+// neither computes 64 nor holds their accumulators' registers (one kernel
+// for all tiers took the largest's registers: 8 warps an SM); more tokens
+// than the tier run in passes of its size.
 //
 //===----------------------------------------------------------------------===//
 
@@ -38,6 +40,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlrt/GpuConventions.h"
 
 using namespace mlir;
 using namespace mlopt;
@@ -51,20 +54,21 @@ constexpr int64_t kWarps = 8;
 constexpr int64_t kFeatures = 16;
 /// Columns per step of a warp (two k16 products).
 constexpr int64_t kStep = 32;
-/// Token tiles of the largest tier: tokens per pass are 8 times this.
-constexpr int64_t kMaxTiles = 8;
-
 class BatchedGemvEmitter {
 public:
-  BatchedGemvEmitter(KernelBuilder &k, const GemvShape &s)
-      : k(k), b(k.b()), s(s), matrices(s.segments.front().matrices.size()),
+  /// `tiles` tiles of 8 tokens a pass.
+  BatchedGemvEmitter(KernelBuilder &k, const GemvShape &s, int64_t tiles)
+      : k(k), b(k.b()), s(s), tiles(tiles),
+        matrices(s.segments.front().matrices.size()),
         lane(k.rem(k.threadId(), k.idx(32))),
         warp(k.div(k.threadId(), k.idx(32))),
         group(k.div(lane, k.idx(4))), quad(k.rem(lane, k.idx(4))),
         tile(k.mul(k.blockId(), k.idx(kFeatures))) {}
 
   void emit() {
-    k.launchBounds(kWarps * 32, 1);
+    // Registers for two blocks an SM (16 warps) up to 4 tiles of one
+    // matrix; the largest tiers need more.
+    k.launchBounds(kWarps * 32, matrices * tiles <= 4 ? 2 : 1);
     int64_t first = 0;
     for (const GemvSegment &g : s.segments) {
       Value inside = arith::AndIOp::create(
@@ -74,9 +78,9 @@ public:
     }
   }
 
-  /// Dynamic shared floats: the largest tier's partial tiles and squares.
-  static int64_t sharedFloats(int64_t matrices) {
-    return kWarps * (matrices * kMaxTiles * 128 + kMaxTiles * 32);
+  /// Dynamic shared floats: the warps' partial tiles and squares.
+  static int64_t sharedFloats(int64_t matrices, int64_t tiles) {
+    return kWarps * (matrices * tiles * 128 + tiles * 32);
   }
 
 private:
@@ -93,27 +97,16 @@ private:
   }
 
   /// The tile's rows of segment `g` (whose first row is `first`), for every
-  /// token in passes of up to 64 tokens, each in the smallest tier that
-  /// covers it.
+  /// token in passes of 8 `tiles` tokens.
   void segment(const GemvSegment &g, int64_t first) {
     Value local = arith::SubIOp::create(b, tile, k.idx(first));
-    k.loop(k.idx(0), k.tokens(), k.idx(8 * kMaxTiles), [&](Value t0) {
-      Value left = arith::SubIOp::create(b, k.tokens(), t0);
-      int64_t below = 0;
-      for (int64_t tiles = 1; tiles <= kMaxTiles; tiles *= 2) {
-        Value fits = arith::AndIOp::create(
-            b, k.lt(k.idx(8 * below), left),
-            tiles == kMaxTiles ? atLeast(left, 0)
-                               : k.lt(left, k.idx(8 * tiles + 1)));
-        k.when(fits, [&] { pass(g, local, t0, tiles); });
-        below = tiles;
-      }
-    });
+    k.loop(k.idx(0), k.tokens(), k.idx(8 * tiles),
+           [&](Value t0) { pass(g, local, t0); });
   }
 
-  /// Weights of `tiles` 8-token tiles from token t0: the warp's column
+  /// Weights of the tiles of 8 tokens from token t0: the warp's column
   /// steps, the block's sum of the warps' tiles, the epilogue.
-  void pass(const GemvSegment &g, Value local, Value t0, int64_t tiles) {
+  void pass(const GemvSegment &g, Value local, Value t0) {
     const int64_t steps = s.cols / kStep;
     // Steps whose weight loads are in flight together: fewer for larger
     // tiers, whose accumulators take the registers.
@@ -135,7 +128,7 @@ private:
       for (auto [i, step] : llvm::enumerate(stepsNow)) {
         Value column = k.add(k.mul(step, k.idx(kStep)), k.mul(quad, k.idx(8)));
         for (int64_t t = 0; t < tiles; ++t)
-          product(w, i, column, t0, t, tiles, next);
+          product(w, i, column, t0, t, next);
       }
       return next;
     };
@@ -159,7 +152,7 @@ private:
                        [&](Value step, ValueRange acc) {
                          return body({step}, acc);
                        });
-    reduceAndStore(g, local, t0, tiles, sums);
+    reduceAndStore(g, local, t0, sums);
   }
 
   /// 16 bytes of matrix `m` at element `at`, as four words of two bf16.
@@ -173,8 +166,7 @@ private:
   /// the pass: token t0 + 8 t + group's input at `column`, zero past the
   /// tokens, normalised by the input norm's weight when there is one.
   void product(ArrayRef<std::pair<Value, Value>> w, size_t i, Value column,
-               Value t0, int64_t t, int64_t tiles,
-               SmallVector<Value> &acc) {
+               Value t0, int64_t t, SmallVector<Value> &acc) {
     auto f4 = VectorType::get({4}, b.getF32Type());
     Value token = k.add(t0, k.add(k.idx(8 * t), group));
     Value valid = k.lt(token, k.tokens());
@@ -234,8 +226,8 @@ private:
   /// r of lane 4 g + q in tile t is feature g + 8 (r / 2), token 8 t + 2 q +
   /// r % 2.
   void reduceAndStore(const GemvSegment &g, Value local, Value t0,
-                      int64_t tiles, ValueRange sums) {
-    Value shared = k.dynamicSharedFloats(sharedFloats(matrices));
+                      ValueRange sums) {
+    Value shared = k.dynamicSharedFloats(sharedFloats(matrices, tiles));
     const int64_t perWarp = matrices * tiles * 128;
     const int64_t squares = kWarps * perWarp;
     for (size_t m = 0; m < matrices; ++m)
@@ -303,6 +295,7 @@ private:
   KernelBuilder &k;
   ImplicitLocOpBuilder &b;
   const GemvShape &s;
+  int64_t tiles;
   size_t matrices;
   Value lane, warp, group, quad, tile;
 };
@@ -320,17 +313,24 @@ bool codegen::batchedGemvApplies(const GemvShape &s, Type element) {
   return true;
 }
 
-GpuKernelSpec codegen::emitBatchedGemv(const GemvShape &s, StringRef name,
-                                       gpu::GPUModuleOp module) {
+std::vector<GpuKernelSpec>
+codegen::emitBatchedGemvs(const GemvShape &s, StringRef name,
+                          gpu::GPUModuleOp module) {
   MLIRContext *ctx = module.getContext();
   SmallVector<Type> types;
   for (bool matrix : s.isMatrix)
     types.push_back(matrix ? Type(BFloat16Type::get(ctx))
                            : Type(Float32Type::get(ctx)));
-  KernelBuilder k(module, name, types, false, 0);
-  BatchedGemvEmitter(k, s).emit();
-  k.finish();
   const int64_t matrices = s.segments.front().matrices.size();
-  return fixedGrid(name.str(), s.totalRows() / kFeatures, kWarps * 32,
-                   BatchedGemvEmitter::sharedFloats(matrices));
+  std::vector<GpuKernelSpec> specs;
+  for (int64_t tokens : mlrt::kBatchedGemvTiers) {
+    std::string tier = mlrt::batchedGemvKernelName(name.str(), tokens);
+    KernelBuilder k(module, tier, types, false, 0);
+    BatchedGemvEmitter(k, s, tokens / 8).emit();
+    k.finish();
+    specs.push_back(fixedGrid(tier, s.totalRows() / kFeatures, kWarps * 32,
+                              BatchedGemvEmitter::sharedFloats(matrices,
+                                                               tokens / 8)));
+  }
+  return specs;
 }

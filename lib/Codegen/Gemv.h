@@ -69,9 +69,11 @@ struct GemvShape {
 /// `element`: bf16 matrices, columns a multiple of 32, 16-byte aligned input
 /// rows, and segments of whole 16-row tiles.
 bool batchedGemvApplies(const GemvShape &s, mlir::Type element);
-/// Emits it as kernel `name` into `module` and returns its launch.
-GpuKernelSpec emitBatchedGemv(const GemvShape &s, llvm::StringRef name,
-                              mlir::gpu::GPUModuleOp module);
+/// Emits it into `module`, a kernel per tier of mlrt::kBatchedGemvTiers
+/// (mlrt::batchedGemvKernelName of `name`), and returns their launches.
+std::vector<GpuKernelSpec> emitBatchedGemvs(const GemvShape &s,
+                                            llvm::StringRef name,
+                                            mlir::gpu::GPUModuleOp module);
 
 } // namespace mlopt::codegen
 

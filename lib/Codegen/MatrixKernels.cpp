@@ -484,10 +484,10 @@ KernelSpecs codegen::emitMatrixKernels(Operation *op, StringRef name,
         name.str(), (s.totalRows() + rowsPerBlock - 1) / rowsPerBlock,
         kGemvWarps * 32));
     // Several rows read the matrices once (GpuConventions.h,
-    // kBatchedGemvSuffix).
+    // kBatchedGemvTiers).
     if (batchedGemvApplies(s, element))
-      specs.push_back(
-          emitBatchedGemv(s, name.str() + mlrt::kBatchedGemvSuffix, module));
+      for (GpuKernelSpec &spec : emitBatchedGemvs(s, name, module))
+        specs.push_back(std::move(spec));
   };
   auto emitToBF16 = [&](Value in, bool bf16Inputs) {
     build({f32, BFloat16Type::get(ctx)}, false,

@@ -17,10 +17,13 @@
 // RUN: ml-compile %t/head128.mlir --target=cuda --kv-cache=bf16 --emit=ptx -o %t/head128.ptx 2>/dev/null
 // RUN: %ptxas -arch=sm_90 %t/head128.ptx -o %t/head128.cubin
 // RUN: ml-import %inputs/tiny/tiny-llama -o %t/llama.mlir 2>/dev/null
+// RUN: ml-compile %t/llama.mlir --target=cuda --emit=ptx -o %t/llama.ptx 2>/dev/null
+// RUN: %ptxas -arch=sm_90 %t/llama.ptx -o %t/llama.cubin
 // RUN: ml-opt %t/llama.mlir --attn-to-mamba="ratio=0 variant=mamba1" -o %t/all-mamba1.mlir 2>/dev/null
 // RUN: ml-compile %t/all-mamba1.mlir --target=cuda --emit=ptx -o %t/all-mamba1.ptx 2>/dev/null
 // RUN: %ptxas -arch=sm_90 %t/all-mamba1.ptx -o %t/all-mamba1.cubin
 
 // ptxas assembles every PTX the compiler emits for the fixtures: both Mamba
 // variants, sliding-window attention, Qwen2 for sm_80, heads of 128 with a
-// bf16 cache (tensor-core prefill), an all-Mamba model.
+// bf16 cache (tensor-core prefill), an all-Mamba model, and tiny-llama's
+// bf16 matrices (the tensor-core GEMVs of several rows).

@@ -41,12 +41,18 @@ inline bool gemvEverywhere(bool inputNorm, bool accumulate) {
   return inputNorm || accumulate;
 }
 
-/// A projection that runs the generated GEMV may have a second kernel, named
-/// like the first with this suffix: the tensor-core GEMV of several rows,
-/// which reads the matrices once for up to 64 rows where the first reads
-/// them once a row. The backend launches the first for one row (a decode
-/// step of one sequence) and the second for more (a batched step).
-constexpr const char *kBatchedGemvSuffix = "_rows";
+/// A projection that runs the generated GEMV may have more kernels after it:
+/// the tensor-core GEMV of several rows, which reads the matrices once for
+/// up to `tier` rows (more in passes) where the first reads them once a row,
+/// one kernel per tier of kBatchedGemvTiers, named batchedGemvKernelName.
+/// The backend launches the first for one row (a decode step of one
+/// sequence) and the smallest tier that holds the rows for more (a batched
+/// step), the largest beyond.
+constexpr int64_t kBatchedGemvTiers[] = {8, 16, 32, 64};
+inline std::string batchedGemvKernelName(const std::string &gemv,
+                                         int64_t tier) {
+  return gemv + "_rows" + std::to_string(tier);
+}
 
 /// Tokens per chunk of the chunked Mamba-2 prefill scan: each chunk's
 /// state is computed in parallel, then the chunks are chained (longer

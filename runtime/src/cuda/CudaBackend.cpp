@@ -36,6 +36,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <iterator>
 
 using namespace mlrt;
 using namespace mlrt::cuda;
@@ -92,7 +93,7 @@ private:
   /// plus tokens, position.
   Status launchKernels(const PlanOp &op, const Feed &feed, int only = -1);
   /// Queues a GEMV op's kernel for the feed's rows: its first for one row,
-  /// its second (kBatchedGemvSuffix), when there is one, for more.
+  /// else the tier of kBatchedGemvTiers that holds them, when it has those.
   Status launchGemv(const PlanOp &op, const Feed &feed);
   /// Queues every op of `entry`.
   Status enqueue(const PlanEntry &entry, const Feed &feed, bool allPositions);
@@ -518,8 +519,17 @@ Status CudaBackend::runOp(const PlanEntry &entry, const PlanOp &op,
 }
 
 Status CudaBackend::launchGemv(const PlanOp &op, const Feed &feed) {
-  const bool rows = feed.rows() > 1 && op.gpuKernels.size() == 2;
-  return launchKernels(op, feed, op.gpuKernels[rows ? 1 : 0]);
+  const size_t tiers = std::size(kBatchedGemvTiers);
+  size_t kernel = 0;
+  if (feed.rows() > 1 && op.gpuKernels.size() == 1 + tiers) {
+    kernel = tiers; // the largest, in passes
+    for (size_t i = 0; i < tiers; ++i)
+      if (feed.rows() <= kBatchedGemvTiers[i]) {
+        kernel = 1 + i;
+        break;
+      }
+  }
+  return launchKernels(op, feed, op.gpuKernels[kernel]);
 }
 
 Status CudaBackend::runProjection(const PlanEntry &entry, const PlanOp &op,
