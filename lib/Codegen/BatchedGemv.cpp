@@ -18,11 +18,14 @@
 // and g + 8 at columns 8 q .. 8 q + 7, which are, word for word, the A
 // fragments of two products once the columns are permuted: logical k {2q,
 // 2q + 1, 2q + 8, 2q + 9} is columns 8 q + {0, 1, 2, 3} in the first, 8 q +
-// {4, 5, 6, 7} in the second. The same 8 columns of token g's input row
-// are then its B fragments, split into bf16 hi + lo terms (two products
-// each), so the f32 input keeps ~16 significant bits like the prefill
-// GEMMs. The warps' partial tiles are summed through shared memory and the
-// epilogue is the GEMV's (bias, SwiGLU, input RMSNorm, accumulation).
+// {4, 5, 6, 7} in the second. The same 8 columns of token g's input are
+// then its B fragments as bf16 hi + lo terms (two products each), so the
+// f32 input keeps ~16 significant bits like the prefill GEMMs. A staging
+// kernel (`_stage`, a block per row) splits the input rows into those terms
+// once for all blocks, times the input norm's weight when there is one, and
+// writes each row's RMSNorm scale; splitting in every block made the GEMV
+// issue-bound. The warps' partial tiles are summed through shared memory
+// and the epilogue is the GEMV's (bias, SwiGLU, norm scale, accumulation).
 //
 // A kernel per tier of 1, 2, 4 or 8 tiles of 8 tokens (up to 8, 16, 32,
 // 64 tokens: mlrt::kBatchedGemvTiers), so that a step of 16 sequences
@@ -78,9 +81,9 @@ public:
     }
   }
 
-  /// Dynamic shared floats: the warps' partial tiles and squares.
+  /// Dynamic shared floats: the warps' partial tiles.
   static int64_t sharedFloats(int64_t matrices, int64_t tiles) {
-    return kWarps * (matrices * tiles * 128 + tiles * 32);
+    return kWarps * matrices * tiles * 128;
   }
 
 private:
@@ -110,9 +113,9 @@ private:
     const int64_t steps = s.cols / kStep;
     // Steps whose weight loads are in flight together: fewer for larger
     // tiers, whose accumulators take the registers.
-    const int64_t unroll = matrices * tiles >= 8 ? 2 : 4;
-    const int64_t dots = matrices * tiles * 4;
-    SmallVector<Value> init(dots + (s.norm ? tiles : 0), k.f32(0));
+    const int64_t unroll =
+        std::max<int64_t>(1, (tiles >= 4 ? 1 : 4 / tiles) / int64_t(matrices));
+    SmallVector<Value> init(matrices * tiles * 4, k.f32(0));
     Value row0 = k.mul(k.add(local, group), k.idx(s.cols));
     Value row8 = k.mul(k.add(local, k.add(group, k.idx(8))), k.idx(s.cols));
     auto body = [&](ArrayRef<Value> stepsNow, ValueRange acc) {
@@ -155,67 +158,45 @@ private:
     reduceAndStore(g, local, t0, sums);
   }
 
-  /// 16 bytes of matrix `m` at element `at`, as four words of two bf16.
-  Value loadWeights(unsigned m, Value at) {
+  /// 16 bytes of bf16 `memref` at element `at`, as four words of two bf16.
+  Value load16(Value memref, Value at) {
     auto type = VectorType::get({8}, b.getBF16Type());
-    return words(vector::LoadOp::create(b, type, k.memref(m), ValueRange{at},
+    return words(vector::LoadOp::create(b, type, memref, ValueRange{at},
                                         false, llvm::MaybeAlign(16)));
+  }
+  Value loadWeights(unsigned m, Value at) { return load16(k.memref(m), at); }
+
+  /// 16 bytes of the staged input terms (`lo`: the lo row) of `token` at
+  /// `column`, as four words of two bf16.
+  Value loadStaged(Value token, Value column, bool lo) {
+    Value row = lo ? k.add(k.tokens(), token) : token;
+    return load16(staging(), k.add(k.mul(row, k.idx(s.cols)), column));
   }
 
   /// The products of step `i` (weights w[i * matrices + m]) with tile t of
-  /// the pass: token t0 + 8 t + group's input at `column`, zero past the
-  /// tokens, normalised by the input norm's weight when there is one.
+  /// the pass: the staged terms of token t0 + 8 t + group at `column`
+  /// (clamped to the last token: a token's column of the product depends
+  /// on its own inputs only, and the outputs past the tokens are not
+  /// stored).
   void product(ArrayRef<std::pair<Value, Value>> w, size_t i, Value column,
                Value t0, int64_t t, SmallVector<Value> &acc) {
-    auto f4 = VectorType::get({4}, b.getF32Type());
-    Value token = k.add(t0, k.add(k.idx(8 * t), group));
-    Value valid = k.lt(token, k.tokens());
-    Value at = k.add(
-        k.mul(k.minIndex(token, arith::SubIOp::create(b, k.tokens(),
-                                                       k.idx(1))),
-              k.idx(s.inWidth)),
-        column);
-    Value zero = arith::ConstantOp::create(b, f4, b.getZeroAttr(f4));
-    SmallVector<Value, 2> x;
-    for (int64_t h = 0; h < 2; ++h) {
-      Value v = vector::LoadOp::create(b, f4, k.memref(s.in),
-                                       ValueRange{k.add(at, k.idx(4 * h))},
-                                       false, llvm::MaybeAlign(16));
-      v = arith::SelectOp::create(b, valid, v, zero);
-      if (s.norm) {
-        const size_t square = matrices * tiles * 4 + t;
-        acc[square] = k.fadd(
-            acc[square],
-            vector::ReductionOp::create(b, vector::CombiningKind::ADD,
-                                        arith::MulFOp::create(b, v, v)));
-        v = arith::MulFOp::create(
-            b, v,
-            vector::LoadOp::create(b, f4, k.memref(*s.norm),
-                                   ValueRange{k.add(column, k.idx(4 * h))},
-                                   false, llvm::MaybeAlign(16)));
-      }
-      x.push_back(v);
-    }
-    // B words of columns 8q + {0,1}, {2,3} (first product), {4,5}, {6,7}.
-    SmallVector<SplitWords, 4> xw;
-    for (int64_t h = 0; h < 2; ++h)
-      for (int64_t p = 0; p < 2; ++p)
-        xw.push_back(splitBf16x2(k, vector::ExtractOp::create(b, x[h], 2 * p),
-                                 vector::ExtractOp::create(b, x[h], 2 * p + 1)));
+    Value token = k.minIndex(k.add(t0, k.add(k.idx(8 * t), group)),
+                             arith::SubIOp::create(b, k.tokens(), k.idx(1)));
+    Value hi = loadStaged(token, column, false);
+    Value lo = loadStaged(token, column, true);
     for (size_t m = 0; m < matrices; ++m) {
       auto [w0, w8] = w[i * matrices + m];
       Accumulator c;
       const size_t base = (m * tiles + t) * 4;
       for (int64_t r = 0; r < 4; ++r)
         c[r] = acc[base + r];
+      // Columns 8q + 4 half + {0..3}: words 2 half and 2 half + 1.
       for (int64_t half = 0; half < 2; ++half) {
         std::array<Value, 4> a = {word(w0, 2 * half), word(w8, 2 * half),
                                   word(w0, 2 * half + 1),
                                   word(w8, 2 * half + 1)};
-        // b0: columns 8q + 4 half + {0, 1}, b1: + {2, 3}.
-        const SplitWords &b0 = xw[2 * half], &b1 = xw[2 * half + 1];
-        c = mmaBf16(k, a, {b0.hi, b1.hi}, c);
-        c = mmaBf16(k, a, {b0.lo, b1.lo}, c);
+        c = mmaBf16(k, a, {word(hi, 2 * half), word(hi, 2 * half + 1)}, c);
+        c = mmaBf16(k, a, {word(lo, 2 * half), word(lo, 2 * half + 1)}, c);
       }
       for (int64_t r = 0; r < 4; ++r)
         acc[base + r] = c[r];
@@ -229,7 +210,6 @@ private:
                       ValueRange sums) {
     Value shared = k.dynamicSharedFloats(sharedFloats(matrices, tiles));
     const int64_t perWarp = matrices * tiles * 128;
-    const int64_t squares = kWarps * perWarp;
     for (size_t m = 0; m < matrices; ++m)
       for (int64_t t = 0; t < tiles; ++t)
         for (int64_t r = 0; r < 4; ++r) {
@@ -237,12 +217,6 @@ private:
           k.store(sums[(m * tiles + t) * 4 + r], shared,
                   k.add(k.mul(warp, k.idx(perWarp)), k.add(k.idx(slot), lane)));
         }
-    if (s.norm)
-      for (int64_t t = 0; t < tiles; ++t)
-        k.store(sums[matrices * tiles * 4 + t], shared,
-                k.add(k.idx(squares),
-                      k.add(k.mul(warp, k.idx(tiles * 32)),
-                            k.add(k.idx(t * 32), lane))));
     gpu::BarrierOp::create(b);
     k.strided(k.idx(tiles * 128), kWarps * 32, [&](Value e) {
       Value t = k.div(e, k.idx(128)), r = k.rem(k.div(e, k.idx(32)), k.idx(4));
@@ -261,19 +235,8 @@ private:
             sum = k.fadd(sum, k.load(shared, k.add(k.idx(w * perWarp), slot)));
           totals.push_back(sum);
         }
-        if (s.norm) {
-          // Token inTile's squares: lanes 4 inTile + q of every warp.
-          Value sq = k.f32(0);
-          for (int64_t w = 0; w < kWarps; ++w)
-            for (int64_t q = 0; q < 4; ++q)
-              sq = k.fadd(
-                  sq, k.load(shared,
-                             k.add(k.idx(squares + w * tiles * 32 + q),
-                                   k.add(k.mul(t, k.idx(32)),
-                                         k.mul(inTile, k.idx(4))))));
-          Value mean = k.fdiv(sq, k.f32(double(s.cols)));
-          Value scale = k.fdiv(k.f32(1.0), math::SqrtOp::create(
-                                               b, k.fadd(mean, k.f32(s.eps))));
+        if (s.norm) { // the staged row's RMSNorm scale
+          Value scale = k.load(scales(), token);
           for (Value &total : totals)
             total = k.fmul(total, scale);
         }
@@ -292,6 +255,9 @@ private:
     gpu::BarrierOp::create(b); // the next pass reuses the shared tiles
   }
 
+  Value staging() { return k.memref(s.isMatrix.size()); }
+  Value scales() { return k.memref(s.isMatrix.size() + 1); }
+
   KernelBuilder &k;
   ImplicitLocOpBuilder &b;
   const GemvShape &s;
@@ -299,6 +265,48 @@ private:
   size_t matrices;
   Value lane, warp, group, quad, tile;
 };
+
+/// Threads of the staging block.
+constexpr int64_t kStageThreads = 256;
+
+/// stage: row t of the input (times the input norm's weight when there is
+/// one) as bf16 hi terms in staging row t and lo terms in row tokens + t,
+/// and, with an input norm, the row's RMSNorm scale in scales[t]: a block
+/// a row.
+void stage(KernelBuilder &k, const GemvShape &s) {
+  ImplicitLocOpBuilder &b = k.b();
+  Value staging = k.memref(s.isMatrix.size());
+  Value scales = k.memref(s.isMatrix.size() + 1);
+  Value t = k.blockId();
+  Value in = k.mul(t, k.idx(s.inWidth));
+  auto sums = k.loop(
+      k.threadId(), k.idx(s.cols), k.idx(kStageThreads), {k.f32(0)},
+      [&](Value c, ValueRange acc) {
+        Value x = k.load(k.memref(s.in), k.add(in, c));
+        Value square = k.fmul(x, x);
+        if (s.norm)
+          x = k.fmul(x, k.load(k.memref(*s.norm), c));
+        Value hi = arith::TruncFOp::create(b, b.getBF16Type(), x);
+        Value lo = arith::TruncFOp::create(
+            b, b.getBF16Type(),
+            k.fsub(x, arith::ExtFOp::create(b, b.getF32Type(), hi)));
+        k.store(hi, staging, k.add(k.mul(t, k.idx(s.cols)), c));
+        k.store(lo, staging,
+                k.add(k.mul(k.add(k.tokens(), t), k.idx(s.cols)), c));
+        return SmallVector<Value>{k.fadd(acc[0], square)};
+      });
+  if (!s.norm)
+    return;
+  Value total = k.blockSum(sums[0], kStageThreads);
+  k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, k.threadId(),
+                               k.idx(0)),
+         [&] {
+           Value mean = k.fdiv(total, k.f32(double(s.cols)));
+           k.store(k.fdiv(k.f32(1.0), math::SqrtOp::create(
+                                          b, k.fadd(mean, k.f32(s.eps)))),
+                   scales, t);
+         });
+}
 
 } // namespace
 
@@ -317,12 +325,21 @@ std::vector<GpuKernelSpec>
 codegen::emitBatchedGemvs(const GemvShape &s, StringRef name,
                           gpu::GPUModuleOp module) {
   MLIRContext *ctx = module.getContext();
+  Type bf16 = BFloat16Type::get(ctx), f32 = Float32Type::get(ctx);
+  // The GEMV's arguments, then the staging terms and the norm scales.
   SmallVector<Type> types;
   for (bool matrix : s.isMatrix)
-    types.push_back(matrix ? Type(BFloat16Type::get(ctx))
-                           : Type(Float32Type::get(ctx)));
+    types.push_back(matrix ? bf16 : f32);
+  types.append({bf16, f32});
   const int64_t matrices = s.segments.front().matrices.size();
   std::vector<GpuKernelSpec> specs;
+  std::string staging = name.str() + mlrt::kBatchedGemvStageSuffix;
+  {
+    KernelBuilder k(module, staging, types, false, kStageThreads / 32);
+    stage(k, s);
+    k.finish();
+    specs.push_back(perToken(staging, 1, kStageThreads, kStageThreads / 32));
+  }
   for (int64_t tokens : mlrt::kBatchedGemvTiers) {
     std::string tier = mlrt::batchedGemvKernelName(name.str(), tokens);
     KernelBuilder k(module, tier, types, false, 0);

@@ -89,18 +89,20 @@
 // DUMP: linear %1<64 @ 64> [w2] -> %2<64 @ 128>  [cuda: to_bf16_w64]
 // DUMP: lm_head {{.*}} [cuda: to_bf16_w64]
 // DUMP: entry @decode
-// DUMP: linear %0<64 @ 0> [w2, w3, w4] norm w1 eps 1e-05 -> %1<64 @ 128>, %2<32 @ 192>, %3<32 @ 224>  [cuda: linear_gemv_bf16_64_32_32x64_in64_out64_32_32_a16_norm1p00em05 linear_gemv_bf16_64_32_32x64_in64_out64_32_32_a16_norm1p00em05_rows8 {{.*}}_rows16 {{.*}}_rows32 {{.*}}_rows64]
-// DUMP: linear %4<64 @ 64> [w5] accumulate -> %0<64 @ 0>  [cuda: linear_gemv_bf16_64x64_in64_out64_a16_acc linear_gemv_bf16_64x64_in64_out64_a16_acc_rows8 {{.*}}_rows64]
-// DUMP: linear_swiglu %0<64 @ 0> [w7, w8] norm w6 eps 1e-05 -> %5<128 @ 128>  [cuda: linear_swiglu_gemv_bf16_128x64_in64_out128_a16_norm1p00em05 linear_swiglu_gemv_bf16_128x64_in64_out128_a16_norm1p00em05_rows8 {{.*}}_rows64]
+// DUMP: linear %0<64 @ 0> [w2, w3, w4] norm w1 eps 1e-05 -> %1<64 @ 128>, %2<32 @ 192>, %3<32 @ 224>  [cuda: linear_gemv_bf16_64_32_32x64_in64_out64_32_32_a16_norm1p00em05 linear_gemv_bf16_64_32_32x64_in64_out64_32_32_a16_norm1p00em05_stage {{.*}}_rows8 {{.*}}_rows16 {{.*}}_rows32 {{.*}}_rows64]
+// DUMP: linear %4<64 @ 64> [w5] accumulate -> %0<64 @ 0>  [cuda: linear_gemv_bf16_64x64_in64_out64_a16_acc linear_gemv_bf16_64x64_in64_out64_a16_acc_stage {{.*}}_rows8 {{.*}}_rows64]
+// DUMP: linear_swiglu %0<64 @ 0> [w7, w8] norm w6 eps 1e-05 -> %5<128 @ 128>  [cuda: linear_swiglu_gemv_bf16_128x64_in64_out128_a16_norm1p00em05 linear_swiglu_gemv_bf16_128x64_in64_out128_a16_norm1p00em05_stage {{.*}}_rows8 {{.*}}_rows64]
 // DUMP-NOT: rms_norm
-// DUMP: lm_head %0<64 @ 0> [w20] norm w19 eps 1e-05  [cuda: lm_head_gemv_bf16_256x64_in64_out256_a16_norm1p00em05 lm_head_gemv_bf16_256x64_in64_out256_a16_norm1p00em05_rows8 {{.*}}_rows64]
+// DUMP: lm_head %0<64 @ 0> [w20] norm w19 eps 1e-05  [cuda: lm_head_gemv_bf16_256x64_in64_out256_a16_norm1p00em05 lm_head_gemv_bf16_256x64_in64_out256_a16_norm1p00em05_stage {{.*}}_rows8 {{.*}}_rows64]
 
-// The GEMVs of several rows (a batched decode step; BatchedGemv.cpp), a
-// kernel per tier of 8, 16, 32 and 64 rows: 16-byte weight loads that are
-// the A fragments of bf16 mma.sync products (hi and lo terms of the f32
-// inputs), the warps' tiles summed in dynamic shared memory; ptxas accepts
-// the module.
-// ROWS-DUMP: kernel linear_gemv_bf16_64x64_in64_out64_a16_acc_rows16: grid 4 x 1 x 1, block 256 x 1 x 1, 10240 bytes shared
+// The GEMVs of several rows (a batched decode step; BatchedGemv.cpp): a
+// staging kernel splits the input rows into bf16 hi and lo terms (a block
+// a row), then a kernel per tier of 8, 16, 32 and 64 rows: 16-byte weight
+// loads that are the A fragments of bf16 mma.sync products with 16-byte
+// loads of the staged terms, the warps' tiles summed in dynamic shared
+// memory. ptxas.mlir assembles the module.
+// ROWS-DUMP: kernel linear_gemv_bf16_64x64_in64_out64_a16_acc_stage: grid 1 per token x 1 x 1, block 256 x 1 x 1, 32 bytes shared
+// ROWS-DUMP: kernel linear_gemv_bf16_64x64_in64_out64_a16_acc_rows16: grid 4 x 1 x 1, block 256 x 1 x 1, 8192 bytes shared
 // ROWS-PTX: .visible .entry linear_gemv_bf16_64x64_in64_out64_a16_acc_rows16(
 // ROWS-PTX: ld.global.v4.b32
 // ROWS-PTX: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32

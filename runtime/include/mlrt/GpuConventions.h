@@ -43,12 +43,16 @@ inline bool gemvEverywhere(bool inputNorm, bool accumulate) {
 
 /// A projection that runs the generated GEMV may have more kernels after it:
 /// the tensor-core GEMV of several rows, which reads the matrices once for
-/// up to `tier` rows (more in passes) where the first reads them once a row,
-/// one kernel per tier of kBatchedGemvTiers, named batchedGemvKernelName.
-/// The backend launches the first for one row (a decode step of one
-/// sequence) and the smallest tier that holds the rows for more (a batched
-/// step), the largest beyond.
+/// up to `tier` rows (more in passes) where the first reads them once a row.
+/// They are a staging kernel (the GEMV's name and kBatchedGemvStageSuffix,
+/// a block per row), then one kernel per tier of kBatchedGemvTiers, named
+/// batchedGemvKernelName. The backend launches the first for one row (a
+/// decode step of one sequence); for more (a batched step) the staging
+/// kernel, then the smallest tier that holds the rows (the largest beyond).
+/// Those take the GEMV's memrefs and two more: the staged input, a bf16
+/// memref of 2 x rows x the input's width, and the rows' norm scales, f32.
 constexpr int64_t kBatchedGemvTiers[] = {8, 16, 32, 64};
+constexpr const char *kBatchedGemvStageSuffix = "_stage";
 inline std::string batchedGemvKernelName(const std::string &gemv,
                                          int64_t tier) {
   return gemv + "_rows" + std::to_string(tier);

@@ -142,8 +142,9 @@ private:
   /// The per-chunk states of the chunked Mamba-2 scan (GpuConventions.h),
   /// shared by every ssm_scan op.
   DeviceBuffer scanWorkspace;
-  /// The input rows of a library GEMM as two bf16 terms (bf16 matrices).
-  DeviceBuffer staging;
+  /// The input rows of a library GEMM or of a GEMV of several rows as two
+  /// bf16 terms (bf16 matrices), and a GEMV's rows' norm scales.
+  DeviceBuffer staging, rowScales;
   std::vector<LayerState> states;
   KernelArgs args;
   /// An error of reset(), which cannot return one; the next run() does.
@@ -292,12 +293,15 @@ Status CudaBackend::init() {
       allocate(logits, chunk * model.config().vocab * f, "the logits"));
   if (model.gpu() && model.gpu()->matrixType == DType::BF16) {
     int64_t widest = 0;
-    for (const PlanOp &op : plan.prefill.ops)
-      if (isProjection(op))
-        widest = std::max(widest, width(plan.prefill, op, 0));
+    for (const PlanEntry *entry : {&plan.prefill, &plan.decode})
+      for (const PlanOp &op : entry->ops)
+        if (isProjection(op) || op.kind == OpKind::LinearSwiGLU)
+          widest = std::max(widest, width(*entry, op, 0));
     MLRT_RETURN_IF_ERROR(allocate(staging,
                                   2 * chunk * widest * sizeof(uint16_t),
                                   "the bf16 GEMM input"));
+    MLRT_RETURN_IF_ERROR(
+        allocate(rowScales, chunk * sizeof(float), "the GEMV norm scales"));
   }
   for (const PlanState &s : plan.states) {
     LayerState &l = states.emplace_back();
@@ -354,8 +358,12 @@ Status CudaBackend::init() {
       }
       args.index(1); // tokens
       args.index(0); // position
-      for (int k : op.gpuKernels)
-        MLRT_RETURN_IF_ERROR(module->checkParams(k, args.count()));
+      // A GEMV's kernels of several rows take two memrefs more.
+      const bool gemv = op.kind == OpKind::LinearSwiGLU ||
+                        (isProjection(op) && usesGemv(*entry, op));
+      for (size_t i = 0; i < op.gpuKernels.size(); ++i)
+        MLRT_RETURN_IF_ERROR(module->checkParams(
+            op.gpuKernels[i], args.count() + (gemv && i > 0 ? 2 * 5 : 0)));
     }
   if (module) {
     argmax = module->find(argmaxKernelName(model.config().vocab));
@@ -440,7 +448,7 @@ Status CudaBackend::copySequence(int64_t from, int64_t to, int64_t tokens) {
 uint64_t CudaBackend::allocatedBytes() const {
   uint64_t bytes = arena.bytes() + ids.bytes() + logits.bytes() +
                    attentionWorkspace.bytes() + scanWorkspace.bytes() +
-                   staging.bytes() + greedyTokens.bytes();
+                   staging.bytes() + rowScales.bytes() + greedyTokens.bytes();
   for (const LayerState &l : states)
     bytes += l.k.bytes() + l.v.bytes() + l.conv.bytes() + l.ssm.bytes();
   return bytes;
@@ -520,16 +528,22 @@ Status CudaBackend::runOp(const PlanEntry &entry, const PlanOp &op,
 
 Status CudaBackend::launchGemv(const PlanOp &op, const Feed &feed) {
   const size_t tiers = std::size(kBatchedGemvTiers);
-  size_t kernel = 0;
-  if (feed.rows() > 1 && op.gpuKernels.size() == 1 + tiers) {
-    kernel = tiers; // the largest, in passes
-    for (size_t i = 0; i < tiers; ++i)
-      if (feed.rows() <= kBatchedGemvTiers[i]) {
-        kernel = 1 + i;
-        break;
-      }
-  }
-  return launchKernels(op, feed, op.gpuKernels[kernel]);
+  const int64_t rows = feed.rows();
+  if (rows == 1 || op.gpuKernels.size() != 2 + tiers)
+    return launchKernels(op, feed, op.gpuKernels[0]);
+  // The staged input terms and the rows' norm scales, then the staging
+  // kernel and the tier that holds the rows (the largest, in passes).
+  args.memref(staging.get(), staging.bytes() / sizeof(uint16_t));
+  args.memref(rowScales.get(), rowScales.bytes() / sizeof(float));
+  size_t tier = tiers - 1;
+  for (size_t i = 0; i < tiers; ++i)
+    if (rows <= kBatchedGemvTiers[i]) {
+      tier = i;
+      break;
+    }
+  MLRT_RETURN_IF_ERROR(launchKernels(op, feed, op.gpuKernels[1]));
+  args.pop(2); // the tokens and position launchKernels appended
+  return launchKernels(op, feed, op.gpuKernels[2 + tier]);
 }
 
 Status CudaBackend::runProjection(const PlanEntry &entry, const PlanOp &op,

@@ -34,6 +34,8 @@ public:
   void index(int64_t value);
   /// Replaces the last parameter (the position, by the convention above).
   void setLast(int64_t value) { values.back() = static_cast<uint64_t>(value); }
+  /// Drops the last `n` parameters.
+  void pop(size_t n) { values.resize(values.size() - n); }
   /// Replaces the one before it (the tokens).
   void setTokens(int64_t value) {
     values[values.size() - 2] = static_cast<uint64_t>(value);
