@@ -292,6 +292,59 @@ TEST_F(CudaBackendTest, AnArtifactWithoutGpuCodeNamesTheOp) {
   EXPECT_STREQ(autoSession->device(), "cpu");
 }
 
+// The batch API on the CPU: a step takes one token per sequence, all at
+// the same position (copySequence lines them up); each sequence's row of a
+// step equals a single-sequence session's logits; bad input is refused
+// with one message and changes nothing.
+TEST_F(CudaBackendTest, BatchedStepsCheckTheirSequences) {
+  Expected<Artifact> opened = open(buildLinearArtifact(/*gpuCode=*/false));
+  ASSERT_TRUE(opened) << opened.message();
+  SessionOptions options = on("cpu");
+  options.batch = 0;
+  Expected<Session> none = Session::create(*opened, options);
+  ASSERT_FALSE(none);
+  EXPECT_EQ(none.message(), "the context (64 tokens), prefill chunk (16) and "
+                            "batch (0 sequences) must be positive");
+  options.batch = 2;
+  Expected<Session> batch = Session::create(*opened, options);
+  ASSERT_TRUE(batch) << batch.message();
+  Expected<Session> single = Session::create(*opened, on("cpu"));
+  ASSERT_TRUE(single) << single.message();
+  EXPECT_EQ(batch->batch(), 2);
+
+  Expected<std::vector<float>> wrong = batch->step({1});
+  ASSERT_FALSE(wrong);
+  EXPECT_EQ(wrong.message(), "a batched step takes one token per sequence: 2 "
+                             "expected, found 1");
+  Expected<std::vector<float>> outside = batch->forward({1}, false, 2);
+  ASSERT_FALSE(outside);
+  EXPECT_EQ(outside.message(), "sequence 2 is outside the batch of 2");
+  EXPECT_TRUE(batch->copySequence(0, 5).failed());
+
+  ASSERT_TRUE(batch->forward({1, 2, 3}, false, 0));
+  ASSERT_TRUE(single->forward({1, 2, 3}));
+  Expected<std::vector<float>> ragged = batch->step({4, 5});
+  ASSERT_FALSE(ragged);
+  EXPECT_EQ(ragged.message(),
+            "a batched step needs every sequence at the same position; "
+            "sequence 0 is at 3, sequence 1 at 0 (ragged batches are not "
+            "supported yet)");
+  EXPECT_EQ(batch->position(0), 3);
+  ASSERT_FALSE(batch->copySequence(0, 1).failed());
+  EXPECT_EQ(batch->position(1), 3);
+  Expected<std::vector<float>> step = batch->step({4, 7});
+  ASSERT_TRUE(step) << step.message();
+  ASSERT_EQ(step->size(), 2u * 256u);
+  Expected<std::vector<float>> alone = single->forward({4});
+  ASSERT_TRUE(alone) << alone.message();
+  EXPECT_EQ(std::vector<float>(step->begin(), step->begin() + 256), *alone);
+  Expected<std::vector<int32_t>> greedy = batch->stepGreedy({1, 1});
+  ASSERT_TRUE(greedy) << greedy.message();
+  EXPECT_EQ(greedy->size(), 2u);
+  EXPECT_EQ(batch->position(0), 5);
+  EXPECT_EQ(batch->position(1), 5);
+}
+
 TEST_F(CudaBackendTest, UnknownDevicesAreRefused) {
   Expected<Artifact> opened = open(buildLinearArtifact(/*gpuCode=*/true));
   ASSERT_TRUE(opened) << opened.message();
