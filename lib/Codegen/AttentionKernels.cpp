@@ -168,11 +168,11 @@ void ropeAppend(KernelBuilder &k, gpu::GPUModuleOp module, const RopeSpec &r,
            });
     k.when(atLeast(k, e, qPairs + kPairs), [&] {
       Value c = arith::SubIOp::create(k.b(), e, k.idx(qPairs + kPairs));
-      k.store(k.narrow(k.load(k.memref(2),
-                              k.add(k.mul(k.sequenceRow(t), k.idx(kvWidth)),
-                                    c)),
-                       kvType),
-              k.memref(5), k.add(dst, c));
+      k.store(
+          k.narrow(k.load(k.memref(2),
+                          k.add(k.mul(k.sequenceRow(t), k.idx(kvWidth)), c)),
+                   kvType),
+          k.memref(5), k.add(dst, c));
     });
   });
 }
@@ -614,9 +614,9 @@ void decodeAttention(KernelBuilder &k, const AttentionShape &s) {
         o = k.fadd(o, k.fmul(weight, at(w, k.add(k.idx(2), c))));
       }
       Value head = k.add(head0, n);
-      Value out = k.add(
-          partials,
-          k.mul(k.add(k.mul(head, k.idx(splits)), split), k.idx(stride)));
+      Value out =
+          k.add(partials,
+                k.mul(k.add(k.mul(head, k.idx(splits)), split), k.idx(stride)));
       k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, c, k.idx(0)),
              [&] {
                k.store(m, k.memref(Workspace), out);
@@ -728,8 +728,8 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
       std::string merge = name.str() + "_merge";
       buildKernel(module, merge, s.memrefs(), false, 0,
                   [&](KernelBuilder &k) { decodeMerge(k, s); });
-      specs.push_back(perSequence(
-          fixedGrid(merge, s.heads, (s.headDim + 31) / 32 * 32)));
+      specs.push_back(
+          perSequence(fixedGrid(merge, s.heads, (s.headDim + 31) / 32 * 32)));
     } else {
       // heads / 4 blocks per token give every (query tile, head) a block of
       // its own from 4 tokens on; with fewer, blocks loop over the tiles.

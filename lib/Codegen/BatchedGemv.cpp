@@ -64,8 +64,8 @@ public:
       : k(k), b(k.b()), s(s), tiles(tiles),
         matrices(s.segments.front().matrices.size()),
         lane(k.rem(k.threadId(), k.idx(32))),
-        warp(k.div(k.threadId(), k.idx(32))),
-        group(k.div(lane, k.idx(4))), quad(k.rem(lane, k.idx(4))),
+        warp(k.div(k.threadId(), k.idx(32))), group(k.div(lane, k.idx(4))),
+        quad(k.rem(lane, k.idx(4))),
         tile(k.mul(k.blockId(), k.idx(kFeatures))) {}
 
   void emit() {
@@ -74,8 +74,8 @@ public:
     k.launchBounds(kWarps * 32, matrices * tiles <= 4 ? 2 : 1);
     int64_t first = 0;
     for (const GemvSegment &g : s.segments) {
-      Value inside = arith::AndIOp::create(
-          b, atLeast(tile, first), k.lt(tile, k.idx(first + g.rows)));
+      Value inside = arith::AndIOp::create(b, atLeast(tile, first),
+                                           k.lt(tile, k.idx(first + g.rows)));
       k.when(inside, [&] { segment(g, first); });
       first += g.rows;
     }
@@ -88,12 +88,11 @@ public:
 
 private:
   Value atLeast(Value i, int64_t bound) {
-    return arith::CmpIOp::create(b, arith::CmpIPredicate::sge, i,
-                                 k.idx(bound));
+    return arith::CmpIOp::create(b, arith::CmpIPredicate::sge, i, k.idx(bound));
   }
   Value words(Value wide) {
-    return vector::BitCastOp::create(
-        b, VectorType::get({4}, b.getI32Type()), wide);
+    return vector::BitCastOp::create(b, VectorType::get({4}, b.getI32Type()),
+                                     wide);
   }
   Value word(Value ws, int64_t i) {
     return vector::ExtractOp::create(b, ws, i);
@@ -145,24 +144,23 @@ private:
                          return body(group, acc);
                        });
     // The first step the full loop left: w + 8 u ceil((fullEnd - w) / 8 u).
-    Value done = k.div(k.add(k.maxIndex(arith::SubIOp::create(
-                                            b, k.idx(fullEnd), warp),
-                                        k.idx(0)),
-                             k.idx(kWarps * unroll - 1)),
-                       k.idx(kWarps * unroll));
+    Value done =
+        k.div(k.add(k.maxIndex(arith::SubIOp::create(b, k.idx(fullEnd), warp),
+                               k.idx(0)),
+                    k.idx(kWarps * unroll - 1)),
+              k.idx(kWarps * unroll));
     Value tailStart = k.add(warp, k.mul(done, k.idx(kWarps * unroll)));
-    auto sums = k.loop(tailStart, k.idx(steps), k.idx(kWarps), full,
-                       [&](Value step, ValueRange acc) {
-                         return body({step}, acc);
-                       });
+    auto sums =
+        k.loop(tailStart, k.idx(steps), k.idx(kWarps), full,
+               [&](Value step, ValueRange acc) { return body({step}, acc); });
     reduceAndStore(g, local, t0, sums);
   }
 
   /// 16 bytes of bf16 `memref` at element `at`, as four words of two bf16.
   Value load16(Value memref, Value at) {
     auto type = VectorType::get({8}, b.getBF16Type());
-    return words(vector::LoadOp::create(b, type, memref, ValueRange{at},
-                                        false, llvm::MaybeAlign(16)));
+    return words(vector::LoadOp::create(b, type, memref, ValueRange{at}, false,
+                                        llvm::MaybeAlign(16)));
   }
   Value loadWeights(unsigned m, Value at) { return load16(k.memref(m), at); }
 
@@ -221,9 +219,10 @@ private:
     k.strided(k.idx(tiles * 128), kWarps * 32, [&](Value e) {
       Value t = k.div(e, k.idx(128)), r = k.rem(k.div(e, k.idx(32)), k.idx(4));
       Value l = k.rem(e, k.idx(32));
-      Value feature = k.add(
-          local, k.add(k.div(l, k.idx(4)), k.mul(k.div(r, k.idx(2)), k.idx(8))));
-      Value inTile = k.add(k.mul(k.rem(l, k.idx(4)), k.idx(2)), k.rem(r, k.idx(2)));
+      Value feature = k.add(local, k.add(k.div(l, k.idx(4)),
+                                         k.mul(k.div(r, k.idx(2)), k.idx(8))));
+      Value inTile =
+          k.add(k.mul(k.rem(l, k.idx(4)), k.idx(2)), k.rem(r, k.idx(2)));
       Value token = k.add(t0, k.add(k.mul(t, k.idx(8)), inTile));
       k.when(k.lt(token, k.tokens()), [&] {
         SmallVector<Value> totals;
@@ -279,22 +278,22 @@ void stage(KernelBuilder &k, const GemvShape &s) {
   Value scales = k.memref(s.isMatrix.size() + 1);
   Value t = k.blockId();
   Value in = k.mul(t, k.idx(s.inWidth));
-  auto sums = k.loop(
-      k.threadId(), k.idx(s.cols), k.idx(kStageThreads), {k.f32(0)},
-      [&](Value c, ValueRange acc) {
-        Value x = k.load(k.memref(s.in), k.add(in, c));
-        Value square = k.fmul(x, x);
-        if (s.norm)
-          x = k.fmul(x, k.load(k.memref(*s.norm), c));
-        Value hi = arith::TruncFOp::create(b, b.getBF16Type(), x);
-        Value lo = arith::TruncFOp::create(
-            b, b.getBF16Type(),
-            k.fsub(x, arith::ExtFOp::create(b, b.getF32Type(), hi)));
-        k.store(hi, staging, k.add(k.mul(t, k.idx(s.cols)), c));
-        k.store(lo, staging,
-                k.add(k.mul(k.add(k.tokens(), t), k.idx(s.cols)), c));
-        return SmallVector<Value>{k.fadd(acc[0], square)};
-      });
+  auto sums =
+      k.loop(k.threadId(), k.idx(s.cols), k.idx(kStageThreads), {k.f32(0)},
+             [&](Value c, ValueRange acc) {
+               Value x = k.load(k.memref(s.in), k.add(in, c));
+               Value square = k.fmul(x, x);
+               if (s.norm)
+                 x = k.fmul(x, k.load(k.memref(*s.norm), c));
+               Value hi = arith::TruncFOp::create(b, b.getBF16Type(), x);
+               Value lo = arith::TruncFOp::create(
+                   b, b.getBF16Type(),
+                   k.fsub(x, arith::ExtFOp::create(b, b.getF32Type(), hi)));
+               k.store(hi, staging, k.add(k.mul(t, k.idx(s.cols)), c));
+               k.store(lo, staging,
+                       k.add(k.mul(k.add(k.tokens(), t), k.idx(s.cols)), c));
+               return SmallVector<Value>{k.fadd(acc[0], square)};
+             });
   if (!s.norm)
     return;
   Value total = k.blockSum(sums[0], kStageThreads);
@@ -302,8 +301,8 @@ void stage(KernelBuilder &k, const GemvShape &s) {
                                k.idx(0)),
          [&] {
            Value mean = k.fdiv(total, k.f32(double(s.cols)));
-           k.store(k.fdiv(k.f32(1.0), math::SqrtOp::create(
-                                          b, k.fadd(mean, k.f32(s.eps)))),
+           k.store(k.fdiv(k.f32(1.0),
+                          math::SqrtOp::create(b, k.fadd(mean, k.f32(s.eps)))),
                    scales, t);
          });
 }
@@ -321,9 +320,9 @@ bool codegen::batchedGemvApplies(const GemvShape &s, Type element) {
   return true;
 }
 
-std::vector<GpuKernelSpec>
-codegen::emitBatchedGemvs(const GemvShape &s, StringRef name,
-                          gpu::GPUModuleOp module) {
+std::vector<GpuKernelSpec> codegen::emitBatchedGemvs(const GemvShape &s,
+                                                     StringRef name,
+                                                     gpu::GPUModuleOp module) {
   MLIRContext *ctx = module.getContext();
   Type bf16 = BFloat16Type::get(ctx), f32 = Float32Type::get(ctx);
   // The GEMV's arguments, then the staging terms and the norm scales.
@@ -345,9 +344,9 @@ codegen::emitBatchedGemvs(const GemvShape &s, StringRef name,
     KernelBuilder k(module, tier, types, false, 0);
     BatchedGemvEmitter(k, s, tokens / 8).emit();
     k.finish();
-    specs.push_back(fixedGrid(tier, s.totalRows() / kFeatures, kWarps * 32,
-                              BatchedGemvEmitter::sharedFloats(matrices,
-                                                               tokens / 8)));
+    specs.push_back(
+        fixedGrid(tier, s.totalRows() / kFeatures, kWarps * 32,
+                  BatchedGemvEmitter::sharedFloats(matrices, tokens / 8)));
   }
   return specs;
 }

@@ -28,8 +28,8 @@ namespace mlopt::codegen {
 struct GemvSegment {
   llvm::SmallVector<unsigned> matrices; ///< memref arguments of the weights
   int64_t rows = 0;
-  unsigned out = 0;    ///< memref argument of the output
-  int64_t column = 0;  ///< first column of the rows there
+  unsigned out = 0;   ///< memref argument of the output
+  int64_t column = 0; ///< first column of the rows there
   int64_t outWidth = 0;
   std::optional<unsigned> bias; ///< memref argument of the bias
 };

@@ -530,8 +530,7 @@ void ssmScanMamba1(KernelBuilder &k, int64_t heads, int64_t groups,
     Value bias = k.fmul(k.f32(2.0), k.load(k.memref(4), ch));
     Value skip = k.load(k.memref(6), ch);
     Value aRow = k.mul(ch, k.idx(dState));
-    Value stateRow =
-        k.add(k.mul(k.sequence(), k.idx(inner * dState)), aRow);
+    Value stateRow = k.add(k.mul(k.sequence(), k.idx(inner * dState)), aRow);
     SmallVector<Value> a, initial;
     for (int64_t n = 0; n < dState; ++n) {
       a.push_back(arith::NegFOp::create(
@@ -582,8 +581,8 @@ KernelSpecs codegen::emitMambaKernels(Operation *op, StringRef name,
                 [&](KernelBuilder &k) {
                   conv1d(k, Conv1dArgs{0, 1, 2, 3, 4}, channels, width);
                 });
-    specs.push_back(perSequence(fixedGrid(
-        name.str(), (channels + kThreads - 1) / kThreads, kThreads)));
+    specs.push_back(perSequence(
+        fixedGrid(name.str(), (channels + kThreads - 1) / kThreads, kThreads)));
   } else if (auto o = dyn_cast<kern::SSMScanOp>(op)) {
     int64_t heads = o.getHeads(), groups = o.getGroups(), n = o.getDState();
     Type stateType = ssmStateType(o, o.getStateAttr());

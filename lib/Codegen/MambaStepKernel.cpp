@@ -20,9 +20,9 @@
 // row's d_state values in 16-byte runs, so state traffic is coalesced, and
 // a warp's rows are unrolled in groups of four whose state loads are all in
 // flight at once (a warp per row and a loop over columns left the step
-// latency-bound at 40% of copy bandwidth); y is a shuffle sum; a tree sum of the squares
-// per norm group precedes the normalised rows. The state update rounds as
-// the CPU's does: s * decay + (delta B) * x.
+// latency-bound at 40% of copy bandwidth); y is a shuffle sum; a tree sum of
+// the squares per norm group precedes the normalised rows. The state update
+// rounds as the CPU's does: s * decay + (delta B) * x.
 //
 // Several sequences (a y grid of B blocks): row t of sequence s is row
 // s * tokens + t of each buffer, and each sequence's conv and SSM states

@@ -267,8 +267,7 @@ void argmax(KernelBuilder &k, int64_t vocab) {
   Value row = k.blockId(), first = k.mul(row, k.idx(vocab));
   auto scanned = k.loop(
       k.threadId(), k.idx(vocab), k.idx(kArgmaxThreads),
-      {k.f32(-INFINITY), k.f32(double(vocab))},
-      [&](Value c, ValueRange acc) {
+      {k.f32(-INFINITY), k.f32(double(vocab))}, [&](Value c, ValueRange acc) {
         Value v = k.load(k.memref(0), k.add(first, c));
         Value larger =
             arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, v, acc[0]);

@@ -46,8 +46,8 @@ private:
              bool allPositions, float *logits);
   /// An op with states (or positions) on its rows of sequence `s` of the
   /// feed: `rows(slot)` gives that sequence's rows of a buffer.
-  void runSequenceOp(const PlanEntry &entry, const PlanOp &op,
-                     const Feed &feed, int64_t s);
+  void runSequenceOp(const PlanEntry &entry, const PlanOp &op, const Feed &feed,
+                     int64_t s);
 
   const Artifact &model;
   Rope rope;
@@ -82,9 +82,8 @@ Matrix matrix(const WeightRef *w) {
 } // namespace
 
 CpuBackend::CpuBackend(const Artifact &model, const SessionOptions &options)
-    : model(model),
-      rope(model.config().rope, model.config().headDim,
-           model.config().maxPosition),
+    : model(model), rope(model.config().rope, model.config().headDim,
+                         model.config().maxPosition),
       chunk(std::max(std::min(options.prefillChunk, options.maxTokens),
                      options.batch)) {
   const Plan &plan = model.plan();
@@ -171,8 +170,7 @@ void CpuBackend::runSequenceOp(const PlanEntry &entry, const PlanOp &op,
     if (op.rope) // kern-fuse-rope-attention: kern.rope's arithmetic first
       rope.apply(rows(0), op.heads, rows(1), st.kvHeads, position);
     return attention(rows(0), rows(1), rows(2), states[op.state].kv, op.heads,
-                     st.kvHeads, st.headDim, op.window, rows(3),
-                     op.bf16Inputs);
+                     st.kvHeads, st.headDim, op.window, rows(3), op.bf16Inputs);
   }
   case OpKind::Conv1d:
     return conv1d(rows(0), w(0), w(1), states[op.state].conv, rows(1));

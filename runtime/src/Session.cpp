@@ -54,8 +54,7 @@ mlrt::createBackend(const Artifact &model, const SessionOptions &options) {
 
 Expected<Session> Session::create(const Artifact &model,
                                   SessionOptions options) {
-  if (options.maxTokens <= 0 || options.prefillChunk <= 0 ||
-      options.batch <= 0)
+  if (options.maxTokens <= 0 || options.prefillChunk <= 0 || options.batch <= 0)
     return Error() << "the context (" << options.maxTokens
                    << " tokens), prefill chunk (" << options.prefillChunk
                    << ") and batch (" << options.batch
@@ -123,9 +122,9 @@ Status Session::feed(const std::vector<int32_t> &tokens, bool allPositions,
   return Status::ok();
 }
 
-Expected<std::vector<float>> Session::forward(const std::vector<int32_t> &tokens,
-                                              bool allPositions,
-                                              int64_t sequence) {
+Expected<std::vector<float>>
+Session::forward(const std::vector<int32_t> &tokens, bool allPositions,
+                 int64_t sequence) {
   std::vector<float> logits;
   MLRT_RETURN_IF_ERROR(feed(tokens, allPositions, sequence, logits, nullptr));
   return logits;
@@ -144,8 +143,8 @@ Status Session::feedStep(const std::vector<int32_t> &tokens,
                          std::vector<float> &logits, int32_t *next) {
   const int64_t batch = options_.batch;
   if (static_cast<int64_t>(tokens.size()) != batch)
-    return Error() << "a batched step takes one token per sequence: "
-                   << batch << " expected, found " << tokens.size();
+    return Error() << "a batched step takes one token per sequence: " << batch
+                   << " expected, found " << tokens.size();
   const int64_t position = positions_[0];
   for (int64_t s = 1; s < batch; ++s)
     if (positions_[s] != position)
@@ -175,8 +174,7 @@ Status Session::feedStep(const std::vector<int32_t> &tokens,
   return Status::ok();
 }
 
-Expected<std::vector<float>>
-Session::step(const std::vector<int32_t> &tokens) {
+Expected<std::vector<float>> Session::step(const std::vector<int32_t> &tokens) {
   std::vector<float> logits;
   MLRT_RETURN_IF_ERROR(feedStep(tokens, logits, nullptr));
   return logits;

@@ -104,16 +104,13 @@ public:
   /// ([batch x vocab]).
   Expected<std::vector<float>> step(const std::vector<int32_t> &tokens);
   /// step() returning each sequence's greedy next token.
-  Expected<std::vector<int32_t>>
-  stepGreedy(const std::vector<int32_t> &tokens);
+  Expected<std::vector<int32_t>> stepGreedy(const std::vector<int32_t> &tokens);
   /// Makes sequence `to` continue from where `from` is (its states and
   /// position): a prompt fed once serves several sequences.
   Status copySequence(int64_t from, int64_t to);
 
   /// Tokens `sequence` has seen so far.
-  int64_t position(int64_t sequence = 0) const {
-    return positions_[sequence];
-  }
+  int64_t position(int64_t sequence = 0) const { return positions_[sequence]; }
   int64_t batch() const { return options_.batch; }
   int64_t maxTokens() const { return options_.maxTokens; }
   const char *device() const { return backend_->name(); }

@@ -114,8 +114,7 @@ private:
   Status zeroStates(bool withKV);
   /// Queues `entry` (or replays its graph) after the ids' copy; run() and
   /// runGreedy() then fetch logits or the tokens.
-  Status queueCall(const PlanEntry &entry, const Feed &feed,
-                   bool allPositions);
+  Status queueCall(const PlanEntry &entry, const Feed &feed, bool allPositions);
   /// Waits for the call's work and reports its first error.
   Status finishCall(const PlanEntry &entry);
 
@@ -317,8 +316,8 @@ Status CudaBackend::init() {
       l.ssmBytes = s.ssmType == DType::BF16 ? 2 : f;
       MLRT_RETURN_IF_ERROR(
           allocate(l.conv, batch * l.convFloats * f, "a conv state"));
-      MLRT_RETURN_IF_ERROR(allocate(
-          l.ssm, batch * l.ssmElements * l.ssmBytes, "an SSM state"));
+      MLRT_RETURN_IF_ERROR(
+          allocate(l.ssm, batch * l.ssmElements * l.ssmBytes, "an SSM state"));
     }
   }
   int64_t workspaceFloats = 0;
@@ -369,8 +368,8 @@ Status CudaBackend::init() {
     argmax = module->find(argmaxKernelName(model.config().vocab));
     if (argmax >= 0) {
       MLRT_RETURN_IF_ERROR(module->checkParams(argmax, 2 * 5 + 2));
-      MLRT_RETURN_IF_ERROR(allocate(greedyTokens, chunk * sizeof(int32_t),
-                                    "the greedy tokens"));
+      MLRT_RETURN_IF_ERROR(
+          allocate(greedyTokens, chunk * sizeof(int32_t), "the greedy tokens"));
     }
   }
   if (OpProfile::wanted())
@@ -510,8 +509,8 @@ Status CudaBackend::launchKernels(const PlanOp &op, const Feed &feed,
     args.setTokens(module->tokensOf(k, feed.count, feed.sequences));
     MLRT_RETURN_IF_ERROR(module->launch(k, feed.count, feed.sequences, args));
     if (capturing && module->readsPosition(k))
-      MLRT_RETURN_IF_ERROR(graph->notePositionLaunch(
-          *module, k, feed.count, feed.sequences, args));
+      MLRT_RETURN_IF_ERROR(graph->notePositionLaunch(*module, k, feed.count,
+                                                     feed.sequences, args));
   }
   return Status::ok();
 }
@@ -675,8 +674,8 @@ Status CudaBackend::queueCall(const PlanEntry &entry, const Feed &feed,
   const CudaDriver &d = device->driver();
   // The ids go to the same device buffer for every call, graph or not.
   MLRT_RETURN_IF_ERROR(d.check(
-      d.cuMemcpyHtoDAsync(ids.get(), feed.tokens,
-                          feed.rows() * sizeof(int32_t), device->stream()),
+      d.cuMemcpyHtoDAsync(ids.get(), feed.tokens, feed.rows() * sizeof(int32_t),
+                          device->stream()),
       "cuMemcpyHtoDAsync (token ids)"));
   return replays(entry, feed) ? replayDecode(entry, feed)
                               : enqueue(entry, feed, allPositions);
@@ -712,10 +711,10 @@ Status CudaBackend::runGreedy(const PlanEntry &entry, const Feed &feed,
   args.index(feed.position);
   MLRT_RETURN_IF_ERROR(module->launch(argmax, rows, 1, args));
   const CudaDriver &d = device->driver();
-  MLRT_RETURN_IF_ERROR(d.check(
-      d.cuMemcpyDtoHAsync(next, greedyTokens.get(), rows * sizeof(int32_t),
-                          device->stream()),
-      "cuMemcpyDtoHAsync (greedy tokens)"));
+  MLRT_RETURN_IF_ERROR(
+      d.check(d.cuMemcpyDtoHAsync(next, greedyTokens.get(),
+                                  rows * sizeof(int32_t), device->stream()),
+              "cuMemcpyDtoHAsync (greedy tokens)"));
   return finishCall(entry);
 }
 

@@ -171,8 +171,8 @@ Expected<CUDA_KERNEL_NODE_PARAMS>
 GpuModule::launchParams(int index, int64_t count, int64_t sequences) const {
   const GpuKernel &k = code.kernels[index];
   CUDA_KERNEL_NODE_PARAMS p = {};
-  int64_t gridX = k.grid[0] * (k.perToken ? tokensOf(index, count, sequences)
-                                          : 1);
+  int64_t gridX =
+      k.grid[0] * (k.perToken ? tokensOf(index, count, sequences) : 1);
   int64_t gridY = k.grid[1] * (k.perSequence ? sequences : 1);
   if (gridX <= 0 || gridY <= 0)
     return p; // nothing to do for zero tokens

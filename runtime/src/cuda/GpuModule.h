@@ -84,8 +84,8 @@ public:
   /// per token, grid[1] times `sequences` when it is per sequence. No
   /// parameters are set (kernelParams is null); a null func means there is
   /// nothing to run.
-  Expected<CUDA_KERNEL_NODE_PARAMS>
-  launchParams(int index, int64_t count, int64_t sequences) const;
+  Expected<CUDA_KERNEL_NODE_PARAMS> launchParams(int index, int64_t count,
+                                                 int64_t sequences) const;
 
   /// Queues kernel `index` for such a call on the device's stream; `args`
   /// end with its tokens (tokensOf) and the position.

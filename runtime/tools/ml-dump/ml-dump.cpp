@@ -199,9 +199,9 @@ int main(int argc, char **argv) {
                     "x %lld, %lld bytes shared\n",
                     k.name.c_str(), (long long)k.grid[0],
                     k.perToken ? " per token" : "", (long long)k.grid[1],
-                    k.perSequence ? " per sequence" : "", (long long)k.grid[2], (long long)k.block[0],
-                    (long long)k.block[1], (long long)k.block[2],
-                    (long long)k.sharedBytes);
+                    k.perSequence ? " per sequence" : "", (long long)k.grid[2],
+                    (long long)k.block[0], (long long)k.block[1],
+                    (long long)k.block[2], (long long)k.sharedBytes);
   }
   if (plan)
     printPlan(*a);

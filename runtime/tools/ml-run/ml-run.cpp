@@ -59,7 +59,8 @@ const char *kUsage =
     "  --top-k K           keep the K most likely tokens (0: off)\n"
     "  --top-p P           nucleus sampling (1: off)\n"
     "  --seed S            sampler seed (default 0)\n"
-    "  --chat, --no-chat   wrap the prompt in the chat template (default: when\n"
+    "  --chat, --no-chat   wrap the prompt in the chat template (default: "
+    "when\n"
     "                      the tokenizer has one)\n"
     "  --system TEXT       system message for --chat\n"
     "  --ignore-eos        do not stop at end-of-sequence tokens\n"
@@ -193,18 +194,17 @@ void report(const Session &s, int64_t promptTokens, double promptSeconds,
   // Per-sequence amounts are multiplied out for a batch.
   const std::string times =
       batch > 1 ? " x " + std::to_string(batch) + " sequences" : "";
-  std::fprintf(stderr,
-               "\n  memory: weights %.2f MiB, KV cache %.1f KiB/token (%.2f "
-               "MiB for %lld tokens%s, %lld attention layers), SSM state %.2f "
-               "MiB%s (%lld Mamba layers); session allocated %.1f MiB for "
-               "%lld tokens%s\n",
-               m.weightBytes / 1048576.0, m.kvBytesPerToken / 1024.0,
-               m.kvBytesPerToken * double(s.position() * batch) / 1048576.0,
-               (long long)s.position(), times.c_str(),
-               (long long)m.attentionLayers, m.ssmStateBytes / 1048576.0,
-               times.c_str(), (long long)m.mambaLayers,
-               s.allocatedBytes() / 1048576.0, (long long)s.maxTokens(),
-               times.c_str());
+  std::fprintf(
+      stderr,
+      "\n  memory: weights %.2f MiB, KV cache %.1f KiB/token (%.2f "
+      "MiB for %lld tokens%s, %lld attention layers), SSM state %.2f "
+      "MiB%s (%lld Mamba layers); session allocated %.1f MiB for "
+      "%lld tokens%s\n",
+      m.weightBytes / 1048576.0, m.kvBytesPerToken / 1024.0,
+      m.kvBytesPerToken * double(s.position() * batch) / 1048576.0,
+      (long long)s.position(), times.c_str(), (long long)m.attentionLayers,
+      m.ssmStateBytes / 1048576.0, times.c_str(), (long long)m.mambaLayers,
+      s.allocatedBytes() / 1048576.0, (long long)s.maxTokens(), times.c_str());
 }
 
 Status run(const Options &o) {
