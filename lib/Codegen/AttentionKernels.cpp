@@ -415,12 +415,21 @@ DecodeKeys keysSeen(KernelBuilder &k, const AttentionShape &s) {
 /// The splits of `length` keys that decode uses at this step: one per
 /// kDecodeKeysPerSplit keys (a step of every warp of a block), at most
 /// kDecodeAttentionSplits, so that short contexts launch few blocks and
-/// merge few partials.
+/// merge few partials; and, for a batch, at most what keeps the step near
+/// kDecodeBusyBlocks blocks over its sequences (gridDim.y) and `headBlocks`
+/// head blocks: a sequence of 32K keys then takes a few long splits rather
+/// than 64 blocks of two warp steps each.
 constexpr int64_t kDecodeKeysPerSplit = 32 * kDecodeWarps;
-Value activeSplits(KernelBuilder &k, Value length) {
+constexpr int64_t kDecodeBusyBlocks = 2048;
+Value activeSplits(KernelBuilder &k, Value length, int64_t headBlocks) {
   Value wanted = k.div(k.add(length, k.idx(kDecodeKeysPerSplit - 1)),
                        k.idx(kDecodeKeysPerSplit));
-  return k.minIndex(wanted, k.idx(mlrt::kDecodeAttentionSplits));
+  Value sequences = gpu::GridDimOp::create(k.b(), gpu::Dimension::y);
+  Value share = k.maxIndex(
+      k.div(k.idx(kDecodeBusyBlocks), k.mul(sequences, k.idx(headBlocks))),
+      k.idx(1));
+  return k.minIndex(wanted,
+                    k.minIndex(share, k.idx(mlrt::kDecodeAttentionSplits)));
 }
 
 /// attention (decode, one token at `position`): block (head block, split
@@ -458,7 +467,7 @@ void decodeAttention(KernelBuilder &k, const AttentionShape &s) {
   Value warp = k.div(k.threadId(), k.idx(32));
   DecodeKeys keys = keysSeen(k, s);
   Value first = keys.first, end = keys.end, length = keys.length;
-  Value active = activeSplits(k, length);
+  Value active = activeSplits(k, length, s.heads / perBlock);
   // The other blocks have no slice; the merge reads `active` partials.
   k.when(k.lt(split, active), [&] {
     Value slice = k.div(k.add(length, k.idx(-1)), active);
@@ -642,7 +651,9 @@ void decodeMerge(KernelBuilder &k, const AttentionShape &s) {
                     k.add(k.add(base, k.mul(split, k.idx(stride))),
                           k.add(k.idx(field), offset)));
     };
-    Value zero = k.idx(0), active = activeSplits(k, keysSeen(k, s).length);
+    Value zero = k.idx(0),
+          active = activeSplits(k, keysSeen(k, s).length,
+                                s.heads / decodeHeadsPerBlock(s));
     Value m = k.loop(zero, active, k.idx(1), {k.f32(-INFINITY)},
                      [&](Value i, ValueRange acc) {
                        return SmallVector<Value>{

@@ -58,11 +58,17 @@
 // CHECK-SAME: workgroup(%{{.*}} : memref<320xf32, #gpu.address_space<workgroup>>)
 // CHECK-SAME: nvvm.maxntid = array<i32: 256, 1, 1>, nvvm.minctasm = 2
 // The slice of keys of block (head block, split) follows from the position:
-// a split per 256 keys, at most 64; blocks past them do nothing.
+// a split per 256 keys, at most 64, and for a batch at most 2048 blocks
+// over its sequences (gridDim.y) and 2 head blocks; blocks past them do
+// nothing.
 // CHECK: arith.remui %{{.*}}, %c64
 // CHECK: arith.divui %{{.*}}, %c64
-// CHECK: arith.divui %{{.*}}, %c256
-// CHECK: %[[ACTIVE:.*]] = arith.minui %{{.*}}, %c64
+// CHECK: %[[WANTED:.*]] = arith.divui %{{.*}}, %c256
+// CHECK: %[[SEQUENCES:.*]] = gpu.grid_dim  y
+// CHECK: %[[BLOCKS:.*]] = arith.muli %[[SEQUENCES]], %c2
+// CHECK: arith.divui %c2048{{.*}}, %[[BLOCKS]]
+// CHECK: %[[CAP:.*]] = arith.minui %{{.*}}, %c64
+// CHECK: %[[ACTIVE:.*]] = arith.minui %[[WANTED]], %[[CAP]]
 // CHECK: %[[MINE:.*]] = arith.cmpi ult, %{{.*}}, %[[ACTIVE]]
 // CHECK: scf.if %[[MINE]]
 // The block's two query heads (one GQA group) go to shared memory after the
@@ -81,7 +87,9 @@
 // The merge reads the active splits' partials (64 apart per head).
 // CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_rope_decode_merge(
 // CHECK: arith.divui %{{.*}}, %c256
-// CHECK: %[[SPLITS:.*]] = arith.minui %{{.*}}, %c64
+// CHECK: gpu.grid_dim  y
+// CHECK: arith.minui %{{.*}}, %c64
+// CHECK: %[[SPLITS:.*]] = arith.minui
 // CHECK: scf.for {{.*}} to %[[SPLITS]] {{.*}} iter_args({{.*}}) -> (f32)
 // CHECK: scf.for {{.*}} to %[[SPLITS]] {{.*}} iter_args({{.*}}) -> (f32, f32)
 
