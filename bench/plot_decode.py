@@ -40,7 +40,7 @@ def main():
         series.setdefault(key, []).append((int(r[1]), float(decode), roof))
     colors = {m: c for m, c in zip(sorted({k[0] for k in series}), ["C0", "C1", "C2", "C3"])}
     styles = {1: "o-", 16: "s-", 64: "^-"}
-    fig, ax = plt.subplots(figsize=(7.5, 5))
+    fig, ax = plt.subplots(figsize=(10, 5))
     for (name, batch), points in sorted(series.items()):
         points.sort()
         x = [p[0] for p in points]
@@ -57,7 +57,7 @@ def main():
     ax.set_ylabel("decode tokens/s (all sequences); dotted: roofline")
     ax.set_title("Llama-3-8B shapes on one H200: Transformer vs Mamba-2 hybrids")
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=7, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     fig.savefig(args.o, dpi=120)
 
