@@ -34,6 +34,7 @@
 #include "mlrt/GpuConventions.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <iterator>
@@ -78,6 +79,9 @@ private:
   Status init();
   /// Why a batch of several sequences cannot run; ok when it can.
   Status checkBatch() const;
+  /// Why the states of every sequence do not fit in the free device
+  /// memory (one message with the total); ok when they do.
+  Status checkStateMemory() const;
   Status allocate(DeviceBuffer &buffer, size_t bytes, const char *what);
   /// Kernel parameters of `op` but the trailing tokens and position.
   void memrefs(const PlanEntry &entry, const PlanOp &op, const Feed &feed);
@@ -254,6 +258,35 @@ Status CudaBackend::checkBatch() const {
   return Status::ok();
 }
 
+Status CudaBackend::checkStateMemory() const {
+  uint64_t kv = 0, ssm = 0;
+  for (const PlanState &s : model.plan().states) {
+    if (s.kind == PlanState::Kind::KVCache)
+      kv += 2 * uint64_t(maxTokens) * s.kvHeads * s.headDim *
+            (s.kvType == DType::BF16 ? 2 : 4);
+    else
+      ssm += uint64_t(s.channels) * (s.width - 1) * 4 +
+             uint64_t(s.heads) * s.headDim * s.dState *
+                 (s.ssmType == DType::BF16 ? 2 : 4);
+  }
+  const uint64_t needed = batch * (kv + ssm);
+  const CudaDriver &d = device->driver();
+  size_t free = 0, total = 0;
+  if (d.cuMemGetInfo(&free, &total) != CUDA_SUCCESS || needed <= free)
+    return Status::ok(); // the allocations say what fails
+  auto gib = [](uint64_t bytes) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.1f GiB", bytes / 1073741824.0);
+    return std::string(text);
+  };
+  return Error() << "the states of " << batch << " sequence(s) of "
+                 << maxTokens << " tokens need " << gib(needed) << " (KV caches "
+                 << gib(batch * kv) << ", Mamba states " << gib(batch * ssm)
+                 << "), more than the " << gib(free) << " free on "
+                 << device->name()
+                 << " after the weights; use a smaller batch or context";
+}
+
 Status CudaBackend::allocate(DeviceBuffer &buffer, size_t bytes,
                              const char *what) {
   Expected<DeviceBuffer> b = DeviceBuffer::allocate(*device, bytes);
@@ -302,6 +335,7 @@ Status CudaBackend::init() {
     MLRT_RETURN_IF_ERROR(
         allocate(rowScales, chunk * sizeof(float), "the GEMV norm scales"));
   }
+  MLRT_RETURN_IF_ERROR(checkStateMemory());
   for (const PlanState &s : plan.states) {
     LayerState &l = states.emplace_back();
     if (s.kind == PlanState::Kind::KVCache) {
