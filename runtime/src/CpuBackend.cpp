@@ -159,7 +159,7 @@ void CpuBackend::runSequenceOp(const PlanEntry &entry, const PlanOp &op,
     return entry.buffers[op.buffers[slot]].width;
   };
   auto w = [&](size_t i) { return matrix(op.weights[i]); };
-  const int64_t position = feed.position;
+  const int64_t position = feed.positionOf(s);
   std::vector<LayerState> &states = sequences[feed.first + s];
   switch (op.kind) {
   case OpKind::Rope:

@@ -145,21 +145,17 @@ Status Session::feedStep(const std::vector<int32_t> &tokens,
   if (static_cast<int64_t>(tokens.size()) != batch)
     return Error() << "a batched step takes one token per sequence: " << batch
                    << " expected, found " << tokens.size();
-  const int64_t position = positions_[0];
-  for (int64_t s = 1; s < batch; ++s)
-    if (positions_[s] != position)
-      return Error() << "a batched step needs every sequence at the same "
-                        "position; sequence 0 is at "
-                     << position << ", sequence " << s << " at "
-                     << positions_[s]
-                     << " (ragged batches are not supported yet)";
-  // Each sequence takes one token.
-  MLRT_RETURN_IF_ERROR(checkTokens(tokens, position + 1));
+  // Each sequence takes one token at its own position.
+  MLRT_RETURN_IF_ERROR(checkTokens(
+      tokens, *std::max_element(positions_.begin(), positions_.end()) + 1));
   Feed call;
   call.tokens = tokens.data();
   call.count = 1;
-  call.position = position;
+  call.position = positions_[0];
   call.sequences = batch;
+  if (std::any_of(positions_.begin(), positions_.end(),
+                  [&](int64_t p) { return p != call.position; }))
+    call.positions = positions_.data();
   const PlanEntry &entry = model_->plan().decode;
   const int64_t vocab = model_->config().vocab;
   if (next) {

@@ -292,10 +292,10 @@ TEST_F(CudaBackendTest, AnArtifactWithoutGpuCodeNamesTheOp) {
   EXPECT_STREQ(autoSession->device(), "cpu");
 }
 
-// The batch API on the CPU: a step takes one token per sequence, all at
-// the same position (copySequence lines them up); each sequence's row of a
-// step equals a single-sequence session's logits; bad input is refused
-// with one message and changes nothing.
+// The batch API on the CPU: a step takes one token per sequence, each at
+// its own position (a ragged batch); each sequence's row of a step equals
+// a single-sequence session's logits; copySequence carries a sequence's
+// position; bad input is refused with one message and changes nothing.
 TEST_F(CudaBackendTest, BatchedStepsCheckTheirSequences) {
   Expected<Artifact> opened = open(buildLinearArtifact(/*gpuCode=*/false));
   ASSERT_TRUE(opened) << opened.message();
@@ -321,27 +321,38 @@ TEST_F(CudaBackendTest, BatchedStepsCheckTheirSequences) {
   EXPECT_EQ(outside.message(), "sequence 2 is outside the batch of 2");
   EXPECT_TRUE(batch->copySequence(0, 5).failed());
 
+  // Sequence 0 at 3 tokens, sequence 1 at 1: a ragged step.
   ASSERT_TRUE(batch->forward({1, 2, 3}, false, 0));
   ASSERT_TRUE(single->forward({1, 2, 3}));
-  Expected<std::vector<float>> ragged = batch->step({4, 5});
-  ASSERT_FALSE(ragged);
-  EXPECT_EQ(ragged.message(),
-            "a batched step needs every sequence at the same position; "
-            "sequence 0 is at 3, sequence 1 at 0 (ragged batches are not "
-            "supported yet)");
-  EXPECT_EQ(batch->position(0), 3);
-  ASSERT_FALSE(batch->copySequence(0, 1).failed());
-  EXPECT_EQ(batch->position(1), 3);
+  ASSERT_TRUE(batch->forward({9}, false, 1));
+  Expected<Session> other = Session::create(*opened, on("cpu"));
+  ASSERT_TRUE(other) << other.message();
+  ASSERT_TRUE(other->forward({9}));
   Expected<std::vector<float>> step = batch->step({4, 7});
   ASSERT_TRUE(step) << step.message();
   ASSERT_EQ(step->size(), 2u * 256u);
   Expected<std::vector<float>> alone = single->forward({4});
+  Expected<std::vector<float>> alone1 = other->forward({7});
   ASSERT_TRUE(alone) << alone.message();
+  ASSERT_TRUE(alone1) << alone1.message();
   EXPECT_EQ(std::vector<float>(step->begin(), step->begin() + 256), *alone);
+  EXPECT_EQ(std::vector<float>(step->begin() + 256, step->end()), *alone1);
+  EXPECT_EQ(batch->position(0), 4);
+  EXPECT_EQ(batch->position(1), 2);
+  ASSERT_FALSE(batch->copySequence(0, 1).failed());
+  EXPECT_EQ(batch->position(1), 4);
   Expected<std::vector<int32_t>> greedy = batch->stepGreedy({1, 1});
   ASSERT_TRUE(greedy) << greedy.message();
   EXPECT_EQ(greedy->size(), 2u);
+  EXPECT_EQ((*greedy)[0], (*greedy)[1]);
   EXPECT_EQ(batch->position(0), 5);
+  EXPECT_EQ(batch->position(1), 5);
+  // The context bounds the furthest sequence.
+  ASSERT_TRUE(batch->forward(std::vector<int32_t>(59, 1), false, 0));
+  Expected<std::vector<float>> full = batch->step({1, 1});
+  ASSERT_FALSE(full);
+  EXPECT_EQ(full.message(), "the sequence would reach 65 tokens, beyond the "
+                            "context of 64 this session was created with");
   EXPECT_EQ(batch->position(1), 5);
 }
 

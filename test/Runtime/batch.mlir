@@ -17,6 +17,20 @@
 // RUN: FileCheck %s --check-prefix=REPORT < %t/hybrid1-report.txt
 // RUN: ml-run %t/hybrid1.mlart --tokens %ids -n 2 --batch 3 --print-ids 2>/dev/null | FileCheck %s --check-prefix=GREEDY
 // RUN: not ml-run %t/hybrid1.mlart --tokens %ids --batch 0 2>&1 | FileCheck %s --check-prefix=ZERO
+// RUN: printf '239,179,14,112,17,149,78,203,108\n1,2,3\n\n50,60,70,80,90,100,110,120,130,140,150,160\n' > %t/prompts.txt
+// RUN: ml-run %t/mistral.mlart --batch-tokens-file %t/prompts.txt -n 10 --print-ids --temp 0.9 --seed 3 > %t/mistral-ragged.txt 2>/dev/null
+// RUN: ml-run %t/mistral.mlart --tokens 239,179,14,112,17,149,78,203,108 -n 10 --print-ids --temp 0.9 --seed 3 > %t/mistral-alone.txt 2>/dev/null
+// RUN: ml-run %t/mistral.mlart --tokens 1,2,3 -n 10 --print-ids --temp 0.9 --seed 4 >> %t/mistral-alone.txt 2>/dev/null
+// RUN: ml-run %t/mistral.mlart --tokens 50,60,70,80,90,100,110,120,130,140,150,160 -n 10 --print-ids --temp 0.9 --seed 5 >> %t/mistral-alone.txt 2>/dev/null
+// RUN: diff %t/mistral-ragged.txt %t/mistral-alone.txt
+// RUN: ml-run %t/hybrid2.mlart --batch-tokens-file %t/prompts.txt -n 10 --print-ids --temp 0.9 --seed 3 > %t/hybrid2-ragged.txt 2>/dev/null
+// RUN: ml-run %t/hybrid2.mlart --tokens 239,179,14,112,17,149,78,203,108 -n 10 --print-ids --temp 0.9 --seed 3 > %t/hybrid2-alone.txt 2>/dev/null
+// RUN: ml-run %t/hybrid2.mlart --tokens 1,2,3 -n 10 --print-ids --temp 0.9 --seed 4 >> %t/hybrid2-alone.txt 2>/dev/null
+// RUN: ml-run %t/hybrid2.mlart --tokens 50,60,70,80,90,100,110,120,130,140,150,160 -n 10 --print-ids --temp 0.9 --seed 5 >> %t/hybrid2-alone.txt 2>/dev/null
+// RUN: diff %t/hybrid2-ragged.txt %t/hybrid2-alone.txt
+// RUN: not ml-run %t/hybrid2.mlart --batch-tokens-file %t/prompts.txt --batch 2 2>&1 | FileCheck %s --check-prefix=DISAGREE
+// RUN: printf '1,2\nx\n' > %t/bad.txt
+// RUN: not ml-run %t/hybrid2.mlart --batch-tokens-file %t/bad.txt 2>&1 | FileCheck %s --check-prefix=BAD-LINE
 
 // A batch of sequences decodes together (one @decode call a step, its rows
 // the sequences) and gives each sequence the tokens it gets alone: with
@@ -33,5 +47,11 @@
 // GREEDY: [[IDS:[0-9]+ [0-9]+]]
 // GREEDY-NEXT: [[IDS]]
 // GREEDY-NEXT: [[IDS]]
+
+// Prompts of different lengths (--batch-tokens-file, a line each; blank
+// lines skipped) make a ragged batch: each sequence steps at its own
+// position and gets the tokens of its prompt alone.
+// DISAGREE: ml-run: error: --batch 2 and the 3 prompts of --batch-tokens-file disagree
+// BAD-LINE: ml-run: error: --batch-tokens-file '{{.*}}bad.txt', prompt 2:
 
 // ZERO: ml-run: error: option '--batch' expects an integer >= 1, found '0'

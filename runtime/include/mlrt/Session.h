@@ -26,15 +26,20 @@
 namespace mlrt {
 
 /// The tokens of one backend call: `count` tokens of each of `sequences`
-/// sequences from `first` on, all at positions [position, position +
-/// count). Row s * count + t of `tokens` (and of every buffer) is token t
-/// of sequence first + s. Several sequences go through step entries only
-/// (count 1): the decode step of a batch.
+/// sequences from `first` on, at positions [position, position + count)
+/// (or, when `positions` is set, sequence first + s from positions[s]: a
+/// ragged batch). Row s * count + t of `tokens` (and of every buffer) is
+/// token t of sequence first + s. Several sequences go through step
+/// entries only (count 1): the decode step of a batch.
 struct Feed {
   const int32_t *tokens = nullptr;
   int64_t count = 0, position = 0;
   int64_t first = 0, sequences = 1;
+  const int64_t *positions = nullptr;
   int64_t rows() const { return count * sequences; }
+  int64_t positionOf(int64_t s) const {
+    return positions ? positions[s] : position;
+  }
 };
 
 /// What executes a plan. A backend holds the states of SessionOptions::batch
@@ -98,10 +103,9 @@ public:
   /// the backend may pick without handing the logits back.
   Expected<int32_t> forwardGreedy(const std::vector<int32_t> &tokens,
                                   int64_t sequence = 0);
-  /// One decode step of every sequence: tokens[s] goes to sequence s. The
-  /// sequences must be at the same position (equal prompt lengths; ragged
-  /// batches are not supported yet). Returns each sequence's logits
-  /// ([batch x vocab]).
+  /// One decode step of every sequence: tokens[s] goes to sequence s, each
+  /// at its own position (prompts of different lengths). Returns each
+  /// sequence's logits ([batch x vocab]).
   Expected<std::vector<float>> step(const std::vector<int32_t> &tokens);
   /// step() returning each sequence's greedy next token.
   Expected<std::vector<int32_t>> stepGreedy(const std::vector<int32_t> &tokens);

@@ -704,6 +704,15 @@ Status CudaBackend::queueCall(const PlanEntry &entry, const Feed &feed,
     return Error() << "cuda backend: " << feed.rows()
                    << " rows in one call, more than the prefill chunk of "
                    << chunk;
+  // The generated kernels take one position for all sequences.
+  for (int64_t s = 1; s < feed.sequences; ++s)
+    if (feed.positionOf(s) != feed.positionOf(0))
+      return Error() << "the CUDA backend steps a batch at one position; "
+                        "sequence "
+                     << feed.first << " is at " << feed.positionOf(0)
+                     << ", sequence " << feed.first + s << " at "
+                     << feed.positionOf(s)
+                     << " (ragged batches run on the CPU backend for now)";
   MLRT_RETURN_IF_ERROR(device->makeCurrent());
   const CudaDriver &d = device->driver();
   // The ids go to the same device buffer for every call, graph or not.

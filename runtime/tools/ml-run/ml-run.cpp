@@ -15,8 +15,10 @@
 // template) get their prompt wrapped as a user turn unless --no-chat.
 // With --batch N the prompt is fed once and copied to N sequences, which
 // then decode together (one @decode call a step for all of them; sequence
-// s samples with seed + s). Sequence 0's text streams; the others' follow,
-// a line each; the report gives the batch's tokens/s.
+// s samples with seed + s); --batch-tokens-file gives each sequence its own
+// prompt (a line of ids each; prompts of different lengths make a ragged
+// batch, which the CPU backend runs). Sequence 0's text streams; the
+// others' follow, a line each; the report gives the batch's tokens/s.
 //
 //===----------------------------------------------------------------------===//
 
@@ -40,6 +42,10 @@ namespace {
 struct Options {
   std::string model, prompt, system, logitsOut;
   std::vector<int32_t> tokens;
+  /// --batch-tokens-file: the prompts of sequences 1, 2, ... (sequence 0's
+  /// is `tokens`).
+  std::vector<std::vector<int32_t>> morePrompts;
+  int64_t filePrompts = 0; ///< prompts in --batch-tokens-file, 0: none
   bool haveTokens = false, printIds = false, ignoreEos = false,
        allLogits = false;
   int chat = -1; // -1: when the tokenizer has a chat template
@@ -71,6 +77,7 @@ const char *kUsage =
     "  --prefill-chunk N   prompt tokens per forward call (default 256)\n"
     "  --batch N           decode N copies of the prompt together (default\n"
     "                      1); end-of-sequence tokens do not stop a batch\n"
+    "  --batch-tokens-file FILE  a batch of prompts, one line of ids each\n"
     "%s";
 
 Status parse(int argc, char **argv, Options &o) {
@@ -94,6 +101,29 @@ Status parse(int argc, char **argv, Options &o) {
         return ids.takeError();
       o.tokens = *ids;
       o.haveTokens = true;
+    } else if (a == "--batch-tokens-file") {
+      std::string path;
+      MLRT_RETURN_IF_ERROR(args.value(a, path));
+      std::ifstream in(path);
+      if (!in)
+        return Error() << "--batch-tokens-file: cannot read '" << path << "'";
+      std::vector<std::vector<int32_t>> prompts;
+      for (std::string line; std::getline(in, line);) {
+        if (line.find_first_not_of(" \t\r,") == std::string::npos)
+          continue;
+        Expected<std::vector<int32_t>> ids = parseIdList(line);
+        if (!ids)
+          return Error() << "--batch-tokens-file '" << path << "', prompt "
+                         << prompts.size() + 1 << ": " << ids.message();
+        prompts.push_back(std::move(*ids));
+      }
+      if (prompts.empty())
+        return Error() << "--batch-tokens-file '" << path
+                       << "' holds no prompt";
+      o.tokens = prompts.front();
+      o.morePrompts.assign(prompts.begin() + 1, prompts.end());
+      o.haveTokens = true;
+      o.filePrompts = static_cast<int64_t>(prompts.size());
     } else if (a == "-n" || a == "--n-predict")
       MLRT_RETURN_IF_ERROR(args.integer(a, o.predict, 0));
     else if (a == "--temp")
@@ -136,6 +166,13 @@ Status parse(int argc, char **argv, Options &o) {
       o.model = a;
     else
       return Error() << "unexpected argument '" << a << "'";
+  }
+  if (o.filePrompts) {
+    if (o.session.batch != 1 && o.session.batch != o.filePrompts)
+      return Error() << "--batch " << o.session.batch << " and the "
+                     << o.filePrompts
+                     << " prompts of --batch-tokens-file disagree";
+    o.session.batch = o.filePrompts;
   }
   if (o.model.empty() || (o.prompt.empty() && !o.haveTokens))
     return Error() << "expected a model and a prompt (-p or --tokens)";
@@ -245,12 +282,25 @@ Status run(const Options &o) {
                          logits->size() * sizeof(float))));
   const int64_t vocab = model->config().vocab;
   const int64_t batch = session->batch();
-  // Every sequence continues from the prompt's logits.
-  for (int64_t s = 1; s < batch; ++s)
-    MLRT_RETURN_IF_ERROR(session->copySequence(0, s));
-  std::vector<float> last;
-  for (int64_t s = 0; s < batch; ++s)
-    last.insert(last.end(), logits->end() - vocab, logits->end());
+  // Every other sequence takes its own prompt, or continues from sequence
+  // 0's.
+  std::vector<float> last(logits->end() - vocab, logits->end());
+  int64_t promptTokens = static_cast<int64_t>(prompt->size());
+  start = Clock::now();
+  for (int64_t s = 1; s < batch; ++s) {
+    if (s > static_cast<int64_t>(o.morePrompts.size())) {
+      MLRT_RETURN_IF_ERROR(session->copySequence(0, s));
+      last.insert(last.end(), logits->end() - vocab, logits->end());
+      continue;
+    }
+    const std::vector<int32_t> &own = o.morePrompts[s - 1];
+    Expected<std::vector<float>> first = session->forward(own, false, s);
+    if (!first)
+      return Error() << "prompt " << s + 1 << ": " << first.message();
+    last.insert(last.end(), first->begin(), first->end());
+    promptTokens += static_cast<int64_t>(own.size());
+  }
+  promptSeconds += seconds(start);
 
   std::vector<int32_t> eos;
   for (int64_t id : model->config().eos)
@@ -269,6 +319,13 @@ Status run(const Options &o) {
   // Greedy decoding lets the backend pick the tokens where the logits are.
   const bool greedy = o.sampling.temperature <= 0.0f;
   std::vector<int32_t> picked;
+  // Whether a sequence has filled the context.
+  auto contextFull = [&] {
+    for (int64_t s = 0; s < batch; ++s)
+      if (session->position(s) == session->maxTokens())
+        return true;
+    return false;
+  };
   while (static_cast<int64_t>(generated.size()) < o.predict) {
     std::vector<int32_t> tokens = picked;
     if (tokens.empty())
@@ -289,7 +346,7 @@ Status run(const Options &o) {
     }
     std::fflush(stdout);
     if (stop || static_cast<int64_t>(generated.size()) == o.predict ||
-        session->position() == session->maxTokens())
+        contextFull())
       break;
     if (greedy) {
       Expected<std::vector<int32_t>> step = session->stepGreedy(tokens);
@@ -317,7 +374,7 @@ Status run(const Options &o) {
     }
     std::printf("\n");
   }
-  report(*session, static_cast<int64_t>(prompt->size()), promptSeconds,
+  report(*session, promptTokens, promptSeconds,
          decodes, generateSeconds);
   return Status::ok();
 }
