@@ -109,6 +109,9 @@ def main():
     workspace = torch.empty(HEADS * 64 * (DIM + 2), device="cuda")
     unused = torch.empty(1, device="cuda")  # the step's k and v rows
 
+    def positions(first):  # the sequence's position (GpuKernel.positions)
+        return torch.tensor([first], dtype=torch.int64, device="cuda")
+
     print(f"\n| decode, KV length | ours, {args.kv_cache} cache (us) | SDPA f32 (us) | SDPA bf16 (us) | "
           "ours / SDPA f32 | ours / SDPA bf16 | ours: % of copy bandwidth | "
           "SDPA bf16: % | max abs diff vs f32 SDPA |")
@@ -116,9 +119,10 @@ def main():
     for length in (int(n) for n in args.decode.split(",")):
         q = torch.randn(q_width, device="cuda")
         out = torch.empty(q_width, device="cuda")
+        at = positions(length - 1)
 
         def ours():
-            a = [q, unused, unused, out, k_cache, v_cache, workspace, 1, length - 1]
+            a = [q, unused, unused, out, k_cache, v_cache, workspace, at, 1, length - 1]
             decode(decode_grid, decode_block, a)
             merge(merge_grid, merge_block, a)
 
@@ -147,7 +151,8 @@ def main():
 
         def ours():
             prefill(prefill_grid * tokens, prefill_block,
-                    [q, unused, unused, out, k_cache, v_cache, workspace, tokens, 0])
+                    [q, unused, unused, out, k_cache, v_cache, workspace, positions(0),
+                     tokens, 0])
 
         tq = q.view(1, tokens, HEADS, DIM).transpose(1, 2).contiguous()
         if args.bf16_inputs:  # the reference sees the q our kernel reads

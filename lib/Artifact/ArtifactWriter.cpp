@@ -42,7 +42,7 @@ writeGpuCode(flatbuffers::FlatBufferBuilder &b, const GpuArtifactCode &gpu) {
     kernels.push_back(fb::CreateGpuKernel(
         b, b.CreateString(k.name), b.CreateVector(grid), k.perToken,
         b.CreateVector(block), static_cast<int32_t>(k.sharedBytes),
-        k.perSequence));
+        k.perSequence, k.positions));
   }
   return fb::CreateGpuCode(b, b.CreateString(gpu.chip),
                            b.CreateString(gpu.ptx), b.CreateVector(kernels),

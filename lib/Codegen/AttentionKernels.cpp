@@ -92,7 +92,7 @@ RotatedPair rotatePair(KernelBuilder &k, Value freqs, float scaling,
                        Value pair) {
   ImplicitLocOpBuilder &b = k.b();
   const int64_t half = headDim / 2;
-  Value position = k.toF32(k.add(k.position(), t));
+  Value position = k.toF32(k.add(k.sequencePosition(), t));
   Value row = k.mul(k.sequenceRow(t), k.idx(width));
   Value head = k.div(pair, k.idx(half)), i = k.rem(pair, k.idx(half));
   Value angle = k.fmul(position, k.load(freqs, i));
@@ -153,7 +153,7 @@ void ropeAppend(KernelBuilder &k, gpu::GPUModuleOp module, const RopeSpec &r,
   const int64_t qPairs = qWidth / 2, kPairs = kvWidth / 2;
   k.eachElement(qPairs + kPairs + kvWidth, kThreads, [&](Value t, Value e) {
     Value dst = k.add(k.sequenceSlice(k.memref(KCache)),
-                      k.mul(k.add(k.position(), t), k.idx(kvWidth)));
+                      k.mul(k.add(k.sequencePosition(), t), k.idx(kvWidth)));
     k.when(k.lt(e, k.idx(qPairs)), [&] {
       rotatePair(k, freqs, r.scaling, r.headDim, k.memref(0), qWidth, t, e);
     });
@@ -182,7 +182,7 @@ void ropeAppend(KernelBuilder &k, gpu::GPUModuleOp module, const RopeSpec &r,
 void kvAppend(KernelBuilder &k, int64_t kvWidth, Type kvType) {
   k.eachElement(kvWidth, kThreads, [&](Value t, Value c) {
     Value dst = k.add(k.sequenceSlice(k.memref(KCache)),
-                      k.mul(k.add(k.position(), t), k.idx(kvWidth)));
+                      k.mul(k.add(k.sequencePosition(), t), k.idx(kvWidth)));
     Value src = k.mul(k.sequenceRow(t), k.idx(kvWidth));
     for (unsigned i : {1u, 2u})
       k.store(k.narrow(k.load(k.memref(i), k.add(src, c)), kvType),
@@ -407,8 +407,9 @@ struct DecodeKeys {
   Value first, end, length;
 };
 DecodeKeys keysSeen(KernelBuilder &k, const AttentionShape &s) {
-  Value first = firstKey(k, k.position(), s.window);
-  Value end = k.add(k.position(), k.idx(1));
+  Value position = k.sequencePosition();
+  Value first = firstKey(k, position, s.window);
+  Value end = k.add(position, k.idx(1));
   return {first, end, arith::SubIOp::create(k.b(), end, first)};
 }
 
@@ -682,11 +683,14 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
     mlrt::Expected<RopeSpec> r = ropeSpec(program, o.getHeadDim());
     if (!r)
       return r.takeError();
-    buildKernel(module, name, 2, false, 0, [&](KernelBuilder &k) {
-      rope(k, module, *r, widthOf(o.getQ()), widthOf(o.getK()));
-    });
-    specs.push_back(perSequence(
-        perElement(name.str(), (widthOf(o.getQ()) + widthOf(o.getK())) / 2)));
+    Type f32 = Float32Type::get(module.getContext());
+    buildKernel(module, name,
+                {f32, f32, IntegerType::get(module.getContext(), 64)}, false,
+                0, [&](KernelBuilder &k) {
+                  rope(k, module, *r, widthOf(o.getQ()), widthOf(o.getK()));
+                });
+    specs.push_back(withPositions(perSequence(
+        perElement(name.str(), (widthOf(o.getQ()) + widthOf(o.getK())) / 2))));
   } else if (auto o = dyn_cast<kern::AttentionOp>(op)) {
     AttentionShape s;
     s.heads = o.getHeads();
@@ -716,15 +720,16 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
             module, append, s.memrefs(), false, 0, [&](KernelBuilder &k) {
               ropeAppend(k, module, *r, s.qWidth(), s.kvWidth(), s.kvType);
             });
-      specs.push_back(perSequence(
-          perElement(append, s.qWidth() / 2 + s.kvWidth() / 2 + s.kvWidth())));
+      specs.push_back(withPositions(perSequence(
+          perElement(append, s.qWidth() / 2 + s.kvWidth() / 2 + s.kvWidth()))));
     } else {
       if (!module.lookupSymbol(append))
         buildKernel(module, append, s.memrefs(), false, 0,
                     [&](KernelBuilder &k) {
                       kvAppend(k, s.kvWidth(), s.kvType);
                     });
-      specs.push_back(perSequence(perElement(append, s.kvWidth())));
+      specs.push_back(
+          withPositions(perSequence(perElement(append, s.kvWidth()))));
     }
     if (op->getParentOfType<kern::EntryOp>().getStep()) {
       int64_t perBlock = decodeHeadsPerBlock(s);
@@ -733,14 +738,14 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
                        perBlock * s.headDim;
       buildKernel(module, name, s.memrefs(), false, shared,
                   [&](KernelBuilder &k) { decodeAttention(k, s); });
-      specs.push_back(perSequence(fixedGrid(
+      specs.push_back(withPositions(perSequence(fixedGrid(
           name.str(), s.heads / perBlock * mlrt::kDecodeAttentionSplits,
-          kDecodeWarps * 32, shared)));
+          kDecodeWarps * 32, shared))));
       std::string merge = name.str() + "_merge";
       buildKernel(module, merge, s.memrefs(), false, 0,
                   [&](KernelBuilder &k) { decodeMerge(k, s); });
-      specs.push_back(
-          perSequence(fixedGrid(merge, s.heads, (s.headDim + 31) / 32 * 32)));
+      specs.push_back(withPositions(perSequence(
+          fixedGrid(merge, s.heads, (s.headDim + 31) / 32 * 32))));
     } else {
       // heads / 4 blocks per token give every (query tile, head) a block of
       // its own from 4 tokens on; with fewer, blocks loop over the tiles.
@@ -757,15 +762,16 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
         // cover them from 16 tokens on.
         buildKernel(module, name, s.memrefs(), false, 0,
                     [&](KernelBuilder &k) { flashPrefillAttention(k, s); });
-        specs.push_back(perToken(name.str(), std::max<int64_t>(1, s.heads / 16),
-                                 kFlashThreads, flashSharedFloats(s)));
+        specs.push_back(withPositions(
+            perToken(name.str(), std::max<int64_t>(1, s.heads / 16),
+                     kFlashThreads, flashSharedFloats(s))));
         return specs;
       }
       buildKernel(module, name, s.memrefs(), false, 0,
                   [&](KernelBuilder &k) { prefillAttention(k, s); });
-      specs.push_back(perToken(
+      specs.push_back(withPositions(perToken(
           name.str(), std::max<int64_t>(1, s.heads / 4), kPrefillThreads,
-          PrefillTiling::of(s.headDim).sharedFloats()));
+          PrefillTiling::of(s.headDim).sharedFloats())));
     }
   }
   return specs;

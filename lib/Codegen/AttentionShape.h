@@ -23,8 +23,9 @@
 namespace mlopt::codegen {
 
 // Arguments of the attention kernels: the op's buffers q k v out, then its
-// states: the K and V caches and the decode workspace (GpuConventions.h).
-enum AttentionArg { Q, K, V, Out, KCache, VCache, Workspace };
+// states: the K and V caches and the decode workspace (GpuConventions.h),
+// then the sequences' positions (GpuKernel::positions).
+enum AttentionArg { Q, K, V, Out, KCache, VCache, Workspace, Positions };
 
 /// The shapes every attention kernel of an op is specialised to.
 struct AttentionShape {
@@ -35,8 +36,10 @@ struct AttentionShape {
   bool bf16Inputs = false;
   /// The kernels' memref argument types (AttentionArg order).
   llvm::SmallVector<mlir::Type> memrefs() const {
-    mlir::Type f32 = mlir::Float32Type::get(kvType.getContext());
-    return {f32, f32, f32, f32, kvType, kvType, f32};
+    mlir::MLIRContext *ctx = kvType.getContext();
+    mlir::Type f32 = mlir::Float32Type::get(ctx);
+    return {f32, f32, f32, f32, kvType, kvType, f32,
+            mlir::IntegerType::get(ctx, 64)};
   }
   int64_t qWidth() const { return heads * headDim; }
   int64_t kvWidth() const { return kvHeads * headDim; }

@@ -82,6 +82,11 @@ Value KernelBuilder::sequenceRow(Value t) {
   return add(mul(sequence(), tokens()), t);
 }
 
+Value KernelBuilder::sequencePosition() {
+  Value p = load(memref(numMemrefs - 1), sequence());
+  return arith::IndexCastOp::create(builder, builder.getIndexType(), p);
+}
+
 Value KernelBuilder::sequenceSlice(Value memref) {
   Value size = memref::DimOp::create(builder, memref, 0);
   Value sequences = gpu::GridDimOp::create(builder, gpu::Dimension::y);

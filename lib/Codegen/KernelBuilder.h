@@ -52,6 +52,10 @@ public:
   /// The first element of the block's sequence's slice of a state array
   /// that holds gridDim.y equal slices (its size divided by gridDim.y).
   mlir::Value sequenceSlice(mlir::Value memref);
+  /// The position of the first token of the block's sequence, from the
+  /// sequences' positions: the last memref argument, i64 (kernels of
+  /// GpuKernel::positions).
+  mlir::Value sequencePosition();
   mlir::Value threadId() { return threadIdx; }
 
   // Index arithmetic.

@@ -41,6 +41,11 @@ GpuKernelSpec codegen::perSequence(GpuKernelSpec spec) {
   return spec;
 }
 
+GpuKernelSpec codegen::withPositions(GpuKernelSpec spec) {
+  spec.positions = true;
+  return spec;
+}
+
 GpuKernelSpec codegen::fixedGrid(std::string name, int64_t blocks,
                                  int64_t threads, int64_t sharedFloats) {
   GpuKernelSpec s;

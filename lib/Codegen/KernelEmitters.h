@@ -47,6 +47,9 @@ GpuKernelSpec fixedGrid(std::string name, int64_t blocks, int64_t threads,
 /// KernelBuilder::sequence): the runtime launches a y block per sequence of
 /// a batched call.
 GpuKernelSpec perSequence(GpuKernelSpec spec);
+/// `spec` for a kernel that takes the sequences' positions as its last
+/// memref (KernelBuilder::sequencePosition).
+GpuKernelSpec withPositions(GpuKernelSpec spec);
 /// eps as part of a kernel name: 1e-05 -> 1p00em05.
 std::string epsName(double eps);
 /// A power of two at most `n` and `limit`.

@@ -516,6 +516,7 @@ Expected<std::optional<GpuCode>> mlrt::readGpuCode(const fb::Artifact &root) {
                      << " bytes of shared memory per block";
     out.perToken = k->per_token();
     out.perSequence = k->per_sequence();
+    out.positions = k->positions();
     out.sharedBytes = k->shared_bytes();
     if (code.ptx.find(".entry " + out.name + "(") == std::string::npos)
       return Error() << "GPU kernel " << out.name << " is not in the PTX";

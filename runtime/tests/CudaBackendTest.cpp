@@ -781,8 +781,9 @@ TEST_F(CudaModels, DecodeGraphsMatchEagerBitForBit) {
 }
 
 // Batched decode on the compiled models (MLRT_CUDA_TEST_ARTIFACTS): three
-// sequences with prompts of equal length but different tokens step
-// together (graphs on, as configured), each with its own tokens; every
+// sequences with prompts of different tokens and lengths (a ragged batch:
+// each steps at its own position) step together (graphs on, as
+// configured), each with its own tokens; every
 // sequence's logits match those of a single-sequence GPU session fed the
 // same tokens (the same kernels but the projections, whose tensor-core GEMV
 // of several rows splits the inputs into bf16 hi + lo terms) and the CPU
@@ -815,7 +816,8 @@ TEST_F(CudaModels, BatchedStepsMatchSingleSequences) {
     }
     // Sequence 2 starts as a copy of sequence 1.
     for (int64_t s = 0; s < kBatch; ++s) {
-      std::vector<int32_t> prompt = someTokens(40, vocab, s == 2 ? 21 : 20 + s);
+      std::vector<int32_t> prompt =
+          someTokens(s == 0 ? 40 : 29, vocab, s == 2 ? 21 : 20 + s);
       ASSERT_TRUE(singles[s].forward(prompt));
       if (s == 2) {
         ASSERT_FALSE(batch->copySequence(1, 2).failed());

@@ -79,7 +79,7 @@
 // CHECK: gpu.barrier
 // CHECK: scf.for {{.*}} step %c256{{.*}} iter_args({{.*}}) -> (f32, f32, f32, f32, f32, f32)
 // CHECK: vector.load %arg4{{.*}} : memref<?xf32>, vector<4xf32>
-// CHECK: vector.load %arg9[%c288{{.*}}] {{.*}} : memref<320xf32, #gpu.address_space<workgroup>>, vector<4xf32>
+// CHECK: vector.load %arg10[%c288{{.*}}] {{.*}} : memref<320xf32, #gpu.address_space<workgroup>>, vector<4xf32>
 // CHECK: gpu.shuffle  xor
 // CHECK: arith.maximumf
 // CHECK: gpu.shuffle  idx
@@ -100,7 +100,7 @@
 // PTX: .minnctapersm 2
 
 // DUMP: kernel attention_h4_q64_kv32_win0: grid 1 per token x 1 x 1, block 256 x 1 x 1, 17024 bytes shared
-// DUMP: kernel attention_h4_q64_kv32_win0_rope_decode: grid 128 x 1 per sequence x 1, block 256 x 1 x 1, 1280 bytes shared
+// DUMP: kernel attention_h4_q64_kv32_win0_rope_decode: grid 128 x 1 per sequence x 1, block 256 x 1 x 1, 1280 bytes shared, positions
 // DUMP: kernel attention_h4_q64_kv32_win0_rope_decode_merge: grid 4 x 1 per sequence x 1, block 32 x 1 x 1, 0 bytes shared
 // DUMP: attention {{.*}} [cuda: attention_h4_q64_kv32_win0_append attention_h4_q64_kv32_win0]
 // DUMP: attention {{.*}} rope state {{.*}} [cuda: attention_h4_q64_kv32_win0_rope_append attention_h4_q64_kv32_win0_rope_decode attention_h4_q64_kv32_win0_rope_decode_merge]
@@ -110,7 +110,7 @@
 
 // --kv-cache=bf16: the caches are memref<?xbf16> (memrefs 4 and 5); append
 // rounds K and V as it stores them, prefill and decode widen what they read.
-// KVBF16-LABEL: gpu.func @attention_h4_q64_kv32_win0_kvbf16_append(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xf32>
+// KVBF16-LABEL: gpu.func @attention_h4_q64_kv32_win0_kvbf16_append(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi64>
 // KVBF16: arith.truncf %{{.*}} : f32 to bf16
 // KVBF16: memref.store %{{.*}}, %arg4
 // KVBF16: arith.truncf %{{.*}} : f32 to bf16

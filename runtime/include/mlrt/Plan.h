@@ -103,6 +103,9 @@ struct GpuKernel {
   /// grid[1] times the sequences of a batched call: blockIdx.y is the
   /// sequence (schemas/artifact.fbs, GpuKernel.per_sequence).
   bool perSequence = false;
+  /// Takes the sequences' positions (an i64 memref after its other
+  /// memrefs; schemas/artifact.fbs, GpuKernel.positions).
+  bool positions = false;
   int64_t block[3] = {1, 1, 1};
   int64_t sharedBytes = 0;
 };

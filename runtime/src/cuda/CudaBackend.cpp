@@ -134,6 +134,10 @@ private:
   std::unique_ptr<GpuModule> module;
   std::unique_ptr<DeviceWeights> weights;
   DeviceBuffer arena, ids, logits;
+  /// The call's sequences' positions (Feed::positionOf), and their host
+  /// copy (kept until the asynchronous copy is done).
+  DeviceBuffer positions;
+  std::vector<int64_t> hostPositions;
   /// The greedy tokens (argmaxKernelName's output, one per row); `argmax`
   /// its kernel, -1 when the artifact has none (then runGreedy() falls back
   /// to run()).
@@ -321,6 +325,8 @@ Status CudaBackend::init() {
   const size_t f = sizeof(float);
   MLRT_RETURN_IF_ERROR(allocate(arena, plan.arena * chunk * f, "the arena"));
   MLRT_RETURN_IF_ERROR(allocate(ids, chunk * sizeof(int32_t), "token ids"));
+  MLRT_RETURN_IF_ERROR(allocate(positions, batch * sizeof(int64_t),
+                                "the sequences' positions"));
   MLRT_RETURN_IF_ERROR(
       allocate(logits, chunk * model.config().vocab * f, "the logits"));
   if (model.gpu() && model.gpu()->matrixType == DType::BF16) {
@@ -394,9 +400,12 @@ Status CudaBackend::init() {
       // A GEMV's kernels of several rows take two memrefs more.
       const bool gemv = op.kind == OpKind::LinearSwiGLU ||
                         (isProjection(op) && usesGemv(*entry, op));
-      for (size_t i = 0; i < op.gpuKernels.size(); ++i)
+      for (size_t i = 0; i < op.gpuKernels.size(); ++i) {
+        const int k = op.gpuKernels[i];
         MLRT_RETURN_IF_ERROR(module->checkParams(
-            op.gpuKernels[i], args.count() + (gemv && i > 0 ? 2 * 5 : 0)));
+            k, args.count() + (gemv && i > 0 ? 2 * 5 : 0) +
+                   (module->kernel(k).positions ? 5 : 0)));
+      }
     }
   if (module) {
     argmax = module->find(argmaxKernelName(model.config().vocab));
@@ -479,7 +488,8 @@ Status CudaBackend::copySequence(int64_t from, int64_t to, int64_t tokens) {
 }
 
 uint64_t CudaBackend::allocatedBytes() const {
-  uint64_t bytes = arena.bytes() + ids.bytes() + logits.bytes() +
+  uint64_t bytes = arena.bytes() + ids.bytes() + positions.bytes() +
+                   logits.bytes() +
                    attentionWorkspace.bytes() + scanWorkspace.bytes() +
                    staging.bytes() + rowScales.bytes() + greedyTokens.bytes();
   for (const LayerState &l : states)
@@ -535,16 +545,22 @@ void CudaBackend::memrefs(const PlanEntry &entry, const PlanOp &op,
 
 Status CudaBackend::launchKernels(const PlanOp &op, const Feed &feed,
                                   int only) {
-  args.index(0); // tokens: per kernel below
-  args.index(feed.position);
+  // Each kernel's trailing parameters go after the op's memrefs and come
+  // off again: the sequences' positions (GpuKernel::positions), tokens and
+  // the position.
+  const size_t base = args.count();
   for (int k : op.gpuKernels) {
     if (only >= 0 && k != only)
       continue;
-    args.setTokens(module->tokensOf(k, feed.count, feed.sequences));
+    if (module->kernel(k).positions)
+      args.memref(positions.get(), feed.sequences);
+    args.index(module->tokensOf(k, feed.count, feed.sequences));
+    args.index(feed.position);
     MLRT_RETURN_IF_ERROR(module->launch(k, feed.count, feed.sequences, args));
     if (capturing && module->readsPosition(k))
       MLRT_RETURN_IF_ERROR(graph->notePositionLaunch(*module, k, feed.count,
                                                      feed.sequences, args));
+    args.pop(args.count() - base);
   }
   return Status::ok();
 }
@@ -575,7 +591,6 @@ Status CudaBackend::launchGemv(const PlanOp &op, const Feed &feed) {
       break;
     }
   MLRT_RETURN_IF_ERROR(launchKernels(op, feed, op.gpuKernels[1]));
-  args.pop(2); // the tokens and position launchKernels appended
   return launchKernels(op, feed, op.gpuKernels[2 + tier]);
 }
 
@@ -704,17 +719,17 @@ Status CudaBackend::queueCall(const PlanEntry &entry, const Feed &feed,
     return Error() << "cuda backend: " << feed.rows()
                    << " rows in one call, more than the prefill chunk of "
                    << chunk;
-  // The generated kernels take one position for all sequences.
-  for (int64_t s = 1; s < feed.sequences; ++s)
-    if (feed.positionOf(s) != feed.positionOf(0))
-      return Error() << "the CUDA backend steps a batch at one position; "
-                        "sequence "
-                     << feed.first << " is at " << feed.positionOf(0)
-                     << ", sequence " << feed.first + s << " at "
-                     << feed.positionOf(s)
-                     << " (ragged batches run on the CPU backend for now)";
   MLRT_RETURN_IF_ERROR(device->makeCurrent());
   const CudaDriver &d = device->driver();
+  // The sequences' positions, like the ids, go to the same device buffer
+  // for every call, graph or not (GpuKernel::positions).
+  hostPositions.resize(feed.sequences);
+  for (int64_t s = 0; s < feed.sequences; ++s)
+    hostPositions[s] = feed.positionOf(s);
+  MLRT_RETURN_IF_ERROR(d.check(
+      d.cuMemcpyHtoDAsync(positions.get(), hostPositions.data(),
+                          feed.sequences * sizeof(int64_t), device->stream()),
+      "cuMemcpyHtoDAsync (sequence positions)"));
   // The ids go to the same device buffer for every call, graph or not.
   MLRT_RETURN_IF_ERROR(d.check(
       d.cuMemcpyHtoDAsync(ids.get(), feed.tokens, feed.rows() * sizeof(int32_t),

@@ -196,12 +196,13 @@ int main(int argc, char **argv) {
     if (plan)
       for (const GpuKernel &k : gpu->kernels)
         std::printf("kernel %s: grid %lld%s x %lld%s x %lld, block %lld x %lld "
-                    "x %lld, %lld bytes shared\n",
+                    "x %lld, %lld bytes shared%s\n",
                     k.name.c_str(), (long long)k.grid[0],
                     k.perToken ? " per token" : "", (long long)k.grid[1],
                     k.perSequence ? " per sequence" : "", (long long)k.grid[2],
                     (long long)k.block[0], (long long)k.block[1],
-                    (long long)k.block[2], (long long)k.sharedBytes);
+                    (long long)k.block[2], (long long)k.sharedBytes,
+                    k.positions ? ", positions" : "");
   }
   if (plan)
     printPlan(*a);

@@ -17,8 +17,9 @@
 // then decode together (one @decode call a step for all of them; sequence
 // s samples with seed + s); --batch-tokens-file gives each sequence its own
 // prompt (a line of ids each; prompts of different lengths make a ragged
-// batch, which the CPU backend runs). Sequence 0's text streams; the
-// others' follow, a line each; the report gives the batch's tokens/s.
+// batch: each sequence steps at its own position). Sequence 0's text
+// streams; the others' follow, a line each; the report gives the batch's
+// tokens/s.
 //
 //===----------------------------------------------------------------------===//
 
@@ -77,7 +78,8 @@ const char *kUsage =
     "  --prefill-chunk N   prompt tokens per forward call (default 256)\n"
     "  --batch N           decode N copies of the prompt together (default\n"
     "                      1); end-of-sequence tokens do not stop a batch\n"
-    "  --batch-tokens-file FILE  a batch of prompts, one line of ids each\n"
+    "  --batch-tokens-file FILE  a batch of prompts, one line of ids each (of\n"
+    "                      any lengths)\n"
     "%s";
 
 Status parse(int argc, char **argv, Options &o) {
