@@ -685,8 +685,8 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
       return r.takeError();
     Type f32 = Float32Type::get(module.getContext());
     buildKernel(module, name,
-                {f32, f32, IntegerType::get(module.getContext(), 64)}, false,
-                0, [&](KernelBuilder &k) {
+                {f32, f32, IntegerType::get(module.getContext(), 64)}, false, 0,
+                [&](KernelBuilder &k) {
                   rope(k, module, *r, widthOf(o.getQ()), widthOf(o.getK()));
                 });
     specs.push_back(withPositions(perSequence(
@@ -744,8 +744,8 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
       std::string merge = name.str() + "_merge";
       buildKernel(module, merge, s.memrefs(), false, 0,
                   [&](KernelBuilder &k) { decodeMerge(k, s); });
-      specs.push_back(withPositions(perSequence(
-          fixedGrid(merge, s.heads, (s.headDim + 31) / 32 * 32))));
+      specs.push_back(withPositions(
+          perSequence(fixedGrid(merge, s.heads, (s.headDim + 31) / 32 * 32))));
     } else {
       // heads / 4 blocks per token give every (query tile, head) a block of
       // its own from 4 tokens on; with fewer, blocks loop over the tiles.

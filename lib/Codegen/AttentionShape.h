@@ -38,8 +38,8 @@ struct AttentionShape {
   llvm::SmallVector<mlir::Type> memrefs() const {
     mlir::MLIRContext *ctx = kvType.getContext();
     mlir::Type f32 = mlir::Float32Type::get(ctx);
-    return {f32, f32, f32, f32, kvType, kvType, f32,
-            mlir::IntegerType::get(ctx, 64)};
+    return {f32,    f32,    f32, f32,
+            kvType, kvType, f32, mlir::IntegerType::get(ctx, 64)};
   }
   int64_t qWidth() const { return heads * headDim; }
   int64_t kvWidth() const { return kvHeads * headDim; }

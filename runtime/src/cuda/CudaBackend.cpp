@@ -283,8 +283,8 @@ Status CudaBackend::checkStateMemory() const {
     std::snprintf(text, sizeof text, "%.1f GiB", bytes / 1073741824.0);
     return std::string(text);
   };
-  return Error() << "the states of " << batch << " sequence(s) of "
-                 << maxTokens << " tokens need " << gib(needed) << " (KV caches "
+  return Error() << "the states of " << batch << " sequence(s) of " << maxTokens
+                 << " tokens need " << gib(needed) << " (KV caches "
                  << gib(batch * kv) << ", Mamba states " << gib(batch * ssm)
                  << "), more than the " << gib(free) << " free on "
                  << device->name()
@@ -325,8 +325,8 @@ Status CudaBackend::init() {
   const size_t f = sizeof(float);
   MLRT_RETURN_IF_ERROR(allocate(arena, plan.arena * chunk * f, "the arena"));
   MLRT_RETURN_IF_ERROR(allocate(ids, chunk * sizeof(int32_t), "token ids"));
-  MLRT_RETURN_IF_ERROR(allocate(positions, batch * sizeof(int64_t),
-                                "the sequences' positions"));
+  MLRT_RETURN_IF_ERROR(
+      allocate(positions, batch * sizeof(int64_t), "the sequences' positions"));
   MLRT_RETURN_IF_ERROR(
       allocate(logits, chunk * model.config().vocab * f, "the logits"));
   if (model.gpu() && model.gpu()->matrixType == DType::BF16) {
@@ -402,9 +402,9 @@ Status CudaBackend::init() {
                         (isProjection(op) && usesGemv(*entry, op));
       for (size_t i = 0; i < op.gpuKernels.size(); ++i) {
         const int k = op.gpuKernels[i];
-        MLRT_RETURN_IF_ERROR(module->checkParams(
-            k, args.count() + (gemv && i > 0 ? 2 * 5 : 0) +
-                   (module->kernel(k).positions ? 5 : 0)));
+        MLRT_RETURN_IF_ERROR(
+            module->checkParams(k, args.count() + (gemv && i > 0 ? 2 * 5 : 0) +
+                                       (module->kernel(k).positions ? 5 : 0)));
       }
     }
   if (module) {
@@ -489,9 +489,9 @@ Status CudaBackend::copySequence(int64_t from, int64_t to, int64_t tokens) {
 
 uint64_t CudaBackend::allocatedBytes() const {
   uint64_t bytes = arena.bytes() + ids.bytes() + positions.bytes() +
-                   logits.bytes() +
-                   attentionWorkspace.bytes() + scanWorkspace.bytes() +
-                   staging.bytes() + rowScales.bytes() + greedyTokens.bytes();
+                   logits.bytes() + attentionWorkspace.bytes() +
+                   scanWorkspace.bytes() + staging.bytes() + rowScales.bytes() +
+                   greedyTokens.bytes();
   for (const LayerState &l : states)
     bytes += l.k.bytes() + l.v.bytes() + l.conv.bytes() + l.ssm.bytes();
   return bytes;

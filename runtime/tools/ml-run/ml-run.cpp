@@ -376,8 +376,7 @@ Status run(const Options &o) {
     }
     std::printf("\n");
   }
-  report(*session, promptTokens, promptSeconds,
-         decodes, generateSeconds);
+  report(*session, promptTokens, promptSeconds, decodes, generateSeconds);
   return Status::ok();
 }
 } // namespace
