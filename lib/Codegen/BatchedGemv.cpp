@@ -143,12 +143,13 @@ private:
                            group.push_back(k.add(step, k.idx(kWarps * u)));
                          return body(group, acc);
                        });
-    // The first step the full loop left: w + 8 u ceil((fullEnd - w) / 8 u).
-    Value done =
-        k.div(k.add(k.maxIndex(arith::SubIOp::create(b, k.idx(fullEnd), warp),
-                               k.idx(0)),
-                    k.idx(kWarps * unroll - 1)),
-              k.idx(kWarps * unroll));
+    // The first step the full loop left: w + 8 u ceil((fullEnd - w) / 8 u),
+    // w itself when fullEnd <= w (indices are unsigned).
+    Value ahead = arith::SelectOp::create(
+        b, k.lt(warp, k.idx(fullEnd)),
+        arith::SubIOp::create(b, k.idx(fullEnd), warp), k.idx(0));
+    Value done = k.div(k.add(ahead, k.idx(kWarps * unroll - 1)),
+                       k.idx(kWarps * unroll));
     Value tailStart = k.add(warp, k.mul(done, k.idx(kWarps * unroll)));
     auto sums =
         k.loop(tailStart, k.idx(steps), k.idx(kWarps), full,
