@@ -40,8 +40,6 @@
 #include "TensorCore.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlrt/GpuConventions.h"
 
@@ -300,12 +298,7 @@ void stage(KernelBuilder &k, const GemvShape &s) {
   Value total = k.blockSum(sums[0], kStageThreads);
   k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, k.threadId(),
                                k.idx(0)),
-         [&] {
-           Value mean = k.fdiv(total, k.f32(double(s.cols)));
-           k.store(k.fdiv(k.f32(1.0),
-                          math::SqrtOp::create(b, k.fadd(mean, k.f32(s.eps)))),
-                   scales, t);
-         });
+         [&] { k.store(k.rmsScale(total, s.cols, s.eps), scales, t); });
 }
 
 } // namespace

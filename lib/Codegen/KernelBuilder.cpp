@@ -74,6 +74,11 @@ Value KernelBuilder::narrow(Value v, Type element) {
   return arith::TruncFOp::create(builder, element, v);
 }
 
+Value KernelBuilder::rmsScale(Value sumSquares, int64_t n, double eps) {
+  Value mean = fdiv(sumSquares, f32(double(n)));
+  return fdiv(f32(1.0), math::SqrtOp::create(builder, fadd(mean, f32(eps))));
+}
+
 Value KernelBuilder::sequence() {
   return gpu::BlockIdOp::create(builder, gpu::Dimension::y);
 }

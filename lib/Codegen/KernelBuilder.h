@@ -79,6 +79,8 @@ public:
   mlir::Value silu(mlir::Value x);
   /// torch's softplus (threshold 20).
   mlir::Value softplus(mlir::Value x);
+  /// RMSNorm's scale 1 / sqrt(sumSquares / n + eps), as the CPU computes it.
+  mlir::Value rmsScale(mlir::Value sumSquares, int64_t n, double eps);
   mlir::Value toF32(mlir::Value index);
   /// `v` as f32 (extf from bf16/f16; f32 as is).
   mlir::Value widen(mlir::Value v);

@@ -34,7 +34,6 @@
 #include "KernelEmitters.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "llvm/Support/MathExtras.h"
 
@@ -305,10 +304,8 @@ private:
     int64_t size = s.normGroup;
     k.strided(k.idx(s.headDim), threads, [&](Value r) {
       Value first = k.mul(k.div(r, k.idx(size)), k.idx(size));
-      Value mean = k.fdiv(k.load(shared, sharedAt(squares(), first)),
-                          k.f32(double(size)));
-      Value scale = k.fdiv(k.f32(1.0), math::SqrtOp::create(
-                                           k.b(), k.fadd(mean, k.f32(1e-5))));
+      Value scale =
+          k.rmsScale(k.load(shared, sharedAt(squares(), first)), size, 1e-5);
       Value w = k.load(k.memref(Norm),
                        k.add(k.mul(head, k.idx(s.headDim)), r));
       Value v = k.load(shared, sharedAt(gated(), r));

@@ -33,7 +33,6 @@
 #include "mlrt/GpuConventions.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -177,9 +176,7 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
               b, vector::CombiningKind::ADD, partial)));
         if (s.norm) {
           // rsqrt(mean(x^2) + eps) scales every dot product of the row.
-          Value mean = k.fdiv(totals.pop_back_val(), k.f32(double(s.cols)));
-          Value scale = k.fdiv(
-              k.f32(1.0), math::SqrtOp::create(b, k.fadd(mean, k.f32(s.eps))));
+          Value scale = k.rmsScale(totals.pop_back_val(), s.cols, s.eps);
           for (Value &total : totals)
             total = k.fmul(total, scale);
         }

@@ -7,7 +7,6 @@
 #include "KernelEmitters.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 
 using namespace mlir;
@@ -40,10 +39,7 @@ void normaliseRow(KernelBuilder &k, int64_t width, double eps,
                           return SmallVector<Value>{
                               k.fadd(acc[0], k.fmul(x, x))};
                         });
-  Value mean =
-      k.fdiv(k.blockSum(squares[0], threads), k.f32(double(width)));
-  Value scale = k.fdiv(
-      k.f32(1.0), math::SqrtOp::create(k.b(), k.fadd(mean, k.f32(eps))));
+  Value scale = k.rmsScale(k.blockSum(squares[0], threads), width, eps);
   k.strided(k.idx(width), threads, [&](Value c) {
     Value x = k.load(source, k.add(row, c));
     Value w = k.load(weight, c);
@@ -89,9 +85,7 @@ void gatedRmsNorm(KernelBuilder &k, int64_t width, int64_t group,
                       Value v = gated(c);
                       return SmallVector<Value>{k.fadd(acc[0], k.fmul(v, v))};
                     });
-  Value mean = k.fdiv(k.blockSum(sum[0], threads), k.f32(double(group)));
-  Value scale = k.fdiv(
-      k.f32(1.0), math::SqrtOp::create(k.b(), k.fadd(mean, k.f32(1e-5))));
+  Value scale = k.rmsScale(k.blockSum(sum[0], threads), group, 1e-5);
   k.loop(k.threadId(), k.idx(group), k.idx(threads), [&](Value c) {
     Value v = gated(c);
     Value w = k.load(k.memref(3), k.add(k.mul(g, k.idx(group)), c));

@@ -84,6 +84,13 @@ Status Session::checkTokens(const std::vector<int32_t> &tokens,
   return Status::ok();
 }
 
+Status Session::checkSequence(int64_t sequence) const {
+  if (sequence < 0 || sequence >= options_.batch)
+    return Error() << "sequence " << sequence << " is outside the batch of "
+                   << options_.batch;
+  return Status::ok();
+}
+
 Status Session::feed(const std::vector<int32_t> &tokens, bool allPositions,
                      int64_t sequence, std::vector<float> &logits,
                      int32_t *next) {
@@ -91,9 +98,7 @@ Status Session::feed(const std::vector<int32_t> &tokens, bool allPositions,
   const int64_t n = static_cast<int64_t>(tokens.size());
   if (n == 0)
     return Error() << "forward needs at least one token";
-  if (sequence < 0 || sequence >= options_.batch)
-    return Error() << "sequence " << sequence << " is outside the batch of "
-                   << options_.batch;
+  MLRT_RETURN_IF_ERROR(checkSequence(sequence));
   int64_t &position = positions_[sequence];
   MLRT_RETURN_IF_ERROR(checkTokens(tokens, position + n));
   // A greedy call fills logits only for the chunks before its last: a
@@ -153,9 +158,7 @@ Status Session::feedStep(const std::vector<int32_t> &tokens,
   call.count = 1;
   call.position = positions_[0];
   call.sequences = batch;
-  if (std::any_of(positions_.begin(), positions_.end(),
-                  [&](int64_t p) { return p != call.position; }))
-    call.positions = positions_.data();
+  call.positions = positions_.data();
   const PlanEntry &entry = model_->plan().decode;
   const int64_t vocab = model_->config().vocab;
   if (next) {
@@ -185,10 +188,8 @@ Session::stepGreedy(const std::vector<int32_t> &tokens) {
 }
 
 Status Session::copySequence(int64_t from, int64_t to) {
-  for (int64_t s : {from, to})
-    if (s < 0 || s >= options_.batch)
-      return Error() << "sequence " << s << " is outside the batch of "
-                     << options_.batch;
+  MLRT_RETURN_IF_ERROR(checkSequence(from));
+  MLRT_RETURN_IF_ERROR(checkSequence(to));
   if (from != to)
     MLRT_RETURN_IF_ERROR(backend_->copySequence(from, to, positions_[from]));
   positions_[to] = positions_[from];

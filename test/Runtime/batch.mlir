@@ -41,7 +41,7 @@
 // bf16 state, Mamba-1), and copying the prompt's states to every sequence.
 
 // REPORT: decode: 33 tokens in {{.*}} tokens/s (3 sequences x 11 steps, {{.*}} steps/s)
-// REPORT: memory: {{.*}} for 31 tokens x 3 sequences{{.*}}x 3 sequences (1 Mamba layers); session allocated {{.*}} for 4096 tokens x 3 sequences
+// REPORT: memory: {{.*}} for 93 tokens in 3 sequences{{.*}}x 3 sequences (1 Mamba layers); session allocated {{.*}} for 4096 tokens x 3 sequences
 
 // Greedy sequences from the same prompt stay equal.
 // GREEDY: [[IDS:[0-9]+ [0-9]+]]

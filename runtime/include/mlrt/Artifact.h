@@ -81,9 +81,10 @@ struct LayerSpec {
 /// prints (llama.cpp style).
 struct MemoryReport {
   uint64_t weightBytes = 0;
-  /// K and V of every attention layer for one token, in f32.
+  /// K and V of every attention layer for one token, in the caches' type.
   uint64_t kvBytesPerToken = 0;
-  /// Conv and SSM state of every Mamba layer for one sequence, in f32.
+  /// Conv (f32) and SSM state (its type) of every Mamba layer for one
+  /// sequence.
   uint64_t ssmStateBytes = 0;
   int64_t attentionLayers = 0, mambaLayers = 0;
 };

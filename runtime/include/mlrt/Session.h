@@ -131,6 +131,8 @@ private:
   /// step() and stepGreedy(), likewise.
   Status feedStep(const std::vector<int32_t> &tokens,
                   std::vector<float> &logits, int32_t *next);
+  /// Why `sequence` is not one of the session's; ok when it is.
+  Status checkSequence(int64_t sequence) const;
   /// Why `tokens` cannot take a sequence to `end` tokens; ok when they
   /// can.
   Status checkTokens(const std::vector<int32_t> &tokens, int64_t end) const;

@@ -263,16 +263,8 @@ Status CudaBackend::checkBatch() const {
 }
 
 Status CudaBackend::checkStateMemory() const {
-  uint64_t kv = 0, ssm = 0;
-  for (const PlanState &s : model.plan().states) {
-    if (s.kind == PlanState::Kind::KVCache)
-      kv += 2 * uint64_t(maxTokens) * s.kvHeads * s.headDim *
-            (s.kvType == DType::BF16 ? 2 : 4);
-    else
-      ssm += uint64_t(s.channels) * (s.width - 1) * 4 +
-             uint64_t(s.heads) * s.headDim * s.dState *
-                 (s.ssmType == DType::BF16 ? 2 : 4);
-  }
+  const MemoryReport m = model.memory();
+  const uint64_t kv = m.kvBytesPerToken * maxTokens, ssm = m.ssmStateBytes;
   const uint64_t needed = batch * (kv + ssm);
   const CudaDriver &d = device->driver();
   size_t free = 0, total = 0;

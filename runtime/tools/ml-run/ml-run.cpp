@@ -230,20 +230,26 @@ void report(const Session &s, int64_t promptTokens, double promptSeconds,
     std::fprintf(stderr, " (%lld sequences x %lld steps, %.2f steps/s)",
                  (long long)batch, (long long)decodes,
                  rate(decodes, generateSeconds));
-  // Per-sequence amounts are multiplied out for a batch.
+  // The KV cache holds every sequence's tokens (a ragged batch: different
+  // counts); per-sequence amounts are multiplied out for a batch.
+  int64_t cached = 0;
+  for (int64_t q = 0; q < batch; ++q)
+    cached += s.position(q);
+  const std::string in =
+      batch > 1 ? " in " + std::to_string(batch) + " sequences" : "";
   const std::string times =
       batch > 1 ? " x " + std::to_string(batch) + " sequences" : "";
-  std::fprintf(
-      stderr,
-      "\n  memory: weights %.2f MiB, KV cache %.1f KiB/token (%.2f "
-      "MiB for %lld tokens%s, %lld attention layers), SSM state %.2f "
-      "MiB%s (%lld Mamba layers); session allocated %.1f MiB for "
-      "%lld tokens%s\n",
-      m.weightBytes / 1048576.0, m.kvBytesPerToken / 1024.0,
-      m.kvBytesPerToken * double(s.position() * batch) / 1048576.0,
-      (long long)s.position(), times.c_str(), (long long)m.attentionLayers,
-      m.ssmStateBytes / 1048576.0, times.c_str(), (long long)m.mambaLayers,
-      s.allocatedBytes() / 1048576.0, (long long)s.maxTokens(), times.c_str());
+  std::fprintf(stderr,
+               "\n  memory: weights %.2f MiB, KV cache %.1f KiB/token (%.2f "
+               "MiB for %lld tokens%s, %lld attention layers), SSM state %.2f "
+               "MiB%s (%lld Mamba layers); session allocated %.1f MiB for "
+               "%lld tokens%s\n",
+               m.weightBytes / 1048576.0, m.kvBytesPerToken / 1024.0,
+               m.kvBytesPerToken * double(cached) / 1048576.0,
+               (long long)cached, in.c_str(), (long long)m.attentionLayers,
+               m.ssmStateBytes / 1048576.0, times.c_str(),
+               (long long)m.mambaLayers, s.allocatedBytes() / 1048576.0,
+               (long long)s.maxTokens(), times.c_str());
 }
 
 Status run(const Options &o) {
