@@ -147,10 +147,10 @@ def plan_specs(text):
     text of `ml-dump ARTIFACT --plan` (the launch geometry the runtime uses)."""
     import re
     specs = {}
-    for m in re.finditer(r"kernel (\S+): grid (\d+)( per token)? x \d+ x \d+, "
+    for m in re.finditer(r"kernel (\S+): grid (\d+)( per token)? x \d+( per sequence)? x \d+, "
                          r"block (\d+) x \d+ x \d+, (\d+) bytes shared", text):
-        specs[m.group(1)] = (int(m.group(2)), bool(m.group(3)), int(m.group(4)),
-                             int(m.group(5)))
+        specs[m.group(1)] = (int(m.group(2)), bool(m.group(3)), int(m.group(5)),
+                             int(m.group(6)))
     return specs
 
 

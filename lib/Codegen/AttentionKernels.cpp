@@ -402,37 +402,88 @@ int64_t decodeHeadsPerBlock(const AttentionShape &s) {
   return best;
 }
 
-/// The keys the step's query sees: [first, end), `length` of them.
-struct DecodeKeys {
-  Value first, end, length;
-};
-DecodeKeys keysSeen(KernelBuilder &k, const AttentionShape &s) {
+} // namespace
+
+DecodeSplits codegen::decodeSplits(const AttentionShape &s) {
+  // The tensor-core kernel: 4 warps a block, two 64-key tiles a split
+  // (one a split: 24% slower at 4K keys, where 512 blocks take two waves).
+  if (flashDecodeApplies(s))
+    return {s.group(), 128, kFlashThreads / 32};
+  // The f32 kernel: a warp step of every warp a split.
+  return {decodeHeadsPerBlock(s), 32 * kDecodeWarps, kDecodeWarps};
+}
+
+DecodeKeys codegen::keysSeen(KernelBuilder &k, const AttentionShape &s) {
   Value position = k.sequencePosition();
   Value first = firstKey(k, position, s.window);
   Value end = k.add(position, k.idx(1));
   return {first, end, arith::SubIOp::create(k.b(), end, first)};
 }
 
-/// The splits of `length` keys that decode uses at this step: one per
-/// kDecodeKeysPerSplit keys (a step of every warp of a block), at most
-/// kDecodeAttentionSplits, so that short contexts launch few blocks and
-/// merge few partials; and, for a batch, at most what keeps the step near
-/// kDecodeBusyBlocks blocks over its sequences (gridDim.y) and `headBlocks`
-/// head blocks: a sequence of 32K keys then takes a few long splits rather
-/// than 64 blocks of two warp steps each.
-constexpr int64_t kDecodeKeysPerSplit = 32 * kDecodeWarps;
+/// One split per keysPerSplit keys, at most kDecodeAttentionSplits, so that
+/// short contexts launch few blocks and merge few partials; and, for a
+/// batch, at most what keeps the step near kDecodeBusyBlocks blocks over its
+/// sequences (gridDim.y) and head blocks: a sequence of 32K keys then takes
+/// a few long splits rather than 64 blocks of two warp steps each.
 constexpr int64_t kDecodeBusyBlocks = 2048;
-Value activeSplits(KernelBuilder &k, Value length, int64_t headBlocks) {
-  Value wanted = k.div(k.add(length, k.idx(kDecodeKeysPerSplit - 1)),
-                       k.idx(kDecodeKeysPerSplit));
+Value codegen::activeSplits(KernelBuilder &k, const AttentionShape &s,
+                            Value length) {
+  const DecodeSplits plan = decodeSplits(s);
+  Value wanted = k.div(k.add(length, k.idx(plan.keysPerSplit - 1)),
+                       k.idx(plan.keysPerSplit));
   Value sequences = gpu::GridDimOp::create(k.b(), gpu::Dimension::y);
-  Value share = k.maxIndex(
-      k.div(k.idx(kDecodeBusyBlocks), k.mul(sequences, k.idx(headBlocks))),
-      k.idx(1));
+  Value share = k.maxIndex(k.div(k.idx(kDecodeBusyBlocks),
+                                 k.mul(sequences, k.idx(plan.headBlocks(s)))),
+                           k.idx(1));
   return k.minIndex(wanted,
                     k.minIndex(share, k.idx(mlrt::kDecodeAttentionSplits)));
 }
 
+KeySlice codegen::sliceOf(KernelBuilder &k, const DecodeKeys &keys,
+                          Value active, Value split) {
+  Value slice = k.add(k.div(k.add(keys.length, k.idx(-1)), active), k.idx(1));
+  Value begin = k.add(keys.first, k.mul(split, slice));
+  return {begin, k.minIndex(k.add(begin, slice), keys.end)};
+}
+
+void codegen::mergeWarpPartials(KernelBuilder &k, const AttentionShape &s,
+                                Value shared, int64_t warps,
+                                int64_t headsPerBlock, Value head0,
+                                Value split) {
+  const int64_t d = s.headDim, stride = d + 2,
+                warpStride = headsPerBlock * stride,
+                splits = mlrt::kDecodeAttentionSplits;
+  Value partials = k.sequenceSlice(k.memref(Workspace));
+  // Element (head n, dim c) of the block's partial: its warps merged.
+  k.strided(k.idx(headsPerBlock * d), warps * 32, [&](Value e) {
+    Value n = k.div(e, k.idx(d)), c = k.rem(e, k.idx(d));
+    Value base = k.mul(n, k.idx(stride));
+    auto at = [&](int64_t w, Value offset) {
+      return k.load(shared, k.add(k.idx(w * warpStride), k.add(base, offset)));
+    };
+    Value m = k.f32(-INFINITY);
+    for (int64_t w = 0; w < warps; ++w)
+      m = k.fmax(m, at(w, k.idx(0)));
+    Value l = k.f32(0), o = k.f32(0);
+    for (int64_t w = 0; w < warps; ++w) {
+      Value weight = weightOf(k, at(w, k.idx(0)), m);
+      l = k.fadd(l, k.fmul(weight, at(w, k.idx(1))));
+      o = k.fadd(o, k.fmul(weight, at(w, k.add(k.idx(2), c))));
+    }
+    Value head = k.add(head0, n);
+    Value out =
+        k.add(partials,
+              k.mul(k.add(k.mul(head, k.idx(splits)), split), k.idx(stride)));
+    k.when(arith::CmpIOp::create(k.b(), arith::CmpIPredicate::eq, c, k.idx(0)),
+           [&] {
+             k.store(m, k.memref(Workspace), out);
+             k.store(l, k.memref(Workspace), k.add(out, k.idx(1)));
+           });
+    k.store(o, k.memref(Workspace), k.add(out, k.add(k.idx(2), c)));
+  });
+}
+
+namespace {
 /// attention (decode, one token at `position`): block (head block, split
 /// s) takes the s-th of the step's activeSplits slices of keys firstKey ..
 /// position (blocks past them do nothing); the slices follow from the
@@ -463,18 +514,14 @@ void decodeAttention(KernelBuilder &k, const AttentionShape &s) {
   Value qRow = k.mul(k.sequenceRow(k.idx(0)), k.idx(s.qWidth()));
   Value kvColumn = k.add(k.sequenceSlice(k.memref(KCache)),
                          k.mul(k.div(head0, k.idx(s.group())), k.idx(d)));
-  Value partials = k.sequenceSlice(k.memref(Workspace));
   Value lane = k.rem(k.threadId(), k.idx(32));
   Value warp = k.div(k.threadId(), k.idx(32));
   DecodeKeys keys = keysSeen(k, s);
-  Value first = keys.first, end = keys.end, length = keys.length;
-  Value active = activeSplits(k, length, s.heads / perBlock);
+  Value active = activeSplits(k, s, keys.length);
   // The other blocks have no slice; the merge reads `active` partials.
   k.when(k.lt(split, active), [&] {
-    Value slice = k.div(k.add(length, k.idx(-1)), active);
-    slice = k.add(slice, k.idx(1));
-    Value begin = k.add(first, k.mul(split, slice));
-    Value sliceEnd = k.minIndex(k.add(begin, slice), end);
+    KeySlice slice = sliceOf(k, keys, active, split);
+    Value begin = slice.begin, sliceEnd = slice.end;
     // A lane holds dims lane * perLane + [0, perLane) when they tile the
     // head (one vector load of a K or V row's run), else dims lane + 32 i.
     const bool runs =
@@ -605,70 +652,88 @@ void decodeAttention(KernelBuilder &k, const AttentionShape &s) {
         });
     }
     gpu::BarrierOp::create(b);
-    // Element (head n, dim c) of the block's partial: its warps merged. A
-    // warp that saw no key has max -inf and weight 0.
-    k.strided(k.idx(perBlock * d), kDecodeWarps * 32, [&](Value e) {
-      Value n = k.div(e, k.idx(d)), c = k.rem(e, k.idx(d));
-      Value base = k.mul(n, k.idx(stride));
-      auto at = [&](int64_t w, Value offset) {
-        return k.load(shared,
-                      k.add(k.idx(w * warpStride), k.add(base, offset)));
-      };
-      Value m = k.f32(-INFINITY);
-      for (int64_t w = 0; w < kDecodeWarps; ++w)
-        m = k.fmax(m, at(w, k.idx(0)));
-      Value l = k.f32(0), o = k.f32(0);
-      for (int64_t w = 0; w < kDecodeWarps; ++w) {
-        Value weight = weightOf(k, at(w, k.idx(0)), m);
-        l = k.fadd(l, k.fmul(weight, at(w, k.idx(1))));
-        o = k.fadd(o, k.fmul(weight, at(w, k.add(k.idx(2), c))));
-      }
-      Value head = k.add(head0, n);
-      Value out =
-          k.add(partials,
-                k.mul(k.add(k.mul(head, k.idx(splits)), split), k.idx(stride)));
-      k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, c, k.idx(0)),
-             [&] {
-               k.store(m, k.memref(Workspace), out);
-               k.store(l, k.memref(Workspace), k.add(out, k.idx(1)));
-             });
-      k.store(o, k.memref(Workspace), k.add(out, k.add(k.idx(2), c)));
-    });
+    mergeWarpPartials(k, s, shared, kDecodeWarps, perBlock, head0, split);
   });
 }
 
-/// attention merge (decode): thread c of block (h, sequence) combines the
-/// active splits' partials of head h for dim c (log-sum-exp weights) into
-/// the output.
+/// attention merge (decode): block (head h, sequence) combines the active
+/// splits' partials of head h with log-sum-exp weights into the output.
+/// Each lane reads the max and sum of splits lane + 32 r, so every warp
+/// knows the weights; warp w then adds the outputs of splits w +
+/// kMergeWarps i, a dim a lane, all of its loads issued at once (a loop
+/// over the splits waited on each in turn: 25 us at 32K keys), and the
+/// warps' sums meet in shared memory.
+constexpr int64_t kMergeWarps = 8;
+static_assert(mlrt::kDecodeAttentionSplits % 32 == 0 &&
+                  mlrt::kDecodeAttentionSplits % kMergeWarps == 0 &&
+                  32 % kMergeWarps == 0,
+              "the merge's lanes and warps tile the splits");
 void decodeMerge(KernelBuilder &k, const AttentionShape &s) {
+  ImplicitLocOpBuilder &b = k.b();
   const int64_t d = s.headDim, stride = d + 2,
-                splits = mlrt::kDecodeAttentionSplits;
-  Value h = k.blockId(), c = k.threadId();
-  k.when(k.lt(c, k.idx(d)), [&] {
-    Value base = k.add(k.sequenceSlice(k.memref(Workspace)),
-                       k.mul(h, k.idx(splits * stride)));
-    auto partial = [&](Value split, int64_t field, Value offset) {
-      return k.load(k.memref(Workspace),
-                    k.add(k.add(base, k.mul(split, k.idx(stride))),
-                          k.add(k.idx(field), offset)));
-    };
-    Value zero = k.idx(0),
-          active = activeSplits(k, keysSeen(k, s).length,
-                                s.heads / decodeHeadsPerBlock(s));
-    Value m = k.loop(zero, active, k.idx(1), {k.f32(-INFINITY)},
-                     [&](Value i, ValueRange acc) {
-                       return SmallVector<Value>{
-                           k.fmax(acc[0], partial(i, 0, zero))};
-                     })[0];
-    auto sums = k.loop(
-        zero, active, k.idx(1), {k.f32(0), k.f32(0)},
-        [&](Value i, ValueRange acc) {
-          Value weight = weightOf(k, partial(i, 0, zero), m);
-          return SmallVector<Value>{
-              k.fadd(acc[0], k.fmul(weight, partial(i, 1, zero))),
-              k.fadd(acc[1], k.fmul(weight, partial(i, 2, c)))};
-        });
-    k.store(k.fdiv(sums[1], sums[0]), k.memref(Out),
+                splits = mlrt::kDecodeAttentionSplits, perLane = (d + 31) / 32;
+  Value h = k.blockId();
+  Value lane = k.rem(k.threadId(), k.idx(32));
+  Value warp = k.div(k.threadId(), k.idx(32));
+  Value base = k.add(k.sequenceSlice(k.memref(Workspace)),
+                     k.mul(h, k.idx(splits * stride)));
+  Value active = activeSplits(k, s, keysSeen(k, s).length);
+  Value lastSplit = arith::SubIOp::create(b, active, k.idx(1));
+  // Field `field` + `offset` of split `split`, clamped to the active ones
+  // (the caller drops the others).
+  auto partial = [&](Value split, int64_t field, Value offset) {
+    Value at = k.mul(k.minIndex(split, lastSplit), k.idx(stride));
+    return k.load(k.memref(Workspace),
+                  k.add(base, k.add(at, k.add(k.idx(field), offset))));
+  };
+  Value zero = k.idx(0);
+  SmallVector<Value> m, weight;
+  Value max = k.f32(-INFINITY);
+  for (int64_t r = 0; r < splits / 32; ++r) {
+    Value split = k.add(lane, k.idx(32 * r));
+    m.push_back(select(k, k.lt(split, active), partial(split, 0, zero),
+                       k.f32(-INFINITY)));
+    max = k.fmax(max, m.back());
+  }
+  max = k.warpMax(max);
+  Value sum = k.f32(0);
+  for (int64_t r = 0; r < splits / 32; ++r) {
+    weight.push_back(weightOf(k, m[r], max));
+    sum = k.fadd(sum, k.fmul(weight[r], partial(k.add(lane, k.idx(32 * r)), 1,
+                                                zero)));
+  }
+  sum = k.warpSum(sum);
+  SmallVector<Value> dims, out;
+  for (int64_t i = 0; i < perLane; ++i) {
+    dims.push_back(k.minIndex(k.add(lane, k.idx(32 * i)), k.idx(d - 1)));
+    out.push_back(k.f32(0));
+  }
+  Type i32 = b.getI32Type();
+  Value width = arith::ConstantIntOp::create(b, 32, 32);
+  for (int64_t r = 0; r < splits / kMergeWarps; ++r) {
+    // Split warp + kMergeWarps r: its weight is in lane split % 32 of
+    // weight[split / 32], and split / 32 = r * kMergeWarps / 32.
+    Value split = k.add(warp, k.idx(kMergeWarps * r));
+    Value from = arith::IndexCastOp::create(
+        b, i32, k.rem(split, k.idx(32)));
+    Value w = gpu::ShuffleOp::create(b, weight[r * kMergeWarps / 32], from,
+                                     width, gpu::ShuffleMode::IDX)
+                  .getShuffleResult();
+    w = select(k, k.lt(split, active), w, k.f32(0));
+    for (int64_t i = 0; i < perLane; ++i)
+      out[i] = k.fadd(out[i], k.fmul(w, partial(split, 2, dims[i])));
+  }
+  Value shared = k.sharedBuffer();
+  for (int64_t i = 0; i < perLane; ++i)
+    k.when(k.lt(k.add(lane, k.idx(32 * i)), k.idx(d)), [&] {
+      k.store(out[i], shared, k.add(k.mul(warp, k.idx(d)), dims[i]));
+    });
+  gpu::BarrierOp::create(b);
+  k.strided(k.idx(d), kMergeWarps * 32, [&](Value c) {
+    Value total = k.f32(0);
+    for (int64_t w = 0; w < kMergeWarps; ++w)
+      total = k.fadd(total, k.load(shared, k.add(k.idx(w * d), c)));
+    k.store(k.fdiv(total, sum), k.memref(Out),
             k.add(k.mul(k.sequenceRow(k.idx(0)), k.idx(s.qWidth())),
                   k.add(k.mul(h, k.idx(d)), c)));
   });
@@ -732,20 +797,28 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
           withPositions(perSequence(perElement(append, s.kvWidth()))));
     }
     if (op->getParentOfType<kern::EntryOp>().getStep()) {
-      int64_t perBlock = decodeHeadsPerBlock(s);
-      // The warps' merge area, then the block's queries.
-      int64_t shared = kDecodeWarps * perBlock * (s.headDim + 2) +
-                       perBlock * s.headDim;
-      buildKernel(module, name, s.memrefs(), false, shared,
-                  [&](KernelBuilder &k) { decodeAttention(k, s); });
-      specs.push_back(withPositions(perSequence(fixedGrid(
-          name.str(), s.heads / perBlock * mlrt::kDecodeAttentionSplits,
-          kDecodeWarps * 32, shared))));
+      const DecodeSplits plan = decodeSplits(s);
+      const int64_t blocks =
+          plan.headBlocks(s) * mlrt::kDecodeAttentionSplits;
+      if (flashDecodeApplies(s)) {
+        buildKernel(module, name, s.memrefs(), false, 0,
+                    [&](KernelBuilder &k) { flashDecodeAttention(k, s); });
+        specs.push_back(withPositions(perSequence(fixedGrid(
+            name.str(), blocks, kFlashThreads, flashDecodeSharedFloats(s)))));
+      } else {
+        // The warps' merge area, then the block's queries.
+        int64_t shared = kDecodeWarps * plan.headsPerBlock * (s.headDim + 2) +
+                         plan.headsPerBlock * s.headDim;
+        buildKernel(module, name, s.memrefs(), false, shared,
+                    [&](KernelBuilder &k) { decodeAttention(k, s); });
+        specs.push_back(withPositions(perSequence(
+            fixedGrid(name.str(), blocks, kDecodeWarps * 32, shared))));
+      }
       std::string merge = name.str() + "_merge";
-      buildKernel(module, merge, s.memrefs(), false, 0,
+      buildKernel(module, merge, s.memrefs(), false, kMergeWarps * s.headDim,
                   [&](KernelBuilder &k) { decodeMerge(k, s); });
-      specs.push_back(withPositions(
-          perSequence(fixedGrid(merge, s.heads, (s.headDim + 31) / 32 * 32))));
+      specs.push_back(withPositions(perSequence(fixedGrid(
+          merge, s.heads, kMergeWarps * 32, kMergeWarps * s.headDim))));
     } else {
       // heads / 4 blocks per token give every (query tile, head) a block of
       // its own from 4 tokens on; with fewer, blocks loop over the tiles.

@@ -65,10 +65,57 @@ bool flashAttentionApplies(const AttentionShape &s);
 /// Its launch: threads a block, and floats of dynamic shared memory.
 constexpr int64_t kFlashThreads = 128;
 int64_t flashSharedFloats(const AttentionShape &s);
+/// The floats of dynamic shared memory of the tensor-core decode.
+int64_t flashDecodeSharedFloats(const AttentionShape &s);
 /// attention (prefill) on tensor cores: FlashAttention-2 with bf16
 /// mma.sync, q and the softmax weights split hi + lo (or, with
 /// `bf16Inputs`, rounded to bf16: one product each).
 void flashPrefillAttention(KernelBuilder &k, const AttentionShape &s);
+
+//===----------------------------------------------------------------------===//
+// Decode: a fixed grid of (head block, split) blocks, then a merge
+//===----------------------------------------------------------------------===//
+
+/// How decode attention divides a step: blocks of `headsPerBlock` query
+/// heads of one KV head times mlrt::kDecodeAttentionSplits slices of the
+/// keys (those past the step's active splits return at once), `warps` a
+/// block; a split takes at least `keysPerSplit` keys.
+struct DecodeSplits {
+  int64_t headsPerBlock, keysPerSplit, warps;
+  int64_t headBlocks(const AttentionShape &s) const {
+    return s.heads / headsPerBlock;
+  }
+};
+/// The tensor-core decode kernel where it applies (a bf16 cache of heads
+/// that flashAttentionApplies, GQA groups up to 16), else the f32 one.
+DecodeSplits decodeSplits(const AttentionShape &s);
+bool flashDecodeApplies(const AttentionShape &s);
+
+/// The keys the step's query sees: [first, end), `length` of them.
+struct DecodeKeys {
+  mlir::Value first, end, length;
+};
+DecodeKeys keysSeen(KernelBuilder &k, const AttentionShape &s);
+/// The splits the step uses for `length` keys (decodeSplits).
+mlir::Value activeSplits(KernelBuilder &k, const AttentionShape &s,
+                         mlir::Value length);
+/// The keys [begin, end) of split `split` (< activeSplits).
+struct KeySlice {
+  mlir::Value begin, end;
+};
+KeySlice sliceOf(KernelBuilder &k, const DecodeKeys &keys, mlir::Value active,
+                 mlir::Value split);
+/// Merges the block's warps' partial softmaxes, which `warps` x
+/// headsPerBlock x (max, sum, unnormalised output of headDim) floats of
+/// `shared` hold (a warp that saw no key has max -inf), into the workspace
+/// partial of (head head0 + n, split) for each of the block's heads n.
+void mergeWarpPartials(KernelBuilder &k, const AttentionShape &s,
+                       mlir::Value shared, int64_t warps, int64_t headsPerBlock,
+                       mlir::Value head0, mlir::Value split);
+/// attention (decode) on tensor cores: block (KV head, split) attends with
+/// the query heads of its group as the rows of mma.sync tiles, its warps
+/// taking 16 keys each of 64-key tiles that cp.async stages one ahead.
+void flashDecodeAttention(KernelBuilder &k, const AttentionShape &s);
 
 } // namespace mlopt::codegen
 

@@ -27,6 +27,8 @@
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
+#include "mlrt/GpuConventions.h"
+
 using namespace mlir;
 using namespace mlopt;
 using namespace mlopt::codegen;
@@ -37,15 +39,20 @@ constexpr int64_t kWarps = kFlashThreads / 32;
 constexpr int64_t kQueries = 16 * kWarps;
 constexpr int64_t kKeys = 64;
 
-/// A stage of shared memory: the tile's K rows, then its V rows, bf16
-/// [kKeys][headDim + 8] each.
+/// The shared memory of a block: `stages` stages, each the tile's K rows,
+/// then its V rows, bf16 [kKeys][headDim + 8] each.
 struct FlashLayout {
-  int64_t headDim;
+  int64_t headDim, stages;
   int64_t rowBytes() const { return 2 * (headDim + 8); }
   int64_t matrixBytes() const { return kKeys * rowBytes(); }
   int64_t stageBytes() const { return 2 * matrixBytes(); }
-  int64_t floats() const { return 2 * stageBytes() / 4; }
+  int64_t floats() const { return stages * stageBytes() / 4; }
 };
+/// Prefill computes a tile (64 queries x 64 keys) for every tile it loads:
+/// two stages. Decode computes a sixteenth of that: three stages keep two
+/// tiles in flight (two blocks an SM at head dim 128).
+FlashLayout prefillLayout(const AttentionShape &s) { return {s.headDim, 2}; }
+FlashLayout decodeLayout(const AttentionShape &s) { return {s.headDim, 3}; }
 
 /// Starts the copies of keys kStart .. kStart + kKeys of the KV head at
 /// `column` into the stage at byte address `stage` (the caller commits
@@ -54,7 +61,7 @@ struct FlashLayout {
 void copyTile(KernelBuilder &k, const AttentionShape &s, Value stage,
               Value kStart, Value keyEnd, Value column, Value kCache,
               Value vCache) {
-  const FlashLayout layout{s.headDim};
+  const FlashLayout layout = prefillLayout(s);
   const int64_t chunks = s.headDim / 8;
   Value lastKey = arith::SubIOp::create(k.b(), keyEnd, k.idx(1));
   k.strided(k.idx(kKeys * chunks), kFlashThreads, [&](Value i) {
@@ -83,31 +90,37 @@ SmallVector<Value> choose(KernelBuilder &k, Value cond, TypeRange types,
   scf::YieldOp::create(b, otherwise());
   return SmallVector<Value>(op.getResults());
 }
-} // namespace
 
-bool codegen::flashAttentionApplies(const AttentionShape &s) {
-  return s.kvType.isBF16() && s.headDim % 16 == 0 && s.headDim <= 128;
+/// The words of A fragments of (first, second) pairs: hi and lo, or with
+/// bf16 inputs the rounded pair alone.
+SplitWords fragmentWords(KernelBuilder &k, const AttentionShape &s,
+                         Value first, Value second) {
+  if (s.bf16Inputs)
+    return {packBf16x2(k, first, second), Value()};
+  return splitBf16x2(k, first, second);
 }
 
-int64_t codegen::flashSharedFloats(const AttentionShape &s) {
-  return FlashLayout{s.headDim}.floats();
+/// acc + A B for A = hi + lo (hi alone with bf16 inputs).
+Accumulator product(KernelBuilder &k, const AttentionShape &s,
+                    const std::array<Value, 4> &hi,
+                    const std::array<Value, 4> &lo,
+                    const std::array<Value, 2> &b, Accumulator acc) {
+  acc = mmaBf16(k, hi, b, acc);
+  return s.bf16Inputs ? acc : mmaBf16(k, lo, b, acc);
 }
 
-void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
-  ImplicitLocOpBuilder &b = k.b();
-  const int64_t d = s.headDim, qSteps = d / 16, dimTiles = d / 8,
-                keyTiles = kKeys / 8;
-  const FlashLayout layout{d};
-  k.launchBounds(kFlashThreads, 2);
-  Value shared = addressOf(k, k.dynamicSharedFloats(layout.floats()));
-  Value kCache = addressOf(k, k.memref(KCache));
-  Value vCache = addressOf(k, k.memref(VCache));
-  Value lane = k.rem(k.threadId(), k.idx(32));
-  Value warp = k.div(k.threadId(), k.idx(32));
-  Value group = k.div(lane, k.idx(4)), quad = k.rem(lane, k.idx(4));
-  // The row this lane addresses for ldmatrix: row lane % 8 of matrix
-  // lane / 8. K's matrices are 8 keys x 8 dims at dims 8 m; V's are keys
-  // 8 (m % 2) on, dims 8 (m / 2) on.
+/// A warp's q: the A fragments of its 16 rows, per 16 dims (hi and lo).
+struct QueryFragments {
+  SmallVector<std::array<Value, 4>> hi, lo;
+};
+
+/// The byte offsets in a stage of the rows this lane addresses for
+/// ldmatrix: row lane % 8 of matrix lane / 8. K's matrices are 8 keys x 8
+/// dims at dims 8 m; V's are keys 8 (m % 2) on, dims 8 (m / 2) on.
+struct LaneRows {
+  Value k, v;
+};
+LaneRows laneRows(KernelBuilder &k, const FlashLayout &layout, Value lane) {
   Value matrix = k.div(lane, k.idx(8)), matrixRow = k.rem(lane, k.idx(8));
   Value kLane = k.add(k.mul(matrixRow, k.idx(layout.rowBytes())),
                       k.mul(matrix, k.idx(16)));
@@ -116,6 +129,183 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
                   k.idx(layout.rowBytes())),
             k.add(k.mul(k.div(matrix, k.idx(2)), k.idx(16)),
                   k.idx(layout.matrixBytes())));
+  return {kLane, vLane};
+}
+
+/// A warp's carried state: its output tile (dimTiles accumulators of 4),
+/// then the max and the sum of its two rows (group and group + 8).
+SmallVector<Value> initialState(KernelBuilder &k, int64_t dimTiles) {
+  SmallVector<Value> init(dimTiles * 4, k.f32(0));
+  init.append({k.f32(-INFINITY), k.f32(-INFINITY), k.f32(0), k.f32(0)});
+  return init;
+}
+
+/// One warp's online-softmax step over 8 keyTiles keys of a stage, from
+/// the key `keyRow` rows in (ldmatrix addresses `lanes`): S = q K^T,
+/// `mask` of the scaled scores (element e of key tile nt is key nt * 8 + 2
+/// quad + e % 2 of row e / 2), the running max and sum, then O += P V.
+SmallVector<Value>
+attendKeys(KernelBuilder &k, const AttentionShape &s, const FlashLayout &layout,
+           const LaneRows &lanes, Value stage, Value keyRow, int64_t keyTiles,
+           const QueryFragments &q, ValueRange carried,
+           function_ref<SmallVector<Value>(SmallVector<Value>)> mask) {
+  const int64_t qSteps = s.headDim / 16, dimTiles = s.headDim / 8;
+  Value rowsBase = k.add(stage, k.mul(keyRow, k.idx(layout.rowBytes())));
+  // Scores: tile nt holds keys nt*8 + 2 quad (+1) of row group (elements
+  // 0, 1) and row group + 8 (2, 3).
+  SmallVector<Value> scores;
+  for (int64_t nt = 0; nt < keyTiles; ++nt) {
+    Accumulator acc = {k.f32(0), k.f32(0), k.f32(0), k.f32(0)};
+    Value rowsAt =
+        k.add(rowsBase, k.add(lanes.k, k.idx(nt * 8 * layout.rowBytes())));
+    for (int64_t ks = 0; ks < qSteps; ks += 2) {
+      int64_t count = ks + 1 < qSteps ? 4 : 2;
+      auto words = loadMatrices(k, k.add(rowsAt, k.idx(32 * ks)), count,
+                                /*transpose=*/false);
+      for (int64_t j = 0; j < count / 2; ++j) {
+        std::array<Value, 2> kFrag = {words[2 * j], words[2 * j + 1]};
+        acc = product(k, s, q.hi[ks + j], q.lo[ks + j], kFrag, acc);
+      }
+    }
+    for (int64_t e = 0; e < 4; ++e)
+      scores.push_back(k.fmul(acc[e], k.f32(s.scale())));
+  }
+  scores = mask(std::move(scores));
+  // Online softmax of both rows (a row's 16 columns of the tile's keys are
+  // spread over the 4 lanes of its quad).
+  SmallVector<Value> next(carried.begin(), carried.end());
+  const int64_t maxAt = dimTiles * 4, sumAt = maxAt + 2;
+  Value correction[2];
+  for (int64_t r = 0; r < 2; ++r) {
+    Value rowMax = k.f32(-INFINITY);
+    for (int64_t nt = 0; nt < keyTiles; ++nt)
+      for (int64_t e = 2 * r; e < 2 * r + 2; ++e)
+        rowMax = k.fmax(rowMax, scores[nt * 4 + e]);
+    Value m = carried[maxAt + r];
+    Value mNew = k.fmax(m, k.warpMax(rowMax, 4));
+    Value rowSum = k.f32(0);
+    for (int64_t nt = 0; nt < keyTiles; ++nt)
+      for (int64_t e = 2 * r; e < 2 * r + 2; ++e) {
+        Value &p = scores[nt * 4 + e];
+        p = weightOf(k, p, mNew);
+        rowSum = k.fadd(rowSum, p);
+      }
+    correction[r] = weightOf(k, m, mNew);
+    next[maxAt + r] = mNew;
+    next[sumAt + r] = k.fadd(k.fmul(carried[sumAt + r], correction[r]),
+                             k.warpSum(rowSum, 4));
+  }
+  for (int64_t i = 0; i < dimTiles * 4; ++i)
+    next[i] = k.fmul(next[i], correction[(i % 4) / 2]);
+  // O += P V: the weights of key tiles 2j and 2j + 1 are the A fragment of
+  // keys 16j .. 16j + 15.
+  for (int64_t j = 0; j < keyTiles / 2; ++j) {
+    std::array<Value, 4> pHi, pLo;
+    for (int64_t r = 0; r < 4; ++r) {
+      int64_t at = (2 * j + r / 2) * 4 + 2 * (r % 2);
+      SplitWords split = fragmentWords(k, s, scores[at], scores[at + 1]);
+      pHi[r] = split.hi;
+      pLo[r] = split.lo;
+    }
+    Value keysAt = k.add(
+        rowsBase, k.add(lanes.v, k.idx(16 * j * layout.rowBytes())));
+    for (int64_t dt = 0; dt < dimTiles; dt += 2) {
+      auto words = loadMatrices(k, k.add(keysAt, k.idx(16 * dt)), 4,
+                                /*transpose=*/true);
+      for (int64_t half = 0; half < 2; ++half) {
+        std::array<Value, 2> vFrag = {words[2 * half], words[2 * half + 1]};
+        int64_t at = (dt + half) * 4;
+        Accumulator o = {next[at], next[at + 1], next[at + 2], next[at + 3]};
+        o = product(k, s, pHi, pLo, vFrag, o);
+        for (int64_t e = 0; e < 4; ++e)
+          next[at + e] = o[e];
+      }
+    }
+  }
+  return next;
+}
+
+/// Starts the copies of the first stages - 1 tiles of keys [begin, end) of
+/// the KV head at `kvColumn` into the layout's stages at `shared`, a group
+/// a tile (empty past the end): walkKeyTiles' prologue, issued before the
+/// kernel's other setup.
+void prefetchKeyTiles(KernelBuilder &k, const AttentionShape &s,
+                      const FlashLayout &layout, Value shared, Value begin,
+                      Value end, Value kvColumn, Value kCache, Value vCache) {
+  copyTile(k, s, shared, begin, end, kvColumn, kCache, vCache);
+  commitCopies(k);
+  for (int64_t i = 1; i < layout.stages - 1; ++i) {
+    Value start = k.add(begin, k.idx(i * kKeys));
+    k.when(k.lt(start, end), [&] {
+      copyTile(k, s, k.add(shared, k.idx(i * layout.stageBytes())), start, end,
+               kvColumn, kCache, vCache);
+    });
+    commitCopies(k);
+  }
+}
+
+/// Walks the keys [begin, end) of the KV head at `kvColumn` a tile of
+/// kKeys at a time through the layout's stages at `shared`, after
+/// prefetchKeyTiles: the block copies the tile stages - 1 ahead while
+/// `body(kStart, stage, carried)` reads tile t from stage t % stages,
+/// between barriers. Returns the final carried values.
+SmallVector<Value> walkKeyTiles(
+    KernelBuilder &k, const AttentionShape &s, const FlashLayout &layout,
+    Value shared, Value begin, Value end, Value kvColumn, Value kCache,
+    Value vCache, ValueRange init,
+    function_ref<SmallVector<Value>(Value, Value, ValueRange)> body) {
+  ImplicitLocOpBuilder &b = k.b();
+  const int64_t ahead = layout.stages - 1;
+  auto stageOf = [&](Value tile) {
+    return k.add(shared, k.mul(k.rem(tile, k.idx(layout.stages)),
+                               k.idx(layout.stageBytes())));
+  };
+  return k.loop(
+      begin, end, k.idx(kKeys), init, [&](Value kStart, ValueRange carried) {
+        Value t = k.div(arith::SubIOp::create(b, kStart, begin), k.idx(kKeys));
+        Value stage = stageOf(t);
+        Value other = stageOf(k.add(t, k.idx(ahead)));
+        Value next = k.add(kStart, k.idx(ahead * kKeys));
+        k.when(k.lt(next, end), [&] {
+          copyTile(k, s, other, next, end, kvColumn, kCache, vCache);
+        });
+        // A group each step (empty near the end): waiting for all but the
+        // newest `ahead` leaves tile t landed.
+        commitCopies(k);
+        waitCopies(k, ahead);
+        gpu::BarrierOp::create(b);
+        SmallVector<Value> out = body(kStart, stage, carried);
+        // The stage is read: a later step's copies may overwrite it.
+        gpu::BarrierOp::create(b);
+        return out;
+      });
+}
+} // namespace
+
+bool codegen::flashAttentionApplies(const AttentionShape &s) {
+  return s.kvType.isBF16() && s.headDim % 16 == 0 && s.headDim <= 128;
+}
+
+int64_t codegen::flashSharedFloats(const AttentionShape &s) {
+  return prefillLayout(s).floats();
+}
+
+int64_t codegen::flashDecodeSharedFloats(const AttentionShape &s) {
+  return decodeLayout(s).floats();
+}
+
+void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
+  ImplicitLocOpBuilder &b = k.b();
+  const int64_t d = s.headDim, qSteps = d / 16, dimTiles = d / 8;
+  const FlashLayout layout = prefillLayout(s);
+  k.launchBounds(kFlashThreads, 2);
+  Value shared = addressOf(k, k.dynamicSharedFloats(layout.floats()));
+  Value kCache = addressOf(k, k.memref(KCache));
+  Value vCache = addressOf(k, k.memref(VCache));
+  Value lane = k.rem(k.threadId(), k.idx(32));
+  Value warp = k.div(k.threadId(), k.idx(32));
+  Value group = k.div(lane, k.idx(4)), quad = k.rem(lane, k.idx(4));
+  const LaneRows lanes = laneRows(k, layout, lane);
   Value tokens = k.tokens(), position = k.position();
   Value lastRow = arith::SubIOp::create(b, tokens, k.idx(1));
   Value tiles = k.div(k.add(tokens, k.idx(kQueries - 1)), k.idx(kQueries));
@@ -133,8 +323,8 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
     Value qEnd = k.minIndex(k.add(qStart, k.idx(kQueries)), tokens);
     Value keyEnd = k.add(position, qEnd);
     Value keyBegin = firstKey(k, k.add(position, qStart), s.window);
-    copyTile(k, s, shared, keyBegin, keyEnd, kvColumn, kCache, vCache);
-    commitCopies(k);
+    prefetchKeyTiles(k, s, layout, shared, keyBegin, keyEnd, kvColumn, kCache,
+                     vCache);
     // This lane's rows: group and group + 8 of its warp's 16.
     Value rows[2];
     rows[0] = k.add(qStart, k.add(k.mul(warp, k.idx(16)), group));
@@ -142,32 +332,21 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
     Value pairColumn = k.mul(quad, k.idx(2));
     // q's A fragments (hi and lo) for the whole item; rows past the
     // tokens repeat the last one and are never written.
-    SmallVector<std::array<Value, 4>> qHi(qSteps), qLo(qSteps);
-    // The words of A fragments of (first, second) pairs: hi and lo, or
-    // with bf16 inputs the rounded pair alone.
-    auto fragmentWords = [&](Value first, Value second) -> SplitWords {
-      if (s.bf16Inputs)
-        return {packBf16x2(k, first, second), Value()};
-      return splitBf16x2(k, first, second);
-    };
-    auto product = [&](const std::array<Value, 4> &hi,
-                       const std::array<Value, 4> &lo,
-                       const std::array<Value, 2> &b, Accumulator acc) {
-      acc = mmaBf16(k, hi, b, acc);
-      return s.bf16Inputs ? acc : mmaBf16(k, lo, b, acc);
-    };
+    QueryFragments q{SmallVector<std::array<Value, 4>>(qSteps),
+                     SmallVector<std::array<Value, 4>>(qSteps)};
     for (int64_t ks = 0; ks < qSteps; ++ks)
       for (int64_t r = 0; r < 4; ++r) {
         Value at = k.add(
             k.mul(k.minIndex(rows[r % 2], lastRow), k.idx(s.qWidth())),
             k.add(qColumn, k.add(k.idx(16 * ks + 8 * (r / 2)), pairColumn)));
-        Value q =
+        Value pair =
             vector::LoadOp::create(b, pairType, k.memref(Q), ValueRange{at},
                                    false, llvm::MaybeAlign(8));
-        SplitWords split = fragmentWords(vector::ExtractOp::create(b, q, 0),
-                                         vector::ExtractOp::create(b, q, 1));
-        qHi[ks][r] = split.hi;
-        qLo[ks][r] = split.lo;
+        SplitWords split =
+            fragmentWords(k, s, vector::ExtractOp::create(b, pair, 0),
+                          vector::ExtractOp::create(b, pair, 1));
+        q.hi[ks][r] = split.hi;
+        q.lo[ks][r] = split.lo;
       }
     Value queries[2], firsts[2];
     for (int64_t r = 0; r < 2; ++r) {
@@ -179,125 +358,34 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
     Value blockQuery = k.add(position, qStart);
     Value lastFirst =
         firstKey(k, k.add(blockQuery, k.idx(kQueries - 1)), s.window);
-    // Carried: the output tile (dimTiles accumulators), then max and sum of
-    // both rows.
-    SmallVector<Value> init(dimTiles * 4, k.f32(0));
-    init.append({k.f32(-INFINITY), k.f32(-INFINITY), k.f32(0), k.f32(0)});
-    auto state = k.loop(
-        keyBegin, keyEnd, k.idx(kKeys), init,
-        [&](Value kStart, ValueRange carried) {
-          // Tile t is in stage t % 2; tile t + 1 goes to the other.
-          Value t =
-              k.div(arith::SubIOp::create(b, kStart, keyBegin), k.idx(kKeys));
-          Value stage = k.add(
-              shared, k.mul(k.rem(t, k.idx(2)), k.idx(layout.stageBytes())));
-          Value other = k.add(shared, k.mul(k.rem(k.add(t, k.idx(1)), k.idx(2)),
-                                            k.idx(layout.stageBytes())));
-          Value next = k.add(kStart, k.idx(kKeys));
-          k.when(k.lt(next, keyEnd), [&] {
-            copyTile(k, s, other, next, keyEnd, kvColumn, kCache, vCache);
-          });
-          // A group each step (empty on the last): waiting for all but the
-          // newest leaves tile t landed.
-          commitCopies(k);
-          waitCopies(k, 1);
-          gpu::BarrierOp::create(b);
-          // Scores: tile nt holds keys nt*8 + 2 quad (+1) of rows[0]
-          // (elements 0, 1) and rows[1] (2, 3).
-          SmallVector<Value> scores;
-          for (int64_t nt = 0; nt < keyTiles; ++nt) {
-            Accumulator acc = {k.f32(0), k.f32(0), k.f32(0), k.f32(0)};
-            Value rowsAt =
-                k.add(stage, k.add(kLane, k.idx(nt * 8 * layout.rowBytes())));
-            for (int64_t ks = 0; ks < qSteps; ks += 2) {
-              int64_t count = ks + 1 < qSteps ? 4 : 2;
-              auto words = loadMatrices(k, k.add(rowsAt, k.idx(32 * ks)), count,
-                                        /*transpose=*/false);
-              for (int64_t j = 0; j < count / 2; ++j) {
-                std::array<Value, 2> kFrag = {words[2 * j], words[2 * j + 1]};
-                acc = product(qHi[ks + j], qLo[ks + j], kFrag, acc);
-              }
-            }
-            for (int64_t e = 0; e < 4; ++e)
-              scores.push_back(k.fmul(acc[e], k.f32(s.scale())));
-          }
+    SmallVector<Value> state = walkKeyTiles(
+        k, s, layout, shared, keyBegin, keyEnd, kvColumn, kCache, vCache,
+        initialState(k, dimTiles),
+        [&](Value kStart, Value stage, ValueRange carried) {
           // Only tiles that reach past the block's first query (or, with a
           // window, start before its last query's first key) are masked.
           Value masked = k.lt(blockQuery, k.add(kStart, k.idx(kKeys - 1)));
           if (s.window > 0)
             masked = arith::OrIOp::create(b, masked, k.lt(kStart, lastFirst));
-          scores = choose(
-              k, masked, SmallVector<Type>(scores.size(), b.getF32Type()),
-              [&] {
-                SmallVector<Value> out;
-                for (int64_t i = 0; i < int64_t(scores.size()); ++i) {
-                  int64_t nt = i / 4, e = i % 4;
-                  Value key =
-                      k.add(kStart, k.add(k.idx(nt * 8 + e % 2), pairColumn));
-                  out.push_back(
-                      select(k, sees(k, key, queries[e / 2], firsts[e / 2]),
-                             scores[i], k.f32(-INFINITY)));
-                }
-                return out;
-              },
-              [&] { return scores; });
-          // Online softmax of both rows (a row's 16 columns of the
-          // tile's keys are spread over the 4 lanes of its quad).
-          SmallVector<Value> nextState(carried.begin(), carried.end());
-          const int64_t maxAt = dimTiles * 4, sumAt = maxAt + 2;
-          Value correction[2];
-          for (int64_t r = 0; r < 2; ++r) {
-            Value rowMax = k.f32(-INFINITY);
-            for (int64_t nt = 0; nt < keyTiles; ++nt)
-              for (int64_t e = 2 * r; e < 2 * r + 2; ++e)
-                rowMax = k.fmax(rowMax, scores[nt * 4 + e]);
-            Value m = carried[maxAt + r];
-            Value mNew = k.fmax(m, k.warpMax(rowMax, 4));
-            Value rowSum = k.f32(0);
-            for (int64_t nt = 0; nt < keyTiles; ++nt)
-              for (int64_t e = 2 * r; e < 2 * r + 2; ++e) {
-                Value &p = scores[nt * 4 + e];
-                p = weightOf(k, p, mNew);
-                rowSum = k.fadd(rowSum, p);
-              }
-            correction[r] = weightOf(k, m, mNew);
-            nextState[maxAt + r] = mNew;
-            nextState[sumAt + r] =
-                k.fadd(k.fmul(carried[sumAt + r], correction[r]),
-                       k.warpSum(rowSum, 4));
-          }
-          for (int64_t i = 0; i < dimTiles * 4; ++i)
-            nextState[i] = k.fmul(nextState[i], correction[(i % 4) / 2]);
-          // O += P V: the weights of key tiles 2j and 2j + 1 are the A
-          // fragment of keys 16j .. 16j + 15.
-          for (int64_t j = 0; j < kKeys / 16; ++j) {
-            std::array<Value, 4> pHi, pLo;
-            for (int64_t r = 0; r < 4; ++r) {
-              int64_t at = (2 * j + r / 2) * 4 + 2 * (r % 2);
-              SplitWords split = fragmentWords(scores[at], scores[at + 1]);
-              pHi[r] = split.hi;
-              pLo[r] = split.lo;
-            }
-            Value keysAt =
-                k.add(stage, k.add(vLane, k.idx(16 * j * layout.rowBytes())));
-            for (int64_t dt = 0; dt < dimTiles; dt += 2) {
-              auto words = loadMatrices(k, k.add(keysAt, k.idx(16 * dt)), 4,
-                                        /*transpose=*/true);
-              for (int64_t half = 0; half < 2; ++half) {
-                std::array<Value, 2> vFrag = {words[2 * half],
-                                              words[2 * half + 1]};
-                int64_t at = (dt + half) * 4;
-                Accumulator o = {nextState[at], nextState[at + 1],
-                                 nextState[at + 2], nextState[at + 3]};
-                o = product(pHi, pLo, vFrag, o);
-                for (int64_t e = 0; e < 4; ++e)
-                  nextState[at + e] = o[e];
-              }
-            }
-          }
-          // The stage is read: the next step's copies may overwrite it.
-          gpu::BarrierOp::create(b);
-          return nextState;
+          auto mask = [&](SmallVector<Value> scores) {
+            return choose(
+                k, masked, SmallVector<Type>(scores.size(), b.getF32Type()),
+                [&] {
+                  SmallVector<Value> out;
+                  for (int64_t i = 0; i < int64_t(scores.size()); ++i) {
+                    int64_t nt = i / 4, e = i % 4;
+                    Value key = k.add(kStart,
+                                      k.add(k.idx(nt * 8 + e % 2), pairColumn));
+                    out.push_back(
+                        select(k, sees(k, key, queries[e / 2], firsts[e / 2]),
+                               scores[i], k.f32(-INFINITY)));
+                  }
+                  return out;
+                },
+                [&] { return scores; });
+          };
+          return attendKeys(k, s, layout, lanes, stage, k.idx(0),
+                            kKeys / 8, q, carried, mask);
         });
     for (int64_t r = 0; r < 2; ++r)
       k.when(k.lt(rows[r], tokens), [&] {
@@ -314,5 +402,111 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
                                   llvm::MaybeAlign(8));
         }
       });
+  });
+}
+
+bool codegen::flashDecodeApplies(const AttentionShape &s) {
+  return flashAttentionApplies(s) && s.group() <= 16;
+}
+
+void codegen::flashDecodeAttention(KernelBuilder &k, const AttentionShape &s) {
+  ImplicitLocOpBuilder &b = k.b();
+  const int64_t d = s.headDim, g = s.group(), qSteps = d / 16,
+                dimTiles = d / 8, splits = mlrt::kDecodeAttentionSplits;
+  const FlashLayout layout = decodeLayout(s);
+  // 102 KiB of stages a block at head dim 128: two blocks an SM.
+  k.launchBounds(kFlashThreads, 2);
+  Value sharedFloats = k.dynamicSharedFloats(layout.floats());
+  Value shared = addressOf(k, sharedFloats);
+  Value split = k.rem(k.blockId(), k.idx(splits));
+  Value kvHead = k.div(k.blockId(), k.idx(splits));
+  Value head0 = k.mul(kvHead, k.idx(g));
+  Value lane = k.rem(k.threadId(), k.idx(32));
+  Value warp = k.div(k.threadId(), k.idx(32));
+  Value group = k.div(lane, k.idx(4)), quad = k.rem(lane, k.idx(4));
+  Value pairColumn = k.mul(quad, k.idx(2));
+  const LaneRows lanes = laneRows(k, layout, lane);
+  DecodeKeys keys = keysSeen(k, s);
+  Value active = activeSplits(k, s, keys.length);
+  // The other blocks have no slice; the merge reads `active` partials.
+  k.when(k.lt(split, active), [&] {
+    KeySlice slice = sliceOf(k, keys, active, split);
+    // The block's sequence's slices of the caches, as byte addresses.
+    auto cacheOf = [&](unsigned cache) {
+      return k.add(addressOf(k, k.memref(cache)),
+                   k.mul(k.sequenceSlice(k.memref(cache)), k.idx(2)));
+    };
+    Value kCache = cacheOf(KCache), vCache = cacheOf(VCache);
+    Value kvColumn = k.mul(kvHead, k.idx(d));
+    prefetchKeyTiles(k, s, layout, shared, slice.begin, slice.end, kvColumn,
+                     kCache, vCache);
+    // Row r of every warp's tiles is query head head0 + r: rows past the
+    // group repeat its last head and are never stored; with at most 8
+    // heads rows 8 .. 15 are zero words.
+    Value qRow = k.mul(k.sequenceRow(k.idx(0)), k.idx(s.qWidth()));
+    Value zero = arith::ConstantIntOp::create(b, 0, 32);
+    auto pairType = VectorType::get({2}, b.getF32Type());
+    QueryFragments q{SmallVector<std::array<Value, 4>>(qSteps),
+                     SmallVector<std::array<Value, 4>>(qSteps)};
+    for (int64_t ks = 0; ks < qSteps; ++ks)
+      for (int64_t r = 0; r < 4; ++r) {
+        if (r % 2 == 1 && g <= 8) {
+          q.hi[ks][r] = q.lo[ks][r] = zero;
+          continue;
+        }
+        Value row = k.minIndex(k.add(group, k.idx(8 * (r % 2))), k.idx(g - 1));
+        Value at = k.add(
+            qRow, k.add(k.mul(k.add(head0, row), k.idx(d)),
+                        k.add(k.idx(16 * ks + 8 * (r / 2)), pairColumn)));
+        Value pair =
+            vector::LoadOp::create(b, pairType, k.memref(Q), ValueRange{at},
+                                   false, llvm::MaybeAlign(8));
+        SplitWords words =
+            fragmentWords(k, s, vector::ExtractOp::create(b, pair, 0),
+                          vector::ExtractOp::create(b, pair, 1));
+        q.hi[ks][r] = words.hi;
+        q.lo[ks][r] = words.lo;
+      }
+    // Warp w takes keys 16 w .. 16 w + 15 of each tile.
+    Value warpRow = k.mul(warp, k.idx(16));
+    SmallVector<Value> state = walkKeyTiles(
+        k, s, layout, shared, slice.begin, slice.end, kvColumn, kCache, vCache,
+        initialState(k, dimTiles),
+        [&](Value kStart, Value stage, ValueRange carried) {
+          Value first = k.add(kStart, warpRow);
+          auto mask = [&](SmallVector<Value> scores) {
+            for (int64_t i = 0; i < int64_t(scores.size()); ++i) {
+              Value key = k.add(
+                  first, k.add(k.idx((i / 4) * 8 + (i % 4) % 2), pairColumn));
+              scores[i] = select(k, k.lt(key, slice.end), scores[i],
+                                 k.f32(-INFINITY));
+            }
+            return scores;
+          };
+          return attendKeys(k, s, layout, lanes, stage, warpRow, 2, q, carried,
+                            mask);
+        });
+    // The stages are read: each warp's rows go to the merge area
+    // [warp][head][max, sum, output].
+    const int64_t stride = d + 2, maxAt = dimTiles * 4, sumAt = maxAt + 2;
+    for (int64_t r = 0; r < (g <= 8 ? 1 : 2); ++r) {
+      Value row = k.add(group, k.idx(8 * r));
+      k.when(k.lt(row, k.idx(g)), [&] {
+        Value base = k.add(k.mul(warp, k.idx(g * stride)),
+                           k.mul(row, k.idx(stride)));
+        k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, quad,
+                                     k.idx(0)),
+               [&] {
+                 k.store(state[maxAt + r], sharedFloats, base);
+                 k.store(state[sumAt + r], sharedFloats, k.add(base, k.idx(1)));
+               });
+        for (int64_t dt = 0; dt < dimTiles; ++dt)
+          for (int64_t e = 0; e < 2; ++e)
+            k.store(state[dt * 4 + 2 * r + e], sharedFloats,
+                    k.add(base, k.add(k.idx(2 + dt * 8 + e), pairColumn)));
+      });
+    }
+    gpu::BarrierOp::create(b);
+    mergeWarpPartials(k, s, sharedFloats, kFlashThreads / 32, g, head0, split);
   });
 }

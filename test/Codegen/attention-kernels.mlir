@@ -8,7 +8,7 @@
 // RUN: ml-dump %t/llama.mlart --plan | FileCheck %s --check-prefix=DUMP
 // RUN: %python %S/../../bench/make_random_checkpoint.py %t/head128 --preset tiny-head128 > /dev/null
 // RUN: ml-import %t/head128 -o %t/head128.mlir 2>/dev/null
-// RUN: ml-compile %t/head128.mlir --target=cuda --kv-cache=bf16 --emit=mlir -o %t/head128.gpu.mlir 2>/dev/null
+// RUN: ml-compile %t/head128.mlir --target=cuda --emit=mlir -o %t/head128.gpu.mlir 2>/dev/null
 // RUN: FileCheck %s --check-prefix=RUNS --input-file=%t/head128.gpu.mlir
 // RUN: ml-compile %t/llama.mlir --target=cuda --kv-cache=bf16 --emit=mlir -o %t/llama-kvbf16.gpu.mlir 2>/dev/null
 // RUN: FileCheck %s --check-prefix=KVBF16 --input-file=%t/llama-kvbf16.gpu.mlir
@@ -84,14 +84,26 @@
 // CHECK: arith.maximumf
 // CHECK: gpu.shuffle  idx
 // CHECK: gpu.barrier
-// The merge reads the active splits' partials (64 apart per head).
+// The merge reads the active splits' partials (64 apart per head): a lane
+// the maxima and sums of splits lane and lane + 32, then each of 8 warps the
+// outputs of 8 splits, all unrolled (no loop waits on a load), each weight
+// broadcast from the lane that holds it; the warps' sums meet in shared
+// memory.
 // CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_rope_decode_merge(
+// CHECK-SAME: workgroup(%{{.*}} : memref<128xf32, #gpu.address_space<workgroup>>)
 // CHECK: arith.divui %{{.*}}, %c256
 // CHECK: gpu.grid_dim  y
 // CHECK: arith.minui %{{.*}}, %c64
 // CHECK: %[[SPLITS:.*]] = arith.minui
-// CHECK: scf.for {{.*}} to %[[SPLITS]] {{.*}} iter_args({{.*}}) -> (f32)
-// CHECK: scf.for {{.*}} to %[[SPLITS]] {{.*}} iter_args({{.*}}) -> (f32, f32)
+// CHECK-NOT: scf.for
+// CHECK: gpu.shuffle  xor
+// CHECK: arith.maximumf
+// CHECK-COUNT-8: gpu.shuffle  idx
+// CHECK-NOT: gpu.shuffle
+// CHECK: gpu.barrier
+// CHECK: scf.for
+// CHECK: arith.divf
+// CHECK: gpu.return
 
 // PTX: .visible .entry attention_h4_q64_kv32_win0(
 // PTX: bar.sync
@@ -101,7 +113,7 @@
 
 // DUMP: kernel attention_h4_q64_kv32_win0: grid 1 per token x 1 x 1, block 256 x 1 x 1, 17024 bytes shared
 // DUMP: kernel attention_h4_q64_kv32_win0_rope_decode: grid 128 x 1 per sequence x 1, block 256 x 1 x 1, 1280 bytes shared, positions
-// DUMP: kernel attention_h4_q64_kv32_win0_rope_decode_merge: grid 4 x 1 per sequence x 1, block 32 x 1 x 1, 0 bytes shared
+// DUMP: kernel attention_h4_q64_kv32_win0_rope_decode_merge: grid 4 x 1 per sequence x 1, block 256 x 1 x 1, 512 bytes shared
 // DUMP: attention {{.*}} [cuda: attention_h4_q64_kv32_win0_append attention_h4_q64_kv32_win0]
 // DUMP: attention {{.*}} rope state {{.*}} [cuda: attention_h4_q64_kv32_win0_rope_append attention_h4_q64_kv32_win0_rope_decode attention_h4_q64_kv32_win0_rope_decode_merge]
 
@@ -157,11 +169,37 @@
 // KVBF16-NOT: nvvm.mma.sync
 // KVBF16: gpu.barrier
 // KVBF16: vector.store %{{.*}}, %arg3{{.*}} : memref<?xf32>, vector<2xf32>
+// Decode over a bf16 cache runs on tensor cores too: block (KV head, split)
+// takes the group's 2 query heads as rows 0 and 1 of its warps' tiles (rows
+// 8 .. 15 are zero words), a split per 128 keys, three stages of 64-key tiles
+// (3 x 2 x 64 x 48 bytes) two tiles ahead; warp w takes keys 16 w .. 16 w +
+// 15 of a tile, masked past the split's end; then the warps' partials meet
+// in the stages' memory and go to the workspace (memref 6).
 // KVBF16-LABEL: gpu.func @attention_h4_q64_kv32_win0_kvbf16_rope_decode(
-// KVBF16: vector.load %arg4{{.*}} : memref<?xbf16>, vector<8xbf16>
-// KVBF16-NEXT: arith.extf %{{.*}} : vector<8xbf16> to vector<8xf32>
-// KVBF16: memref.load %arg5{{.*}} : memref<?xbf16>
-// KVBF16-NEXT: arith.extf
+// KVBF16-SAME: nvvm.maxntid = array<i32: 128, 1, 1>, nvvm.minctasm = 2
+// KVBF16: memref.view {{.*}} to memref<4608xf32, #gpu.address_space<workgroup>>
+// KVBF16: arith.divui %{{.*}}, %c128
+// KVBF16: gpu.grid_dim  y
+// KVBF16: scf.if
+// KVBF16: nvvm.cp.async.shared.global
+// KVBF16: nvvm.cp.async.commit.group
+// KVBF16: scf.if
+// KVBF16: nvvm.cp.async.commit.group
+// KVBF16: scf.for {{.*}} step %c64{{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
+// KVBF16: nvvm.cp.async.commit.group
+// KVBF16-NEXT: nvvm.cp.async.wait.group 2
+// KVBF16-NEXT: gpu.barrier
+// KVBF16: nvvm.ldmatrix {{.*}} layout = #nvvm.mma_layout<row>, num = 2
+// KVBF16: nvvm.mma.sync A[%{{.*}}, %c0_i32, %{{.*}}, %c0_i32]
+// KVBF16: arith.select
+// KVBF16: gpu.shuffle  xor %{{.*}}, %c2_i32
+// KVBF16: nvvm.ldmatrix {{.*}} layout = #nvvm.mma_layout<col>, num = 4
+// KVBF16-COUNT-4: nvvm.mma.sync
+// KVBF16-NOT: nvvm.mma.sync
+// KVBF16: gpu.barrier
+// KVBF16: scf.yield
+// KVBF16: gpu.barrier
+// KVBF16: memref.store %{{.*}}, %arg6
 // KVBF16-DUMP: memory: weights {{.*}}, KV cache 0.2 KiB per token
 // KVBF16-DUMP: kernel attention_h4_q64_kv32_win0_kvbf16: grid 1 per token x 1 x 1, block 128 x 1 x 1, 12288 bytes shared
 // KVBF16-DUMP: state 0: kv_cache layer 0, 2 kv heads of 16, bf16
@@ -187,11 +225,12 @@
 // OLD-CHIP: ml-compile: error: the tensor-core attention of a bf16 KV cache needs sm_80 or newer, found sm_75
 // KV-BAD: ml-compile: error: unknown --kv-cache 'fp8' (expected f32 or bf16)
 
-// Heads of 128: a lane reads its key's K row as 16 loads of 8 bf16, and each
-// of the step's 32 V rows as one 8-byte load of its 4 adjacent dims.
-// RUNS-LABEL: gpu.func @attention_h2_q256_kv128_win0_kvbf16_rope_decode(
+// Heads of 128 over an f32 cache: a lane reads its key's K row as 32 loads
+// of 4 floats, and each of the step's 32 V rows as one 16-byte load of its 4
+// adjacent dims.
+// RUNS-LABEL: gpu.func @attention_h2_q256_kv128_win0_rope_decode(
 // RUNS: scf.for {{.*}} step %c256
-// RUNS-COUNT-16: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xbf16>, vector<8xbf16>
+// RUNS-COUNT-32: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>
 // RUNS: gpu.shuffle  xor
-// RUNS: vector.load %{{.*}} {alignment = 8 : i64} : memref<?xbf16>, vector<4xbf16>
+// RUNS: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>
 // RUNS: gpu.shuffle  idx
