@@ -79,9 +79,10 @@ void flashPrefillAttention(KernelBuilder &k, const AttentionShape &s);
 /// How decode attention divides a step: blocks of `headsPerBlock` query
 /// heads of one KV head times mlrt::kDecodeAttentionSplits slices of the
 /// keys (those past the step's active splits return at once), `warps` a
-/// block; a split takes at least `keysPerSplit` keys.
+/// block; a split takes at least `keysPerSplit` keys, and a batched step
+/// keeps near `busyBlocks` active blocks over its sequences.
 struct DecodeSplits {
-  int64_t headsPerBlock, keysPerSplit, warps;
+  int64_t headsPerBlock, keysPerSplit, warps, busyBlocks;
   int64_t headBlocks(const AttentionShape &s) const {
     return s.heads / headsPerBlock;
   }

@@ -97,12 +97,17 @@
 
 // The GEMVs of several rows (a batched decode step; BatchedGemv.cpp): a
 // staging kernel splits the input rows into bf16 hi and lo terms (a block
-// a row), then a kernel per tier of 8, 16, 32 and 64 rows: 16-byte weight
+// of 1024 threads a row, 4 columns a thread a step: one 16-byte load, two
+// 8-byte stores), then a kernel per tier of 8, 16, 32 and 64 rows: 16-byte weight
 // loads that are the A fragments of bf16 mma.sync products with 16-byte
 // loads of the staged terms, the warps' tiles summed in dynamic shared
 // memory. ptxas.mlir assembles the module.
-// ROWS-DUMP: kernel linear_gemv_bf16_64x64_in64_out64_a16_acc_stage: grid 1 per token x 1 x 1, block 256 x 1 x 1, 32 bytes shared
+// ROWS-DUMP: kernel linear_gemv_bf16_64x64_in64_out64_a16_acc_stage: grid 1 per token x 1 x 1, block 1024 x 1 x 1, 128 bytes shared
 // ROWS-DUMP: kernel linear_gemv_bf16_64x64_in64_out64_a16_acc_rows16: grid 4 x 1 x 1, block 256 x 1 x 1, 8192 bytes shared
+// ROWS-PTX: .visible .entry linear_gemv_bf16_64x64_in64_out64_a16_acc_stage(
+// ROWS-PTX: ld.global.v4.b32
+// ROWS-PTX: st.global.v2.b32
+// ROWS-PTX: st.global.v2.b32
 // ROWS-PTX: .visible .entry linear_gemv_bf16_64x64_in64_out64_a16_acc_rows16(
 // ROWS-PTX: ld.global.v4.b32
 // ROWS-PTX: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
