@@ -473,9 +473,8 @@ void codegen::mergeWarpPartials(KernelBuilder &k, const AttentionShape &s,
       o = k.fadd(o, k.fmul(weight, at(w, k.add(k.idx(2), c))));
     }
     Value head = k.add(head0, n);
-    Value out =
-        k.add(partials,
-              k.mul(k.add(k.mul(head, k.idx(splits)), split), k.idx(stride)));
+    Value out = k.add(partials, k.mul(k.add(k.mul(head, k.idx(splits)), split),
+                                      k.idx(stride)));
     k.when(arith::CmpIOp::create(k.b(), arith::CmpIPredicate::eq, c, k.idx(0)),
            [&] {
              k.store(m, k.memref(Workspace), out);
@@ -701,8 +700,8 @@ void decodeMerge(KernelBuilder &k, const AttentionShape &s) {
   Value sum = k.f32(0);
   for (int64_t r = 0; r < splits / 32; ++r) {
     weight.push_back(weightOf(k, m[r], max));
-    sum = k.fadd(sum, k.fmul(weight[r], partial(k.add(lane, k.idx(32 * r)), 1,
-                                                zero)));
+    sum = k.fadd(
+        sum, k.fmul(weight[r], partial(k.add(lane, k.idx(32 * r)), 1, zero)));
   }
   sum = k.warpSum(sum);
   SmallVector<Value> dims, out;
@@ -716,8 +715,7 @@ void decodeMerge(KernelBuilder &k, const AttentionShape &s) {
     // Split warp + kMergeWarps r: its weight is in lane split % 32 of
     // weight[split / 32], and split / 32 = r * kMergeWarps / 32.
     Value split = k.add(warp, k.idx(kMergeWarps * r));
-    Value from = arith::IndexCastOp::create(
-        b, i32, k.rem(split, k.idx(32)));
+    Value from = arith::IndexCastOp::create(b, i32, k.rem(split, k.idx(32)));
     Value w = gpu::ShuffleOp::create(b, weight[r * kMergeWarps / 32], from,
                                      width, gpu::ShuffleMode::IDX)
                   .getShuffleResult();
@@ -800,8 +798,7 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
     }
     if (op->getParentOfType<kern::EntryOp>().getStep()) {
       const DecodeSplits plan = decodeSplits(s);
-      const int64_t blocks =
-          plan.headBlocks(s) * mlrt::kDecodeAttentionSplits;
+      const int64_t blocks = plan.headBlocks(s) * mlrt::kDecodeAttentionSplits;
       if (flashDecodeApplies(s)) {
         buildKernel(module, name, s.memrefs(), false, 0,
                     [&](KernelBuilder &k) { flashDecodeAttention(k, s); });

@@ -291,22 +291,22 @@ void stage(KernelBuilder &k, const GemvShape &s) {
   };
   Value t = k.blockId();
   Value in = k.mul(t, k.idx(s.inWidth));
-  auto sums = k.loop(
-      k.mul(k.threadId(), k.idx(kStageRun)), k.idx(s.cols),
-      k.idx(kStageThreads * kStageRun), {k.f32(0)},
-      [&](Value c, ValueRange acc) {
-        Value x = load(k.memref(s.in), k.add(in, c));
-        Value square = vector::ReductionOp::create(
-            b, vector::CombiningKind::ADD, k.fmul(x, x));
-        if (s.norm)
-          x = k.fmul(x, load(k.memref(*s.norm), c));
-        Value hi = arith::TruncFOp::create(b, bf16s, x);
-        Value lo = arith::TruncFOp::create(
-            b, bf16s, k.fsub(x, arith::ExtFOp::create(b, f32s, hi)));
-        store(hi, k.add(k.mul(t, k.idx(s.cols)), c));
-        store(lo, k.add(k.mul(k.add(k.tokens(), t), k.idx(s.cols)), c));
-        return SmallVector<Value>{k.fadd(acc[0], square)};
-      });
+  auto sums =
+      k.loop(k.mul(k.threadId(), k.idx(kStageRun)), k.idx(s.cols),
+             k.idx(kStageThreads * kStageRun), {k.f32(0)},
+             [&](Value c, ValueRange acc) {
+               Value x = load(k.memref(s.in), k.add(in, c));
+               Value square = vector::ReductionOp::create(
+                   b, vector::CombiningKind::ADD, k.fmul(x, x));
+               if (s.norm)
+                 x = k.fmul(x, load(k.memref(*s.norm), c));
+               Value hi = arith::TruncFOp::create(b, bf16s, x);
+               Value lo = arith::TruncFOp::create(
+                   b, bf16s, k.fsub(x, arith::ExtFOp::create(b, f32s, hi)));
+               store(hi, k.add(k.mul(t, k.idx(s.cols)), c));
+               store(lo, k.add(k.mul(k.add(k.tokens(), t), k.idx(s.cols)), c));
+               return SmallVector<Value>{k.fadd(acc[0], square)};
+             });
   if (!s.norm)
     return;
   Value total = k.blockSum(sums[0], kStageThreads);

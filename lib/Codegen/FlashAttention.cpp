@@ -93,8 +93,8 @@ SmallVector<Value> choose(KernelBuilder &k, Value cond, TypeRange types,
 
 /// The words of A fragments of (first, second) pairs: hi and lo, or with
 /// bf16 inputs the rounded pair alone.
-SplitWords fragmentWords(KernelBuilder &k, const AttentionShape &s,
-                         Value first, Value second) {
+SplitWords fragmentWords(KernelBuilder &k, const AttentionShape &s, Value first,
+                         Value second) {
   if (s.bf16Inputs)
     return {packBf16x2(k, first, second), Value()};
   return splitBf16x2(k, first, second);
@@ -113,6 +113,35 @@ Accumulator product(KernelBuilder &k, const AttentionShape &s,
 struct QueryFragments {
   SmallVector<std::array<Value, 4>> hi, lo;
 };
+
+/// Loads a warp's q fragments: word r of dim step ks is the pair of q
+/// elements from index `at(ks, r)` (row group + 8 (r % 2), dims 16 ks + 8 (r
+/// / 2) + 2 quad and one more), or a zero word where `at` gives none.
+QueryFragments loadQueryFragments(KernelBuilder &k, const AttentionShape &s,
+                                  function_ref<Value(int64_t, int64_t)> at) {
+  ImplicitLocOpBuilder &b = k.b();
+  const int64_t qSteps = s.headDim / 16;
+  auto pairType = VectorType::get({2}, b.getF32Type());
+  QueryFragments q{SmallVector<std::array<Value, 4>>(qSteps),
+                   SmallVector<std::array<Value, 4>>(qSteps)};
+  for (int64_t ks = 0; ks < qSteps; ++ks)
+    for (int64_t r = 0; r < 4; ++r) {
+      Value index = at(ks, r);
+      if (!index) {
+        q.hi[ks][r] = q.lo[ks][r] = arith::ConstantIntOp::create(b, 0, 32);
+        continue;
+      }
+      Value pair =
+          vector::LoadOp::create(b, pairType, k.memref(Q), ValueRange{index},
+                                 false, llvm::MaybeAlign(8));
+      SplitWords words =
+          fragmentWords(k, s, vector::ExtractOp::create(b, pair, 0),
+                        vector::ExtractOp::create(b, pair, 1));
+      q.hi[ks][r] = words.hi;
+      q.lo[ks][r] = words.lo;
+    }
+  return q;
+}
 
 /// The byte offsets in a stage of the rows this lane addresses for
 /// ldmatrix: row lane % 8 of matrix lane / 8. K's matrices are 8 keys x 8
@@ -192,8 +221,8 @@ attendKeys(KernelBuilder &k, const AttentionShape &s, const FlashLayout &layout,
       }
     correction[r] = weightOf(k, m, mNew);
     next[maxAt + r] = mNew;
-    next[sumAt + r] = k.fadd(k.fmul(carried[sumAt + r], correction[r]),
-                             k.warpSum(rowSum, 4));
+    next[sumAt + r] =
+        k.fadd(k.fmul(carried[sumAt + r], correction[r]), k.warpSum(rowSum, 4));
   }
   for (int64_t i = 0; i < dimTiles * 4; ++i)
     next[i] = k.fmul(next[i], correction[(i % 4) / 2]);
@@ -207,8 +236,8 @@ attendKeys(KernelBuilder &k, const AttentionShape &s, const FlashLayout &layout,
       pHi[r] = split.hi;
       pLo[r] = split.lo;
     }
-    Value keysAt = k.add(
-        rowsBase, k.add(lanes.v, k.idx(16 * j * layout.rowBytes())));
+    Value keysAt =
+        k.add(rowsBase, k.add(lanes.v, k.idx(16 * j * layout.rowBytes())));
     for (int64_t dt = 0; dt < dimTiles; dt += 2) {
       auto words = loadMatrices(k, k.add(keysAt, k.idx(16 * dt)), 4,
                                 /*transpose=*/true);
@@ -249,11 +278,11 @@ void prefetchKeyTiles(KernelBuilder &k, const AttentionShape &s,
 /// prefetchKeyTiles: the block copies the tile stages - 1 ahead while
 /// `body(kStart, stage, carried)` reads tile t from stage t % stages,
 /// between barriers. Returns the final carried values.
-SmallVector<Value> walkKeyTiles(
-    KernelBuilder &k, const AttentionShape &s, const FlashLayout &layout,
-    Value shared, Value begin, Value end, Value kvColumn, Value kCache,
-    Value vCache, ValueRange init,
-    function_ref<SmallVector<Value>(Value, Value, ValueRange)> body) {
+SmallVector<Value>
+walkKeyTiles(KernelBuilder &k, const AttentionShape &s,
+             const FlashLayout &layout, Value shared, Value begin, Value end,
+             Value kvColumn, Value kCache, Value vCache, ValueRange init,
+             function_ref<SmallVector<Value>(Value, Value, ValueRange)> body) {
   ImplicitLocOpBuilder &b = k.b();
   const int64_t ahead = layout.stages - 1;
   auto stageOf = [&](Value tile) {
@@ -296,7 +325,7 @@ int64_t codegen::flashDecodeSharedFloats(const AttentionShape &s) {
 
 void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
   ImplicitLocOpBuilder &b = k.b();
-  const int64_t d = s.headDim, qSteps = d / 16, dimTiles = d / 8;
+  const int64_t d = s.headDim, dimTiles = d / 8;
   const FlashLayout layout = prefillLayout(s);
   k.launchBounds(kFlashThreads, 2);
   Value shared = addressOf(k, k.dynamicSharedFloats(layout.floats()));
@@ -332,22 +361,11 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
     Value pairColumn = k.mul(quad, k.idx(2));
     // q's A fragments (hi and lo) for the whole item; rows past the
     // tokens repeat the last one and are never written.
-    QueryFragments q{SmallVector<std::array<Value, 4>>(qSteps),
-                     SmallVector<std::array<Value, 4>>(qSteps)};
-    for (int64_t ks = 0; ks < qSteps; ++ks)
-      for (int64_t r = 0; r < 4; ++r) {
-        Value at = k.add(
-            k.mul(k.minIndex(rows[r % 2], lastRow), k.idx(s.qWidth())),
-            k.add(qColumn, k.add(k.idx(16 * ks + 8 * (r / 2)), pairColumn)));
-        Value pair =
-            vector::LoadOp::create(b, pairType, k.memref(Q), ValueRange{at},
-                                   false, llvm::MaybeAlign(8));
-        SplitWords split =
-            fragmentWords(k, s, vector::ExtractOp::create(b, pair, 0),
-                          vector::ExtractOp::create(b, pair, 1));
-        q.hi[ks][r] = split.hi;
-        q.lo[ks][r] = split.lo;
-      }
+    QueryFragments q = loadQueryFragments(k, s, [&](int64_t ks, int64_t r) {
+      return k.add(
+          k.mul(k.minIndex(rows[r % 2], lastRow), k.idx(s.qWidth())),
+          k.add(qColumn, k.add(k.idx(16 * ks + 8 * (r / 2)), pairColumn)));
+    });
     Value queries[2], firsts[2];
     for (int64_t r = 0; r < 2; ++r) {
       queries[r] = k.add(position, rows[r]);
@@ -374,8 +392,8 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
                   SmallVector<Value> out;
                   for (int64_t i = 0; i < int64_t(scores.size()); ++i) {
                     int64_t nt = i / 4, e = i % 4;
-                    Value key = k.add(kStart,
-                                      k.add(k.idx(nt * 8 + e % 2), pairColumn));
+                    Value key =
+                        k.add(kStart, k.add(k.idx(nt * 8 + e % 2), pairColumn));
                     out.push_back(
                         select(k, sees(k, key, queries[e / 2], firsts[e / 2]),
                                scores[i], k.f32(-INFINITY)));
@@ -384,8 +402,8 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
                 },
                 [&] { return scores; });
           };
-          return attendKeys(k, s, layout, lanes, stage, k.idx(0),
-                            kKeys / 8, q, carried, mask);
+          return attendKeys(k, s, layout, lanes, stage, k.idx(0), kKeys / 8, q,
+                            carried, mask);
         });
     for (int64_t r = 0; r < 2; ++r)
       k.when(k.lt(rows[r], tokens), [&] {
@@ -411,8 +429,8 @@ bool codegen::flashDecodeApplies(const AttentionShape &s) {
 
 void codegen::flashDecodeAttention(KernelBuilder &k, const AttentionShape &s) {
   ImplicitLocOpBuilder &b = k.b();
-  const int64_t d = s.headDim, g = s.group(), qSteps = d / 16,
-                dimTiles = d / 8, splits = mlrt::kDecodeAttentionSplits;
+  const int64_t d = s.headDim, g = s.group(), dimTiles = d / 8,
+                splits = mlrt::kDecodeAttentionSplits;
   const FlashLayout layout = decodeLayout(s);
   // 102 KiB of stages a block at head dim 128: two blocks an SM.
   k.launchBounds(kFlashThreads, 2);
@@ -444,29 +462,16 @@ void codegen::flashDecodeAttention(KernelBuilder &k, const AttentionShape &s) {
     // group repeat its last head and are never stored; with at most 8
     // heads rows 8 .. 15 are zero words.
     Value qRow = k.mul(k.sequenceRow(k.idx(0)), k.idx(s.qWidth()));
-    Value zero = arith::ConstantIntOp::create(b, 0, 32);
-    auto pairType = VectorType::get({2}, b.getF32Type());
-    QueryFragments q{SmallVector<std::array<Value, 4>>(qSteps),
-                     SmallVector<std::array<Value, 4>>(qSteps)};
-    for (int64_t ks = 0; ks < qSteps; ++ks)
-      for (int64_t r = 0; r < 4; ++r) {
-        if (r % 2 == 1 && g <= 8) {
-          q.hi[ks][r] = q.lo[ks][r] = zero;
-          continue;
-        }
-        Value row = k.minIndex(k.add(group, k.idx(8 * (r % 2))), k.idx(g - 1));
-        Value at = k.add(
-            qRow, k.add(k.mul(k.add(head0, row), k.idx(d)),
-                        k.add(k.idx(16 * ks + 8 * (r / 2)), pairColumn)));
-        Value pair =
-            vector::LoadOp::create(b, pairType, k.memref(Q), ValueRange{at},
-                                   false, llvm::MaybeAlign(8));
-        SplitWords words =
-            fragmentWords(k, s, vector::ExtractOp::create(b, pair, 0),
-                          vector::ExtractOp::create(b, pair, 1));
-        q.hi[ks][r] = words.hi;
-        q.lo[ks][r] = words.lo;
-      }
+    QueryFragments q =
+        loadQueryFragments(k, s, [&](int64_t ks, int64_t r) -> Value {
+          if (r % 2 == 1 && g <= 8)
+            return {};
+          Value row =
+              k.minIndex(k.add(group, k.idx(8 * (r % 2))), k.idx(g - 1));
+          return k.add(qRow,
+                       k.add(k.mul(k.add(head0, row), k.idx(d)),
+                             k.add(k.idx(16 * ks + 8 * (r / 2)), pairColumn)));
+        });
     // Warp w takes keys 16 w .. 16 w + 15 of each tile.
     Value warpRow = k.mul(warp, k.idx(16));
     SmallVector<Value> state = walkKeyTiles(
@@ -478,8 +483,8 @@ void codegen::flashDecodeAttention(KernelBuilder &k, const AttentionShape &s) {
             for (int64_t i = 0; i < int64_t(scores.size()); ++i) {
               Value key = k.add(
                   first, k.add(k.idx((i / 4) * 8 + (i % 4) % 2), pairColumn));
-              scores[i] = select(k, k.lt(key, slice.end), scores[i],
-                                 k.f32(-INFINITY));
+              scores[i] =
+                  select(k, k.lt(key, slice.end), scores[i], k.f32(-INFINITY));
             }
             return scores;
           };
@@ -492,14 +497,14 @@ void codegen::flashDecodeAttention(KernelBuilder &k, const AttentionShape &s) {
     for (int64_t r = 0; r < (g <= 8 ? 1 : 2); ++r) {
       Value row = k.add(group, k.idx(8 * r));
       k.when(k.lt(row, k.idx(g)), [&] {
-        Value base = k.add(k.mul(warp, k.idx(g * stride)),
-                           k.mul(row, k.idx(stride)));
-        k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, quad,
-                                     k.idx(0)),
-               [&] {
-                 k.store(state[maxAt + r], sharedFloats, base);
-                 k.store(state[sumAt + r], sharedFloats, k.add(base, k.idx(1)));
-               });
+        Value base =
+            k.add(k.mul(warp, k.idx(g * stride)), k.mul(row, k.idx(stride)));
+        k.when(
+            arith::CmpIOp::create(b, arith::CmpIPredicate::eq, quad, k.idx(0)),
+            [&] {
+              k.store(state[maxAt + r], sharedFloats, base);
+              k.store(state[sumAt + r], sharedFloats, k.add(base, k.idx(1)));
+            });
         for (int64_t dt = 0; dt < dimTiles; ++dt)
           for (int64_t e = 0; e < 2; ++e)
             k.store(state[dt * 4 + 2 * r + e], sharedFloats,

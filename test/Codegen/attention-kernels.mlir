@@ -190,7 +190,7 @@
 // KVBF16-NEXT: nvvm.cp.async.wait.group 2
 // KVBF16-NEXT: gpu.barrier
 // KVBF16: nvvm.ldmatrix {{.*}} layout = #nvvm.mma_layout<row>, num = 2
-// KVBF16: nvvm.mma.sync A[%{{.*}}, %c0_i32, %{{.*}}, %c0_i32]
+// KVBF16: nvvm.mma.sync A[%{{.*}}, %c0_i32{{[_0-9]*}}, %{{.*}}, %c0_i32{{[_0-9]*}}]
 // KVBF16: arith.select
 // KVBF16: gpu.shuffle  xor %{{.*}}, %c2_i32
 // KVBF16: nvvm.ldmatrix {{.*}} layout = #nvvm.mma_layout<col>, num = 4
