@@ -7,10 +7,8 @@
 The PTX and artifact come from ml-compile --target=cuda (--emit=ptx for the
 PTX) of a model at Llama-3-8B attention shapes (32 heads, 8 KV heads, head
 dim 128; with --kv-cache=bf16 for the bf16-cache kernels). Decode: one
-query at KV lengths 4K/32K/128K (our split-KV kernel: over a bf16 cache the
-tensor-core one, q and P split hi + lo, whose last block merges the splits;
-over an f32 cache f32 math and a merge kernel) against torch SDPA with GQA in
-f32 and bf16;
+query at KV lengths 4K/32K/128K (our split-KV kernel and its merge, f32 math
+over an f32 or bf16 cache) against torch SDPA with GQA in f32 and bf16;
 prefill: 2K/8K/32K causal tokens from position 0 (our tiled f32 kernel over an f32
 cache; over a bf16 cache, the tensor-core kernel with q and P split hi + lo, or
 with --bf16-inputs rounded to bf16, as --prefill-precision=bf16 compiles it).
@@ -95,11 +93,7 @@ def main():
     if decode_name not in specs:
         decode_name = args.prefix + "_rope_decode"
     decode, decode_grid, _, decode_block = kernel(decode_name)
-    # The tensor-core decode merges in its last block; the f32 one has a
-    # merge kernel.
-    merge = None
-    if decode_name + "_merge" in specs:
-        merge, merge_grid, _, merge_block = kernel(decode_name + "_merge")
+    merge, merge_grid, _, merge_block = kernel(decode_name + "_merge")
     prefill, prefill_grid, _, prefill_block = kernel(
         args.prefix + ("_bf16in" if args.bf16_inputs else ""))
     bandwidth = copy_bandwidth()
@@ -112,9 +106,7 @@ def main():
     v_cache = torch.randn(capacity, kv_width, device="cuda")
     if bf16_cache:  # what our kernels read; the f32 references see the same values
         k_cache, v_cache = k_cache.bfloat16(), v_cache.bfloat16()
-    # The partials, then a completion counter per head (zero, as the
-    # runtime leaves them; GpuConventions.h).
-    workspace = torch.zeros(HEADS * 64 * (DIM + 2) + HEADS, device="cuda")
+    workspace = torch.empty(HEADS * 64 * (DIM + 2), device="cuda")
     unused = torch.empty(1, device="cuda")  # the step's k and v rows
 
     def positions(first):  # the sequence's position (GpuKernel.positions)
@@ -132,8 +124,7 @@ def main():
         def ours():
             a = [q, unused, unused, out, k_cache, v_cache, workspace, at, 1, length - 1]
             decode(decode_grid, decode_block, a)
-            if merge:
-                merge(merge_grid, merge_block, a)
+            merge(merge_grid, merge_block, a)
 
         tq = q.view(1, HEADS, 1, DIM)
         tk = k_cache[:length].float().view(1, length, KV_HEADS, DIM).transpose(1, 2).contiguous()

@@ -6,7 +6,6 @@
 
 #include "AttentionShape.h"
 #include "KernelEmitters.h"
-#include "TensorCore.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
@@ -485,85 +484,6 @@ void codegen::mergeWarpPartials(KernelBuilder &k, const AttentionShape &s,
   });
 }
 
-void codegen::mergeHead(KernelBuilder &k, const AttentionShape &s, Value head,
-                        Value active, int64_t warps, Value warp, Value shared,
-                        bool coherent) {
-  ImplicitLocOpBuilder &b = k.b();
-  const int64_t d = s.headDim, stride = d + 2,
-                splits = mlrt::kDecodeAttentionSplits, perLane = (d + 31) / 32;
-  assert(splits % 32 == 0 && splits % warps == 0 && 32 % warps == 0 &&
-         "the merge's lanes and warps tile the splits");
-  Value lane = k.rem(k.threadId(), k.idx(32));
-  Value base = k.add(k.sequenceSlice(k.memref(Workspace)),
-                     k.mul(head, k.idx(splits * stride)));
-  Value lastSplit = arith::SubIOp::create(b, active, k.idx(1));
-  // Field `field` + `offset` of split `split`, clamped to the active ones
-  // (the caller drops the others).
-  auto partial = [&](Value split, int64_t field, Value offset) {
-    Value at = k.add(base, k.add(k.mul(k.minIndex(split, lastSplit),
-                                       k.idx(stride)),
-                                 k.add(k.idx(field), offset)));
-    return coherent ? loadVolatile(k, k.memref(Workspace), at)
-                    : k.load(k.memref(Workspace), at);
-  };
-  Value zero = k.idx(0);
-  SmallVector<Value> m, weight;
-  Value max = k.f32(-INFINITY);
-  for (int64_t r = 0; r < splits / 32; ++r) {
-    Value split = k.add(lane, k.idx(32 * r));
-    m.push_back(select(k, k.lt(split, active), partial(split, 0, zero),
-                       k.f32(-INFINITY)));
-    max = k.fmax(max, m.back());
-  }
-  max = k.warpMax(max);
-  Value sum = k.f32(0);
-  for (int64_t r = 0; r < splits / 32; ++r) {
-    weight.push_back(weightOf(k, m[r], max));
-    sum = k.fadd(
-        sum, k.fmul(weight[r], partial(k.add(lane, k.idx(32 * r)), 1, zero)));
-  }
-  sum = k.warpSum(sum);
-  SmallVector<Value> dims, out;
-  for (int64_t i = 0; i < perLane; ++i) {
-    dims.push_back(k.minIndex(k.add(lane, k.idx(32 * i)), k.idx(d - 1)));
-    out.push_back(k.f32(0));
-  }
-  Value width = arith::ConstantIntOp::create(b, 32, 32);
-  for (int64_t r = 0; r < splits / warps; ++r) {
-    // Split warp + warps r: its weight is in lane split % 32 of
-    // weight[split / 32], and split / 32 = r * warps / 32.
-    Value split = k.add(warp, k.idx(warps * r));
-    Value from =
-        arith::IndexCastOp::create(b, b.getI32Type(), k.rem(split, k.idx(32)));
-    Value w = gpu::ShuffleOp::create(b, weight[r * warps / 32], from, width,
-                                     gpu::ShuffleMode::IDX)
-                  .getShuffleResult();
-    w = select(k, k.lt(split, active), w, k.f32(0));
-    for (int64_t i = 0; i < perLane; ++i)
-      out[i] = k.fadd(out[i], k.fmul(w, partial(split, 2, dims[i])));
-  }
-  Value row = k.add(k.mul(k.sequenceRow(k.idx(0)), k.idx(s.qWidth())),
-                    k.mul(head, k.idx(d)));
-  if (warps == 1) {
-    for (int64_t i = 0; i < perLane; ++i)
-      k.when(k.lt(k.add(lane, k.idx(32 * i)), k.idx(d)), [&] {
-        k.store(k.fdiv(out[i], sum), k.memref(Out), k.add(row, dims[i]));
-      });
-    return;
-  }
-  for (int64_t i = 0; i < perLane; ++i)
-    k.when(k.lt(k.add(lane, k.idx(32 * i)), k.idx(d)), [&] {
-      k.store(out[i], shared, k.add(k.mul(warp, k.idx(d)), dims[i]));
-    });
-  gpu::BarrierOp::create(b);
-  k.strided(k.idx(d), warps * 32, [&](Value c) {
-    Value total = k.f32(0);
-    for (int64_t w = 0; w < warps; ++w)
-      total = k.fadd(total, k.load(shared, k.add(k.idx(w * d), c)));
-    k.store(k.fdiv(total, sum), k.memref(Out), k.add(row, c));
-  });
-}
-
 namespace {
 /// attention (decode, one token at `position`): block (head block, split
 /// s) takes the s-th of the step's activeSplits slices of keys firstKey ..
@@ -737,13 +657,86 @@ void decodeAttention(KernelBuilder &k, const AttentionShape &s) {
   });
 }
 
-/// attention merge (decode): block (head h, sequence) merges head h's
-/// partials with kMergeWarps warps (mergeHead).
+/// attention merge (decode): block (head h, sequence) combines the active
+/// splits' partials of head h with log-sum-exp weights into the output.
+/// Each lane reads the max and sum of splits lane + 32 r, so every warp
+/// knows the weights; warp w then adds the outputs of splits w +
+/// kMergeWarps i, a dim a lane, all of its loads issued at once (a loop
+/// over the splits waited on each in turn: 25 us at 32K keys), and the
+/// warps' sums meet in shared memory.
 constexpr int64_t kMergeWarps = 8;
+static_assert(mlrt::kDecodeAttentionSplits % 32 == 0 &&
+                  mlrt::kDecodeAttentionSplits % kMergeWarps == 0 &&
+                  32 % kMergeWarps == 0,
+              "the merge's lanes and warps tile the splits");
 void decodeMerge(KernelBuilder &k, const AttentionShape &s) {
-  mergeHead(k, s, k.blockId(), activeSplits(k, s, keysSeen(k, s).length),
-            kMergeWarps, k.div(k.threadId(), k.idx(32)), k.sharedBuffer(),
-            /*coherent=*/false);
+  ImplicitLocOpBuilder &b = k.b();
+  const int64_t d = s.headDim, stride = d + 2,
+                splits = mlrt::kDecodeAttentionSplits, perLane = (d + 31) / 32;
+  Value h = k.blockId();
+  Value lane = k.rem(k.threadId(), k.idx(32));
+  Value warp = k.div(k.threadId(), k.idx(32));
+  Value base = k.add(k.sequenceSlice(k.memref(Workspace)),
+                     k.mul(h, k.idx(splits * stride)));
+  Value active = activeSplits(k, s, keysSeen(k, s).length);
+  Value lastSplit = arith::SubIOp::create(b, active, k.idx(1));
+  // Field `field` + `offset` of split `split`, clamped to the active ones
+  // (the caller drops the others).
+  auto partial = [&](Value split, int64_t field, Value offset) {
+    Value at = k.mul(k.minIndex(split, lastSplit), k.idx(stride));
+    return k.load(k.memref(Workspace),
+                  k.add(base, k.add(at, k.add(k.idx(field), offset))));
+  };
+  Value zero = k.idx(0);
+  SmallVector<Value> m, weight;
+  Value max = k.f32(-INFINITY);
+  for (int64_t r = 0; r < splits / 32; ++r) {
+    Value split = k.add(lane, k.idx(32 * r));
+    m.push_back(select(k, k.lt(split, active), partial(split, 0, zero),
+                       k.f32(-INFINITY)));
+    max = k.fmax(max, m.back());
+  }
+  max = k.warpMax(max);
+  Value sum = k.f32(0);
+  for (int64_t r = 0; r < splits / 32; ++r) {
+    weight.push_back(weightOf(k, m[r], max));
+    sum = k.fadd(
+        sum, k.fmul(weight[r], partial(k.add(lane, k.idx(32 * r)), 1, zero)));
+  }
+  sum = k.warpSum(sum);
+  SmallVector<Value> dims, out;
+  for (int64_t i = 0; i < perLane; ++i) {
+    dims.push_back(k.minIndex(k.add(lane, k.idx(32 * i)), k.idx(d - 1)));
+    out.push_back(k.f32(0));
+  }
+  Type i32 = b.getI32Type();
+  Value width = arith::ConstantIntOp::create(b, 32, 32);
+  for (int64_t r = 0; r < splits / kMergeWarps; ++r) {
+    // Split warp + kMergeWarps r: its weight is in lane split % 32 of
+    // weight[split / 32], and split / 32 = r * kMergeWarps / 32.
+    Value split = k.add(warp, k.idx(kMergeWarps * r));
+    Value from = arith::IndexCastOp::create(b, i32, k.rem(split, k.idx(32)));
+    Value w = gpu::ShuffleOp::create(b, weight[r * kMergeWarps / 32], from,
+                                     width, gpu::ShuffleMode::IDX)
+                  .getShuffleResult();
+    w = select(k, k.lt(split, active), w, k.f32(0));
+    for (int64_t i = 0; i < perLane; ++i)
+      out[i] = k.fadd(out[i], k.fmul(w, partial(split, 2, dims[i])));
+  }
+  Value shared = k.sharedBuffer();
+  for (int64_t i = 0; i < perLane; ++i)
+    k.when(k.lt(k.add(lane, k.idx(32 * i)), k.idx(d)), [&] {
+      k.store(out[i], shared, k.add(k.mul(warp, k.idx(d)), dims[i]));
+    });
+  gpu::BarrierOp::create(b);
+  k.strided(k.idx(d), kMergeWarps * 32, [&](Value c) {
+    Value total = k.f32(0);
+    for (int64_t w = 0; w < kMergeWarps; ++w)
+      total = k.fadd(total, k.load(shared, k.add(k.idx(w * d), c)));
+    k.store(k.fdiv(total, sum), k.memref(Out),
+            k.add(k.mul(k.sequenceRow(k.idx(0)), k.idx(s.qWidth())),
+                  k.add(k.mul(h, k.idx(d)), c)));
+  });
 }
 } // namespace
 
@@ -807,20 +800,19 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
       const DecodeSplits plan = decodeSplits(s);
       const int64_t blocks = plan.headBlocks(s) * mlrt::kDecodeAttentionSplits;
       if (flashDecodeApplies(s)) {
-        // Its last block of each KV head merges the splits.
         buildKernel(module, name, s.memrefs(), false, 0,
                     [&](KernelBuilder &k) { flashDecodeAttention(k, s); });
         specs.push_back(withPositions(perSequence(fixedGrid(
             name.str(), blocks, kFlashThreads, flashDecodeSharedFloats(s)))));
-        return specs;
+      } else {
+        // The warps' merge area, then the block's queries.
+        int64_t shared = kDecodeWarps * plan.headsPerBlock * (s.headDim + 2) +
+                         plan.headsPerBlock * s.headDim;
+        buildKernel(module, name, s.memrefs(), false, shared,
+                    [&](KernelBuilder &k) { decodeAttention(k, s); });
+        specs.push_back(withPositions(perSequence(
+            fixedGrid(name.str(), blocks, kDecodeWarps * 32, shared))));
       }
-      // The warps' merge area, then the block's queries.
-      int64_t shared = kDecodeWarps * plan.headsPerBlock * (s.headDim + 2) +
-                       plan.headsPerBlock * s.headDim;
-      buildKernel(module, name, s.memrefs(), false, shared,
-                  [&](KernelBuilder &k) { decodeAttention(k, s); });
-      specs.push_back(withPositions(perSequence(
-          fixedGrid(name.str(), blocks, kDecodeWarps * 32, shared))));
       std::string merge = name.str() + "_merge";
       buildKernel(module, merge, s.memrefs(), false, kMergeWarps * s.headDim,
                   [&](KernelBuilder &k) { decodeMerge(k, s); });

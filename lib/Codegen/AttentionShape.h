@@ -113,20 +113,9 @@ KeySlice sliceOf(KernelBuilder &k, const DecodeKeys &keys, mlir::Value active,
 void mergeWarpPartials(KernelBuilder &k, const AttentionShape &s,
                        mlir::Value shared, int64_t warps, int64_t headsPerBlock,
                        mlir::Value head0, mlir::Value split);
-/// Merges head `head`'s `active` workspace partials into its output row
-/// with log-sum-exp weights: `warps` warps (this one `warp` among them)
-/// each add the outputs of splits warp + warps i, a dim a lane, every load
-/// issued at once (a loop waiting on each split took 25 us at 32K keys);
-/// several warps' sums meet in `shared` (warps x headDim floats) between
-/// block barriers. `coherent` reads the partials past L1, for a block that
-/// merges what other blocks of its grid wrote.
-void mergeHead(KernelBuilder &k, const AttentionShape &s, mlir::Value head,
-               mlir::Value active, int64_t warps, mlir::Value warp,
-               mlir::Value shared, bool coherent);
 /// attention (decode) on tensor cores: block (KV head, split) attends with
 /// the query heads of its group as the rows of mma.sync tiles, its warps
-/// taking 16 keys each of 64-key tiles that cp.async stages two ahead;
-/// the last block of each KV head to finish merges the splits.
+/// taking 16 keys each of 64-key tiles that cp.async stages one ahead.
 void flashDecodeAttention(KernelBuilder &k, const AttentionShape &s);
 
 } // namespace mlopt::codegen

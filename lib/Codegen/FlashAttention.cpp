@@ -24,7 +24,6 @@
 #include "TensorCore.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
@@ -513,42 +512,6 @@ void codegen::flashDecodeAttention(KernelBuilder &k, const AttentionShape &s) {
       });
     }
     gpu::BarrierOp::create(b);
-    mergeWarpPartials(k, s, sharedFloats, kWarps, g, head0, split);
-    // The block counts itself done once its partial is visible (a fence,
-    // then one atomic add to the KV head's counter of the sequence); the
-    // block that counts `active` merges the splits, a head a warp, and sets
-    // the counter back to zero for the next call.
-    Value counter =
-        k.add(k.sequenceSlice(k.memref(Workspace)),
-              k.add(k.idx(mlrt::attentionPartialsFloats(s.heads, d)), kvHead));
-    Value first = arith::CmpIOp::create(b, arith::CmpIPredicate::eq,
-                                        k.threadId(), k.idx(0));
-    fenceGpu(k);
-    gpu::BarrierOp::create(b);
-    k.when(first, [&] {
-      Value before = memref::AtomicRMWOp::create(
-          b, arith::AtomicRMWKind::addf, k.f32(1), k.memref(Workspace),
-          ValueRange{counter});
-      Value last =
-          arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ, before,
-                                k.toF32(arith::SubIOp::create(b, active,
-                                                              k.idx(1))));
-      k.store(select(k, last, k.f32(1), k.f32(0)), sharedFloats, k.idx(0));
-    });
-    gpu::BarrierOp::create(b);
-    Value last = arith::CmpFOp::create(b, arith::CmpFPredicate::OEQ,
-                                       k.load(sharedFloats, k.idx(0)),
-                                       k.f32(1));
-    k.when(last, [&] {
-      fenceGpu(k);
-      for (int64_t n0 = 0; n0 < g; n0 += kWarps) {
-        Value n = k.add(warp, k.idx(n0));
-        k.when(k.lt(n, k.idx(g)), [&] {
-          mergeHead(k, s, k.add(head0, n), active, 1, k.idx(0), Value(),
-                    /*coherent=*/true);
-        });
-      }
-      k.when(first, [&] { k.store(k.f32(0), k.memref(Workspace), counter); });
-    });
+    mergeWarpPartials(k, s, sharedFloats, kFlashThreads / 32, g, head0, split);
   });
 }

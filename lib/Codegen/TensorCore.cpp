@@ -81,19 +81,6 @@ Value codegen::addressOf(KernelBuilder &k, Value memref) {
   return memref::ExtractAlignedPointerAsIndexOp::create(k.b(), memref);
 }
 
-Value codegen::loadVolatile(KernelBuilder &k, Value memref, Value index) {
-  Type element = cast<MemRefType>(memref.getType()).getElementType();
-  const int64_t bytes = element.getIntOrFloatBitWidth() / 8;
-  Value address = k.add(addressOf(k, memref), k.mul(index, k.idx(bytes)));
-  return LLVM::LoadOp::create(k.b(), element,
-                              pointerTo(k, address, kGlobalSpace), bytes,
-                              /*isVolatile=*/true);
-}
-
-void codegen::fenceGpu(KernelBuilder &k) {
-  NVVM::MembarOp::create(k.b(), NVVM::MemScopeKind::GPU);
-}
-
 void codegen::copyAsync16(KernelBuilder &k, Value to, Value from) {
   NVVM::CpAsyncOp::create(k.b(), pointerTo(k, to, kSharedSpace),
                           pointerTo(k, from, kGlobalSpace), 16,

@@ -52,14 +52,6 @@ Accumulator mmaBf16(KernelBuilder &k, const std::array<mlir::Value, 4> &a,
 /// or the workgroup memory of KernelBuilder::dynamicSharedFloats.
 mlir::Value addressOf(KernelBuilder &k, mlir::Value memref);
 
-/// Element `index` of global `memref` by a volatile load (past L1): data
-/// that other blocks of the grid wrote after a fence.
-mlir::Value loadVolatile(KernelBuilder &k, mlir::Value memref,
-                         mlir::Value index);
-/// membar.gl: this thread's writes are visible to the whole grid before its
-/// later memory operations.
-void fenceGpu(KernelBuilder &k);
-
 /// cp.async of 16 bytes from global byte address `from` to shared byte
 /// address `to` (both 16-byte aligned), through L2 only (.cg); copies of a
 /// thread complete in commit groups.

@@ -200,22 +200,6 @@
 // KVBF16: scf.yield
 // KVBF16: gpu.barrier
 // KVBF16: memref.store %{{.*}}, %arg6
-// Then each block counts itself done in its KV head's counter (after the 4
-// heads x 64 splits x 18 floats of partials), and the last one merges the
-// splits past L1 (volatile loads), a head a warp, and sets the counter back
-// to zero.
-// KVBF16: nvvm.memory.barrier <gpu>
-// KVBF16-NEXT: gpu.barrier
-// KVBF16: memref.atomic_rmw addf %{{.*}}, %arg6[%{{.*}}] : (f32, memref<?xf32>) -> f32
-// KVBF16: gpu.barrier
-// KVBF16: scf.if
-// KVBF16-NEXT: nvvm.memory.barrier <gpu>
-// KVBF16: llvm.load volatile
-// KVBF16: gpu.shuffle  idx
-// KVBF16: arith.divf
-// KVBF16: memref.store %{{.*}}, %arg3
-// KVBF16: memref.store %{{.*}}, %arg6
-// KVBF16-NOT: gpu.func @attention_h4_q64_kv32_win0_kvbf16_rope_decode_merge(
 // KVBF16-DUMP: memory: weights {{.*}}, KV cache 0.2 KiB per token
 // KVBF16-DUMP: kernel attention_h4_q64_kv32_win0_kvbf16: grid 1 per token x 1 x 1, block 128 x 1 x 1, 12288 bytes shared
 // KVBF16-DUMP: state 0: kv_cache layer 0, 2 kv heads of 16, bf16

@@ -89,17 +89,10 @@ constexpr int64_t ssmScanWorkspaceFloats(int64_t heads, int64_t headDim,
 /// all attention ops since they run in order on one stream.
 constexpr int64_t kDecodeAttentionSplits = 64;
 
-/// Floats of the attention workspace's partials for `heads` query heads of
+/// Floats of the attention workspace for `heads` query heads of
 /// `headDim`: per head and split, max, normaliser and headDim outputs.
-constexpr int64_t attentionPartialsFloats(int64_t heads, int64_t headDim) {
-  return heads * kDecodeAttentionSplits * (headDim + 2);
-}
-/// Floats of the attention workspace (a slice per sequence): the partials,
-/// then a counter per head (f32 counts) for decode kernels whose last block
-/// merges the splits. The runtime zeroes the workspace when it allocates
-/// it, and each counter's last block sets it back to zero.
 constexpr int64_t attentionWorkspaceFloats(int64_t heads, int64_t headDim) {
-  return attentionPartialsFloats(heads, headDim) + heads;
+  return heads * kDecodeAttentionSplits * (headDim + 2);
 }
 
 /// The kernel that picks the greedy token on the device: the first maximum

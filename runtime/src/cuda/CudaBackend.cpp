@@ -427,9 +427,6 @@ Status CudaBackend::zeroStates(bool withKV) {
     return d.check(d.cuMemsetD8Async(b.get(), 0, b.bytes(), device->stream()),
                    "cuMemsetD8Async");
   };
-  // The decode kernels' completion counters start at zero.
-  if (attentionWorkspace.get())
-    MLRT_RETURN_IF_ERROR(zero(attentionWorkspace));
   for (LayerState &l : states) {
     if (withKV && l.kvElements) {
       MLRT_RETURN_IF_ERROR(zero(l.k));
