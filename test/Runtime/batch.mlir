@@ -29,6 +29,13 @@
 // RUN: ml-run %t/hybrid2.mlart --tokens 50,60,70,80,90,100,110,120,130,140,150,160 -n 10 --print-ids --temp 0.9 --seed 5 >> %t/hybrid2-alone.txt 2>/dev/null
 // RUN: diff %t/hybrid2-ragged.txt %t/hybrid2-alone.txt
 // RUN: not ml-run %t/hybrid2.mlart --batch-tokens-file %t/prompts.txt --batch 2 2>&1 | FileCheck %s --check-prefix=DISAGREE
+// RUN: ml-run %t/mistral.mlart --tokens %ids -n 12 --print-ids --temp 0.9 --seed 3 --batch 3 --stop-ids 126 > %t/mistral-stop.txt 2>%t/mistral-stop-report.txt
+// RUN: for s in 3 4 5; do ml-run %t/mistral.mlart --tokens %ids -n 12 --print-ids --temp 0.9 --seed $s --stop-ids 126 2>/dev/null; done > %t/mistral-stop-single.txt
+// RUN: diff %t/mistral-stop.txt %t/mistral-stop-single.txt
+// RUN: FileCheck %s --check-prefix=STOP < %t/mistral-stop.txt
+// RUN: FileCheck %s --check-prefix=STOP-REPORT < %t/mistral-stop-report.txt
+// RUN: not ml-run %t/mistral.mlart --tokens %ids --stop-ids 7,x 2>&1 | FileCheck %s --check-prefix=STOP-BAD
+// RUN: not ml-run %t/mistral.mlart --tokens %ids --stop-ids 256 2>&1 | FileCheck %s --check-prefix=STOP-VOCAB
 // RUN: printf '1,2\nx\n' > %t/bad.txt
 // RUN: not ml-run %t/hybrid2.mlart --batch-tokens-file %t/bad.txt 2>&1 | FileCheck %s --check-prefix=BAD-LINE
 
@@ -55,3 +62,15 @@
 // BAD-LINE: ml-run: error: --batch-tokens-file '{{.*}}bad.txt', prompt 2:
 
 // ZERO: ml-run: error: option '--batch' expects an integer >= 1, found '0'
+
+// Each sequence of a batch ends at its own stop id (--stop-ids, or the
+// model's end-of-sequence ids) with the tokens it gets alone, the stop
+// included; the batch steps until its last sequence ends. Here sequence 1
+// draws 126 fourth, sequence 0 ninth, sequence 2 never: 8 + 3 + 11 tokens
+// come from the 11 decode steps.
+// STOP: {{^([0-9]+ ){8}126$}}
+// STOP-NEXT: {{^([0-9]+ ){3}126$}}
+// STOP-NEXT: {{^([0-9]+ ){11}[0-9]+$}}
+// STOP-REPORT: decode: 22 tokens in {{.*}} (3 sequences x 11 steps
+// STOP-BAD: ml-run: error: --stop-ids:
+// STOP-VOCAB: ml-run: error: --stop-ids: id 256 is not in the vocabulary of 256 tokens

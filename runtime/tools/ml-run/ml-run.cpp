@@ -19,7 +19,8 @@
 // prompt (a line of ids each; prompts of different lengths make a ragged
 // batch: each sequence steps at its own position). Sequence 0's text
 // streams; the others' follow, a line each; the report gives the batch's
-// tokens/s.
+// tokens/s. A sequence ends at an end-of-sequence id (the model's, or
+// --stop-ids); a batch steps until all of its sequences have.
 //
 //===----------------------------------------------------------------------===//
 
@@ -43,6 +44,9 @@ namespace {
 struct Options {
   std::string model, prompt, system, logitsOut;
   std::vector<int32_t> tokens;
+  /// --stop-ids: ids that end a sequence besides the model's end-of-sequence
+  /// ids (which --ignore-eos drops).
+  std::vector<int32_t> stopIds;
   /// --batch-tokens-file: the prompts of sequences 1, 2, ... (sequence 0's
   /// is `tokens`).
   std::vector<std::vector<int32_t>> morePrompts;
@@ -70,14 +74,17 @@ const char *kUsage =
     "when\n"
     "                      the tokenizer has one)\n"
     "  --system TEXT       system message for --chat\n"
-    "  --ignore-eos        do not stop at end-of-sequence tokens\n"
+    "  --ignore-eos        do not stop at the model's end-of-sequence tokens\n"
+    "  --stop-ids ID,...   more ids that end a sequence (also with\n"
+    "                      --ignore-eos)\n"
     "  --print-ids         print generated token ids instead of text\n"
     "  --logits-out FILE   write the prompt's last logits (f32) to FILE\n"
     "  --all-logits        with --logits-out: every prompt position\n"
     "  -c, --ctx N         context length (default 4096)\n"
     "  --prefill-chunk N   prompt tokens per forward call (default 256)\n"
     "  --batch N           decode N copies of the prompt together (default\n"
-    "                      1); end-of-sequence tokens do not stop a batch\n"
+    "                      1); each stops at its end-of-sequence token, the\n"
+    "                      batch when all have\n"
     "  --batch-tokens-file FILE  a batch of prompts, one line of ids each (of\n"
     "                      any lengths)\n"
     "%s";
@@ -146,6 +153,14 @@ Status parse(int argc, char **argv, Options &o) {
       MLRT_RETURN_IF_ERROR(args.value(a, o.system));
     else if (a == "--ignore-eos")
       o.ignoreEos = true;
+    else if (a == "--stop-ids") {
+      std::string list;
+      MLRT_RETURN_IF_ERROR(args.value(a, list));
+      Expected<std::vector<int32_t>> ids = parseIdList(list);
+      if (!ids)
+        return Error() << "--stop-ids: " << ids.message();
+      o.stopIds.insert(o.stopIds.end(), ids->begin(), ids->end());
+    }
     else if (a == "--print-ids")
       o.printIds = true;
     else if (a == "--logits-out")
@@ -212,12 +227,13 @@ double seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
 }
 
-/// `decodes` decode steps of every sequence took `generateSeconds`.
+/// `decodes` decode steps, which gave `tokens` tokens of the sequences
+/// still going, took `generateSeconds`.
 void report(const Session &s, int64_t promptTokens, double promptSeconds,
-            int64_t decodes, double generateSeconds) {
+            int64_t decodes, int64_t tokens, double generateSeconds) {
   MemoryReport m = s.model().memory();
   auto rate = [](int64_t n, double t) { return t > 0 ? n / t : 0.0; };
-  const int64_t batch = s.batch(), tokens = decodes * batch;
+  const int64_t batch = s.batch();
   std::fprintf(stderr,
                "\nml-run: %s on %s (%d threads)\n"
                "  prompt:     %6lld tokens in %8.3f s = %8.2f tokens/s\n"
@@ -310,19 +326,30 @@ Status run(const Options &o) {
   }
   promptSeconds += seconds(start);
 
-  std::vector<int32_t> eos;
-  for (int64_t id : model->config().eos)
-    eos.push_back(static_cast<int32_t>(id));
-  if (tokenizer)
-    for (int32_t id : tokenizer->eosIds())
-      eos.push_back(id);
+  for (int32_t id : o.stopIds)
+    if (id < 0 || id >= vocab)
+      return Error() << "--stop-ids: id " << id << " is not in the "
+                     << "vocabulary of " << vocab << " tokens";
+  std::vector<int32_t> stops = o.stopIds;
+  if (!o.ignoreEos) {
+    for (int64_t id : model->config().eos)
+      stops.push_back(static_cast<int32_t>(id));
+    if (tokenizer)
+      for (int32_t id : tokenizer->eosIds())
+        stops.push_back(id);
+  }
+  auto isStop = [&](int32_t id) {
+    return std::find(stops.begin(), stops.end(), id) != stops.end();
+  };
   std::vector<cpu::Sampler> samplers;
   for (int64_t s = 0; s < batch; ++s)
     samplers.emplace_back(o.sampling, o.seed + s);
-  // Sequence 0's tokens (streamed), the others' (printed at the end).
-  std::vector<int32_t> generated;
-  std::vector<std::vector<int32_t>> others(batch - 1);
-  int64_t decodes = 0;
+  // Each sequence's tokens: sequence 0's streamed, the others' printed at
+  // the end. A sequence that drew a stop id is done: the batch still steps
+  // it (one token a sequence a step) and drops what it draws.
+  std::vector<std::vector<int32_t>> generated(batch);
+  std::vector<bool> done(batch, false);
+  int64_t decodes = 0, decoded = 0, going = batch;
   start = Clock::now();
   // Greedy decoding lets the backend pick the tokens where the logits are.
   const bool greedy = o.sampling.temperature <= 0.0f;
@@ -334,27 +361,31 @@ Status run(const Options &o) {
         return true;
     return false;
   };
-  while (static_cast<int64_t>(generated.size()) < o.predict) {
+  for (int64_t round = 0; round < o.predict; ++round) {
     std::vector<int32_t> tokens = picked;
     if (tokens.empty())
       for (int64_t s = 0; s < batch; ++s)
         tokens.push_back(samplers[s].sample(last.data() + s * vocab, vocab));
-    const int32_t next = tokens[0];
-    bool stop = batch == 1 && !o.ignoreEos &&
-                std::find(eos.begin(), eos.end(), next) != eos.end();
-    generated.push_back(next);
-    for (int64_t s = 1; s < batch; ++s)
-      others[s - 1].push_back(tokens[s]);
-    if (o.printIds) {
-      std::printf("%s%d", generated.size() > 1 ? " " : "", next);
-    } else if (tokenizer && !stop) {
-      Expected<std::string> piece = tokenizer->tokenPiece(next);
-      if (piece)
-        std::fwrite(piece->data(), 1, piece->size(), stdout);
+    if (round > 0)
+      decoded += going;
+    for (int64_t s = 0; s < batch; ++s) {
+      if (done[s])
+        continue;
+      const int32_t id = tokens[s];
+      generated[s].push_back(id);
+      done[s] = isStop(id);
+      going -= done[s];
+      if (s > 0)
+        continue;
+      // Sequence 0 streams: its ids, or its text without the stop.
+      if (o.printIds)
+        std::printf("%s%d", round > 0 ? " " : "", id);
+      else if (tokenizer && !done[0])
+        if (Expected<std::string> piece = tokenizer->tokenPiece(id))
+          std::fwrite(piece->data(), 1, piece->size(), stdout);
+      std::fflush(stdout);
     }
-    std::fflush(stdout);
-    if (stop || static_cast<int64_t>(generated.size()) == o.predict ||
-        contextFull())
+    if (going == 0 || round + 1 == o.predict || contextFull())
       break;
     if (greedy) {
       Expected<std::vector<int32_t>> step = session->stepGreedy(tokens);
@@ -371,18 +402,21 @@ Status run(const Options &o) {
   }
   double generateSeconds = seconds(start);
   std::printf("\n");
-  for (const std::vector<int32_t> &ids : others) {
+  for (size_t q = 1; q < generated.size(); ++q) {
+    const std::vector<int32_t> &ids = generated[q];
     if (o.printIds) {
       for (size_t i = 0; i < ids.size(); ++i)
         std::printf("%s%d", i ? " " : "", ids[i]);
     } else if (tokenizer) {
       for (int32_t id : ids)
-        if (Expected<std::string> piece = tokenizer->tokenPiece(id))
-          std::fwrite(piece->data(), 1, piece->size(), stdout);
+        if (!isStop(id))
+          if (Expected<std::string> piece = tokenizer->tokenPiece(id))
+            std::fwrite(piece->data(), 1, piece->size(), stdout);
     }
     std::printf("\n");
   }
-  report(*session, promptTokens, promptSeconds, decodes, generateSeconds);
+  report(*session, promptTokens, promptSeconds, decodes, decoded,
+         generateSeconds);
   return Status::ok();
 }
 } // namespace
