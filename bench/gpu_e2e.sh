@@ -9,7 +9,10 @@
 # Prints a markdown table; the weight-streaming roofline uses this run's
 # device copy bandwidth when torch is there (else 4.3 TB/s).
 #
-#   [BATCHES="1 16 64"] bench/gpu_e2e.sh BIN_DIR "2048 8192"
+#   [BATCHES="1 16 64"] [COMMIT=SHA] bench/gpu_e2e.sh BIN_DIR "2048 8192"
+#
+# The first line names the date, the GPU and driver, and the commit ($COMMIT,
+# else git's HEAD: the GPU machine has no git).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin=$1 contexts=${2:-"2048 8192"} e2e=${E2E:-.cache/gpu-e2e}
@@ -26,6 +29,8 @@ e.record(); torch.cuda.synchronize()
 print(2 * 10 * x.numel() / (s.elapsed_time(e) / 1e3))
 PY
 )
+commit=${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -1 || echo 'no nvidia-smi'), commit $commit, BATCHES=\"${BATCHES:-1}\" bench/gpu_e2e.sh $bin \"$contexts\""
 echo "copy bandwidth: $(awk -v b="$bw" 'BEGIN { printf "%.2f TB/s", b / 1e12 }')"
 echo
 echo "| model | context | batch | prompt tokens/s | decode tokens/s (all sequences) | weights streamed (GB) | KV + SSM state per step (GB) | roofline tokens/s (weights / weights+KV+state) | % of weight roofline | % of weights+KV+state roofline |"

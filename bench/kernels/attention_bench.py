@@ -63,6 +63,9 @@ def causal_tail(tq, tk, tv):
 
 def main():
     p = argparse.ArgumentParser()
+    p.add_argument("--commit",
+                   help="the project commit to print (default: git rev-parse; "
+                   "the GPU machine has no git)")
     p.add_argument("--ptx", required=True)
     p.add_argument("--artifact", required=True)
     p.add_argument("--ml-dump", required=True)
@@ -97,7 +100,7 @@ def main():
     prefill, prefill_grid, _, prefill_block = kernel(
         args.prefix + ("_bf16in" if args.bf16_inputs else ""))
     bandwidth = copy_bandwidth()
-    print(f"GPU: {torch.cuda.get_device_name()}, torch {torch.__version__}, "
+    print(f"{ptxlaunch.provenance(args.commit)}, "
           f"copy bandwidth {bandwidth / 1e12:.2f} TB/s")
     kv_width, q_width = KV_HEADS * DIM, HEADS * DIM
     capacity = max(int(n) for n in (args.decode + "," + args.prefill).split(","))

@@ -60,6 +60,9 @@ def copy_bandwidth():
 
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--commit",
+                    help="the project commit to print (default: git rev-parse; "
+                    "the GPU machine has no git)")
     ap.add_argument("ptx")
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--rows-per-warp", type=int, default=None,
@@ -67,7 +70,7 @@ def main():
     args = ap.parse_args()
     module = ptxlaunch.Module(open(args.ptx).read())
     bw = copy_bandwidth()
-    print(f"{torch.cuda.get_device_name()}, copy bandwidth {bw / 1e12:.2f} TB/s")
+    print(f"{ptxlaunch.provenance(args.commit)}, copy bandwidth {bw / 1e12:.2f} TB/s")
     print("| projection | rows x cols | ours (us) | ours GB/s | % of copy | torch bf16 (us) | torch GB/s | ours vs torch |")
     print("|---|---|---|---|---|---|---|---|")
     torch.manual_seed(0)

@@ -20,6 +20,9 @@ torch's current stream, so CUDA events and torch ops order with them.
 bytes.
 """
 import ctypes
+import datetime
+import os
+import subprocess
 
 import torch
 
@@ -159,3 +162,24 @@ def launch_specs(ml_dump, artifact):
     import subprocess
     return plan_specs(subprocess.run([ml_dump, artifact, "--plan"], check=True,
                                      capture_output=True, text=True).stdout)
+
+
+def provenance(commit=None):
+    """What a result needs beside it: the date (UTC), the GPU, its driver,
+    torch, and the project commit (`commit`, else git's HEAD where git is
+    there: the GPU machine has none, so pass --commit there)."""
+    if not commit:
+        try:
+            commit = subprocess.run(
+                ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                check=True, cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            commit = "unknown"
+    try:
+        driver = subprocess.run(["nvidia-smi", "--query-gpu=driver_version", "--format=csv,noheader"],
+                                capture_output=True, text=True, check=True).stdout.split()[0]
+    except (OSError, subprocess.CalledProcessError, IndexError):
+        driver = "unknown"
+    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return (f"{date}, {torch.cuda.get_device_name()} (driver {driver}), torch {torch.__version__}, "
+            f"commit {commit}")

@@ -146,6 +146,9 @@ def rel(a, b):
 
 def main():
     p = argparse.ArgumentParser()
+    p.add_argument("--commit",
+                   help="the project commit to print (default: git rev-parse; "
+                   "the GPU machine has no git)")
     p.add_argument("--ptx", required=True)
     p.add_argument("--artifact", required=True)
     p.add_argument("--ml-dump", required=True)
@@ -163,7 +166,7 @@ def main():
                for path in args.ptx.split(",")}
     first = next(iter(modules.values()))
     baseline = first.kernel(args.baseline) if args.baseline else None
-    print(f"GPU: {torch.cuda.get_device_name()}, torch {torch.__version__}")
+    print(ptxlaunch.provenance(args.commit))
     print("| L | PTX | ours f32 (ms) | M tok/s | states / passing / scan (ms, each alone) "
           "| mamba_ssm bf16 (ms) | M tok/s | bf16 ms / ours ms | mamba_ssm f32 (ms) | f32 ms / ours ms "
           "| sequential before (ms) | before / ours |")

@@ -45,7 +45,6 @@ Markdown goes to stdout, the checks to stderr.
 import argparse
 import math
 import os
-import subprocess
 import sys
 
 import torch
@@ -216,17 +215,6 @@ def copy_bandwidth():
     return 2 * (1 << 30) / (ms / 1e3)
 
 
-def commit_of(arg):
-    if arg:
-        return arg
-    try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
-                              text=True, check=True,
-                              cwd=os.path.dirname(os.path.abspath(__file__))).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown"
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--ptx", required=True)
@@ -288,8 +276,7 @@ def main():
     del t, ref, ours, peer, conv32
 
     bw = copy_bandwidth()
-    print(f"GPU: {torch.cuda.get_device_name()}, torch {torch.__version__}, triton "
-          f"{triton.__version__}, commit {commit_of(args.commit)}, copy bandwidth "
+    print(f"{ptxlaunch.provenance(args.commit)}, triton {triton.__version__}, copy bandwidth "
           f"{bw / 1e12:.2f} TB/s (1 GiB D2D, read + write); median of {args.reps} replays of a "
           f"CUDA graph of {args.graph_calls} calls, per call")
 
