@@ -104,10 +104,8 @@ CpuBackend::CpuBackend(const Artifact &model, const SessionOptions &options)
   for (const PlanState &s : plan.states) {
     LayerState &l = states.emplace_back();
     if (s.kind == PlanState::Kind::KVCache) {
-      l.kv.capacity = options.maxTokens;
-      l.kv.bf16 = s.kvType == DType::BF16;
-      l.kv.k.resize(options.maxTokens * s.kvHeads * s.headDim);
-      l.kv.v.resize(l.kv.k.size());
+      l.kv = KVCache(options.maxTokens, s.kvHeads * s.headDim,
+                     s.kvType == DType::BF16);
     } else {
       l.conv.resize(s.channels * (s.width - 1));
       l.ssm.resize(s.heads * s.headDim * s.dState);
@@ -131,11 +129,14 @@ Status CpuBackend::copySequence(int64_t from, int64_t to, int64_t) {
 }
 
 uint64_t CpuBackend::allocatedBytes() const {
-  uint64_t floats = arena.size() + scratch.size() + normalised.size();
+  uint64_t floats = arena.size() + scratch.size() + normalised.size(),
+           bytes = 0;
   for (const std::vector<LayerState> &states : sequences)
-    for (const LayerState &l : states)
-      floats += l.kv.k.size() + l.kv.v.size() + l.conv.size() + l.ssm.size();
-  return floats * sizeof(float);
+    for (const LayerState &l : states) {
+      floats += l.conv.size() + l.ssm.size();
+      bytes += l.kv.bytes();
+    }
+  return floats * sizeof(float) + bytes;
 }
 
 /// A scan's state as the layer stores it: a bf16 SSM state is rounded

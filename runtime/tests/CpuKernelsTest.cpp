@@ -465,12 +465,12 @@ struct AttentionCase {
     return out;
   }
 
-  /// Runs the tokens through a fresh cache in steps of the given sizes.
-  std::vector<float> run(const std::vector<int64_t> &steps, int64_t window) {
-    KVCache cache;
-    cache.capacity = tokens;
-    cache.k.resize(tokens * kvHeads * headDim);
-    cache.v.resize(tokens * kvHeads * headDim);
+  /// Runs the tokens through a fresh cache (f32, or bf16) in steps of the
+  /// given sizes.
+  std::vector<float> run(const std::vector<int64_t> &steps, int64_t window,
+                         bool bf16 = false) {
+    KVCache cache(tokens, kvHeads * headDim, bf16);
+    EXPECT_EQ(cache.bytes(), 2 * tokens * kvHeads * headDim * (bf16 ? 2 : 4));
     std::vector<float> out(tokens * heads * headDim);
     int64_t t = 0;
     for (int64_t n : steps) {
@@ -497,6 +497,18 @@ TEST(CpuAttention, MatchesNaiveGqaWithAndWithoutWindow) {
                       c.reference(t, h, d, window), 1e-5)
               << "window " << window << " token " << t << " head " << h;
   }
+}
+
+// A bf16 cache holds K and V as bf16, half the bytes of an f32 cache, and
+// attends exactly as an f32 cache fed the same values rounded to bf16.
+TEST(CpuAttention, Bf16CacheEqualsF32CacheOfRoundedValues) {
+  std::mt19937 rng(33);
+  AttentionCase c(rng);
+  std::vector<float> bf16 = c.run({3, 1, 1, 2}, 3, /*bf16=*/true);
+  for (std::vector<float> *x : {&c.k, &c.v})
+    for (float &e : *x)
+      e = mlrt::roundedToBF16(e);
+  EXPECT_EQ(bf16, c.run({3, 1, 1, 2}, 3));
 }
 
 TEST(CpuAttention, CacheContinuationEqualsOnePrefill) {

@@ -20,29 +20,49 @@
 
 using namespace mlrt::cpu;
 
+KVCache::KVCache(int64_t capacity, int64_t width, bool bf16)
+    : capacity(capacity), bf16(bf16) {
+  if (bf16) {
+    kBf16.resize(capacity * width);
+    vBf16.resize(capacity * width);
+  } else {
+    k.resize(capacity * width);
+    v.resize(capacity * width);
+  }
+}
+
+uint64_t KVCache::bytes() const {
+  return (k.size() + v.size()) * sizeof(float) +
+         (kBf16.size() + vBf16.size()) * sizeof(uint16_t);
+}
+
 namespace {
-/// Appends `k` and `v` rows (width floats each) to the cache.
+/// Appends `k` and `v` rows (width floats each) to the cache, as bf16 in a
+/// bf16 cache.
 void append(Rows k, Rows v, int64_t width, KVCache &cache) {
   assert(cache.length + k.tokens <= cache.capacity && "KV cache overflow");
-  auto store = [&](const float *row, float *to) {
-    if (!cache.bf16)
-      return (void)std::copy(row, row + width, to);
-    for (int64_t i = 0; i < width; ++i)
-      to[i] = mlrt::roundedToBF16(row[i]);
-  };
   for (int64_t t = 0; t < k.tokens; ++t) {
-    store(k.row(t), &cache.k[(cache.length + t) * width]);
-    store(v.row(t), &cache.v[(cache.length + t) * width]);
+    const int64_t at = (cache.length + t) * width;
+    if (!cache.bf16) {
+      std::copy(k.row(t), k.row(t) + width, &cache.k[at]);
+      std::copy(v.row(t), v.row(t) + width, &cache.v[at]);
+      continue;
+    }
+    std::transform(k.row(t), k.row(t) + width, &cache.kBf16[at],
+                   mlrt::f32ToBF16);
+    std::transform(v.row(t), v.row(t) + width, &cache.vBf16[at],
+                   mlrt::f32ToBF16);
   }
   cache.length += k.tokens;
 }
 
 /// One query head over cached keys [first, last]: keys and values are
-/// `headDim` floats every `stride` floats from `k` and `v`. With
+/// `headDim` elements (f32 or bf16) every `stride` from `k` and `v`. With
 /// `bf16Inputs`, q and the weights exp(s - max) are rounded to bf16 before
 /// their products (the normaliser sums them unrounded), as the GPU's
 /// tensor-core attention computes them.
-void attendHead(const float *q, const float *k, const float *v, int64_t stride,
+template <typename T>
+void attendHead(const float *q, const T *k, const T *v, int64_t stride,
                 int64_t headDim, int64_t first, int64_t last, float scale,
                 bool bf16Inputs, std::vector<float> &scores, float *out) {
   thread_local std::vector<float> rounded;
@@ -66,9 +86,10 @@ void attendHead(const float *q, const float *k, const float *v, int64_t stride,
     float weight = scores[j - first];
     if (bf16Inputs)
       weight = mlrt::roundedToBF16(weight);
-    const float p = weight / sum, *vj = v + j * stride;
+    const float p = weight / sum;
+    const T *vj = v + j * stride;
     for (int64_t d = 0; d < headDim; ++d)
-      out[d] += p * vj[d];
+      out[d] += p * widen(vj[d]);
   }
 }
 } // namespace
@@ -89,9 +110,15 @@ void mlrt::cpu::attention(Rows q, Rows k, Rows v, KVCache &cache, int64_t heads,
       const int64_t first =
           window > 0 ? std::max<int64_t>(0, position - window + 1) : 0;
       const int64_t kvOffset = (h / perKVHead) * headDim;
-      attendHead(q.row(t) + h * headDim, cache.k.data() + kvOffset,
-                 cache.v.data() + kvOffset, kvWidth, headDim, first, position,
-                 scale, bf16Inputs, scores, out.row(t) + h * headDim);
+      auto attend = [&](const auto &k, const auto &v) {
+        attendHead(q.row(t) + h * headDim, k.data() + kvOffset,
+                   v.data() + kvOffset, kvWidth, headDim, first, position,
+                   scale, bf16Inputs, scores, out.row(t) + h * headDim);
+      };
+      if (cache.bf16)
+        attend(cache.kBf16, cache.vBf16);
+      else
+        attend(cache.k, cache.v);
     }
   });
 }

@@ -13,6 +13,7 @@
 #ifndef MLRT_SRC_CPU_PARALLEL_H
 #define MLRT_SRC_CPU_PARALLEL_H
 
+#include "mlrt/DType.h"
 #include "mlrt/cpu/Kernels.h"
 
 #include <cmath>
@@ -104,19 +105,31 @@ inline void loadLanes(Lanes &v, const float *p) {
   __builtin_memcpy(&v, p, sizeof v);
 }
 
+/// An element of a row as f32: itself, or a bf16 bit pattern widened.
+inline float widen(float x) { return x; }
+inline float widen(uint16_t bits) { return bf16ToF32(bits); }
+inline void loadLanes(Lanes &v, const uint16_t *p) {
+  for (int j = 0; j < kLanes; ++j)
+    v[j] = bf16ToF32(p[j]);
+}
+
 /// Adds the products of the last n % kLanes elements from `k` on to their
 /// lanes, then sums the lanes.
-inline float finishDot(const Lanes &acc, const float *a, const float *b, int64_t k,
+template <typename T>
+inline float finishDot(const Lanes &acc, const float *a, const T *b, int64_t k,
                        int64_t n) {
   float lanes[kLanes];
   __builtin_memcpy(lanes, &acc, sizeof lanes);
   for (int j = 0; k + j < n; ++j)
-    lanes[j] += a[k + j] * b[k + j];
+    lanes[j] += a[k + j] * widen(b[k + j]);
   return ((lanes[0] + lanes[4]) + (lanes[2] + lanes[6])) +
          ((lanes[1] + lanes[5]) + (lanes[3] + lanes[7]));
 }
 
-inline float dot(const float *a, const float *b, int64_t n) {
+/// The dot product of f32 `a` with `b`, f32 or bf16 (widened): the same
+/// lanes and order either way, so a bf16 row gives exactly what its values
+/// held as f32 give.
+template <typename T> inline float dot(const float *a, const T *b, int64_t n) {
   Lanes acc = {};
   int64_t k = 0;
   for (; k + kLanes <= n; k += kLanes) {

@@ -76,14 +76,19 @@ private:
   int64_t headDim = 0, originalMax = 0;
 };
 
-/// The K/V cache of one attention layer: `capacity` tokens of
-/// kvHeads * headDim floats each, `length` filled.
+/// The K/V cache of one attention layer: `capacity` tokens of `width` =
+/// kvHeads * headDim elements each, `length` filled: f32 in `k` and `v`,
+/// or, for a bf16 cache (the values the CUDA backend stores), bf16 bit
+/// patterns in `kBf16` and `vBf16`, half the bytes.
 struct KVCache {
+  KVCache() = default;
+  KVCache(int64_t capacity, int64_t width, bool bf16);
   std::vector<float> k, v;
+  std::vector<uint16_t> kBf16, vBf16;
   int64_t capacity = 0, length = 0;
-  /// Whether appended rows are rounded to bf16 (a bf16 cache: the values
-  /// the CUDA backend stores, held here as f32).
   bool bf16 = false;
+  /// The bytes the cache holds.
+  uint64_t bytes() const;
 };
 
 /// Appends the step's k and v rows to `cache`, then causal GQA attention of
