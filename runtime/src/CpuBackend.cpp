@@ -24,10 +24,13 @@ using namespace mlrt::cpu;
 
 namespace {
 
-/// The states of one layer.
+/// The states of one layer. A bf16 SSM state (ml-compile --ssm-state=bf16)
+/// is held as bf16 in `ssmBf16` between calls and widened into the
+/// backend's working copy for a scan; an f32 one is `ssm`.
 struct LayerState {
   KVCache kv;
   std::vector<float> conv, ssm;
+  std::vector<uint16_t> ssmBf16;
 };
 
 class CpuBackend final : public Backend {
@@ -48,6 +51,12 @@ private:
   /// feed: `rows(slot)` gives that sequence's rows of a buffer.
   void runSequenceOp(const PlanEntry &entry, const PlanOp &op, const Feed &feed,
                      int64_t s);
+  /// The layer's SSM state as f32 for a scan: its own, or its bf16 state
+  /// widened into `ssmWork`.
+  std::vector<float> &loadSsm(LayerState &l);
+  /// A scan's state back into the layer: rounded to bf16 for a bf16 state
+  /// (the values the CUDA backend keeps).
+  void storeSsm(LayerState &l, const std::vector<float> &ssm);
 
   const Artifact &model;
   Rope rope;
@@ -59,6 +68,8 @@ private:
   /// A projection's input rows, normalised (input norm) and/or rounded to
   /// bf16 (bf16_inputs).
   std::vector<float> normalised;
+  /// The f32 working copy of a bf16 SSM state during a scan.
+  std::vector<float> ssmWork;
   /// Per sequence, per plan state.
   std::vector<std::vector<LayerState>> sequences;
 };
@@ -108,7 +119,11 @@ CpuBackend::CpuBackend(const Artifact &model, const SessionOptions &options)
                      s.kvType == DType::BF16);
     } else {
       l.conv.resize(s.channels * (s.width - 1));
-      l.ssm.resize(s.heads * s.headDim * s.dState);
+      const int64_t elements = s.heads * s.headDim * s.dState;
+      if (s.ssmType == DType::BF16)
+        l.ssmBf16.resize(elements);
+      else
+        l.ssm.resize(elements);
     }
   }
   sequences.resize(options.batch, states);
@@ -120,6 +135,7 @@ void CpuBackend::reset() {
       l.kv.length = 0;
       std::fill(l.conv.begin(), l.conv.end(), 0.0f);
       std::fill(l.ssm.begin(), l.ssm.end(), 0.0f);
+      std::fill(l.ssmBf16.begin(), l.ssmBf16.end(), 0);
     }
 }
 
@@ -129,23 +145,29 @@ Status CpuBackend::copySequence(int64_t from, int64_t to, int64_t) {
 }
 
 uint64_t CpuBackend::allocatedBytes() const {
-  uint64_t floats = arena.size() + scratch.size() + normalised.size(),
+  uint64_t floats = arena.size() + scratch.size() + normalised.size() +
+                    ssmWork.size(),
            bytes = 0;
   for (const std::vector<LayerState> &states : sequences)
     for (const LayerState &l : states) {
       floats += l.conv.size() + l.ssm.size();
-      bytes += l.kv.bytes();
+      bytes += l.kv.bytes() + l.ssmBf16.size() * sizeof(uint16_t);
     }
   return floats * sizeof(float) + bytes;
 }
 
-/// A scan's state as the layer stores it: a bf16 SSM state is rounded
-/// each time (the values the CUDA backend keeps), the math stays f32.
-static void storeSsmState(const PlanState &s, std::vector<float> &ssm) {
-  if (s.ssmType != DType::BF16)
-    return;
-  for (float &v : ssm)
-    v = roundedToBF16(v);
+std::vector<float> &CpuBackend::loadSsm(LayerState &l) {
+  if (l.ssmBf16.empty())
+    return l.ssm;
+  ssmWork.resize(l.ssmBf16.size());
+  std::transform(l.ssmBf16.begin(), l.ssmBf16.end(), ssmWork.begin(),
+                 bf16ToF32);
+  return ssmWork;
+}
+
+void CpuBackend::storeSsm(LayerState &l, const std::vector<float> &ssm) {
+  if (!l.ssmBf16.empty())
+    std::transform(ssm.begin(), ssm.end(), l.ssmBf16.begin(), f32ToBF16);
 }
 
 void CpuBackend::runSequenceOp(const PlanEntry &entry, const PlanOp &op,
@@ -177,22 +199,23 @@ void CpuBackend::runSequenceOp(const PlanEntry &entry, const PlanOp &op,
     return conv1d(rows(0), w(0), w(1), states[op.state].conv, rows(1));
   case OpKind::SSMScan: {
     const PlanState &st = model.plan().states[op.state];
-    std::vector<float> &ssm = states[op.state].ssm;
+    std::vector<float> &ssm = loadSsm(states[op.state]);
     if (op.variant == MixerKind::Mamba1)
       ssmScanMamba1(rows(0), rows(1), rows(2), w(0), w(1), w(2), op.heads,
                     op.groups, op.dState, ssm, rows(3));
     else
       ssmScanMamba2(rows(0), rows(1), w(0), w(1), w(2), op.heads, op.groups,
                     st.headDim, op.dState, ssm, rows(2));
-    return storeSsmState(st, ssm);
+    return storeSsm(states[op.state], ssm);
   }
   case OpKind::MambaStep: {
     const PlanState &st = model.plan().states[op.state];
     LayerState &l = states[op.state];
     conv1d(rows(0), w(0), w(1), l.conv, rows(0));
+    std::vector<float> &ssm = loadSsm(l);
     ssmScanMamba2(rows(0), rows(1), w(2), w(3), w(4), op.heads, op.groups,
-                  st.headDim, op.dState, l.ssm, rows(3));
-    storeSsmState(st, l.ssm);
+                  st.headDim, op.dState, ssm, rows(3));
+    storeSsm(l, ssm);
     return gatedRmsNorm(rows(3), rows(2), w(5), op.group, rows(3));
   }
   default:
