@@ -15,7 +15,7 @@
 // RUN: %python %S/../../bench/make_random_checkpoint.py %t/head128 --preset tiny-head128 > /dev/null
 // RUN: ml-import %t/head128 -o %t/head128.mlir 2>/dev/null
 // RUN: ml-compile %t/head128.mlir --target=cuda --kv-cache=bf16 --emit=ptx -o %t/head128.ptx 2>/dev/null
-// RUN: %ptxas -arch=sm_90 %t/head128.ptx -o %t/head128.cubin
+// RUN: %ptxas -arch=sm_90 -v %t/head128.ptx -o %t/head128.cubin 2>&1 | FileCheck %s --check-prefix=SPILLS
 // RUN: ml-import %inputs/tiny/tiny-llama -o %t/llama.mlir 2>/dev/null
 // RUN: ml-compile %t/llama.mlir --target=cuda --emit=ptx -o %t/llama.ptx 2>/dev/null
 // RUN: %ptxas -arch=sm_90 %t/llama.ptx -o %t/llama.cubin
@@ -27,3 +27,9 @@
 // variants, sliding-window attention, Qwen2 for sm_80, heads of 128 with a
 // bf16 cache (tensor-core prefill), an all-Mamba model, and tiny-llama's
 // bf16 matrices (the tensor-core GEMVs of several rows).
+
+// The tensor-core decode attention keeps its tiles and accumulators in
+// registers (two blocks an SM allow 255): spills would cost its loads.
+// SPILLS: Compiling entry function 'attention_h2_q256_kv128_win0_kvbf16_rope_decode' for 'sm_90'
+// SPILLS-NEXT: Function properties for attention_h2_q256_kv128_win0_kvbf16_rope_decode
+// SPILLS-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
