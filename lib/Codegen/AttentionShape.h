@@ -6,8 +6,9 @@
 //
 // The argument order and shapes of an attention op's kernels, and the
 // softmax and mask helpers of their bodies (AttentionKernels.cpp: RoPE,
-// append, tiled f32 prefill, split-KV decode; FlashAttention.cpp: the
-// tensor-core prefill).
+// append, tiled f32 prefill; DecodeAttention.cpp: the split policy, the
+// f32 split kernel and the merge; FlashAttention.cpp: the tensor-core
+// prefill and decode).
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,6 +16,8 @@
 #define MLOPT_LIB_CODEGEN_ATTENTIONSHAPE_H
 
 #include "KernelBuilder.h"
+
+#include "mlopt/Codegen/GpuCodegen.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 
@@ -113,6 +116,11 @@ KeySlice sliceOf(KernelBuilder &k, const DecodeKeys &keys, mlir::Value active,
 void mergeWarpPartials(KernelBuilder &k, const AttentionShape &s,
                        mlir::Value shared, int64_t warps, int64_t headsPerBlock,
                        mlir::Value head0, mlir::Value split);
+/// Adds a decode attention op's split kernel and merge kernel to `module`
+/// (DecodeAttention.cpp), their launches to `specs`.
+void emitDecodeAttention(mlir::gpu::GPUModuleOp module, llvm::StringRef name,
+                         const AttentionShape &s,
+                         std::vector<GpuKernelSpec> &specs);
 /// attention (decode) on tensor cores: block (KV head, split) attends with
 /// the query heads of its group as the rows of mma.sync tiles, its warps
 /// taking 16 keys each of 64-key tiles that cp.async stages one ahead.
