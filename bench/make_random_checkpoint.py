@@ -3,7 +3,8 @@
 shape (default: Llama-3-8B), sharded like transformers (5 GB shards), for
 benchmarking importers and exporters without downloading a model.
 
-  bench/make_random_checkpoint.py OUT_DIR [--preset llama3-8b|llama3-8b-layers|tiny-head128|tiny]
+  bench/make_random_checkpoint.py OUT_DIR [--preset llama3-8b|llama3-8b-layers|tiny-head128|
+                                           tiny-g3-d64|tiny-g7-d80|tiny-g12-d32|tiny]
 """
 import argparse
 import json
@@ -29,6 +30,18 @@ PRESETS = {
     "tiny-head128": dict(vocab_size=64, hidden_size=128, intermediate_size=256,
                          num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=1,
                          head_dim=128, max_position_embeddings=256, rope_theta=10000.0),
+    # GQA groups and head dims the tensor-core decode attention must also
+    # handle (query heads as mma.sync rows): 3 heads of 64 a KV head
+    # (SmolLM2's), 7 of 80 (rows 0-6 of a tile), 12 of 32 (rows 8-15 too).
+    "tiny-g3-d64": dict(vocab_size=64, hidden_size=96, intermediate_size=192,
+                        num_hidden_layers=1, num_attention_heads=6, num_key_value_heads=2,
+                        head_dim=64, max_position_embeddings=512, rope_theta=10000.0),
+    "tiny-g7-d80": dict(vocab_size=64, hidden_size=96, intermediate_size=192,
+                        num_hidden_layers=1, num_attention_heads=7, num_key_value_heads=1,
+                        head_dim=80, max_position_embeddings=512, rope_theta=10000.0),
+    "tiny-g12-d32": dict(vocab_size=64, hidden_size=96, intermediate_size=192,
+                         num_hidden_layers=1, num_attention_heads=12, num_key_value_heads=1,
+                         head_dim=32, max_position_embeddings=512, rope_theta=10000.0),
     "tiny": dict(vocab_size=256, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
                  num_attention_heads=4, num_key_value_heads=2, head_dim=16,
                  max_position_embeddings=256, rope_theta=10000.0),

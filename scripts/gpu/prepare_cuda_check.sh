@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Prepares the GPU suite (scripts/gpu/check_cuda.py) on this machine:
-# compiles the tiny fixtures, SmolLM2 and its 50% hybrids with
-# --target=cuda into .cache/gpu-check/models/, and splits SmolLM2's f32
+# compiles the tiny fixtures, random checkpoints of other GQA shapes, SmolLM2
+# and its 50% hybrids with --target=cuda (f32 and bf16 KV caches) into
+# .cache/gpu-check/models/, and splits SmolLM2's f32
 # store into parts small enough to carry to the GPU machine one per call
 # (.cache/gpu-check/parts/). The tiny fixtures' stores are tracked files, so
 # the GPU machine's copy of the tree has them.
@@ -16,10 +17,24 @@ for m in tiny-llama tiny-mistral tiny-qwen2 tiny-hybrid-mamba2 tiny-hybrid-mamba
   "$build/bin/ml-import" "test/Inputs/tiny/$m" -o "$out/work/$m.mlir" 2>/dev/null
   "$build/bin/ml-compile" "$out/work/$m.mlir" --target=cuda -o "$out/models/$m.mlart" 2>/dev/null
 done
+# bf16 KV caches: the tensor-core attention, for GQA groups of 2 (one with a
+# sliding window), 3, 7 and 12 and heads of 16, 64, 80 and 32.
+for m in tiny-llama tiny-mistral; do
+  "$build/bin/ml-compile" "$out/work/$m.mlir" --target=cuda --kv-cache=bf16 \
+    -o "$out/models/$m-kvbf16.mlart" 2>/dev/null
+done
+for g in g3-d64 g7-d80 g12-d32; do
+  python3 bench/make_random_checkpoint.py "$out/models/tiny-$g" --preset "tiny-$g" > /dev/null
+  "$build/bin/ml-import" "$out/models/tiny-$g" -o "$out/work/tiny-$g.mlir" 2>/dev/null
+  "$build/bin/ml-compile" "$out/work/tiny-$g.mlir" --target=cuda --kv-cache=bf16 \
+    -o "$out/models/tiny-$g-kvbf16.mlart" 2>/dev/null
+done
 gguf=$(scripts/fetch_smollm2.sh)
 # The store goes where the artifacts are, so its relative path holds there.
 "$build/bin/ml-import" "$gguf" -o "$out/models/smollm2.mlir" 2>/dev/null
 "$build/bin/ml-compile" "$out/models/smollm2.mlir" --target=cuda -o "$out/models/smollm2.mlart" 2>/dev/null
+"$build/bin/ml-compile" "$out/models/smollm2.mlir" --target=cuda --kv-cache=bf16 \
+  -o "$out/models/smollm2-kvbf16.mlart" 2>/dev/null
 for variant in mamba2 mamba1; do
   "$build/bin/ml-opt" "$out/models/smollm2.mlir" --attn-to-mamba="ratio=0.5 variant=$variant" \
     -o "$out/models/smollm2-hybrid-$variant.mlir" 2>/dev/null

@@ -16,6 +16,7 @@
 // RUN: ml-import %t/head128 -o %t/head128.mlir 2>/dev/null
 // RUN: ml-compile %t/head128.mlir --target=cuda --kv-cache=bf16 --emit=ptx -o %t/head128.ptx 2>/dev/null
 // RUN: %ptxas -arch=sm_90 -v %t/head128.ptx -o %t/head128.cubin 2>&1 | FileCheck %s --check-prefix=SPILLS
+// RUN: for g in g3-d64 g7-d80 g12-d32; do %python %S/../../bench/make_random_checkpoint.py %t/$g --preset tiny-$g > /dev/null && ml-import %t/$g -o %t/$g.mlir 2>/dev/null && ml-compile %t/$g.mlir --target=cuda --kv-cache=bf16 --emit=ptx -o %t/$g.ptx 2>/dev/null && %ptxas -arch=sm_90 %t/$g.ptx -o %t/$g.cubin || exit 1; done
 // RUN: ml-import %inputs/tiny/tiny-llama -o %t/llama.mlir 2>/dev/null
 // RUN: ml-compile %t/llama.mlir --target=cuda --emit=ptx -o %t/llama.ptx 2>/dev/null
 // RUN: %ptxas -arch=sm_90 %t/llama.ptx -o %t/llama.cubin
@@ -25,8 +26,10 @@
 
 // ptxas assembles every PTX the compiler emits for the fixtures: both Mamba
 // variants, sliding-window attention, Qwen2 for sm_80, heads of 128 with a
-// bf16 cache (tensor-core prefill), an all-Mamba model, and tiny-llama's
-// bf16 matrices (the tensor-core GEMVs of several rows).
+// bf16 cache (tensor-core prefill), GQA groups of 3, 7 and 12 with heads of
+// 64, 80 and 32 over a bf16 cache (the tensor-core decode's rows), an
+// all-Mamba model, and tiny-llama's bf16 matrices (the tensor-core GEMVs of
+// several rows).
 
 // The tensor-core decode attention keeps its tiles and accumulators in
 // registers (two blocks an SM allow 255): spills would cost its loads.
