@@ -9,13 +9,16 @@
 # Prints a markdown table; the weight-streaming roofline uses this run's
 # device copy bandwidth when torch is there (else 4.3 TB/s).
 #
-#   [BATCHES="1 16 64"] [COMMIT=SHA] bench/gpu_e2e.sh BIN_DIR "2048 8192"
+#   [BATCHES="1 16 64"] [RUNS=3] [COMMIT=SHA] bench/gpu_e2e.sh BIN_DIR "2048 8192"
+#
+# Each row is the median of $RUNS runs (prompt and decode tokens/s apart).
 #
 # The first line names the date, the GPU and driver, and the commit ($COMMIT,
 # else git's HEAD: the GPU machine has no git).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bin=$1 contexts=${2:-"2048 8192"} e2e=${E2E:-.cache/gpu-e2e}
+bin=$1 contexts=${2:-"2048 8192"} e2e=${E2E:-.cache/gpu-e2e} runs=${RUNS:-3}
+median() { printf '%s\n' "$@" | sort -g | sed -n "$(( ($# + 1) / 2 ))p"; }
 PY=python3; $PY -c "import numpy" 2>/dev/null || PY=/opt/torch/.venv/bin/python
 $PY scripts/gpu/store_manifest.py regenerate $e2e/manifest.json
 bw=$($PY - <<'PY' 2>/dev/null || echo 4.3e12
@@ -30,7 +33,7 @@ print(2 * 10 * x.numel() / (s.elapsed_time(e) / 1e3))
 PY
 )
 commit=${COMMIT:-$(git rev-parse --short HEAD 2>/dev/null || echo unknown)}
-echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -1 || echo 'no nvidia-smi'), commit $commit, BATCHES=\"${BATCHES:-1}\" bench/gpu_e2e.sh $bin \"$contexts\""
+echo "$(date -u '+%Y-%m-%d %H:%M UTC'), $(nvidia-smi --query-gpu=name,driver_version --format=csv,noheader 2>/dev/null | head -1 || echo 'no nvidia-smi'), commit $commit, BATCHES=\"${BATCHES:-1}\" RUNS=$runs bench/gpu_e2e.sh $bin \"$contexts\""
 echo "copy bandwidth: $(awk -v b="$bw" 'BEGIN { printf "%.2f TB/s", b / 1e12 }')"
 echo
 echo "| model | context | batch | prompt tokens/s | decode tokens/s (all sequences) | weights streamed (GB) | KV + SSM state per step (GB) | roofline tokens/s (weights / weights+KV+state) | % of weight roofline | % of weights+KV+state roofline |"
@@ -41,12 +44,16 @@ for m in llama3-8b hybrid-50 hybrid-25; do
     $PY -c "print(','.join(str((i * 7919) % 128000) for i in range($ctx)))" > /tmp/e2e-ids.txt
     for batch in ${BATCHES:-1}; do
     # The prompt runs once and is copied to every sequence of the batch,
-    # which then decode together (ml-run --batch).
-    report=$("$bin/ml-run" "$e2e/models/$m.mlart" --device cuda --tokens-file /tmp/e2e-ids.txt -n 65 \
-      --ignore-eos --print-ids --ctx $((ctx + 128)) --prefill-chunk 2048 --batch $batch 2>&1 >/dev/null) || {
-      echo "| $m | $ctx | $batch | error: $(echo "$report" | tail -1) |"; continue; }
-    p=$(echo "$report" | sed -n 's/.*prompt: .*= *\([0-9.]*\) tokens\/s/\1/p')
-    d=$(echo "$report" | sed -n 's/.*decode: .*= *\([0-9.]*\) tokens\/s.*/\1/p')
+    # which then decode together (ml-run --batch). Medians of $runs runs.
+    prompts="" decodes=""
+    for ((r = 0; r < runs; r++)); do
+      report=$("$bin/ml-run" "$e2e/models/$m.mlart" --device cuda --tokens-file /tmp/e2e-ids.txt -n 65 \
+        --ignore-eos --print-ids --ctx $((ctx + 128)) --prefill-chunk 2048 --batch $batch 2>&1 >/dev/null) || {
+        echo "| $m | $ctx | $batch | error: $(echo "$report" | tail -1) |"; continue 2; }
+      prompts+="$(echo "$report" | sed -n 's/.*prompt: .*= *\([0-9.]*\) tokens\/s/\1/p') "
+      decodes+="$(echo "$report" | sed -n 's/.*decode: .*= *\([0-9.]*\) tokens\/s.*/\1/p') "
+    done
+    p=$(median $prompts) d=$(median $decodes)
     # Bytes streamed per step: every weight but the embedding table (one
     # row a sequence), matrices in their device type (bf16 when stored
     # bf16: ml-compile --gpu-weights=auto), vectors in f32; plus, for each
