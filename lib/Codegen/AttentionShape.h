@@ -123,7 +123,7 @@ void emitDecodeAttention(mlir::gpu::GPUModuleOp module, llvm::StringRef name,
                          std::vector<GpuKernelSpec> &specs);
 /// attention (decode) on tensor cores: block (KV head, split) attends with
 /// the query heads of its group as the rows of mma.sync tiles, its warps
-/// taking 16 keys each of 64-key tiles that cp.async stages one ahead.
+/// taking 16 keys each of 64-key tiles that cp.async stages two ahead.
 void flashDecodeAttention(KernelBuilder &k, const AttentionShape &s);
 
 } // namespace mlopt::codegen
