@@ -13,6 +13,14 @@ import struct
 
 import numpy as np
 
+
+def one_layer_gqa(heads, kv_heads, head_dim):
+    """One small layer of `heads` query heads of `head_dim` over `kv_heads` KV heads."""
+    return dict(vocab_size=64, hidden_size=96, intermediate_size=192, num_hidden_layers=1,
+                num_attention_heads=heads, num_key_value_heads=kv_heads, head_dim=head_dim,
+                max_position_embeddings=512, rope_theta=10000.0)
+
+
 PRESETS = {
     "llama3-8b": dict(vocab_size=128256, hidden_size=4096, intermediate_size=14336,
                       num_hidden_layers=32, num_attention_heads=32, num_key_value_heads=8,
@@ -33,15 +41,9 @@ PRESETS = {
     # GQA groups and head dims the tensor-core decode attention must also
     # handle (query heads as mma.sync rows): 3 heads of 64 a KV head
     # (SmolLM2's), 7 of 80 (rows 0-6 of a tile), 12 of 32 (rows 8-15 too).
-    "tiny-g3-d64": dict(vocab_size=64, hidden_size=96, intermediate_size=192,
-                        num_hidden_layers=1, num_attention_heads=6, num_key_value_heads=2,
-                        head_dim=64, max_position_embeddings=512, rope_theta=10000.0),
-    "tiny-g7-d80": dict(vocab_size=64, hidden_size=96, intermediate_size=192,
-                        num_hidden_layers=1, num_attention_heads=7, num_key_value_heads=1,
-                        head_dim=80, max_position_embeddings=512, rope_theta=10000.0),
-    "tiny-g12-d32": dict(vocab_size=64, hidden_size=96, intermediate_size=192,
-                         num_hidden_layers=1, num_attention_heads=12, num_key_value_heads=1,
-                         head_dim=32, max_position_embeddings=512, rope_theta=10000.0),
+    "tiny-g3-d64": one_layer_gqa(heads=6, kv_heads=2, head_dim=64),
+    "tiny-g7-d80": one_layer_gqa(heads=7, kv_heads=1, head_dim=80),
+    "tiny-g12-d32": one_layer_gqa(heads=12, kv_heads=1, head_dim=32),
     "tiny": dict(vocab_size=256, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
                  num_attention_heads=4, num_key_value_heads=2, head_dim=16,
                  max_position_embeddings=256, rope_theta=10000.0),

@@ -14,14 +14,11 @@
 #include "KernelEmitters.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
-#include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include "mlopt/Dialect/LLM/RuntimeRope.h"
 #include "mlrt/Artifact.h"
-#include "mlrt/GpuConventions.h"
 #include "mlrt/cpu/Kernels.h"
 
 #include <cmath>

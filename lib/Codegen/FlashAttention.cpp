@@ -519,6 +519,6 @@ void codegen::flashDecodeAttention(KernelBuilder &k, const AttentionShape &s) {
       });
     }
     gpu::BarrierOp::create(b);
-    mergeWarpPartials(k, s, sharedFloats, kFlashThreads / 32, g, head0, split);
+    mergeWarpPartials(k, s, sharedFloats, kWarps, g, head0, split);
   });
 }

@@ -35,7 +35,8 @@
 // RUN: FileCheck %s --check-prefix=STOP < %t/mistral-stop.txt
 // RUN: FileCheck %s --check-prefix=STOP-REPORT < %t/mistral-stop-report.txt
 // RUN: not ml-run %t/mistral.mlart --tokens %ids --stop-ids 7,x 2>&1 | FileCheck %s --check-prefix=STOP-BAD
-// RUN: not ml-run %t/mistral.mlart --tokens %ids --stop-ids 256 2>&1 | FileCheck %s --check-prefix=STOP-VOCAB
+// RUN: not ml-run %t/mistral.mlart --tokens %ids --stop-ids 256 --logits-out %t/stop.f32 2>&1 | FileCheck %s --check-prefix=STOP-VOCAB
+// RUN: test ! -e %t/stop.f32
 // RUN: printf '1,2\nx\n' > %t/bad.txt
 // RUN: not ml-run %t/hybrid2.mlart --batch-tokens-file %t/bad.txt 2>&1 | FileCheck %s --check-prefix=BAD-LINE
 

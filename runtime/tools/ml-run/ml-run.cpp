@@ -272,6 +272,10 @@ Status run(const Options &o) {
   Expected<Artifact> model = Artifact::open(o.model);
   if (!model)
     return model.takeError();
+  for (int32_t id : o.stopIds)
+    if (id < 0 || id >= model->config().vocab)
+      return Error() << "--stop-ids: id " << id << " is not in the "
+                     << "vocabulary of " << model->config().vocab << " tokens";
   // Ids in and ids out need no tokenizer (models may come without one, or
   // with one that is not at hand).
   std::optional<Tokenizer> tokenizer;
@@ -326,10 +330,6 @@ Status run(const Options &o) {
   }
   promptSeconds += seconds(start);
 
-  for (int32_t id : o.stopIds)
-    if (id < 0 || id >= vocab)
-      return Error() << "--stop-ids: id " << id << " is not in the "
-                     << "vocabulary of " << vocab << " tokens";
   std::vector<int32_t> stops = o.stopIds;
   if (!o.ignoreEos) {
     for (int64_t id : model->config().eos)
