@@ -45,6 +45,9 @@ void Bf16PrefillInputsPass::runOnOperation() {
         o.setBf16InputsAttr(on);
       else if (auto o = dyn_cast<kern::AttentionOp>(op))
         o.setBf16InputsAttr(on);
+      else if (auto o = dyn_cast<kern::SSMScanOp>(op);
+               o && o.getVariant() == llm::MambaVariant::Mamba2)
+        o.setBf16InputsAttr(on);
     });
   });
 }

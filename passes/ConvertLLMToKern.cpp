@@ -174,7 +174,7 @@ static Value emitMamba1(EntryEmitter &e, MambaOp m, Value u,
       b, loc, m.getVariant(), xr, bc, dt, e.weight(m.getDtBias()),
       e.weight(m.getALog()), e.weight(m.getD()), state,
       b.getI64IntegerAttr(m.getNumHeads()), b.getI64IntegerAttr(m.getGroups()),
-      b.getI64IntegerAttr(n), y);
+      b.getI64IntegerAttr(n), /*bf16_inputs=*/nullptr, y);
   kern::SwiGLUOp::create(b, loc, z, y, y); // y * silu(z)
   return e.linear(y, {m.getOut()});
 }
@@ -225,7 +225,7 @@ static LogicalResult emitEntry(EntryEmitter &e, ModelStructure s,
           b, loc, m.getVariant(), xbc, Value(), dt, e.weight(m.getDtBias()),
           e.weight(m.getALog()), e.weight(m.getD()), states[i],
           b.getI64IntegerAttr(heads), b.getI64IntegerAttr(m.getGroups()),
-          b.getI64IntegerAttr(m.getDState()), y);
+          b.getI64IntegerAttr(m.getDState()), /*bf16_inputs=*/nullptr, y);
       kern::GatedRMSNormOp::create(b, loc, y, z, e.weight(m.getNorm()),
                                    b.getI64IntegerAttr(m.getInnerDim() / heads),
                                    y);

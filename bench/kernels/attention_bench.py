@@ -33,14 +33,6 @@ import ptxlaunch  # noqa: E402
 HEADS, KV_HEADS, DIM = 32, 8, 128
 
 
-def copy_bandwidth():
-    """Bytes/s of a 2 GiB device-to-device copy (read + write)."""
-    src = torch.empty(2**29, dtype=torch.float32, device="cuda")
-    dst = torch.empty_like(src)
-    ms = ptxlaunch.time_ms(lambda: dst.copy_(src), 10)
-    return 2 * src.numel() * 4 / (ms / 1e3)
-
-
 def sdpa(q, k, v, causal):
     return F.scaled_dot_product_attention(q, k, v, is_causal=causal, enable_gqa=True)
 
@@ -99,7 +91,7 @@ def main():
     merge, merge_grid, _, merge_block = kernel(decode_name + "_merge")
     prefill, prefill_grid, _, prefill_block = kernel(
         args.prefix + ("_bf16in" if args.bf16_inputs else ""))
-    bandwidth = copy_bandwidth()
+    bandwidth = ptxlaunch.copy_bandwidth()
     print(f"{ptxlaunch.provenance(args.commit)}, "
           f"copy bandwidth {bandwidth / 1e12:.2f} TB/s")
     kv_width, q_width = KV_HEADS * DIM, HEADS * DIM

@@ -51,13 +51,6 @@ def rows_per_warp(kind, rows, override=None):
     return override or 2
 
 
-def copy_bandwidth():
-    x = torch.empty(1 << 30, dtype=torch.uint8, device="cuda")
-    y = torch.empty_like(x)
-    ms = ptxlaunch.time_ms(lambda: y.copy_(x), reps=10)
-    return 2 * x.numel() / (ms / 1e3)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--commit",
@@ -69,7 +62,7 @@ def main():
                     help="rows a warp of the one-matrix GEMVs computes in this PTX (default 2)")
     args = ap.parse_args()
     module = ptxlaunch.Module(open(args.ptx).read())
-    bw = copy_bandwidth()
+    bw = ptxlaunch.copy_bandwidth()
     print(f"{ptxlaunch.provenance(args.commit)}, copy bandwidth {bw / 1e12:.2f} TB/s")
     print("| projection | rows x cols | ours (us) | ours GB/s | % of copy | torch bf16 (us) | torch GB/s | ours vs torch |")
     print("|---|---|---|---|---|---|---|---|")

@@ -145,6 +145,15 @@ def time_ms(fn, reps, warmup=2, graph_calls=0):
     return sorted(times)[len(times) // 2]
 
 
+def copy_bandwidth():
+    """Bytes/s of a 1 GiB device-to-device copy (read + written)."""
+    src = torch.empty(1 << 30, dtype=torch.uint8, device="cuda")
+    dst = torch.empty_like(src)
+    ms = time_ms(lambda: dst.copy_(src), 21, warmup=3)
+    del src, dst
+    return 2 * (1 << 30) / (ms / 1e3)
+
+
 def plan_specs(text):
     """{kernel name: (grid x, per_token, block x, shared bytes)} from the
     text of `ml-dump ARTIFACT --plan` (the launch geometry the runtime uses)."""
@@ -158,8 +167,11 @@ def plan_specs(text):
 
 
 def launch_specs(ml_dump, artifact):
-    """plan_specs of `ml-dump ARTIFACT --plan`, run here."""
+    """plan_specs of `ml-dump ARTIFACT --plan`, run here, or of that output
+    saved in a .txt file (where the artifact's weights are not at hand)."""
     import subprocess
+    if artifact.endswith(".txt"):
+        return plan_specs(open(artifact).read())
     return plan_specs(subprocess.run([ml_dump, artifact, "--plan"], check=True,
                                      capture_output=True, text=True).stdout)
 

@@ -206,15 +206,6 @@ def rel(a, b):
     return ((a.double() - b.double()).abs().max() / b.double().abs().max()).item()
 
 
-def copy_bandwidth():
-    """Bytes/s of a 1 GiB device-to-device copy (read + written)."""
-    src = torch.empty(1 << 30, dtype=torch.uint8, device="cuda")
-    dst = torch.empty_like(src)
-    ms = ptxlaunch.time_ms(lambda: dst.copy_(src), 21, warmup=3)
-    del src, dst
-    return 2 * (1 << 30) / (ms / 1e3)
-
-
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--ptx", required=True)
@@ -275,7 +266,7 @@ def main():
               f"step out rel {rel(out, ref['out']):.2e}", file=sys.stderr)
     del t, ref, ours, peer, conv32
 
-    bw = copy_bandwidth()
+    bw = ptxlaunch.copy_bandwidth()
     print(f"{ptxlaunch.provenance(args.commit)}, triton {triton.__version__}, copy bandwidth "
           f"{bw / 1e12:.2f} TB/s (1 GiB D2D, read + write); median of {args.reps} replays of a "
           f"CUDA graph of {args.graph_calls} calls, per call")

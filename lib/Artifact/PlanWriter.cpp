@@ -125,6 +125,7 @@ std::optional<EntryWriter::Row> EntryWriter::describe(Operation *op) {
         r.heads = o.getHeads();
         r.groups = o.getGroups();
         r.dState = o.getDState();
+        r.bf16Inputs = o.getBf16Inputs();
         return r;
       })
       .Case([](kern::GatedRMSNormOp o) {

@@ -94,11 +94,12 @@ std::string codegen::kernelKey(Operation *op, kern::ProgramOp program,
         // Mamba-2 outside step entries is the chunked scan.
         bool chunked =
             !one && !o->getParentOfType<kern::EntryOp>().getStep();
-        return llvm::formatv("ssm_scan_mamba{0}_h{1}_g{2}_n{3}_x{4}{5}{6}",
+        return llvm::formatv("ssm_scan_mamba{0}_h{1}_g{2}_n{3}_x{4}{5}{6}{7}",
                              one ? 1 : 2, o.getHeads(), o.getGroups(),
                              o.getDState(), widthOf(o.getXbc()),
                              ssmStateSuffix(o, o.getStateAttr()),
-                             chunked ? "_chunked" : "")
+                             chunked ? "_chunked" : "",
+                             o.getBf16Inputs() ? kBf16InputsSuffix : "")
             .str();
       })
       .Default([](Operation *) { return std::string(); });

@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "KernelEmitters.h"
+#include "MambaScan.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/IR/Math.h"
@@ -137,6 +137,9 @@ struct ChunkedScan {
 
   int64_t heads, groups, headDim, dState;
   int64_t splits = 1, perThread, vec, rowsPerThread = 1, rows, slices;
+  /// x, B and C rounded to bf16 as they are staged (shapes the tensor-core
+  /// SSD does not take).
+  bool bf16Inputs = false;
 
   static ChunkedScan of(int64_t heads, int64_t groups, int64_t headDim,
                         int64_t dState) {
@@ -191,12 +194,6 @@ struct ChunkedScan {
   int64_t sharedDecay() const { return sharedDelta() + kTile; }
   int64_t sharedFloats() const { return sharedDecay() + kTile; }
 };
-
-/// The arguments of the Mamba-2 scan kernels: buffers, weights, then the
-/// state arrays (schemas/artifact.fbs, GpuKernel). Mamba-1 has one buffer
-/// more (bc) before them.
-enum ScanArg : unsigned { Xbc, Dt, Y, DtBias, ALog, Skip, State, Workspace };
-constexpr unsigned kScanArgs = Workspace + 1;
 
 Value ceilDiv(KernelBuilder &k, Value a, int64_t b) {
   return k.div(k.add(a, k.idx(b - 1)), k.idx(b));
@@ -313,17 +310,21 @@ void stageTile(KernelBuilder &k, const ChunkedScan &s, const ScanItem &it,
   ImplicitLocOpBuilder &b = k.b();
   Value last = sub(k, k.tokens(), k.idx(1));
   auto token = [&](Value r) { return k.minIndex(k.add(start, r), last); };
+  auto input = [&](Value at) {
+    Value v = k.load(k.memref(Xbc), at);
+    return s.bf16Inputs ? k.widen(k.narrow(v, b.getBF16Type())) : v;
+  };
   gpu::BarrierOp::create(b); // the previous tile's readers are done
   k.strided(k.idx(tile * n), s.threads(), [&](Value i) {
     Value r = k.div(i, k.idx(n)), col = k.rem(i, k.idx(n));
     Value row = k.mul(token(r), k.idx(s.xbcWidth()));
     Value bAt = k.add(
         row, k.add(k.idx(s.bOffset()), k.add(k.mul(it.group, k.idx(n)), col)));
-    k.store(k.load(k.memref(Xbc), bAt), shared, k.add(k.idx(s.sharedB()), i));
+    k.store(input(bAt), shared, k.add(k.idx(s.sharedB()), i));
     if (withC) {
       Value cAt = k.add(
           row, k.add(k.idx(s.cOffset()), k.add(k.mul(it.head, k.idx(n)), col)));
-      k.store(k.load(k.memref(Xbc), cAt), shared, k.add(k.idx(s.sharedC()), i));
+      k.store(input(cAt), shared, k.add(k.idx(s.sharedC()), i));
     }
   });
   k.strided(k.idx(tile * s.rows), s.threads(), [&](Value i) {
@@ -331,7 +332,7 @@ void stageTile(KernelBuilder &k, const ChunkedScan &s, const ScanItem &it,
     Value at =
         k.add(k.mul(token(r), k.idx(s.xbcWidth())),
               k.add(k.mul(it.group, k.idx(s.headDim)), k.add(it.firstRow, q)));
-    k.store(k.load(k.memref(Xbc), at), shared, k.add(k.idx(s.sharedX()), i));
+    k.store(input(at), shared, k.add(k.idx(s.sharedX()), i));
   });
   k.strided(k.idx(tile), s.threads(), [&](Value r) {
     Value dt =
@@ -601,7 +602,13 @@ KernelSpecs codegen::emitMambaKernels(Operation *op, StringRef name,
     } else {
       int64_t headDim = widthOf(o.getOut()) / heads;
       if (!o->getParentOfType<kern::EntryOp>().getStep()) {
+        if (o.getBf16Inputs() && ssdScanApplies(heads, groups, headDim, n)) {
+          specs.push_back(emitSsdScan(module, name, heads, groups, headDim, n,
+                                      stateType));
+          return specs;
+        }
         ChunkedScan s = ChunkedScan::of(heads, groups, headDim, n);
+        s.bf16Inputs = o.getBf16Inputs();
         std::string states = name.str() + "_states",
                     passing = name.str() + "_passing";
         buildKernel(module, states, args, false, 0,

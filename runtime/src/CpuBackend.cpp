@@ -200,11 +200,17 @@ void CpuBackend::runSequenceOp(const PlanEntry &entry, const PlanOp &op,
   case OpKind::SSMScan: {
     const PlanState &st = model.plan().states[op.state];
     std::vector<float> &ssm = loadSsm(states[op.state]);
+    Rows xbc = rows(0);
+    if (op.bf16Inputs) { // kern-bf16-prefill-inputs: x, B and C as bf16
+      Rows copy{normalised.data(), xbc.tokens, xbc.stride};
+      roundToBf16(xbc, width(0), copy);
+      xbc = copy;
+    }
     if (op.variant == MixerKind::Mamba1)
-      ssmScanMamba1(rows(0), rows(1), rows(2), w(0), w(1), w(2), op.heads,
+      ssmScanMamba1(xbc, rows(1), rows(2), w(0), w(1), w(2), op.heads,
                     op.groups, op.dState, ssm, rows(3));
     else
-      ssmScanMamba2(rows(0), rows(1), w(0), w(1), w(2), op.heads, op.groups,
+      ssmScanMamba2(xbc, rows(1), w(0), w(1), w(2), op.heads, op.groups,
                     st.headDim, op.dState, ssm, rows(2));
     return storeSsm(states[op.state], ssm);
   }

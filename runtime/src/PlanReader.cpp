@@ -245,9 +245,10 @@ Status EntryReader::checkOp(PlanOp &op) {
   if (op.norm)
     MLRT_RETURN_IF_ERROR(checkNorm(op, op.norm, width(op, 0)));
   if (op.bf16Inputs && op.kind != OpKind::Linear && op.kind != OpKind::LMHead &&
-      op.kind != OpKind::Attention)
-    return bad() << "rounds its inputs to bf16, which only linear, lm_head "
-                    "and attention do";
+      op.kind != OpKind::Attention &&
+      !(op.kind == OpKind::SSMScan && op.variant == MixerKind::Mamba2))
+    return bad() << "rounds its inputs to bf16, which only linear, lm_head, "
+                    "attention and the Mamba-2 ssm_scan do";
   if (op.rope && (op.kind != OpKind::Attention ||
                   plan.states[op.state].headDim != config.headDim ||
                   config.headDim % 2 != 0))

@@ -263,7 +263,8 @@ TEST_F(ArtifactTest, ChecksEveryPlanCall) {
             "attention over heads of the config's even head_dim 16 can");
   EXPECT_EQ(planError([](auto &ops) { ops[0].bf16_inputs = true; }),
             "plan entry @prefill op 0 (embed): rounds its inputs to bf16, "
-            "which only linear, lm_head and attention do");
+            "which only linear, lm_head, attention and the Mamba-2 ssm_scan "
+            "do");
   EXPECT_EQ(planError([](auto &ops) { ops[0].norm = 1; }),
             "plan entry @prefill op 0 (embed): only projections take an input "
             "norm or accumulate");

@@ -61,6 +61,10 @@ def main():
     p.add_argument("--tokens", type=int, default=64)
     p.add_argument("--rtol", type=float, default=1e-4,
                    help="max |diff| over max |logit|")
+    p.add_argument("--ssd-rtol", type=float, default=1e-2,
+                   help="--rtol of artifacts named *-ssd: the tensor-core SSD scan "
+                   "(--prefill-precision=bf16) rounds the state and C B^T within a "
+                   "chunk to bf16, which the CPU's sequential scan does not")
     p.add_argument("--prompt-len", type=int, default=20)
     p.add_argument("--only", default="*", help="glob of the artifacts to check")
     args = p.parse_args()
@@ -94,7 +98,8 @@ def main():
         else:
             verdict = "identical"
         lines.append(f"| {name} | {worst:.3g} | {relative:.3g} | {flips} | {verdict} | {cpu_s:.1f} | {gpu_s:.1f} |")
-        failed |= relative > args.rtol or flips > 0 or not same
+        rtol = args.ssd_rtol if name.endswith("-ssd") else args.rtol
+        failed |= relative > rtol or flips > 0 or not same
     report = "\n".join(lines) + "\n"
     print(report)
     with open(args.report, "w") as f:

@@ -5,7 +5,7 @@
 # Transformer and one hybrid per variant (layer 0 converted), compiled with
 # --target=cuda into .cache/gpu-8b/models/ (the Transformer also with bf16
 # KV caches, and with bf16 prefill inputs; the hybrids also with a bf16 SSM
-# state). The weight stores are too large
+# state, the Mamba-2 one also with bf16 prefill inputs). The weight stores are too large
 # to carry, so only their headers travel (.cache/gpu-8b/manifest.json);
 # scripts/gpu/store_manifest.py regenerates them on the GPU machine.
 #
@@ -35,6 +35,10 @@ done
 # And with the prompt's products on bf16 activations (both backends round).
 "$build/bin/ml-compile" "$out/models/8b-base.mlir" --target=cuda --kv-cache=bf16 \
   --prefill-precision=bf16 -o "$out/models/8b-base-bf16in.mlart" 2>/dev/null
+# And the Mamba-2 hybrid so: the tensor-core SSD scan at MambaInLlama-8B
+# shapes (check_cuda.py's looser --ssd-rtol for names ending -ssd).
+"$build/bin/ml-compile" "$out/models/8b-hybrid-mamba2.mlir" --target=cuda --kv-cache=bf16 \
+  --prefill-precision=bf16 -o "$out/models/8b-hybrid-mamba2-ssd.mlart" 2>/dev/null
 rm "$out"/models/*.mlir
 python3 scripts/gpu/store_manifest.py dump "$out/llama3-8b-layers" "$out/models" -o "$out/manifest.json"
 rm "$out"/models/*.weights.safetensors

@@ -29,6 +29,15 @@ for g in g3-d64 g7-d80 g12-d32; do
   "$build/bin/ml-compile" "$out/work/tiny-$g.mlir" --target=cuda --kv-cache=bf16 \
     -o "$out/models/tiny-$g-kvbf16.mlart" 2>/dev/null
 done
+# Mamba-2 hybrids of two of them with --prefill-precision=bf16: the
+# tensor-core SSD scan (heads of 64 in two 32-row slices, d_state 64; heads
+# of 32, d_state 32).
+for g in g3-d64 g12-d32; do
+  "$build/bin/ml-opt" "$out/work/tiny-$g.mlir" --attn-to-mamba="layers=0 variant=mamba2" \
+    -o "$out/work/tiny-$g-hybrid.mlir" 2>/dev/null
+  "$build/bin/ml-compile" "$out/work/tiny-$g-hybrid.mlir" --target=cuda --kv-cache=bf16 \
+    --prefill-precision=bf16 -o "$out/models/tiny-$g-hybrid-ssd.mlart" 2>/dev/null
+done
 gguf=$(scripts/fetch_smollm2.sh)
 # The store goes where the artifacts are, so its relative path holds there.
 "$build/bin/ml-import" "$gguf" -o "$out/models/smollm2.mlir" 2>/dev/null

@@ -17,6 +17,9 @@
 // RUN: ml-compile %t/head128.mlir --target=cuda --kv-cache=bf16 --emit=ptx -o %t/head128.ptx 2>/dev/null
 // RUN: %ptxas -arch=sm_90 -v %t/head128.ptx -o %t/head128.cubin 2>&1 | FileCheck %s --check-prefix=SPILLS
 // RUN: for g in g3-d64 g7-d80 g12-d32; do %python %S/../../bench/make_random_checkpoint.py %t/$g --preset tiny-$g > /dev/null && ml-import %t/$g -o %t/$g.mlir 2>/dev/null && ml-compile %t/$g.mlir --target=cuda --kv-cache=bf16 --emit=ptx -o %t/$g.ptx 2>/dev/null && %ptxas -arch=sm_90 %t/$g.ptx -o %t/$g.cubin || exit 1; done
+// RUN: ml-opt %t/g12-d32.mlir --attn-to-mamba="layers=0 variant=mamba2" -o %t/g12-hybrid.mlir 2>/dev/null
+// RUN: ml-compile %t/g12-hybrid.mlir --target=cuda --kv-cache=bf16 --prefill-precision=bf16 --emit=ptx -o %t/g12-ssd.ptx 2>/dev/null
+// RUN: %ptxas -arch=sm_90 -v %t/g12-ssd.ptx -o %t/g12-ssd.cubin 2>&1 | FileCheck %s --check-prefix=SSD
 // RUN: ml-import %inputs/tiny/tiny-llama -o %t/llama.mlir 2>/dev/null
 // RUN: ml-compile %t/llama.mlir --target=cuda --emit=ptx -o %t/llama.ptx 2>/dev/null
 // RUN: %ptxas -arch=sm_90 %t/llama.ptx -o %t/llama.cubin
@@ -36,3 +39,9 @@
 // SPILLS: Compiling entry function 'attention_h2_q256_kv128_win0_kvbf16_rope_decode' for 'sm_90'
 // SPILLS-NEXT: Function properties for attention_h2_q256_kv128_win0_kvbf16_rope_decode
 // SPILLS-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+
+// The tensor-core SSD scan (--prefill-precision=bf16) carries its state
+// slice and C fragments in registers across the chunks: no spills either.
+// SSD: Compiling entry function 'ssm_scan_mamba2_h12_g1_n32_x448_chunked_bf16in' for 'sm_90'
+// SSD-NEXT: Function properties for ssm_scan_mamba2_h12_g1_n32_x448_chunked_bf16in
+// SSD-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads

@@ -244,6 +244,11 @@ def Kern_SSMScanOp : Kern_EntryOp<"ssm_scan"> {
     (head h reads group h / (heads / groups)). Mamba-1: `xbc` holds x,
     already repeated to d_inner channels, and `bc` holds [B | C] (C in
     `heads` groups of d_state, B in `groups`).
+
+    With `bf16_inputs` (`kern-bf16-prefill-inputs`, Mamba-2 prefill), x, B
+    and C are rounded to bf16 (both backends). The GPU then runs SSD's
+    chunked matrix form on bf16 tensor cores, which also rounds the state
+    it reads within a chunk and the masked C B^T to bf16.
   }];
   let arguments = (ins LLM_MambaVariantProp:$variant, Kern_BufferType:$xbc,
                        Optional<Kern_BufferType>:$bc,
@@ -251,11 +256,11 @@ def Kern_SSMScanOp : Kern_EntryOp<"ssm_scan"> {
                        FlatSymbolRefAttr:$A_log, FlatSymbolRefAttr:$D,
                        FlatSymbolRefAttr:$state, I64Attr:$heads,
                        I64Attr:$groups, I64Attr:$d_state,
-                       Kern_BufferType:$out);
+                       UnitAttr:$bf16_inputs, Kern_BufferType:$out);
   let assemblyFormat = [{
     $variant $xbc (`bc` $bc^ `:` qualified(type($bc)))? `,` $dt `dt_bias`
     $dt_bias `A_log` $A_log `D` $D `state` $state `heads` $heads `groups`
-    $groups `d_state` $d_state `->` $out attr-dict `:`
+    $groups `d_state` $d_state (`bf16_inputs` $bf16_inputs^)? `->` $out attr-dict `:`
     qualified(type($xbc)) `,` qualified(type($dt)) `->` qualified(type($out))
   }];
   let hasVerifier = 1;

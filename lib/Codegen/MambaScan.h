@@ -1,0 +1,31 @@
+//===- MambaScan.h - Shared facts of the Mamba-2 scan kernels ---*- C++ -*-===//
+//
+// Part of the mlopt project: Transformer -> hybrid Mamba compiler toolkit.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef MLOPT_LIB_CODEGEN_MAMBASCAN_H
+#define MLOPT_LIB_CODEGEN_MAMBASCAN_H
+
+#include "KernelEmitters.h"
+
+namespace mlopt::codegen {
+
+/// The arguments of the Mamba-2 scan kernels: buffers, weights, then the
+/// state arrays (schemas/artifact.fbs, GpuKernel). Mamba-1 has one buffer
+/// more (bc) before them.
+enum ScanArg : unsigned { Xbc, Dt, Y, DtBias, ALog, Skip, State, Workspace };
+constexpr unsigned kScanArgs = Workspace + 1;
+/// Whether the tensor-core SSD scan (SsdScan.cpp) takes these shapes: head
+/// dims in 32-row slices, d_state in multiples of 32, shared memory within
+/// a block's.
+bool ssdScanApplies(int64_t heads, int64_t groups, int64_t headDim,
+                    int64_t dState);
+/// The Mamba-2 prefill scan of `bf16_inputs` ops on bf16 tensor cores, one
+/// launch: a block per (head, 32 state rows), a y block per sequence.
+GpuKernelSpec emitSsdScan(mlir::gpu::GPUModuleOp module, llvm::StringRef name,
+                          int64_t heads, int64_t groups, int64_t headDim,
+                          int64_t dState, mlir::Type stateType);
+} // namespace mlopt::codegen
+
+#endif // MLOPT_LIB_CODEGEN_MAMBASCAN_H
