@@ -19,7 +19,8 @@
 //
 // Warp i computes the outputs of the chunk's tokens 16 i .. 16 i + 15 (its
 // C rows are A fragments for both products, the state, B and x are B
-// fragments); warp w updates state columns dState / 4 w on. The chunk's f32
+// fragments); warp w updates state columns dState / 4 w on (with fewer
+// token blocks than warps, warps split the rows instead). The chunk's f32
 // x, B and C come by cp.async a chunk ahead (two stages); each chunk they
 // are rounded once to bf16 rows, which ldmatrix reads, as is the state.
 // x, B, C, the state in C_t S^T and the masked C B^T are bf16 (as in
@@ -39,6 +40,10 @@ using namespace mlopt;
 using namespace mlopt::codegen;
 
 namespace {
+/// Tokens a chunk, state rows a block, warps a block. Measured at 8B shapes
+/// (bench/RESULTS.md, session 8): chunks of 32 fit two blocks an SM and
+/// match mamba_ssm at batch 8, but leave batch 1 (128 blocks) 20% slower;
+/// 8 warps a block (two computing each C B^T) are 10% slower at both.
 constexpr int64_t kChunk = 64, kRows = 32, kWarps = 4, kSsdThreads = 32 * kWarps;
 
 /// The shape of the scan and the byte layout of a block's shared memory:
@@ -150,8 +155,8 @@ private:
   /// stage at byte offset `stage`; tokens past the last copy it again.
   void copyChunk(Value first, Value stage);
   /// The chunk's deltas (zero past the last token) and their running sums
-  /// to shared memory, from the raw dt of tokens 2 lane and 2 lane + 1.
-  void storeDeltas(Value first, Value dt0, Value dt1);
+  /// to shared memory, from the raw dt of the lane's kChunk / 32 tokens.
+  void storeDeltas(Value first, ValueRange dt);
   /// Rounds the staged C, B and x to bf16 rows, weights x for the state
   /// update, and writes this warp's part of the state as bf16 rows.
   void roundChunk(Value stage, ValueRange state);
@@ -198,11 +203,19 @@ private:
   SsdThread t;
 };
 
+/// body(i) for i = threadId + kSsdThreads j, j < count / kSsdThreads (a
+/// multiple): unrolled, so that the loads of all of them can be in flight.
+void unrolledStrided(KernelBuilder &k, int64_t count,
+                     function_ref<void(Value)> body) {
+  for (int64_t j = 0; j < count / kSsdThreads; ++j)
+    body(k.add(k.threadId(), k.idx(j * kSsdThreads)));
+}
+
 void SsdScanBuilder::copyChunk(Value first, Value stage) {
   Value xbc = addressOf(k, k.memref(Xbc));
   auto copyRows = [&](int64_t region, int64_t width, Value column) {
     const int64_t pieces = width / 4;
-    k.strided(k.idx(kChunk * pieces), kSsdThreads, [&](Value i) {
+    unrolledStrided(k, kChunk * pieces, [&](Value i) {
       Value r = k.div(i, k.idx(pieces)), piece = k.rem(i, k.idx(pieces));
       Value token = k.minIndex(k.add(first, r), t.last);
       Value from = k.add(k.mul(k.sequenceRow(token), k.idx(s.xbcWidth())),
@@ -220,22 +233,28 @@ void SsdScanBuilder::copyChunk(Value first, Value stage) {
            k.add(k.mul(t.kvGroup, k.idx(s.headDim)), t.firstRow));
 }
 
-void SsdScanBuilder::storeDeltas(Value first, Value dt0, Value dt1) {
+void SsdScanBuilder::storeDeltas(Value first, ValueRange dt) {
   ImplicitLocOpBuilder &b = k.b();
-  Value token0 = k.mul(t.lane, k.idx(2));
-  auto delta = [&](Value token, Value dt) {
-    Value valid = k.lt(k.add(first, token), k.tokens());
-    return arith::SelectOp::create(b, valid, k.softplus(k.fadd(dt, t.bias)),
-                                   k.f32(0))
-        .getResult();
-  };
-  Value d0 = delta(token0, dt0), d1 = delta(k.add(token0, k.idx(1)), dt1);
-  Value cum1 = inclusiveWarpSum(k, k.fadd(d0, d1), t.lane);
-  Value cum0 = k.fsub(cum1, d1);
+  const int64_t perLane = kChunk / 32;
+  Value token0 = k.mul(t.lane, k.idx(perLane));
+  SmallVector<Value> deltas, cums(perLane);
+  Value sum = k.f32(0);
+  for (int64_t e = 0; e < perLane; ++e) {
+    Value valid = k.lt(k.add(first, k.add(token0, k.idx(e))), k.tokens());
+    deltas.push_back(arith::SelectOp::create(
+                         b, valid, k.softplus(k.fadd(dt[e], t.bias)), k.f32(0))
+                         .getResult());
+    sum = k.fadd(sum, deltas.back());
+  }
+  Value running = inclusiveWarpSum(k, sum, t.lane);
+  for (int64_t e = perLane - 1; e >= 0; --e) {
+    cums[e] = running;
+    running = k.fsub(running, deltas[e]);
+  }
   k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, t.warp, k.idx(0)),
          [&] {
-           storeFloats(k, {d0, d1}, t.shared, floatAt(s.deltas(), token0));
-           storeFloats(k, {cum0, cum1}, t.shared, floatAt(s.cums(), token0));
+           storeFloats(k, deltas, t.shared, floatAt(s.deltas(), token0));
+           storeFloats(k, cums, t.shared, floatAt(s.cums(), token0));
          });
 }
 
@@ -243,24 +262,32 @@ void SsdScanBuilder::roundChunk(Value stage, ValueRange state) {
   Value stageFloats = k.div(stage, k.idx(4));
   auto roundRows = [&](int64_t from, int64_t to, int64_t width,
                        int64_t rowBytes) {
-    const int64_t pieces = width / 4;
-    k.strided(k.idx(kChunk * pieces), kSsdThreads, [&](Value i) {
-      Value r = k.div(i, k.idx(pieces)), piece = k.rem(i, k.idx(pieces));
-      auto v = loadFloats(k, t.shared,
-                          k.add(stageFloats, floatAt(from, k.mul(i, k.idx(4)))),
-                          4);
-      Value at = k.add(k.idx(to / 4), k.add(k.mul(r, k.idx(rowBytes / 4)),
-                                            k.mul(piece, k.idx(2))));
-      storeWords(k, t.shared, at, packBf16x2(k, v[0], v[1]),
-                 packBf16x2(k, v[2], v[3]));
-    });
+    // Eight runs of 4 floats a thread are loaded, then rounded and stored.
+    const int64_t pieces = width / 4, runs = kChunk * pieces / kSsdThreads;
+    for (int64_t first = 0; first < runs; first += 8) {
+      SmallVector<std::pair<Value, SmallVector<Value>>> loaded;
+      for (int64_t j = first; j < std::min(runs, first + 8); ++j) {
+        Value i = k.add(k.threadId(), k.idx(j * kSsdThreads));
+        loaded.push_back(
+            {i, loadFloats(k, t.shared,
+                           k.add(stageFloats, floatAt(from, k.mul(i, k.idx(4)))),
+                           4)});
+      }
+      for (auto &[i, v] : loaded) {
+        Value r = k.div(i, k.idx(pieces)), piece = k.rem(i, k.idx(pieces));
+        Value at = k.add(k.idx(to / 4), k.add(k.mul(r, k.idx(rowBytes / 4)),
+                                              k.mul(piece, k.idx(2))));
+        storeWords(k, t.shared, at, packBf16x2(k, v[0], v[1]),
+                   packBf16x2(k, v[2], v[3]));
+      }
+    }
   };
   roundRows(s.stageC(), s.roundedC(), s.dState, s.wideRow());
   roundRows(s.stageB(), s.roundedB(), s.dState, s.wideRow());
   // x, and x weighted by delta_s exp(A (cum_end - cum_s)) for the state.
   Value cumEnd = k.load(t.shared, floatAt(s.cums(), k.idx(kChunk - 1)));
   const int64_t pieces = kRows / 4;
-  k.strided(k.idx(kChunk * pieces), kSsdThreads, [&](Value i) {
+  unrolledStrided(k, kChunk * pieces, [&](Value i) {
     Value r = k.div(i, k.idx(pieces)), piece = k.rem(i, k.idx(pieces));
     auto v = loadFloats(
         k, t.shared,
@@ -297,8 +324,13 @@ void SsdScanBuilder::roundChunk(Value stage, ValueRange state) {
 
 void SsdScanBuilder::writeOutputs(Value first, Value stage) {
   ImplicitLocOpBuilder &b = k.b();
-  const int64_t nSteps = s.dState / 16, pTiles = kRows / 8;
-  Value row0 = k.mul(t.warp, k.idx(16));
+  // Warp w: tokens 16 (w % tokenBlocks) on, state rows pRows (w /
+  // tokenBlocks) on.
+  const int64_t nSteps = s.dState / 16, tokenBlocks = kChunk / 16,
+                pRows = kRows * tokenBlocks / kWarps, pTiles = pRows / 8;
+  Value tokenBlock = k.rem(t.warp, k.idx(tokenBlocks));
+  Value p0 = k.mul(k.div(t.warp, k.idx(tokenBlocks)), k.idx(pRows));
+  Value row0 = k.mul(tokenBlock, k.idx(16));
   // C of the warp's 16 tokens as A fragments, 16 state columns a step.
   SmallVector<std::array<Value, 4>> c(nSteps);
   for (int64_t ks = 0; ks < nSteps; ++ks) {
@@ -316,7 +348,8 @@ void SsdScanBuilder::writeOutputs(Value first, Value stage) {
     for (int64_t pt = 0; pt < pTiles; pt += 2) {
       auto w = loadMatrices(k,
                             matrixAddress(s.roundedS(), s.wideRow(),
-                                          k.idx(8 * pt), k.idx(16 * ks), false),
+                                          k.add(p0, k.idx(8 * pt)),
+                                          k.idx(16 * ks), false),
                             4, false);
       y[pt] = mmaBf16(k, c[ks], {w[0], w[1]}, y[pt]);
       y[pt + 1] = mmaBf16(k, c[ks], {w[2], w[3]}, y[pt + 1]);
@@ -331,21 +364,26 @@ void SsdScanBuilder::writeOutputs(Value first, Value stage) {
                     k.fmul(acc[2], decayB), k.fmul(acc[3], decayB)});
   // Within the chunk: 16 tokens s a step, up to the warp's own.
   auto out = k.loop(
-      k.idx(0), k.add(t.warp, k.idx(1)), k.idx(1), carried,
+      k.idx(0), k.add(tokenBlock, k.idx(1)), k.idx(1), carried,
       [&](Value j, ValueRange acc) {
         Value s0 = k.mul(j, k.idx(16));
-        std::array<Accumulator, 2> gs = {zero, zero};
+        // C B^T of 16 tokens s: two 8-column tiles, each summed in two
+        // accumulators (even and odd steps) for independent mma chains.
+        std::array<Accumulator, 4> gs = {zero, zero, zero, zero};
         for (int64_t ks = 0; ks < nSteps; ++ks) {
           auto w = loadMatrices(
               k, matrixAddress(s.roundedB(), s.wideRow(), s0, k.idx(16 * ks),
                                false),
               4, false);
-          gs[0] = mmaBf16(k, c[ks], {w[0], w[1]}, gs[0]);
-          gs[1] = mmaBf16(k, c[ks], {w[2], w[3]}, gs[1]);
+          int64_t odd = 2 * (ks % 2);
+          gs[odd] = mmaBf16(k, c[ks], {w[0], w[1]}, gs[odd]);
+          gs[odd + 1] = mmaBf16(k, c[ks], {w[2], w[3]}, gs[odd + 1]);
         }
         std::array<Value, 4> m;
         for (int64_t st = 0; st < 2; ++st) {
-          const Accumulator &g = gs[st];
+          Accumulator g;
+          for (int64_t e = 0; e < 4; ++e)
+            g[e] = k.fadd(gs[st][e], gs[st + 2][e]);
           Value sCol = k.add(s0, k.add(k.idx(8 * st), k.mul(t.quad, k.idx(2))));
           auto delta = loadFloats(k, t.shared, floatAt(s.deltas(), sCol), 2);
           auto cum = loadFloats(k, t.shared, floatAt(s.cums(), sCol), 2);
@@ -374,7 +412,7 @@ void SsdScanBuilder::writeOutputs(Value first, Value stage) {
         for (int64_t pt = 0; pt < pTiles; pt += 2) {
           auto w = loadMatrices(k,
                                 matrixAddress(s.roundedX(), s.narrowRow(), s0,
-                                              k.idx(8 * pt), true),
+                                              k.add(p0, k.idx(8 * pt)), true),
                                 4, true);
           for (int64_t h = 0; h < 2; ++h) {
             Accumulator acc4 = {next[4 * (pt + h)], next[4 * (pt + h) + 1],
@@ -395,7 +433,7 @@ void SsdScanBuilder::writeOutputs(Value first, Value stage) {
       Value yRow = k.add(k.mul(k.sequenceRow(token), k.idx(s.heads * s.headDim)),
                          k.add(k.mul(t.head, k.idx(s.headDim)), t.firstRow));
       for (int64_t pt = 0; pt < pTiles; ++pt) {
-        Value p = k.add(k.idx(8 * pt), k.mul(t.quad, k.idx(2)));
+        Value p = k.add(p0, k.add(k.idx(8 * pt), k.mul(t.quad, k.idx(2))));
         auto x = loadFloats(
             k, t.shared,
             k.add(stageFloats,
@@ -471,11 +509,16 @@ void SsdScanBuilder::build(Type stateType) {
   t.last = sub(k, k.tokens(), k.idx(1));
   Value chunks = k.div(k.add(k.tokens(), k.idx(kChunk - 1)), k.idx(kChunk));
 
-  auto rawDt = [&](Value first, int64_t e) {
-    Value token = k.minIndex(
-        k.add(first, k.add(k.mul(t.lane, k.idx(2)), k.idx(e))), t.last);
-    return k.load(k.memref(Dt),
-                  k.add(k.mul(k.sequenceRow(token), k.idx(s.heads)), t.head));
+  const int64_t perLane = kChunk / 32;
+  auto rawDt = [&](Value first) {
+    SmallVector<Value> dt;
+    for (int64_t e = 0; e < perLane; ++e) {
+      Value token = k.minIndex(
+          k.add(first, k.add(k.mul(t.lane, k.idx(perLane)), k.idx(e))), t.last);
+      dt.push_back(k.load(
+          k.memref(Dt), k.add(k.mul(k.sequenceRow(token), k.idx(s.heads)), t.head)));
+    }
+    return dt;
   };
   copyChunk(k.idx(0), k.idx(0));
   commitCopies(k);
@@ -488,9 +531,8 @@ void SsdScanBuilder::build(Type stateType) {
         init.push_back(
             k.widen(k.load(k.memref(State), k.add(at, k.idx(1)))));
       }
-  init.push_back(rawDt(k.idx(0), 0));
-  init.push_back(rawDt(k.idx(0), 1));
-  const size_t stateValues = init.size() - 2;
+  const size_t stateValues = init.size();
+  llvm::append_range(init, rawDt(k.idx(0)));
   auto final = k.loop(
       k.idx(0), chunks, k.idx(1), init, [&](Value c, ValueRange carried) {
         ValueRange state = carried.take_front(stateValues);
@@ -503,15 +545,15 @@ void SsdScanBuilder::build(Type stateType) {
         k.when(k.lt(k.add(c, k.idx(1)), chunks),
                [&] { copyChunk(nextFirst, nextStage); });
         commitCopies(k);
-        Value dt0 = rawDt(nextFirst, 0), dt1 = rawDt(nextFirst, 1);
-        storeDeltas(first, carried[stateValues], carried[stateValues + 1]);
+        SmallVector<Value> nextDt = rawDt(nextFirst);
+        storeDeltas(first, carried.drop_front(stateValues));
         waitCopies(k, 1);
         gpu::BarrierOp::create(b);
         roundChunk(stage, state);
         gpu::BarrierOp::create(b);
         writeOutputs(first, stage);
         SmallVector<Value> next = updateState(state);
-        next.append({dt0, dt1});
+        llvm::append_range(next, nextDt);
         return next;
       });
   for (int64_t mt = 0; mt < 2; ++mt)
@@ -541,7 +583,7 @@ GpuKernelSpec codegen::emitSsdScan(gpu::GPUModuleOp module, StringRef name,
   SmallVector<Type> args =
       memrefTypes(module.getContext(), kScanArgs, State, stateType);
   buildKernel(module, name, args, false, 0, [&](KernelBuilder &k) {
-    k.launchBounds(kSsdThreads, 1);
+    k.launchBounds(kSsdThreads, std::max<int64_t>(1, kMaxSharedBytes / s.bytes()));
     SsdScanBuilder(k, s).build(stateType);
   });
   return perSequence(
