@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
 using namespace mlopt::codegen;
@@ -77,6 +78,25 @@ Value KernelBuilder::narrow(Value v, Type element) {
 Value KernelBuilder::rmsScale(Value sumSquares, int64_t n, double eps) {
   Value mean = fdiv(sumSquares, f32(double(n)));
   return fdiv(f32(1.0), math::SqrtOp::create(builder, fadd(mean, f32(eps))));
+}
+
+SmallVector<Value> KernelBuilder::loadFloats(Value memref, Value index,
+                                             int64_t count) {
+  Value v = vector::LoadOp::create(
+      builder, VectorType::get({count}, builder.getF32Type()), memref,
+      ValueRange{index}, /*nontemporal=*/false, llvm::MaybeAlign(4 * count));
+  SmallVector<Value> out;
+  for (int64_t e = 0; e < count; ++e)
+    out.push_back(vector::ExtractOp::create(builder, v, e));
+  return out;
+}
+
+void KernelBuilder::storeFloats(ValueRange values, Value memref, Value index) {
+  auto type = VectorType::get({int64_t(values.size())}, builder.getF32Type());
+  vector::StoreOp::create(builder,
+                          vector::FromElementsOp::create(builder, type, values),
+                          memref, ValueRange{index}, /*nontemporal=*/false,
+                          llvm::MaybeAlign(4 * values.size()));
 }
 
 Value KernelBuilder::sequence() {

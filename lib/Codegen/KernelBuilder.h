@@ -89,6 +89,13 @@ public:
 
   mlir::Value load(mlir::Value memref, mlir::Value index);
   void store(mlir::Value value, mlir::Value memref, mlir::Value index);
+  /// `count` f32 at memref[index] as one vector load: `index` must be a
+  /// multiple of `count` floats from a base aligned to 4 count bytes.
+  llvm::SmallVector<mlir::Value> loadFloats(mlir::Value memref,
+                                            mlir::Value index, int64_t count);
+  /// The vector store of loadFloats.
+  void storeFloats(mlir::ValueRange values, mlir::Value memref,
+                   mlir::Value index);
 
   /// for (i = begin; i < end; i += step) body(i).
   void loop(mlir::Value begin, mlir::Value end, mlir::Value step,

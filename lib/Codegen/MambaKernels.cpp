@@ -215,34 +215,20 @@ Value fma(KernelBuilder &k, Value a, Value b, Value c) {
 /// (`at` must then be a multiple of 4 floats from a 16-byte aligned base).
 SmallVector<Value> loadRun(KernelBuilder &k, Value memref, Value at,
                            int64_t count) {
-  if (count != 4) {
-    SmallVector<Value> out;
-    for (int64_t e = 0; e < count; ++e)
-      out.push_back(k.load(memref, k.add(at, k.idx(e))));
-    return out;
-  }
-  ImplicitLocOpBuilder &b = k.b();
-  Value v = vector::LoadOp::create(
-      b, VectorType::get({count}, b.getF32Type()), memref, ValueRange{at},
-      /*nontemporal=*/false, llvm::MaybeAlign(4 * count));
+  if (count == 4)
+    return k.loadFloats(memref, at, count);
   SmallVector<Value> out;
   for (int64_t e = 0; e < count; ++e)
-    out.push_back(vector::ExtractOp::create(b, v, e));
+    out.push_back(k.load(memref, k.add(at, k.idx(e))));
   return out;
 }
 
 /// The store of loadRun.
 void storeRun(KernelBuilder &k, ValueRange values, Value memref, Value at) {
-  if (values.size() != 4) {
-    for (size_t e = 0; e < values.size(); ++e)
-      k.store(values[e], memref, k.add(at, k.idx(e)));
-    return;
-  }
-  ImplicitLocOpBuilder &b = k.b();
-  auto type = VectorType::get({4}, b.getF32Type());
-  Value v = vector::FromElementsOp::create(b, type, values);
-  vector::StoreOp::create(b, v, memref, ValueRange{at}, /*nontemporal=*/false,
-                          llvm::MaybeAlign(16));
+  if (values.size() == 4)
+    return k.storeFloats(values, memref, at);
+  for (size_t e = 0; e < values.size(); ++e)
+    k.store(values[e], memref, k.add(at, k.idx(e)));
 }
 
 /// A thread's place in the block-stride loop over (chunk, head, slice) of
@@ -603,8 +589,8 @@ KernelSpecs codegen::emitMambaKernels(Operation *op, StringRef name,
       int64_t headDim = widthOf(o.getOut()) / heads;
       if (!o->getParentOfType<kern::EntryOp>().getStep()) {
         if (o.getBf16Inputs() && ssdScanApplies(heads, groups, headDim, n)) {
-          specs.push_back(emitSsdScan(module, name, heads, groups, headDim, n,
-                                      stateType));
+          specs.push_back(
+              emitSsdScan(module, name, heads, groups, headDim, n, stateType));
           return specs;
         }
         ChunkedScan s = ChunkedScan::of(heads, groups, headDim, n);

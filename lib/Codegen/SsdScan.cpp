@@ -44,7 +44,8 @@ namespace {
 /// (bench/RESULTS.md, session 8): chunks of 32 fit two blocks an SM and
 /// match mamba_ssm at batch 8, but leave batch 1 (128 blocks) 20% slower;
 /// 8 warps a block (two computing each C B^T) are 10% slower at both.
-constexpr int64_t kChunk = 64, kRows = 32, kWarps = 4, kSsdThreads = 32 * kWarps;
+constexpr int64_t kChunk = 64, kRows = 32, kWarps = 4,
+                  kSsdThreads = 32 * kWarps;
 
 /// The shape of the scan and the byte layout of a block's shared memory:
 /// two stages of f32 inputs (C, B, then the block's x columns, a row per
@@ -101,35 +102,16 @@ void storeWords(KernelBuilder &k, Value shared, Value at, Value w0, Value w1) {
                           llvm::MaybeAlign(8));
 }
 
-/// `count` f32 at memref[at], one vector load (aligned to 4 count bytes).
-SmallVector<Value> loadFloats(KernelBuilder &k, Value memref, Value at,
-                              int64_t count) {
-  ImplicitLocOpBuilder &b = k.b();
-  Value v = vector::LoadOp::create(
-      b, VectorType::get({count}, b.getF32Type()), memref, ValueRange{at},
-      false, llvm::MaybeAlign(4 * count));
-  SmallVector<Value> out;
-  for (int64_t e = 0; e < count; ++e)
-    out.push_back(vector::ExtractOp::create(b, v, e));
-  return out;
-}
-
-void storeFloats(KernelBuilder &k, ValueRange values, Value memref, Value at) {
-  ImplicitLocOpBuilder &b = k.b();
-  auto type = VectorType::get({int64_t(values.size())}, b.getF32Type());
-  vector::StoreOp::create(b, vector::FromElementsOp::create(b, type, values),
-                          memref, ValueRange{at}, false,
-                          llvm::MaybeAlign(4 * values.size()));
-}
-
 /// The running sum of `value` over the lanes of a warp up to this one.
 Value inclusiveWarpSum(KernelBuilder &k, Value value, Value lane) {
   ImplicitLocOpBuilder &b = k.b();
   for (int32_t offset = 1; offset < 32; offset *= 2) {
-    auto up = gpu::ShuffleOp::create(b, value, offset, 32, gpu::ShuffleMode::UP);
+    auto up =
+        gpu::ShuffleOp::create(b, value, offset, 32, gpu::ShuffleMode::UP);
     Value from = arith::SelectOp::create(
-        b, arith::CmpIOp::create(b, arith::CmpIPredicate::uge, lane,
-                                 k.idx(offset)),
+        b,
+        arith::CmpIOp::create(b, arith::CmpIPredicate::uge, lane,
+                              k.idx(offset)),
         up.getShuffleResult(), k.f32(0));
     value = k.fadd(value, from);
   }
@@ -166,9 +148,8 @@ private:
   SmallVector<Value> updateState(ValueRange state);
 
   Value sharedAt(int64_t region, Value row, int64_t rowBytes, Value column) {
-    return k.add(t.base,
-                 k.add(k.idx(region), k.add(k.mul(row, k.idx(rowBytes)),
-                                            k.mul(column, k.idx(2)))));
+    return k.add(t.base, k.add(k.idx(region), k.add(k.mul(row, k.idx(rowBytes)),
+                                                    k.mul(column, k.idx(2)))));
   }
   Value floatAt(int64_t region, Value element) {
     return k.add(k.idx(region / 4), element);
@@ -181,17 +162,17 @@ private:
                       Value column0, bool rowFromLow) {
     Value m = k.div(t.lane, k.idx(8));
     Value low = k.rem(m, k.idx(2)), high = k.div(m, k.idx(2));
-    Value rowStep = rowFromLow ? low : high, columnStep = rowFromLow ? high : low;
-    Value row = k.add(row0, k.add(k.rem(t.lane, k.idx(8)),
-                                  k.mul(rowStep, k.idx(8))));
+    Value rowStep = rowFromLow ? low : high,
+          columnStep = rowFromLow ? high : low;
+    Value row =
+        k.add(row0, k.add(k.rem(t.lane, k.idx(8)), k.mul(rowStep, k.idx(8))));
     Value column = k.add(column0, k.mul(columnStep, k.idx(8)));
     return sharedAt(region, row, rowBytes, column);
   }
   Value stateIndex(int64_t mt, int64_t nt, int64_t half) {
     Value row = k.add(t.firstRow, k.add(k.idx(16 * mt + 8 * half), t.group));
-    Value column =
-        k.add(k.mul(t.warp, k.idx(s.warpColumns())),
-              k.add(k.idx(8 * nt), k.mul(t.quad, k.idx(2))));
+    Value column = k.add(k.mul(t.warp, k.idx(s.warpColumns())),
+                         k.add(k.idx(8 * nt), k.mul(t.quad, k.idx(2))));
     return k.add(k.add(k.sequenceSlice(k.memref(State)),
                        k.mul(k.add(k.mul(t.head, k.idx(s.headDim)), row),
                              k.idx(s.dState))),
@@ -253,8 +234,8 @@ void SsdScanBuilder::storeDeltas(Value first, ValueRange dt) {
   }
   k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, t.warp, k.idx(0)),
          [&] {
-           storeFloats(k, deltas, t.shared, floatAt(s.deltas(), token0));
-           storeFloats(k, cums, t.shared, floatAt(s.cums(), token0));
+           k.storeFloats(deltas, t.shared, floatAt(s.deltas(), token0));
+           k.storeFloats(cums, t.shared, floatAt(s.cums(), token0));
          });
 }
 
@@ -269,9 +250,8 @@ void SsdScanBuilder::roundChunk(Value stage, ValueRange state) {
       for (int64_t j = first; j < std::min(runs, first + 8); ++j) {
         Value i = k.add(k.threadId(), k.idx(j * kSsdThreads));
         loaded.push_back(
-            {i, loadFloats(k, t.shared,
-                           k.add(stageFloats, floatAt(from, k.mul(i, k.idx(4)))),
-                           4)});
+            {i, k.loadFloats(t.shared,
+                    k.add(stageFloats, floatAt(from, k.mul(i, k.idx(4)))), 4)});
       }
       for (auto &[i, v] : loaded) {
         Value r = k.div(i, k.idx(pieces)), piece = k.rem(i, k.idx(pieces));
@@ -289,14 +269,13 @@ void SsdScanBuilder::roundChunk(Value stage, ValueRange state) {
   const int64_t pieces = kRows / 4;
   unrolledStrided(k, kChunk * pieces, [&](Value i) {
     Value r = k.div(i, k.idx(pieces)), piece = k.rem(i, k.idx(pieces));
-    auto v = loadFloats(
-        k, t.shared,
+    auto v = k.loadFloats(t.shared,
         k.add(stageFloats, floatAt(s.stageX(), k.mul(i, k.idx(4)))), 4);
     Value delta = k.load(t.shared, floatAt(s.deltas(), r));
     Value cum = k.load(t.shared, floatAt(s.cums(), r));
     Value weight = k.fmul(delta, k.exp(k.fmul(t.a, k.fsub(cumEnd, cum))));
-    Value rowAt = k.add(k.mul(r, k.idx(s.narrowRow() / 4)),
-                        k.mul(piece, k.idx(2)));
+    Value rowAt =
+        k.add(k.mul(r, k.idx(s.narrowRow() / 4)), k.mul(piece, k.idx(2)));
     storeWords(k, t.shared, k.add(k.idx(s.roundedX() / 4), rowAt),
                packBf16x2(k, v[0], v[1]), packBf16x2(k, v[2], v[3]));
     storeWords(k, t.shared, k.add(k.idx(s.weightedX() / 4), rowAt),
@@ -310,12 +289,11 @@ void SsdScanBuilder::roundChunk(Value stage, ValueRange state) {
       for (int64_t half = 0; half < 2; ++half) {
         int64_t i = (mt * s.columnTiles() + nt) * 4 + 2 * half;
         Value row = k.add(k.idx(16 * mt + 8 * half), t.group);
-        Value column =
-            k.add(k.mul(t.warp, k.idx(s.warpColumns())),
-                  k.add(k.idx(8 * nt), k.mul(t.quad, k.idx(2))));
-        Value at = k.add(k.idx(s.roundedS() / 4),
-                         k.add(k.mul(row, k.idx(s.wideRow() / 4)),
-                               k.div(column, k.idx(2))));
+        Value column = k.add(k.mul(t.warp, k.idx(s.warpColumns())),
+                             k.add(k.idx(8 * nt), k.mul(t.quad, k.idx(2))));
+        Value at = k.add(
+            k.idx(s.roundedS() / 4),
+            k.add(k.mul(row, k.idx(s.wideRow() / 4)), k.div(column, k.idx(2))));
         k.store(arith::BitcastOp::create(b, b.getF32Type(),
                                          packBf16x2(k, state[i], state[i + 1])),
                 t.shared, at);
@@ -371,10 +349,10 @@ void SsdScanBuilder::writeOutputs(Value first, Value stage) {
         // accumulators (even and odd steps) for independent mma chains.
         std::array<Accumulator, 4> gs = {zero, zero, zero, zero};
         for (int64_t ks = 0; ks < nSteps; ++ks) {
-          auto w = loadMatrices(
-              k, matrixAddress(s.roundedB(), s.wideRow(), s0, k.idx(16 * ks),
-                               false),
-              4, false);
+          auto w = loadMatrices(k,
+                                matrixAddress(s.roundedB(), s.wideRow(), s0,
+                                              k.idx(16 * ks), false),
+                                4, false);
           int64_t odd = 2 * (ks % 2);
           gs[odd] = mmaBf16(k, c[ks], {w[0], w[1]}, gs[odd]);
           gs[odd + 1] = mmaBf16(k, c[ks], {w[2], w[3]}, gs[odd + 1]);
@@ -385,8 +363,8 @@ void SsdScanBuilder::writeOutputs(Value first, Value stage) {
           for (int64_t e = 0; e < 4; ++e)
             g[e] = k.fadd(gs[st][e], gs[st + 2][e]);
           Value sCol = k.add(s0, k.add(k.idx(8 * st), k.mul(t.quad, k.idx(2))));
-          auto delta = loadFloats(k, t.shared, floatAt(s.deltas(), sCol), 2);
-          auto cum = loadFloats(k, t.shared, floatAt(s.cums(), sCol), 2);
+          auto delta = k.loadFloats(t.shared, floatAt(s.deltas(), sCol), 2);
+          auto cum = k.loadFloats(t.shared, floatAt(s.cums(), sCol), 2);
           SmallVector<Value> masked;
           for (int64_t e = 0; e < 4; ++e) {
             Value tRow = e < 2 ? tA : tB, tCum = e < 2 ? cumA : cumB;
@@ -394,13 +372,12 @@ void SsdScanBuilder::writeOutputs(Value first, Value stage) {
             Value v = k.fmul(
                 k.fmul(g[e], k.exp(k.fmul(t.a, k.fsub(tCum, cum[e % 2])))),
                 delta[e % 2]);
-            masked.push_back(
-                arith::SelectOp::create(
-                    b,
-                    arith::CmpIOp::create(b, arith::CmpIPredicate::ule, sIdx,
-                                          tRow),
-                    v, k.f32(0))
-                    .getResult());
+            masked.push_back(arith::SelectOp::create(
+                                 b,
+                                 arith::CmpIOp::create(
+                                     b, arith::CmpIPredicate::ule, sIdx, tRow),
+                                 v, k.f32(0))
+                                 .getResult());
           }
           m[2 * st] = packBf16x2(k, masked[0], masked[1]);
           m[2 * st + 1] = packBf16x2(k, masked[2], masked[3]);
@@ -430,12 +407,12 @@ void SsdScanBuilder::writeOutputs(Value first, Value stage) {
     Value tRow = half ? tB : tA;
     Value token = k.add(first, tRow);
     k.when(k.lt(token, k.tokens()), [&] {
-      Value yRow = k.add(k.mul(k.sequenceRow(token), k.idx(s.heads * s.headDim)),
-                         k.add(k.mul(t.head, k.idx(s.headDim)), t.firstRow));
+      Value yRow =
+          k.add(k.mul(k.sequenceRow(token), k.idx(s.heads * s.headDim)),
+                k.add(k.mul(t.head, k.idx(s.headDim)), t.firstRow));
       for (int64_t pt = 0; pt < pTiles; ++pt) {
         Value p = k.add(p0, k.add(k.idx(8 * pt), k.mul(t.quad, k.idx(2))));
-        auto x = loadFloats(
-            k, t.shared,
+        auto x = k.loadFloats(t.shared,
             k.add(stageFloats,
                   floatAt(s.stageX(), k.add(k.mul(tRow, k.idx(kRows)), p))),
             2);
@@ -443,11 +420,11 @@ void SsdScanBuilder::writeOutputs(Value first, Value stage) {
         auto rounded = [&](Value v) {
           return k.widen(k.narrow(v, b.getBF16Type()));
         };
-        Value y0 = k.fadd(out[4 * pt + 2 * half],
-                          k.fmul(t.skip, rounded(x[0])));
-        Value y1 = k.fadd(out[4 * pt + 2 * half + 1],
-                          k.fmul(t.skip, rounded(x[1])));
-        storeFloats(k, {y0, y1}, k.memref(Y), k.add(yRow, p));
+        Value y0 =
+            k.fadd(out[4 * pt + 2 * half], k.fmul(t.skip, rounded(x[0])));
+        Value y1 =
+            k.fadd(out[4 * pt + 2 * half + 1], k.fmul(t.skip, rounded(x[1])));
+        k.storeFloats({y0, y1}, k.memref(Y), k.add(yRow, p));
       }
     });
   }
@@ -465,23 +442,25 @@ SmallVector<Value> SsdScanBuilder::updateState(ValueRange state) {
     // (matrices: tokens 0-7 / 8-15 with the high bit, rows +8 with the low).
     std::array<std::array<Value, 4>, 2> a;
     for (int64_t mt = 0; mt < 2; ++mt) {
-      auto w = loadMatrices(k,
-                            matrixAddress(s.weightedX(), s.narrowRow(),
-                                          k.idx(16 * ks), k.idx(16 * mt), false),
-                            4, true);
+      auto w =
+          loadMatrices(k,
+                       matrixAddress(s.weightedX(), s.narrowRow(),
+                                     k.idx(16 * ks), k.idx(16 * mt), false),
+                       4, true);
       a[mt] = {w[0], w[1], w[2], w[3]};
     }
     for (int64_t nt = 0; nt < s.columnTiles(); nt += 2) {
       int64_t count = nt + 1 < s.columnTiles() ? 4 : 2;
-      auto w = loadMatrices(
-          k,
-          matrixAddress(s.roundedB(), s.wideRow(), k.idx(16 * ks),
-                        k.add(column0, k.idx(8 * nt)), true),
-          count, true);
+      auto w =
+          loadMatrices(k,
+                       matrixAddress(s.roundedB(), s.wideRow(), k.idx(16 * ks),
+                                     k.add(column0, k.idx(8 * nt)), true),
+                       count, true);
       for (int64_t h = 0; h < count / 2; ++h)
         for (int64_t mt = 0; mt < 2; ++mt) {
           int64_t at = (mt * s.columnTiles() + nt + h) * 4;
-          Accumulator acc = {next[at], next[at + 1], next[at + 2], next[at + 3]};
+          Accumulator acc = {next[at], next[at + 1], next[at + 2],
+                             next[at + 3]};
           acc = mmaBf16(k, a[mt], {w[2 * h], w[2 * h + 1]}, acc);
           for (int64_t e = 0; e < 4; ++e)
             next[at + e] = acc[e];
@@ -515,8 +494,9 @@ void SsdScanBuilder::build(Type stateType) {
     for (int64_t e = 0; e < perLane; ++e) {
       Value token = k.minIndex(
           k.add(first, k.add(k.mul(t.lane, k.idx(perLane)), k.idx(e))), t.last);
-      dt.push_back(k.load(
-          k.memref(Dt), k.add(k.mul(k.sequenceRow(token), k.idx(s.heads)), t.head)));
+      dt.push_back(
+          k.load(k.memref(Dt),
+                 k.add(k.mul(k.sequenceRow(token), k.idx(s.heads)), t.head)));
     }
     return dt;
   };
@@ -528,8 +508,7 @@ void SsdScanBuilder::build(Type stateType) {
       for (int64_t half = 0; half < 2; ++half) {
         Value at = stateIndex(mt, nt, half);
         init.push_back(k.widen(k.load(k.memref(State), at)));
-        init.push_back(
-            k.widen(k.load(k.memref(State), k.add(at, k.idx(1)))));
+        init.push_back(k.widen(k.load(k.memref(State), k.add(at, k.idx(1)))));
       }
   const size_t stateValues = init.size();
   llvm::append_range(init, rawDt(k.idx(0)));
@@ -583,7 +562,8 @@ GpuKernelSpec codegen::emitSsdScan(gpu::GPUModuleOp module, StringRef name,
   SmallVector<Type> args =
       memrefTypes(module.getContext(), kScanArgs, State, stateType);
   buildKernel(module, name, args, false, 0, [&](KernelBuilder &k) {
-    k.launchBounds(kSsdThreads, std::max<int64_t>(1, kMaxSharedBytes / s.bytes()));
+    k.launchBounds(kSsdThreads,
+                   std::max<int64_t>(1, kMaxSharedBytes / s.bytes()));
     SsdScanBuilder(k, s).build(stateType);
   });
   return perSequence(

@@ -74,10 +74,11 @@ static cl::opt<std::string> ssmState(
     cl::value_desc("f32|bf16"));
 static cl::opt<std::string> prefillPrecision(
     "prefill-precision", cl::init("f32"),
-    cl::desc("Activations of the prefill's matrix products, for both "
-             "backends: f32 (the GPU takes each as a bf16 hi + lo pair, "
-             "within ~1e-5 of f32), or bf16 (rounded first, as a bf16 model "
-             "in transformers: one tensor-core product, ~2x faster prefill)"),
+    cl::desc("Activations of the prefill's matrix products and Mamba-2 "
+             "scans, for both backends: f32 (the GPU takes each as a bf16 "
+             "hi + lo pair, within ~1e-5 of f32), or bf16 (rounded first, as "
+             "a bf16 model in transformers: one tensor-core product, ~2x "
+             "faster prefill; the scan runs as SSD's matrix form)"),
     cl::value_desc("f32|bf16"));
 static cl::opt<std::string>
     emit("emit", cl::init(""),
