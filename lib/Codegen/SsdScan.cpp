@@ -33,6 +33,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 using namespace mlir;
@@ -89,6 +90,15 @@ Value sub(KernelBuilder &k, Value a, Value b) {
   return arith::SubIOp::create(k.b(), a, b);
 }
 
+/// 2^x by ex2.approx.ftz (relative error ~2^-22, 0 far below): every
+/// value it scales within a chunk is rounded to bf16 or summed with such.
+Value exp2Approx(KernelBuilder &k, Value x) {
+  return LLVM::CallIntrinsicOp::create(
+             k.b(), k.b().getF32Type(),
+             k.b().getStringAttr("llvm.nvvm.ex2.approx.ftz.f"), ValueRange{x})
+      .getResult(0);
+}
+
 /// Two i32 words to workgroup floats [at, at + 2) (8-byte aligned).
 void storeWords(KernelBuilder &k, Value shared, Value at, Value w0, Value w1) {
   ImplicitLocOpBuilder &b = k.b();
@@ -119,12 +129,33 @@ Value inclusiveWarpSum(KernelBuilder &k, Value value, Value lane) {
 }
 
 /// The values of one block and thread that every step of the scan uses.
+/// A thread's share of a chunk's rows of `pieces` 16-byte pieces (4
+/// floats): the block covers kSsdThreads / pieces rows a pass, and the
+/// thread takes piece tid % pieces of row tid / pieces + pass * that.
+struct RowPasses {
+  int64_t pieces, rowsPerPass, passes;
+  Value row0, piece;
+
+  static RowPasses of(KernelBuilder &k, int64_t width) {
+    RowPasses p{width / 4, kSsdThreads / (width / 4),
+                kChunk * (width / 4) / kSsdThreads, Value(), Value()};
+    p.row0 = k.div(k.threadId(), k.idx(p.pieces));
+    p.piece = k.rem(k.threadId(), k.idx(p.pieces));
+    return p;
+  }
+  Value row(KernelBuilder &k, int64_t pass) const {
+    return k.add(row0, k.idx(pass * rowsPerPass));
+  }
+};
+
 struct SsdThread {
   Value shared, base; ///< workgroup floats and their byte address
   Value warp, lane, group, quad;
   Value head, kvGroup, firstRow;
   Value a, bias, skip;
-  Value last; ///< the sequence's last token
+  Value aLog2e; ///< A log2(e): exp(A d) = 2^(aLog2e d)
+  Value last;   ///< the sequence's last token
+  RowPasses wide, narrow; ///< rows of d_state and of kRows floats
 };
 
 class SsdScanBuilder {
@@ -147,6 +178,8 @@ private:
   /// Warp w's state columns after the chunk.
   SmallVector<Value> updateState(ValueRange state);
 
+  /// exp(A d) of a sum of deltas d within a chunk, approximately.
+  Value decay(Value d) { return exp2Approx(k, k.fmul(t.aLog2e, d)); }
   Value sharedAt(int64_t region, Value row, int64_t rowBytes, Value column) {
     return k.add(t.base, k.add(k.idx(region), k.add(k.mul(row, k.idx(rowBytes)),
                                                     k.mul(column, k.idx(2)))));
@@ -184,56 +217,80 @@ private:
   SsdThread t;
 };
 
-/// body(i) for i = threadId + kSsdThreads j, j < count / kSsdThreads (a
-/// multiple): unrolled, so that the loads of all of them can be in flight.
-void unrolledStrided(KernelBuilder &k, int64_t count,
-                     function_ref<void(Value)> body) {
-  for (int64_t j = 0; j < count / kSsdThreads; ++j)
-    body(k.add(k.threadId(), k.idx(j * kSsdThreads)));
-}
-
 void SsdScanBuilder::copyChunk(Value first, Value stage) {
+  // Pass p of a thread copies 16 bytes to tid * 16 + p * kSsdThreads * 16
+  // of a staged matrix (rows of `pieces` pieces, one after another).
   Value xbc = addressOf(k, k.memref(Xbc));
-  auto copyRows = [&](int64_t region, int64_t width, Value column) {
-    const int64_t pieces = width / 4;
-    unrolledStrided(k, kChunk * pieces, [&](Value i) {
-      Value r = k.div(i, k.idx(pieces)), piece = k.rem(i, k.idx(pieces));
-      Value token = k.minIndex(k.add(first, r), t.last);
-      Value from = k.add(k.mul(k.sequenceRow(token), k.idx(s.xbcWidth())),
-                         k.add(column, k.mul(piece, k.idx(4))));
-      Value to = k.add(k.add(t.base, stage),
-                       k.add(k.idx(region), k.mul(i, k.idx(16))));
-      copyAsync16(k, to, k.add(xbc, k.mul(from, k.idx(4))));
-    });
+  Value to = k.add(k.add(t.base, stage), k.mul(k.threadId(), k.idx(16)));
+  // The address of the thread's piece of row `pass`'s token (clamped to
+  // the last token), or of pass 0 unclamped.
+  auto fromRow = [&](const RowPasses &p, int64_t pass, Value column,
+                     bool clamp) {
+    Value token = k.add(first, p.row(k, pass));
+    if (clamp)
+      token = k.minIndex(token, t.last);
+    Value at = k.add(k.mul(k.sequenceRow(token), k.idx(s.xbcWidth())),
+                     k.add(column, k.mul(p.piece, k.idx(4))));
+    return k.add(xbc, k.mul(at, k.idx(4)));
   };
-  copyRows(s.stageC(), s.dState,
-           k.add(k.idx(s.cOffset()), k.mul(t.head, k.idx(s.dState))));
-  copyRows(s.stageB(), s.dState,
-           k.add(k.idx(s.bOffset()), k.mul(t.kvGroup, k.idx(s.dState))));
-  copyRows(s.stageX(), kRows,
-           k.add(k.mul(t.kvGroup, k.idx(s.headDim)), t.firstRow));
+  // C and B rows are alike: one address, and B's a fixed distance on.
+  Value cColumn = k.add(k.idx(s.cOffset()), k.mul(t.head, k.idx(s.dState)));
+  Value bFromC = k.mul(
+      arith::SubIOp::create(
+          k.b(), k.add(k.idx(s.bOffset()), k.mul(t.kvGroup, k.idx(s.dState))),
+          cColumn),
+      k.idx(4));
+  Value xColumn = k.add(k.mul(t.kvGroup, k.idx(s.headDim)), t.firstRow);
+  // A whole chunk's rows are a fixed stride apart; only the last chunk
+  // clamps each row to the last token.
+  auto copies = [&](bool clamp) {
+    auto from = [&](const RowPasses &p, int64_t pass, Value column) {
+      if (clamp)
+        return fromRow(p, pass, column, true);
+      return k.add(fromRow(p, 0, column, false),
+                   k.idx(pass * p.rowsPerPass * s.xbcWidth() * 4));
+    };
+    for (int64_t pass = 0; pass < t.wide.passes; ++pass) {
+      Value c = from(t.wide, pass, cColumn);
+      Value at = k.add(to, k.idx(pass * kSsdThreads * 16));
+      copyAsync16(k, k.add(at, k.idx(s.stageC())), c);
+      copyAsync16(k, k.add(at, k.idx(s.stageB())), k.add(c, bFromC));
+    }
+    for (int64_t pass = 0; pass < t.narrow.passes; ++pass)
+      copyAsync16(k, k.add(to, k.idx(s.stageX() + pass * kSsdThreads * 16)),
+                  from(t.narrow, pass, xColumn));
+  };
+  Value partial = k.lt(k.tokens(), k.add(first, k.idx(kChunk)));
+  k.when(partial, [&] { copies(true); });
+  k.when(arith::XOrIOp::create(k.b(), partial,
+                               arith::ConstantIntOp::create(k.b(), 1, 1)),
+         [&] { copies(false); });
 }
 
 void SsdScanBuilder::storeDeltas(Value first, ValueRange dt) {
   ImplicitLocOpBuilder &b = k.b();
   const int64_t perLane = kChunk / 32;
-  Value token0 = k.mul(t.lane, k.idx(perLane));
-  SmallVector<Value> deltas, cums(perLane);
-  Value sum = k.f32(0);
-  for (int64_t e = 0; e < perLane; ++e) {
-    Value valid = k.lt(k.add(first, k.add(token0, k.idx(e))), k.tokens());
-    deltas.push_back(arith::SelectOp::create(
-                         b, valid, k.softplus(k.fadd(dt[e], t.bias)), k.f32(0))
-                         .getResult());
-    sum = k.fadd(sum, deltas.back());
-  }
-  Value running = inclusiveWarpSum(k, sum, t.lane);
-  for (int64_t e = perLane - 1; e >= 0; --e) {
-    cums[e] = running;
-    running = k.fsub(running, deltas[e]);
-  }
+  // Warp 0 alone (its outputs are the fewest), while the others wait for
+  // the chunk's copies.
   k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, t.warp, k.idx(0)),
          [&] {
+           Value token0 = k.mul(t.lane, k.idx(perLane));
+           SmallVector<Value> deltas, cums(perLane);
+           Value sum = k.f32(0);
+           for (int64_t e = 0; e < perLane; ++e) {
+             Value valid =
+                 k.lt(k.add(first, k.add(token0, k.idx(e))), k.tokens());
+             deltas.push_back(
+                 arith::SelectOp::create(
+                     b, valid, k.softplus(k.fadd(dt[e], t.bias)), k.f32(0))
+                     .getResult());
+             sum = k.fadd(sum, deltas.back());
+           }
+           Value running = inclusiveWarpSum(k, sum, t.lane);
+           for (int64_t e = perLane - 1; e >= 0; --e) {
+             cums[e] = running;
+             running = k.fsub(running, deltas[e]);
+           }
            k.storeFloats(deltas, t.shared, floatAt(s.deltas(), token0));
            k.storeFloats(cums, t.shared, floatAt(s.cums(), token0));
          });
@@ -241,47 +298,51 @@ void SsdScanBuilder::storeDeltas(Value first, ValueRange dt) {
 
 void SsdScanBuilder::roundChunk(Value stage, ValueRange state) {
   Value stageFloats = k.div(stage, k.idx(4));
-  auto roundRows = [&](int64_t from, int64_t to, int64_t width,
-                       int64_t rowBytes) {
-    // Eight runs of 4 floats a thread are loaded, then rounded and stored.
-    const int64_t pieces = width / 4, runs = kChunk * pieces / kSsdThreads;
-    for (int64_t first = 0; first < runs; first += 8) {
-      SmallVector<std::pair<Value, SmallVector<Value>>> loaded;
-      for (int64_t j = first; j < std::min(runs, first + 8); ++j) {
-        Value i = k.add(k.threadId(), k.idx(j * kSsdThreads));
-        loaded.push_back(
-            {i, k.loadFloats(t.shared,
-                    k.add(stageFloats, floatAt(from, k.mul(i, k.idx(4)))), 4)});
-      }
-      for (auto &[i, v] : loaded) {
-        Value r = k.div(i, k.idx(pieces)), piece = k.rem(i, k.idx(pieces));
-        Value at = k.add(k.idx(to / 4), k.add(k.mul(r, k.idx(rowBytes / 4)),
-                                              k.mul(piece, k.idx(2))));
-        storeWords(k, t.shared, at, packBf16x2(k, v[0], v[1]),
-                   packBf16x2(k, v[2], v[3]));
+  // The staged rows are read as copied (tid * 4 floats on, a pass
+  // kSsdThreads * 4 further); eight passes are loaded, then rounded and
+  // stored to the thread's piece of its rows.
+  auto roundRows = [&](int64_t from, int64_t to, int64_t rowBytes) {
+    const RowPasses &p = t.wide;
+    Value read = k.add(k.add(stageFloats, k.idx(from / 4)),
+                       k.mul(k.threadId(), k.idx(4)));
+    Value write = k.add(k.idx(to / 4), k.add(k.mul(p.row0, k.idx(rowBytes / 4)),
+                                             k.mul(p.piece, k.idx(2))));
+    for (int64_t first = 0; first < p.passes; first += 8) {
+      SmallVector<SmallVector<Value>> loaded;
+      for (int64_t pass = first; pass < std::min(p.passes, first + 8); ++pass)
+        loaded.push_back(k.loadFloats(
+            t.shared, k.add(read, k.idx(pass * kSsdThreads * 4)), 4));
+      for (int64_t pass = first; pass < std::min(p.passes, first + 8); ++pass) {
+        auto &v = loaded[pass - first];
+        storeWords(
+            k, t.shared,
+            k.add(write, k.idx(pass * p.rowsPerPass * (rowBytes / 4))),
+            packBf16x2(k, v[0], v[1]), packBf16x2(k, v[2], v[3]));
       }
     }
   };
-  roundRows(s.stageC(), s.roundedC(), s.dState, s.wideRow());
-  roundRows(s.stageB(), s.roundedB(), s.dState, s.wideRow());
+  roundRows(s.stageC(), s.roundedC(), s.wideRow());
+  roundRows(s.stageB(), s.roundedB(), s.wideRow());
   // x, and x weighted by delta_s exp(A (cum_end - cum_s)) for the state.
   Value cumEnd = k.load(t.shared, floatAt(s.cums(), k.idx(kChunk - 1)));
-  const int64_t pieces = kRows / 4;
-  unrolledStrided(k, kChunk * pieces, [&](Value i) {
-    Value r = k.div(i, k.idx(pieces)), piece = k.rem(i, k.idx(pieces));
-    auto v = k.loadFloats(t.shared,
-        k.add(stageFloats, floatAt(s.stageX(), k.mul(i, k.idx(4)))), 4);
+  for (int64_t pass = 0; pass < t.narrow.passes; ++pass) {
+    Value r = t.narrow.row(k, pass);
+    auto v = k.loadFloats(
+        t.shared,
+        k.add(k.add(stageFloats, k.idx(s.stageX() / 4 + pass * kSsdThreads * 4)),
+              k.mul(k.threadId(), k.idx(4))),
+        4);
     Value delta = k.load(t.shared, floatAt(s.deltas(), r));
     Value cum = k.load(t.shared, floatAt(s.cums(), r));
-    Value weight = k.fmul(delta, k.exp(k.fmul(t.a, k.fsub(cumEnd, cum))));
-    Value rowAt =
-        k.add(k.mul(r, k.idx(s.narrowRow() / 4)), k.mul(piece, k.idx(2)));
+    Value weight = k.fmul(delta, decay(k.fsub(cumEnd, cum)));
+    Value rowAt = k.add(k.mul(r, k.idx(s.narrowRow() / 4)),
+                        k.mul(t.narrow.piece, k.idx(2)));
     storeWords(k, t.shared, k.add(k.idx(s.roundedX() / 4), rowAt),
                packBf16x2(k, v[0], v[1]), packBf16x2(k, v[2], v[3]));
     storeWords(k, t.shared, k.add(k.idx(s.weightedX() / 4), rowAt),
                packBf16x2(k, k.fmul(weight, v[0]), k.fmul(weight, v[1])),
                packBf16x2(k, k.fmul(weight, v[2]), k.fmul(weight, v[3])));
-  });
+  }
   // The warp's state tiles: rows 16 mt + group (+ 8), columns of tile nt.
   ImplicitLocOpBuilder &b = k.b();
   for (int64_t mt = 0; mt < 2; ++mt)
@@ -335,7 +396,7 @@ void SsdScanBuilder::writeOutputs(Value first, Value stage) {
   Value tA = k.add(row0, t.group), tB = k.add(tA, k.idx(8));
   Value cumA = k.load(t.shared, floatAt(s.cums(), tA));
   Value cumB = k.load(t.shared, floatAt(s.cums(), tB));
-  Value decayA = k.exp(k.fmul(t.a, cumA)), decayB = k.exp(k.fmul(t.a, cumB));
+  Value decayA = decay(cumA), decayB = decay(cumB);
   SmallVector<Value> carried;
   for (Accumulator &acc : y)
     carried.append({k.fmul(acc[0], decayA), k.fmul(acc[1], decayA),
@@ -370,7 +431,7 @@ void SsdScanBuilder::writeOutputs(Value first, Value stage) {
             Value tRow = e < 2 ? tA : tB, tCum = e < 2 ? cumA : cumB;
             Value sIdx = k.add(sCol, k.idx(e % 2));
             Value v = k.fmul(
-                k.fmul(g[e], k.exp(k.fmul(t.a, k.fsub(tCum, cum[e % 2])))),
+                k.fmul(g[e], decay(k.fsub(tCum, cum[e % 2]))),
                 delta[e % 2]);
             masked.push_back(arith::SelectOp::create(
                                  b,
@@ -432,7 +493,7 @@ void SsdScanBuilder::writeOutputs(Value first, Value stage) {
 
 SmallVector<Value> SsdScanBuilder::updateState(ValueRange state) {
   Value cumEnd = k.load(t.shared, floatAt(s.cums(), k.idx(kChunk - 1)));
-  Value decay = k.exp(k.fmul(t.a, cumEnd));
+  Value decay = k.exp(k.fmul(t.a, cumEnd)); // the carried state: exact
   SmallVector<Value> next;
   for (Value v : state)
     next.push_back(k.fmul(decay, v));
@@ -483,9 +544,12 @@ void SsdScanBuilder::build(Type stateType) {
   t.kvGroup = k.div(t.head, k.idx(s.heads / s.groups));
   t.firstRow = k.mul(k.rem(k.blockId(), k.idx(s.slices())), k.idx(kRows));
   t.a = arith::NegFOp::create(b, k.exp(k.load(k.memref(ALog), t.head)));
+  t.aLog2e = k.fmul(t.a, k.f32(1.4426950408889634));
   t.bias = k.load(k.memref(DtBias), t.head);
   t.skip = k.load(k.memref(Skip), t.head);
   t.last = sub(k, k.tokens(), k.idx(1));
+  t.wide = RowPasses::of(k, s.dState);
+  t.narrow = RowPasses::of(k, kRows);
   Value chunks = k.div(k.add(k.tokens(), k.idx(kChunk - 1)), k.idx(kChunk));
 
   const int64_t perLane = kChunk / 32;
@@ -550,8 +614,10 @@ void SsdScanBuilder::build(Type stateType) {
 bool codegen::ssdScanApplies(int64_t heads, int64_t groups, int64_t headDim,
                              int64_t dState) {
   SsdLayout s{heads, groups, headDim, dState};
+  // A pass of the block's threads covers whole rows of d_state floats.
   return headDim % kRows == 0 && dState % (8 * kWarps) == 0 &&
-         heads % groups == 0 && s.bytes() <= kMaxSharedBytes;
+         kSsdThreads % (dState / 4) == 0 && heads % groups == 0 &&
+         s.bytes() <= kMaxSharedBytes;
 }
 
 GpuKernelSpec codegen::emitSsdScan(gpu::GPUModuleOp module, StringRef name,
