@@ -42,7 +42,7 @@ Value codegen::firstKey(KernelBuilder &k, Value p, int64_t window) {
     return k.idx(0);
   Value shifted = k.add(p, k.idx(1));
   return select(k, k.lt(shifted, k.idx(window)), k.idx(0),
-                arith::SubIOp::create(k.b(), shifted, k.idx(window)));
+                k.sub(shifted, k.idx(window)));
 }
 
 Value codegen::sees(KernelBuilder &k, Value key, Value query, Value first) {
@@ -140,7 +140,7 @@ void rope(KernelBuilder &k, gpu::GPUModuleOp module, const RopeSpec &r,
     });
     k.when(atLeast(k, p, qPairs), [&] {
       rotatePair(k, freqs, r.scaling, r.headDim, k.memref(1), kWidth, t,
-                 arith::SubIOp::create(k.b(), p, k.idx(qPairs)));
+                 k.sub(p, k.idx(qPairs)));
     });
   });
 }
@@ -165,12 +165,12 @@ void ropeAppend(KernelBuilder &k, gpu::GPUModuleOp module, const RopeSpec &r,
            [&] {
              RotatedPair p = rotatePair(
                  k, freqs, r.scaling, r.headDim, k.memref(1), kvWidth, t,
-                 arith::SubIOp::create(k.b(), e, k.idx(qPairs)));
+                 k.sub(e, k.idx(qPairs)));
              k.store(k.narrow(p.x, kvType), k.memref(4), k.add(dst, p.lo));
              k.store(k.narrow(p.y, kvType), k.memref(4), k.add(dst, p.hi));
            });
     k.when(atLeast(k, e, qPairs + kPairs), [&] {
-      Value c = arith::SubIOp::create(k.b(), e, k.idx(qPairs + kPairs));
+      Value c = k.sub(e, k.idx(qPairs + kPairs));
       k.store(
           k.narrow(k.load(k.memref(2),
                           k.add(k.mul(k.sequenceRow(t), k.idx(kvWidth)), c)),
@@ -249,7 +249,7 @@ void prefillAttention(KernelBuilder &k, const AttentionShape &s) {
       Value r = k.div(i, k.idx(d)), c = k.rem(i, k.idx(d));
       // Rows past the tokens repeat the last one; they are never written.
       Value row = k.minIndex(k.add(qStart, r),
-                             arith::SubIOp::create(b, tokens, k.idx(1)));
+                             k.sub(tokens, k.idx(1)));
       Value v = k.load(k.memref(Q), k.add(k.mul(row, k.idx(s.qWidth())),
                                           k.add(qColumn, c)));
       k.store(v, shared, k.add(k.mul(r, k.idx(d + 1)), c));
@@ -272,7 +272,7 @@ void prefillAttention(KernelBuilder &k, const AttentionShape &s) {
             Value r = k.div(i, k.idx(d)), c = k.rem(i, k.idx(d));
             // Keys past the end repeat the last one; the mask drops them.
             Value key = k.minIndex(k.add(kStart, r),
-                                   arith::SubIOp::create(b, keyEnd, k.idx(1)));
+                                   k.sub(keyEnd, k.idx(1)));
             Value src = k.add(k.mul(key, k.idx(s.kvWidth())),
                               k.add(kvColumn, c));
             k.store(k.widen(k.load(k.memref(KCache), src)), shared,

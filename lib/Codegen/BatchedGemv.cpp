@@ -99,7 +99,7 @@ private:
   /// The tile's rows of segment `g` (whose first row is `first`), for every
   /// token in passes of 8 `tiles` tokens.
   void segment(const GemvSegment &g, int64_t first) {
-    Value local = arith::SubIOp::create(b, tile, k.idx(first));
+    Value local = k.sub(tile, k.idx(first));
     k.loop(k.idx(0), k.tokens(), k.idx(8 * tiles),
            [&](Value t0) { pass(g, local, t0); });
   }
@@ -145,7 +145,7 @@ private:
     // w itself when fullEnd <= w (indices are unsigned).
     Value ahead = arith::SelectOp::create(
         b, k.lt(warp, k.idx(fullEnd)),
-        arith::SubIOp::create(b, k.idx(fullEnd), warp), k.idx(0));
+        k.sub(k.idx(fullEnd), warp), k.idx(0));
     Value done = k.div(k.add(ahead, k.idx(kWarps * unroll - 1)),
                        k.idx(kWarps * unroll));
     Value tailStart = k.add(warp, k.mul(done, k.idx(kWarps * unroll)));
@@ -178,7 +178,7 @@ private:
   void product(ArrayRef<std::pair<Value, Value>> w, size_t i, Value column,
                Value t0, int64_t t, SmallVector<Value> &acc) {
     Value token = k.minIndex(k.add(t0, k.add(k.idx(8 * t), group)),
-                             arith::SubIOp::create(b, k.tokens(), k.idx(1)));
+                             k.sub(k.tokens(), k.idx(1)));
     Value hi = loadStaged(token, column, false);
     Value lo = loadStaged(token, column, true);
     for (size_t m = 0; m < matrices; ++m) {

@@ -61,7 +61,7 @@ DecodeKeys codegen::keysSeen(KernelBuilder &k, const AttentionShape &s) {
   Value position = k.sequencePosition();
   Value first = firstKey(k, position, s.window);
   Value end = k.add(position, k.idx(1));
-  return {first, end, arith::SubIOp::create(k.b(), end, first)};
+  return {first, end, k.sub(end, first)};
 }
 
 /// One split per keysPerSplit keys, at most kDecodeAttentionSplits, so that
@@ -320,7 +320,7 @@ void decodeMerge(KernelBuilder &k, const AttentionShape &s) {
   Value base = k.add(k.sequenceSlice(k.memref(Workspace)),
                      k.mul(h, k.idx(splits * stride)));
   Value active = activeSplits(k, s, keysSeen(k, s).length);
-  Value lastSplit = arith::SubIOp::create(b, active, k.idx(1));
+  Value lastSplit = k.sub(active, k.idx(1));
   // Field `field` + `offset` of split `split`, clamped to the active ones
   // (the caller drops the others).
   auto partial = [&](Value split, int64_t field, Value offset) {

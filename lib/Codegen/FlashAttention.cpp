@@ -70,7 +70,7 @@ void copyTile(KernelBuilder &k, const AttentionShape &s, Value stage,
               Value vCache) {
   const FlashLayout layout = prefillLayout(s);
   const int64_t chunks = s.headDim / 8;
-  Value lastKey = arith::SubIOp::create(k.b(), keyEnd, k.idx(1));
+  Value lastKey = k.sub(keyEnd, k.idx(1));
   k.strided(k.idx(kKeys * chunks), kFlashThreads, [&](Value i) {
     Value key = k.div(i, k.idx(chunks)), chunk = k.rem(i, k.idx(chunks));
     Value row = k.minIndex(k.add(kStart, key), lastKey);
@@ -298,7 +298,7 @@ walkKeyTiles(KernelBuilder &k, const AttentionShape &s,
   };
   return k.loop(
       begin, end, k.idx(kKeys), init, [&](Value kStart, ValueRange carried) {
-        Value t = k.div(arith::SubIOp::create(b, kStart, begin), k.idx(kKeys));
+        Value t = k.div(k.sub(kStart, begin), k.idx(kKeys));
         Value stage = stageOf(t);
         Value other = stageOf(k.add(t, k.idx(ahead)));
         Value next = k.add(kStart, k.idx(ahead * kKeys));
@@ -343,7 +343,7 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
   Value group = k.div(lane, k.idx(4)), quad = k.rem(lane, k.idx(4));
   const LaneRows lanes = laneRows(k, layout, lane);
   Value tokens = k.tokens(), position = k.position();
-  Value lastRow = arith::SubIOp::create(b, tokens, k.idx(1));
+  Value lastRow = k.sub(tokens, k.idx(1));
   Value tiles = k.div(k.add(tokens, k.idx(kQueries - 1)), k.idx(kQueries));
   Value grid = gpu::GridDimOp::create(b, gpu::Dimension::x);
   auto pairType = VectorType::get({2}, b.getF32Type());
@@ -351,7 +351,7 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
     Value h = k.rem(item, k.idx(s.heads));
     // The last query tiles see the most keys: they start first.
     Value tile =
-        arith::SubIOp::create(b, arith::SubIOp::create(b, tiles, k.idx(1)),
+        k.sub(k.sub(tiles, k.idx(1)),
                               k.div(item, k.idx(s.heads)));
     Value qStart = k.mul(tile, k.idx(kQueries));
     Value qColumn = k.mul(h, k.idx(d));

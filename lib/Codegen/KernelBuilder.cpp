@@ -124,6 +124,9 @@ Value KernelBuilder::idx(int64_t v) {
 Value KernelBuilder::add(Value a, Value b) {
   return arith::AddIOp::create(builder, a, b);
 }
+Value KernelBuilder::sub(Value a, Value b) {
+  return arith::SubIOp::create(builder, a, b);
+}
 Value KernelBuilder::mul(Value a, Value b) {
   return arith::MulIOp::create(builder, a, b);
 }

@@ -199,10 +199,6 @@ Value ceilDiv(KernelBuilder &k, Value a, int64_t b) {
   return k.div(k.add(a, k.idx(b - 1)), k.idx(b));
 }
 
-Value sub(KernelBuilder &k, Value a, Value b) {
-  return arith::SubIOp::create(k.b(), a, b);
-}
-
 Value eq(KernelBuilder &k, Value a, Value b) {
   return arith::CmpIOp::create(k.b(), arith::CmpIPredicate::eq, a, b);
 }
@@ -275,7 +271,7 @@ void forEachChunk(KernelBuilder &k, const ChunkedScan &s,
     it.group = k.div(it.head, k.idx(s.heads / s.groups));
     it.first = k.mul(it.chunk, k.idx(mlrt::kSsmScanChunk));
     it.count =
-        k.minIndex(k.idx(mlrt::kSsmScanChunk), sub(k, k.tokens(), it.first));
+        k.minIndex(k.idx(mlrt::kSsmScanChunk), k.sub(k.tokens(), it.first));
     it.firstRow = k.mul(slice, k.idx(s.rows));
     it.localRow =
         k.mul(k.div(k.threadId(), k.idx(s.splits)), k.idx(s.rowsPerThread));
@@ -294,7 +290,7 @@ void stageTile(KernelBuilder &k, const ChunkedScan &s, const ScanItem &it,
                Value shared, Value start, bool withC) {
   const int64_t tile = ChunkedScan::kTile, n = s.dState;
   ImplicitLocOpBuilder &b = k.b();
-  Value last = sub(k, k.tokens(), k.idx(1));
+  Value last = k.sub(k.tokens(), k.idx(1));
   auto token = [&](Value r) { return k.minIndex(k.add(start, r), last); };
   auto input = [&](Value at) {
     Value v = k.load(k.memref(Xbc), at);
@@ -353,14 +349,14 @@ void ssmChunkStates(KernelBuilder &k, const ChunkedScan &s) {
     init.push_back(k.f32(0)); // the deltas after the current token
     auto acc = k.loop(
         k.idx(0), tiles, k.idx(1), init, [&](Value q, ValueRange carried) {
-          Value index = sub(k, sub(k, tiles, k.idx(1)), q);
+          Value index = k.sub(k.sub(tiles, k.idx(1)), q);
           Value offset = k.mul(index, k.idx(tile));
-          Value length = k.minIndex(k.idx(tile), sub(k, it.count, offset));
+          Value length = k.minIndex(k.idx(tile), k.sub(it.count, offset));
           stageTile(k, s, it, shared, k.add(it.first, offset), /*withC=*/false);
           return k.loop(
               k.idx(0), length, k.idx(1), carried,
               [&](Value i, ValueRange acc) {
-                Value r = sub(k, sub(k, length, k.idx(1)), i);
+                Value r = k.sub(k.sub(length, k.idx(1)), i);
                 Value delta = k.load(shared, k.add(k.idx(s.sharedDelta()), r));
                 Value suffix = acc.back();
                 Value weight = k.fmul(delta, k.exp(k.fmul(it.a, suffix)));
@@ -409,7 +405,7 @@ void ssmStatePassing(KernelBuilder &k, const ChunkedScan &s, Type stateType) {
   k.when(k.lt(e, k.idx(s.stateFloats())), [&] {
     Value head = k.div(e, k.idx(s.headDim * s.dState));
     Value chunks = ceilDiv(k, k.tokens(), mlrt::kSsmScanChunk);
-    Value lastChunk = sub(k, chunks, k.idx(1));
+    Value lastChunk = k.sub(chunks, k.idx(1));
     auto at = [&](Value c, Value offset) {
       return k.add(k.mul(c, k.idx(s.chunkFloats())), offset);
     };
@@ -457,7 +453,7 @@ void ssmChunkScan(KernelBuilder &k, const ChunkedScan &s) {
     k.loop(k.idx(0), tiles, k.idx(1), init, [&](Value q, ValueRange carried) {
       Value offset = k.mul(q, k.idx(tile));
       Value start = k.add(it.first, offset);
-      Value length = k.minIndex(k.idx(tile), sub(k, it.count, offset));
+      Value length = k.minIndex(k.idx(tile), k.sub(it.count, offset));
       stageTile(k, s, it, shared, start, /*withC=*/true);
       return k.loop(
           k.idx(0), length, k.idx(1), carried, [&](Value r, ValueRange state) {

@@ -118,7 +118,7 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
   };
   int64_t first = 0;
   for (const GemvSegment &g : s.segments) {
-    Value local = arith::SubIOp::create(b, row, k.idx(first));
+    Value local = k.sub(row, k.idx(first));
     Value inside = arith::AndIOp::create(
         b,
         arith::CmpIOp::create(b, arith::CmpIPredicate::uge, row,

@@ -86,10 +86,6 @@ struct SsdLayout {
 /// The largest dynamic shared memory of a block on sm_90.
 constexpr int64_t kMaxSharedBytes = 227 * 1024;
 
-Value sub(KernelBuilder &k, Value a, Value b) {
-  return arith::SubIOp::create(k.b(), a, b);
-}
-
 /// 2^x by ex2.approx.ftz (relative error ~2^-22, 0 far below): every
 /// value it scales within a chunk is rounded to bf16 or summed with such.
 Value exp2Approx(KernelBuilder &k, Value x) {
@@ -101,15 +97,10 @@ Value exp2Approx(KernelBuilder &k, Value x) {
 
 /// Two i32 words to workgroup floats [at, at + 2) (8-byte aligned).
 void storeWords(KernelBuilder &k, Value shared, Value at, Value w0, Value w1) {
-  ImplicitLocOpBuilder &b = k.b();
-  auto asFloat = [&](Value w) {
-    return arith::BitcastOp::create(b, b.getF32Type(), w);
-  };
-  Value pair =
-      vector::FromElementsOp::create(b, VectorType::get({2}, b.getF32Type()),
-                                     ValueRange{asFloat(w0), asFloat(w1)});
-  vector::StoreOp::create(b, pair, shared, ValueRange{at}, false,
-                          llvm::MaybeAlign(8));
+  Type f32 = k.b().getF32Type();
+  k.storeFloats({arith::BitcastOp::create(k.b(), f32, w0),
+                 arith::BitcastOp::create(k.b(), f32, w1)},
+                shared, at);
 }
 
 /// The running sum of `value` over the lanes of a warp up to this one.
@@ -128,7 +119,6 @@ Value inclusiveWarpSum(KernelBuilder &k, Value value, Value lane) {
   return value;
 }
 
-/// The values of one block and thread that every step of the scan uses.
 /// A thread's share of a chunk's rows of `pieces` 16-byte pieces (4
 /// floats): the block covers kSsdThreads / pieces rows a pass, and the
 /// thread takes piece tid % pieces of row tid / pieces + pass * that.
@@ -148,6 +138,7 @@ struct RowPasses {
   }
 };
 
+/// The values of one block and thread that every step of the scan uses.
 struct SsdThread {
   Value shared, base; ///< workgroup floats and their byte address
   Value warp, lane, group, quad;
@@ -236,9 +227,8 @@ void SsdScanBuilder::copyChunk(Value first, Value stage) {
   // C and B rows are alike: one address, and B's a fixed distance on.
   Value cColumn = k.add(k.idx(s.cOffset()), k.mul(t.head, k.idx(s.dState)));
   Value bFromC = k.mul(
-      arith::SubIOp::create(
-          k.b(), k.add(k.idx(s.bOffset()), k.mul(t.kvGroup, k.idx(s.dState))),
-          cColumn),
+      k.sub(k.add(k.idx(s.bOffset()), k.mul(t.kvGroup, k.idx(s.dState))),
+            cColumn),
       k.idx(4));
   Value xColumn = k.add(k.mul(t.kvGroup, k.idx(s.headDim)), t.firstRow);
   // A whole chunk's rows are a fixed stride apart; only the last chunk
@@ -547,7 +537,7 @@ void SsdScanBuilder::build(Type stateType) {
   t.aLog2e = k.fmul(t.a, k.f32(1.4426950408889634));
   t.bias = k.load(k.memref(DtBias), t.head);
   t.skip = k.load(k.memref(Skip), t.head);
-  t.last = sub(k, k.tokens(), k.idx(1));
+  t.last = k.sub(k.tokens(), k.idx(1));
   t.wide = RowPasses::of(k, s.dState);
   t.narrow = RowPasses::of(k, kRows);
   Value chunks = k.div(k.add(k.tokens(), k.idx(kChunk - 1)), k.idx(kChunk));
