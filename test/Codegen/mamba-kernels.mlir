@@ -9,6 +9,12 @@
 // RUN: FileCheck %s --check-prefix=TINY --input-file=%t/tiny.gpu.mlir
 // RUN: ml-compile %t/tiny.mlir --target=cuda -o %t/tiny.mlart 2>/dev/null
 // RUN: ml-dump %t/tiny.mlart --plan | FileCheck %s --check-prefix=DUMP
+// RUN: ml-compile %t/wide.mlir --target=cuda --kv-cache=bf16 --prefill-precision=bf16 --emit=mlir -o %t/wide-ssd.gpu.mlir 2>/dev/null
+// RUN: FileCheck %s --check-prefix=SSD --input-file=%t/wide-ssd.gpu.mlir
+// RUN: ml-compile %t/tiny.mlir --target=cuda --kv-cache=bf16 --prefill-precision=bf16 --gpu-weights=bf16 -o %t/tiny-bf16in.mlart 2>/dev/null
+// RUN: ml-dump %t/tiny-bf16in.mlart --plan | FileCheck %s --check-prefix=FALLBACK-DUMP
+// RUN: ml-compile %t/tiny.mlir --target=cuda --kv-cache=bf16 --prefill-precision=bf16 --gpu-weights=bf16 --emit=mlir -o %t/tiny-bf16in.gpu.mlir 2>/dev/null
+// RUN: FileCheck %s --check-prefix=FALLBACK --input-file=%t/tiny-bf16in.gpu.mlir
 
 // Tests the chunked Mamba-2 prefill scan: pass 1 (each chunk's state from
 // zero and its decay), pass 2 (the chunks chained from the SSM state, one
@@ -70,6 +76,38 @@
 // DUMP: kernel ssm_scan_mamba2_h4_g2_n16_x128_chunked_passing: grid 4 x 1 x 1, block 256 x 1 x 1, 0 bytes shared
 // DUMP: kernel ssm_scan_mamba2_h4_g2_n16_x128_chunked: grid 1 per token x 1 x 1, block 16 x 1 x 1, 6400 bytes shared
 // DUMP: ssm_scan {{.*}} [cuda: ssm_scan_mamba2_h4_g2_n16_x128_chunked_states ssm_scan_mamba2_h4_g2_n16_x128_chunked_passing ssm_scan_mamba2_h4_g2_n16_x128_chunked]
+
+// --prefill-precision=bf16 (bf16_inputs): the wide model's scan is the
+// tensor-core SSD, one kernel of 4 warps (128 threads, one block an SM)
+// per (head, 32 state rows). Before the chunk loop, the first chunk's
+// copies; in it, a barrier, the next chunk's copies, the deltas' running
+// sum (shuffles up), the wait for this chunk's copies, rounding, then
+// ldmatrix and mma.sync with in-chunk decays by ex2.approx.
+// SSD-LABEL: gpu.func @ssm_scan_mamba2_h2_g1_n128_x512_chunked_bf16in(
+// SSD-SAME: kernel attributes {nvvm.maxntid = array<i32: 128, 1, 1>, nvvm.minctasm = 1 : i32}
+// SSD: gpu.dynamic_shared_memory
+// SSD: nvvm.cp.async.shared.global %{{.*}}, %{{.*}}, 16, cache =  cg
+// SSD: nvvm.cp.async.commit.group
+// SSD: scf.for {{.*}} -> (f32, f32
+// SSD: gpu.barrier
+// SSD: nvvm.cp.async.commit.group
+// SSD: gpu.shuffle  up
+// SSD: nvvm.cp.async.wait.group 1
+// SSD-NEXT: gpu.barrier
+// SSD: arith.truncf {{.*}} : vector<2xf32> to vector<2xbf16>
+// SSD: gpu.barrier
+// SSD: nvvm.ldmatrix
+// SSD: nvvm.mma.sync {{.*}} shape = #nvvm.shape<m = 16, n = 8, k = 16>
+// SSD: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
+// SSD: gpu.return
+// SSD-NOT: gpu.func @ssm_scan_mamba2_h2_g1_n128_x512_chunked_bf16in_states
+
+// Shapes the SSD kernel does not take (tiny: d_state 16) keep the three
+// f32 kernels, which then round x, B and C to bf16 as they stage them.
+// FALLBACK-LABEL: gpu.func @ssm_scan_mamba2_h4_g2_n16_x128_chunked_bf16in_states(
+// FALLBACK: arith.truncf %{{.*}} : f32 to bf16
+// FALLBACK-NEXT: arith.extf %{{.*}} : bf16 to f32
+// FALLBACK-DUMP: ssm_scan {{.*}} bf16_inputs {{.*}} [cuda: ssm_scan_mamba2_h4_g2_n16_x128_chunked_bf16in_states ssm_scan_mamba2_h4_g2_n16_x128_chunked_bf16in_passing ssm_scan_mamba2_h4_g2_n16_x128_chunked_bf16in]
 
 llm.model @wide config <arch = llama, vocab = 64, hidden = 256, intermediate = 128, layers = 1, heads = 2, kv_heads = 1, head_dim = 128, max_position = 512, rope_theta = 10000.0, rms_eps = 1.0e-05, bos = 1, eos = [2]> weights "wide.safetensors" {
 ^bb0(%tokens: tensor<?x?xi32>):
