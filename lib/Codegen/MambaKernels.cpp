@@ -81,8 +81,9 @@ namespace {
 /// array). The workspace argument is the chunked scan's; unused here.
 void ssmScanMamba2(KernelBuilder &k, int64_t heads, int64_t groups,
                    int64_t headDim, int64_t dState, Type stateType) {
-  int64_t xbcWidth = groups * headDim + groups * dState + heads * dState;
-  int64_t bOffset = groups * headDim, cOffset = bOffset + groups * dState;
+  const ScanShape shape{heads, groups, headDim, dState};
+  int64_t xbcWidth = shape.xbcWidth(), bOffset = shape.bOffset(),
+          cOffset = shape.cOffset();
   Value h = k.blockId(), p = k.threadId();
   Value g = k.div(h, k.idx(heads / groups));
   Value a = arith::NegFOp::create(k.b(), k.exp(k.load(k.memref(4), h)));
@@ -126,7 +127,7 @@ void ssmScanMamba2(KernelBuilder &k, int64_t heads, int64_t groups,
 /// Every B and C value a thread reads from shared memory serves
 /// rowsPerThread state values: shared-memory bandwidth, not arithmetic,
 /// is what bounds the scan with a row per thread.
-struct ChunkedScan {
+struct ChunkedScan : ScanShape {
   static constexpr int64_t kTile = 32;
   /// The state columns a thread holds when d_state allows.
   static constexpr int64_t kColumnsPerThread = 16;
@@ -135,7 +136,6 @@ struct ChunkedScan {
   /// Threads per block that slicing the rows aims at.
   static constexpr int64_t kTargetThreads = 128;
 
-  int64_t heads, groups, headDim, dState;
   int64_t splits = 1, perThread, vec, rowsPerThread = 1, rows, slices;
   /// x, B and C rounded to bf16 as they are staged (shapes the tensor-core
   /// SSD does not take).
@@ -143,7 +143,7 @@ struct ChunkedScan {
 
   static ChunkedScan of(int64_t heads, int64_t groups, int64_t headDim,
                         int64_t dState) {
-    ChunkedScan s{heads, groups, headDim, dState};
+    ChunkedScan s{{heads, groups, headDim, dState}};
     // Columns are split in runs of 4 among threads of one warp (they add
     // their parts of y with shuffles).
     while (dState / s.splits > kColumnsPerThread && s.splits < 32 &&
@@ -176,11 +176,6 @@ struct ChunkedScan {
   }
   int64_t threads() const { return rows / rowsPerThread * splits; }
   int64_t runs() const { return perThread / vec; }
-  int64_t xbcWidth() const {
-    return groups * headDim + groups * dState + heads * dState;
-  }
-  int64_t bOffset() const { return groups * headDim; }
-  int64_t cOffset() const { return bOffset() + groups * dState; }
   int64_t stateFloats() const { return heads * headDim * dState; }
   int64_t chunkFloats() const {
     return mlrt::ssmScanChunkFloats(heads, headDim, dState);

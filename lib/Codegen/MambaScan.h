@@ -11,6 +11,19 @@
 
 namespace mlopt::codegen {
 
+/// A Mamba-2 scan's shape and the layout of its xbc rows: x of `groups`
+/// groups of headDim, then B of `groups` groups and C of `heads` heads,
+/// d_state each.
+struct ScanShape {
+  int64_t heads, groups, headDim, dState;
+
+  int64_t xbcWidth() const {
+    return groups * headDim + groups * dState + heads * dState;
+  }
+  int64_t bOffset() const { return groups * headDim; }
+  int64_t cOffset() const { return bOffset() + groups * dState; }
+};
+
 /// The arguments of the Mamba-2 scan kernels: buffers, weights, then the
 /// state arrays (schemas/artifact.fbs, GpuKernel). Mamba-1 has one buffer
 /// more (bc) before them.

@@ -54,15 +54,8 @@ constexpr int64_t kChunk = 64, kRows = 32, kWarps = 4,
 /// x of the state update, the state), padded by 16 bytes so that the 8
 /// rows of a matrix fall in distinct banks, then the deltas and their
 /// running sums.
-struct SsdLayout {
-  int64_t heads, groups, headDim, dState;
-
+struct SsdLayout : ScanShape {
   int64_t slices() const { return headDim / kRows; }
-  int64_t xbcWidth() const {
-    return groups * headDim + groups * dState + heads * dState;
-  }
-  int64_t bOffset() const { return groups * headDim; }
-  int64_t cOffset() const { return bOffset() + groups * dState; }
 
   int64_t stageC() const { return 0; }
   int64_t stageB() const { return 4 * kChunk * dState; }
@@ -603,7 +596,7 @@ void SsdScanBuilder::build(Type stateType) {
 
 bool codegen::ssdScanApplies(int64_t heads, int64_t groups, int64_t headDim,
                              int64_t dState) {
-  SsdLayout s{heads, groups, headDim, dState};
+  SsdLayout s{{heads, groups, headDim, dState}};
   // A pass of the block's threads covers whole rows of d_state floats.
   return headDim % kRows == 0 && dState % (8 * kWarps) == 0 &&
          kSsdThreads % (dState / 4) == 0 && heads % groups == 0 &&
@@ -614,7 +607,7 @@ GpuKernelSpec codegen::emitSsdScan(gpu::GPUModuleOp module, StringRef name,
                                    int64_t heads, int64_t groups,
                                    int64_t headDim, int64_t dState,
                                    Type stateType) {
-  SsdLayout s{heads, groups, headDim, dState};
+  SsdLayout s{{heads, groups, headDim, dState}};
   SmallVector<Type> args =
       memrefTypes(module.getContext(), kScanArgs, State, stateType);
   buildKernel(module, name, args, false, 0, [&](KernelBuilder &k) {
