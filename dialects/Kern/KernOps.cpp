@@ -189,6 +189,15 @@ LogicalResult SSMScanOp::verify() {
                                       "a separate bc buffer"
                                     : "of a Mamba-2 layer reads B and C from "
                                       "xbc and takes no bc buffer");
+  if (getBf16Inputs()) {
+    auto entry = (*this)->getParentOfType<EntryOp>();
+    if (mamba1 || (entry && entry.getStep()))
+      return emitOpError()
+             << "rounds x, B and C to bf16 (bf16_inputs) only in a Mamba-2 "
+                "prefill scan; this is "
+             << (mamba1 ? "a Mamba-1 scan"
+                        : "in the step entry @" + entry.getSymName().str());
+  }
   return success();
 }
 

@@ -192,6 +192,41 @@ kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16,
 
 // -----
 
+// Tests that only a Mamba-2 scan of a prefill entry rounds its inputs to
+// bf16 (kern-bf16-prefill-inputs).
+kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> arena 64 {
+  kern.weight @a 0 "a" : tensor<2xf32>
+  kern.mamba_state @s layer 0 conv 16 x 4 ssm 2 x 4 x 4
+  kern.entry @prefill {
+    %x = kern.buffer 0 : !kern.buffer<8>
+    %bc = kern.buffer 8 : !kern.buffer<12>
+    %dt = kern.buffer 20 : !kern.buffer<8>
+    %y = kern.buffer 28 : !kern.buffer<8>
+    // expected-error @+1 {{'kern.ssm_scan' op rounds x, B and C to bf16 (bf16_inputs) only in a Mamba-2 prefill scan; this is a Mamba-1 scan}}
+    kern.ssm_scan mamba1 %x bc %bc : !kern.buffer<12>, %dt dt_bias @a A_log @a D @a state @s heads 2 groups 1 d_state 4 bf16_inputs -> %y : !kern.buffer<8>, !kern.buffer<8> -> !kern.buffer<8>
+  }
+  kern.entry @decode step {
+  }
+}
+
+// -----
+
+kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> arena 64 {
+  kern.weight @a 0 "a" : tensor<2xf32>
+  kern.mamba_state @s layer 0 conv 16 x 4 ssm 2 x 4 x 4
+  kern.entry @prefill {
+  }
+  kern.entry @decode step {
+    %xbc = kern.buffer 0 : !kern.buffer<16>
+    %dt = kern.buffer 16 : !kern.buffer<2>
+    %y = kern.buffer 24 : !kern.buffer<8>
+    // expected-error @+1 {{'kern.ssm_scan' op rounds x, B and C to bf16 (bf16_inputs) only in a Mamba-2 prefill scan; this is in the step entry @decode}}
+    kern.ssm_scan mamba2 %xbc, %dt dt_bias @a A_log @a D @a state @s heads 2 groups 1 d_state 4 bf16_inputs -> %y : !kern.buffer<16>, !kern.buffer<2> -> !kern.buffer<8>
+  }
+}
+
+// -----
+
 // Tests that a fused add + norm reads and writes rows of one width.
 kern.program @p config <arch = llama, vocab = 32, hidden = 8, intermediate = 16, layers = 1, heads = 2, kv_heads = 1, head_dim = 4, max_position = 64, rope_theta = 10000.0, rms_eps = 1.0e-05> arena 32 {
   kern.weight @n 0 "n" : tensor<8xbf16>
