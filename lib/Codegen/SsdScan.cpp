@@ -164,10 +164,13 @@ private:
 
   /// exp(A d) of a sum of deltas d within a chunk, approximately.
   Value decay(Value d) { return exp2Approx(k, k.fmul(t.aLog2e, d)); }
+  /// The byte address of bf16 element (row, column) of a shared region of
+  /// rows of rowBytes bytes.
   Value sharedAt(int64_t region, Value row, int64_t rowBytes, Value column) {
     return k.add(t.base, k.add(k.idx(region), k.add(k.mul(row, k.idx(rowBytes)),
                                                     k.mul(column, k.idx(2)))));
   }
+  /// The workgroup float index of element `element` of an f32 region.
   Value floatAt(int64_t region, Value element) {
     return k.add(k.idx(region / 4), element);
   }
@@ -186,6 +189,9 @@ private:
     Value column = k.add(column0, k.mul(columnStep, k.idx(8)));
     return sharedAt(region, row, rowBytes, column);
   }
+  /// The SSM state index of this lane's accumulator pair (mt, nt, half):
+  /// state row 16 mt + 8 half + group of the slice, column 2 quad of the
+  /// warp's tile nt.
   Value stateIndex(int64_t mt, int64_t nt, int64_t half) {
     Value row = k.add(t.firstRow, k.add(k.idx(16 * mt + 8 * half), t.group));
     Value column = k.add(k.mul(t.warp, k.idx(s.warpColumns())),
