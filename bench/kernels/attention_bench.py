@@ -20,7 +20,6 @@ this run's device copy bandwidth (bytes of K and V read once). Each of our
 results is checked against f32 SDPA.
 """
 import argparse
-import math
 import os
 import sys
 

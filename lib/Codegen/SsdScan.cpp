@@ -88,6 +88,15 @@ Value exp2Approx(KernelBuilder &k, Value x) {
       .getResult(0);
 }
 
+/// acc[at .. at + 4) += A B for one m16n8k16 tile of a flat accumulator
+/// list.
+void accumulate(KernelBuilder &k, SmallVector<Value> &acc, int64_t at,
+                const std::array<Value, 4> &a, const std::array<Value, 2> &b) {
+  Accumulator tile = {acc[at], acc[at + 1], acc[at + 2], acc[at + 3]};
+  tile = mmaBf16(k, a, b, tile);
+  std::copy(tile.begin(), tile.end(), acc.begin() + at);
+}
+
 /// Two i32 words to workgroup floats [at, at + 2) (8-byte aligned).
 void storeWords(KernelBuilder &k, Value shared, Value at, Value w0, Value w1) {
   Type f32 = k.b().getF32Type();
@@ -189,17 +198,23 @@ private:
     Value column = k.add(column0, k.mul(columnStep, k.idx(8)));
     return sharedAt(region, row, rowBytes, column);
   }
-  /// The SSM state index of this lane's accumulator pair (mt, nt, half):
-  /// state row 16 mt + 8 half + group of the slice, column 2 quad of the
-  /// warp's tile nt.
+  /// The slice row and state column of this lane's accumulator pair (mt,
+  /// nt, half): row 16 mt + 8 half + group, column 2 quad of the warp's
+  /// tile nt.
+  Value stateRow(int64_t mt, int64_t half) {
+    return k.add(k.idx(16 * mt + 8 * half), t.group);
+  }
+  Value stateColumn(int64_t nt) {
+    return k.add(k.mul(t.warp, k.idx(s.warpColumns())),
+                 k.add(k.idx(8 * nt), k.mul(t.quad, k.idx(2))));
+  }
+  /// The SSM state index of that pair.
   Value stateIndex(int64_t mt, int64_t nt, int64_t half) {
-    Value row = k.add(t.firstRow, k.add(k.idx(16 * mt + 8 * half), t.group));
-    Value column = k.add(k.mul(t.warp, k.idx(s.warpColumns())),
-                         k.add(k.idx(8 * nt), k.mul(t.quad, k.idx(2))));
+    Value row = k.add(t.firstRow, stateRow(mt, half));
     return k.add(k.add(k.sequenceSlice(k.memref(State)),
                        k.mul(k.add(k.mul(t.head, k.idx(s.headDim)), row),
                              k.idx(s.dState))),
-                 column);
+                 stateColumn(nt));
   }
 
   KernelBuilder &k;
@@ -338,12 +353,9 @@ void SsdScanBuilder::roundChunk(Value stage, ValueRange state) {
     for (int64_t nt = 0; nt < s.columnTiles(); ++nt)
       for (int64_t half = 0; half < 2; ++half) {
         int64_t i = (mt * s.columnTiles() + nt) * 4 + 2 * half;
-        Value row = k.add(k.idx(16 * mt + 8 * half), t.group);
-        Value column = k.add(k.mul(t.warp, k.idx(s.warpColumns())),
-                             k.add(k.idx(8 * nt), k.mul(t.quad, k.idx(2))));
-        Value at = k.add(
-            k.idx(s.roundedS() / 4),
-            k.add(k.mul(row, k.idx(s.wideRow() / 4)), k.div(column, k.idx(2))));
+        Value at = k.add(k.idx(s.roundedS() / 4),
+                         k.add(k.mul(stateRow(mt, half), k.idx(s.wideRow() / 4)),
+                               k.div(stateColumn(nt), k.idx(2))));
         k.store(arith::BitcastOp::create(b, b.getF32Type(),
                                          packBf16x2(k, state[i], state[i + 1])),
                 t.shared, at);
@@ -432,22 +444,16 @@ void SsdScanBuilder::writeOutputs(Value first, Value stage) {
           m[2 * st] = packBf16x2(k, masked[0], masked[1]);
           m[2 * st + 1] = packBf16x2(k, masked[2], masked[3]);
         }
-        // A fragment words: rows group (s 0-7), group + 8 (s 0-7), group
-        // (s 8-15), group + 8 (s 8-15).
-        std::array<Value, 4> a = {m[0], m[1], m[2], m[3]};
+        // m holds A fragment words: rows group (s 0-7), group + 8 (s 0-7),
+        // group (s 8-15), group + 8 (s 8-15).
         SmallVector<Value> next(acc.begin(), acc.end());
         for (int64_t pt = 0; pt < pTiles; pt += 2) {
           auto w = loadMatrices(k,
                                 matrixAddress(s.roundedX(), s.narrowRow(), s0,
                                               k.add(p0, k.idx(8 * pt)), true),
                                 4, true);
-          for (int64_t h = 0; h < 2; ++h) {
-            Accumulator acc4 = {next[4 * (pt + h)], next[4 * (pt + h) + 1],
-                                next[4 * (pt + h) + 2], next[4 * (pt + h) + 3]};
-            acc4 = mmaBf16(k, a, {w[2 * h], w[2 * h + 1]}, acc4);
-            for (int64_t e = 0; e < 4; ++e)
-              next[4 * (pt + h) + e] = acc4[e];
-          }
+          for (int64_t h = 0; h < 2; ++h)
+            accumulate(k, next, 4 * (pt + h), m, {w[2 * h], w[2 * h + 1]});
         }
         return next;
       });
@@ -507,14 +513,9 @@ SmallVector<Value> SsdScanBuilder::updateState(ValueRange state) {
                                      k.add(column0, k.idx(8 * nt)), true),
                        count, true);
       for (int64_t h = 0; h < count / 2; ++h)
-        for (int64_t mt = 0; mt < 2; ++mt) {
-          int64_t at = (mt * s.columnTiles() + nt + h) * 4;
-          Accumulator acc = {next[at], next[at + 1], next[at + 2],
-                             next[at + 3]};
-          acc = mmaBf16(k, a[mt], {w[2 * h], w[2 * h + 1]}, acc);
-          for (int64_t e = 0; e < 4; ++e)
-            next[at + e] = acc[e];
-        }
+        for (int64_t mt = 0; mt < 2; ++mt)
+          accumulate(k, next, (mt * s.columnTiles() + nt + h) * 4, a[mt],
+                     {w[2 * h], w[2 * h + 1]});
     }
   }
   return next;
