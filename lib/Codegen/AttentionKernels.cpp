@@ -388,6 +388,7 @@ void prefillAttention(KernelBuilder &k, const AttentionShape &s) {
 
 KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
                                           kern::ProgramOp program,
+                                          const GpuTarget &target,
                                           gpu::GPUModuleOp module) {
   std::vector<GpuKernelSpec> specs;
   if (auto o = dyn_cast<kern::RopeOp>(op)) {
@@ -410,6 +411,7 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
     s.window = o.getWindow().value_or(0);
     s.kvType = kvElementType(o);
     s.bf16Inputs = o.getBf16Inputs();
+    s.warpgroupMma = target.warpgroupMma();
     if (s.headDim % 16 != 0 || s.headDim > 256)
       return mlrt::Error() << "ml-compile: the CUDA attention kernels handle "
                               "head dims that are multiples of 16 up to 256, "
@@ -455,6 +457,16 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
                   "128; found "
                << (s.kvType.isBF16() ? "a bf16" : "an f32")
                << " cache, head dim " << s.headDim;
+      if (s.warpgroupMma && warpgroupAttentionApplies(s)) {
+        // A block per 128 queries of a head: heads / 32 blocks per token
+        // cover them from 32 tokens on.
+        buildKernel(module, name, s.memrefs(), false, 0,
+                    [&](KernelBuilder &k) { warpgroupPrefillAttention(k, s); });
+        specs.push_back(withPositions(
+            perToken(name.str(), std::max<int64_t>(1, s.heads / 32),
+                     kWarpgroupThreads, warpgroupSharedFloats(s))));
+        return specs;
+      }
       if (flashAttentionApplies(s)) {
         // A block per 64 queries of a head: heads / 16 blocks per token
         // cover them from 16 tokens on.

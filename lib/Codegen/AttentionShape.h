@@ -37,6 +37,8 @@ struct AttentionShape {
   mlir::Type kvType;
   /// Prefill with `bf16_inputs`: q and the softmax weights in bf16.
   bool bf16Inputs = false;
+  /// The target has sm_90a's warpgroup MMA (GpuTarget::warpgroupMma).
+  bool warpgroupMma = false;
   /// The kernels' memref argument types (AttentionArg order).
   llvm::SmallVector<mlir::Type> memrefs() const {
     mlir::MLIRContext *ctx = kvType.getContext();
@@ -62,6 +64,73 @@ mlir::Value firstKey(KernelBuilder &k, mlir::Value p, int64_t window);
 mlir::Value sees(KernelBuilder &k, mlir::Value key, mlir::Value query,
                  mlir::Value first);
 
+//===----------------------------------------------------------------------===//
+// Tensor-core prefill: what the mma.sync and wgmma kernels share
+// (PrefillTiles.cpp)
+//===----------------------------------------------------------------------===//
+
+/// One (query tile, head) of a prefill: queries [qStart, qStart + queries)
+/// of head `qColumn / headDim`, the keys [keyBegin, keyEnd) they see.
+struct PrefillItem {
+  mlir::Value qStart, qColumn, kvColumn, keyBegin, keyEnd;
+  int64_t queries;
+};
+/// body(item) for each item of this block: a grid-stride loop over the
+/// tiles of `queries` queries of every head, the last tiles (those that
+/// see the most keys) first.
+void forEachPrefillItem(KernelBuilder &k, const AttentionShape &s,
+                        int64_t queries,
+                        llvm::function_ref<void(const PrefillItem &)> body);
+
+/// A lane's two rows of an item: rows[0] = qStart + `row` and rows[1] =
+/// rows[0] + 8 (group and group + 8 of an mma tile), their queries'
+/// positions and first keys, and the key column 2 quad of its pairs.
+struct PrefillRows {
+  mlir::Value rows[2], queries[2], firsts[2], pairColumn;
+};
+PrefillRows prefillRows(KernelBuilder &k, const AttentionShape &s,
+                        const PrefillItem &item, mlir::Value row,
+                        mlir::Value quad);
+
+/// The scores of a tile of `keys` keys from kStart (element i: key kStart +
+/// 8 (i / 4) + 2 quad + i % 2 of row (i % 4) / 2, the mma C layout) with
+/// the keys a row does not see at -inf. Tiles that every query of the item
+/// sees whole skip the selects.
+llvm::SmallVector<mlir::Value>
+maskScores(KernelBuilder &k, const AttentionShape &s, const PrefillItem &item,
+           const PrefillRows &rows, mlir::Value kStart, int64_t keys,
+           llvm::SmallVector<mlir::Value> scores);
+
+/// softmaxStep's state before the first key: a zero output tile, max
+/// -inf and sum 0.
+llvm::SmallVector<mlir::Value> softmaxInitialState(KernelBuilder &k,
+                                                   int64_t dimTiles);
+/// One online-softmax step of a lane's two rows over the unscaled
+/// `scores` q.k (C layout, -inf where masked): they become the weights
+/// exp(scale score - max); `carried` (the output tile's dimTiles x 4
+/// accumulators, then the rows' max of scaled scores and sum) gives the
+/// next values, the output rescaled to the new max.
+llvm::SmallVector<mlir::Value>
+softmaxStep(KernelBuilder &k, llvm::SmallVectorImpl<mlir::Value> &scores,
+            mlir::ValueRange carried, int64_t dimTiles, double scale);
+
+/// Writes a lane's two rows of the output (accumulators over the sum,
+/// `state` as softmaxStep carries it); rows past the tokens are not.
+void storeOutputRows(KernelBuilder &k, const AttentionShape &s,
+                     const PrefillItem &item, const PrefillRows &rows,
+                     mlir::ValueRange state);
+
+/// Starts cp.async copies of the K and V rows of keys [kStart, kStart +
+/// keys) of the KV head at `column`, 16 bytes each (keys past keyEnd copy
+/// its last key again): chunk c of a key's K row goes to shared byte
+/// address kAddress(key, c), its V row's vOffset bytes after.
+void copyKeyRows(KernelBuilder &k, const AttentionShape &s, int64_t keys,
+                 int64_t threads, mlir::Value kStart, mlir::Value keyEnd,
+                 mlir::Value column, mlir::Value kCache, mlir::Value vCache,
+                 llvm::function_ref<mlir::Value(mlir::Value, mlir::Value)>
+                     kAddress,
+                 int64_t vOffset);
+
 /// The tensor-core prefill (FlashAttention.cpp) takes a bf16 cache and
 /// head dims that are multiples of 16 up to 128.
 bool flashAttentionApplies(const AttentionShape &s);
@@ -74,6 +143,13 @@ int64_t flashDecodeSharedFloats(const AttentionShape &s);
 /// mma.sync, q and the softmax weights split hi + lo (or, with
 /// `bf16Inputs`, rounded to bf16: one product each).
 void flashPrefillAttention(KernelBuilder &k, const AttentionShape &s);
+
+/// The wgmma prefill (WarpgroupAttention.cpp, sm_90a) takes a bf16 cache
+/// of head dim 64 or 128: two warpgroups a block, 128 queries of a head.
+bool warpgroupAttentionApplies(const AttentionShape &s);
+constexpr int64_t kWarpgroupThreads = 256;
+int64_t warpgroupSharedFloats(const AttentionShape &s);
+void warpgroupPrefillAttention(KernelBuilder &k, const AttentionShape &s);
 
 //===----------------------------------------------------------------------===//
 // Decode: a fixed grid of (head block, split) blocks, then a merge

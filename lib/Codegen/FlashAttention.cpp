@@ -62,49 +62,18 @@ FlashLayout prefillLayout(const AttentionShape &s) { return {s.headDim, 2}; }
 FlashLayout decodeLayout(const AttentionShape &s) { return {s.headDim, 3}; }
 
 /// Starts the copies of keys kStart .. kStart + kKeys of the KV head at
-/// `column` into the stage at byte address `stage` (the caller commits
-/// them); keys past keyEnd copy its last key again, and the mask drops
-/// them.
+/// `column` into the stage at byte address `stage`: padded rows.
 void copyTile(KernelBuilder &k, const AttentionShape &s, Value stage,
               Value kStart, Value keyEnd, Value column, Value kCache,
               Value vCache) {
   const FlashLayout layout = prefillLayout(s);
-  const int64_t chunks = s.headDim / 8;
-  Value lastKey = k.sub(keyEnd, k.idx(1));
-  k.strided(k.idx(kKeys * chunks), kFlashThreads, [&](Value i) {
-    Value key = k.div(i, k.idx(chunks)), chunk = k.rem(i, k.idx(chunks));
-    Value row = k.minIndex(k.add(kStart, key), lastKey);
-    Value from = k.mul(k.add(k.mul(row, k.idx(s.kvWidth())),
-                             k.add(column, k.mul(chunk, k.idx(8)))),
-                       k.idx(2));
-    Value to = k.add(stage, k.add(k.mul(key, k.idx(layout.rowBytes())),
+  copyKeyRows(
+      k, s, kKeys, kFlashThreads, kStart, keyEnd, column, kCache, vCache,
+      [&](Value key, Value chunk) {
+        return k.add(stage, k.add(k.mul(key, k.idx(layout.rowBytes())),
                                   k.mul(chunk, k.idx(16))));
-    copyAsync16(k, to, k.add(kCache, from));
-    copyAsync16(k, k.add(to, k.idx(layout.matrixBytes())), k.add(vCache, from));
-  });
-}
-
-/// `then` where `cond` holds, else `otherwise`: the values either yields.
-SmallVector<Value> choose(KernelBuilder &k, Value cond, TypeRange types,
-                          function_ref<SmallVector<Value>()> then,
-                          function_ref<SmallVector<Value>()> otherwise) {
-  ImplicitLocOpBuilder &b = k.b();
-  auto op = scf::IfOp::create(b, types, cond, /*withElseRegion=*/true);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(op.thenBlock());
-  scf::YieldOp::create(b, then());
-  b.setInsertionPointToStart(op.elseBlock());
-  scf::YieldOp::create(b, otherwise());
-  return SmallVector<Value>(op.getResults());
-}
-
-/// The words of A fragments of (first, second) pairs: hi and lo, or with
-/// bf16 inputs the rounded pair alone.
-SplitWords fragmentWords(KernelBuilder &k, const AttentionShape &s, Value first,
-                         Value second) {
-  if (s.bf16Inputs)
-    return {packBf16x2(k, first, second), Value()};
-  return splitBf16x2(k, first, second);
+      },
+      layout.matrixBytes());
 }
 
 /// acc + A B for A = hi + lo (hi alone with bf16 inputs).
@@ -142,7 +111,7 @@ QueryFragments loadQueryFragments(KernelBuilder &k, const AttentionShape &s,
           vector::LoadOp::create(b, pairType, k.memref(Q), ValueRange{index},
                                  false, llvm::MaybeAlign(8));
       SplitWords words =
-          fragmentWords(k, s, vector::ExtractOp::create(b, pair, 0),
+          bf16Words(k, !s.bf16Inputs, vector::ExtractOp::create(b, pair, 0),
                         vector::ExtractOp::create(b, pair, 1));
       q.hi[ks][r] = words.hi;
       q.lo[ks][r] = words.lo;
@@ -168,17 +137,9 @@ LaneRows laneRows(KernelBuilder &k, const FlashLayout &layout, Value lane) {
   return {kLane, vLane};
 }
 
-/// A warp's carried state: its output tile (dimTiles accumulators of 4),
-/// then the max and the sum of its two rows (group and group + 8).
-SmallVector<Value> initialState(KernelBuilder &k, int64_t dimTiles) {
-  SmallVector<Value> init(dimTiles * 4, k.f32(0));
-  init.append({k.f32(-INFINITY), k.f32(-INFINITY), k.f32(0), k.f32(0)});
-  return init;
-}
-
 /// One warp's online-softmax step over 8 keyTiles keys of a stage, from
 /// the key `keyRow` rows in (ldmatrix addresses `lanes`): S = q K^T,
-/// `mask` of the scaled scores (element e of key tile nt is key nt * 8 + 2
+/// `mask` of the unscaled scores (element e of key tile nt is key nt * 8 + 2
 /// quad + e % 2 of row e / 2), the running max and sum, then O += P V.
 SmallVector<Value>
 attendKeys(KernelBuilder &k, const AttentionShape &s, const FlashLayout &layout,
@@ -203,43 +164,18 @@ attendKeys(KernelBuilder &k, const AttentionShape &s, const FlashLayout &layout,
         acc = product(k, s, q.hi[ks + j], q.lo[ks + j], kFrag, acc);
       }
     }
-    for (int64_t e = 0; e < 4; ++e)
-      scores.push_back(k.fmul(acc[e], k.f32(s.scale())));
+    scores.append(acc.begin(), acc.end());
   }
   scores = mask(std::move(scores));
-  // Online softmax of both rows (a row's 16 columns of the tile's keys are
-  // spread over the 4 lanes of its quad).
-  SmallVector<Value> next(carried.begin(), carried.end());
-  const int64_t maxAt = dimTiles * 4, sumAt = maxAt + 2;
-  Value correction[2];
-  for (int64_t r = 0; r < 2; ++r) {
-    Value rowMax = k.f32(-INFINITY);
-    for (int64_t nt = 0; nt < keyTiles; ++nt)
-      for (int64_t e = 2 * r; e < 2 * r + 2; ++e)
-        rowMax = k.fmax(rowMax, scores[nt * 4 + e]);
-    Value m = carried[maxAt + r];
-    Value mNew = k.fmax(m, k.warpMax(rowMax, 4));
-    Value rowSum = k.f32(0);
-    for (int64_t nt = 0; nt < keyTiles; ++nt)
-      for (int64_t e = 2 * r; e < 2 * r + 2; ++e) {
-        Value &p = scores[nt * 4 + e];
-        p = weightOf(k, p, mNew);
-        rowSum = k.fadd(rowSum, p);
-      }
-    correction[r] = weightOf(k, m, mNew);
-    next[maxAt + r] = mNew;
-    next[sumAt + r] =
-        k.fadd(k.fmul(carried[sumAt + r], correction[r]), k.warpSum(rowSum, 4));
-  }
-  for (int64_t i = 0; i < dimTiles * 4; ++i)
-    next[i] = k.fmul(next[i], correction[(i % 4) / 2]);
+  SmallVector<Value> next =
+      softmaxStep(k, scores, carried, dimTiles, s.scale());
   // O += P V: the weights of key tiles 2j and 2j + 1 are the A fragment of
   // keys 16j .. 16j + 15.
   for (int64_t j = 0; j < keyTiles / 2; ++j) {
     std::array<Value, 4> pHi, pLo;
     for (int64_t r = 0; r < 4; ++r) {
       int64_t at = (2 * j + r / 2) * 4 + 2 * (r % 2);
-      SplitWords split = fragmentWords(k, s, scores[at], scores[at + 1]);
+      SplitWords split = bf16Words(k, !s.bf16Inputs, scores[at], scores[at + 1]);
       pHi[r] = split.hi;
       pLo[r] = split.lo;
     }
@@ -331,7 +267,6 @@ int64_t codegen::flashDecodeSharedFloats(const AttentionShape &s) {
 }
 
 void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
-  ImplicitLocOpBuilder &b = k.b();
   const int64_t d = s.headDim, dimTiles = d / 8;
   const FlashLayout layout = prefillLayout(s);
   k.launchBounds(kFlashThreads, 2);
@@ -342,91 +277,33 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
   Value warp = k.div(k.threadId(), k.idx(32));
   Value group = k.div(lane, k.idx(4)), quad = k.rem(lane, k.idx(4));
   const LaneRows lanes = laneRows(k, layout, lane);
-  Value tokens = k.tokens(), position = k.position();
-  Value lastRow = k.sub(tokens, k.idx(1));
-  Value tiles = k.div(k.add(tokens, k.idx(kQueries - 1)), k.idx(kQueries));
-  Value grid = gpu::GridDimOp::create(b, gpu::Dimension::x);
-  auto pairType = VectorType::get({2}, b.getF32Type());
-  k.loop(k.blockId(), k.mul(tiles, k.idx(s.heads)), grid, [&](Value item) {
-    Value h = k.rem(item, k.idx(s.heads));
-    // The last query tiles see the most keys: they start first.
-    Value tile =
-        k.sub(k.sub(tiles, k.idx(1)),
-                              k.div(item, k.idx(s.heads)));
-    Value qStart = k.mul(tile, k.idx(kQueries));
-    Value qColumn = k.mul(h, k.idx(d));
-    Value kvColumn = k.mul(k.div(h, k.idx(s.group())), k.idx(d));
-    Value qEnd = k.minIndex(k.add(qStart, k.idx(kQueries)), tokens);
-    Value keyEnd = k.add(position, qEnd);
-    Value keyBegin = firstKey(k, k.add(position, qStart), s.window);
-    prefetchKeyTiles(k, s, layout, shared, keyBegin, keyEnd, kvColumn, kCache,
-                     vCache);
+  Value lastRow = k.sub(k.tokens(), k.idx(1));
+  forEachPrefillItem(k, s, kQueries, [&](const PrefillItem &item) {
+    prefetchKeyTiles(k, s, layout, shared, item.keyBegin, item.keyEnd,
+                     item.kvColumn, kCache, vCache);
     // This lane's rows: group and group + 8 of its warp's 16.
-    Value rows[2];
-    rows[0] = k.add(qStart, k.add(k.mul(warp, k.idx(16)), group));
-    rows[1] = k.add(rows[0], k.idx(8));
-    Value pairColumn = k.mul(quad, k.idx(2));
+    PrefillRows rows =
+        prefillRows(k, s, item, k.add(k.mul(warp, k.idx(16)), group), quad);
     // q's A fragments (hi and lo) for the whole item; rows past the
     // tokens repeat the last one and are never written.
     QueryFragments q = loadQueryFragments(k, s, [&](int64_t ks, int64_t r) {
       return k.add(
-          k.mul(k.minIndex(rows[r % 2], lastRow), k.idx(s.qWidth())),
-          k.add(qColumn, k.add(k.idx(16 * ks + 8 * (r / 2)), pairColumn)));
+          k.mul(k.minIndex(rows.rows[r % 2], lastRow), k.idx(s.qWidth())),
+          k.add(item.qColumn,
+                k.add(k.idx(16 * ks + 8 * (r / 2)), rows.pairColumn)));
     });
-    Value queries[2], firsts[2];
-    for (int64_t r = 0; r < 2; ++r) {
-      queries[r] = k.add(position, rows[r]);
-      firsts[r] = firstKey(k, queries[r], s.window);
-    }
-    // The block's first query, and the first key its last one sees: tiles
-    // between need no mask.
-    Value blockQuery = k.add(position, qStart);
-    Value lastFirst =
-        firstKey(k, k.add(blockQuery, k.idx(kQueries - 1)), s.window);
     SmallVector<Value> state = walkKeyTiles(
-        k, s, layout, shared, keyBegin, keyEnd, kvColumn, kCache, vCache,
-        initialState(k, dimTiles),
+        k, s, layout, shared, item.keyBegin, item.keyEnd, item.kvColumn,
+        kCache, vCache, softmaxInitialState(k, dimTiles),
         [&](Value kStart, Value stage, ValueRange carried) {
-          // Only tiles that reach past the block's first query (or, with a
-          // window, start before its last query's first key) are masked.
-          Value masked = k.lt(blockQuery, k.add(kStart, k.idx(kKeys - 1)));
-          if (s.window > 0)
-            masked = arith::OrIOp::create(b, masked, k.lt(kStart, lastFirst));
           auto mask = [&](SmallVector<Value> scores) {
-            return choose(
-                k, masked, SmallVector<Type>(scores.size(), b.getF32Type()),
-                [&] {
-                  SmallVector<Value> out;
-                  for (int64_t i = 0; i < int64_t(scores.size()); ++i) {
-                    int64_t nt = i / 4, e = i % 4;
-                    Value key =
-                        k.add(kStart, k.add(k.idx(nt * 8 + e % 2), pairColumn));
-                    out.push_back(
-                        select(k, sees(k, key, queries[e / 2], firsts[e / 2]),
-                               scores[i], k.f32(-INFINITY)));
-                  }
-                  return out;
-                },
-                [&] { return scores; });
+            return maskScores(k, s, item, rows, kStart, kKeys,
+                              std::move(scores));
           };
           return attendKeys(k, s, layout, lanes, stage, k.idx(0), kKeys / 8, q,
                             carried, mask);
         });
-    for (int64_t r = 0; r < 2; ++r)
-      k.when(k.lt(rows[r], tokens), [&] {
-        Value sum = state[dimTiles * 4 + 2 + r];
-        Value base = k.add(k.mul(rows[r], k.idx(s.qWidth())),
-                           k.add(qColumn, pairColumn));
-        for (int64_t dt = 0; dt < dimTiles; ++dt) {
-          Value out = vector::FromElementsOp::create(
-              b, pairType,
-              ValueRange{k.fdiv(state[dt * 4 + 2 * r], sum),
-                         k.fdiv(state[dt * 4 + 2 * r + 1], sum)});
-          vector::StoreOp::create(b, out, k.memref(Out),
-                                  ValueRange{k.add(base, k.idx(dt * 8))}, false,
-                                  llvm::MaybeAlign(8));
-        }
-      });
+    storeOutputRows(k, s, item, rows, state);
   });
 }
 
@@ -483,7 +360,7 @@ void codegen::flashDecodeAttention(KernelBuilder &k, const AttentionShape &s) {
     Value warpRow = k.mul(warp, k.idx(16));
     SmallVector<Value> state = walkKeyTiles(
         k, s, layout, shared, slice.begin, slice.end, kvColumn, kCache, vCache,
-        initialState(k, dimTiles),
+        softmaxInitialState(k, dimTiles),
         [&](Value kStart, Value stage, ValueRange carried) {
           Value first = k.add(kStart, warpRow);
           auto mask = [&](SmallVector<Value> scores) {

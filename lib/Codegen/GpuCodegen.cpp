@@ -94,7 +94,8 @@ static mlrt::DType matrixType(kern::ProgramOp program, GpuMatrices choice) {
 }
 
 mlrt::Expected<GpuKernels> mlopt::buildGpuKernels(kern::ProgramOp program,
-                                                  GpuMatrices matrices) {
+                                                  GpuMatrices matrices,
+                                                  const GpuTarget &target) {
   MLIRContext *ctx = program->getContext();
   DialectRegistry registry;
   registerGpuCodegen(registry);
@@ -104,6 +105,7 @@ mlrt::Expected<GpuKernels> mlopt::buildGpuKernels(kern::ProgramOp program,
                    scf::SCFDialect, vector::VectorDialect>();
   GpuKernels out;
   out.matrixType = matrixType(program, matrices);
+  out.target = target;
   OpBuilder b(ctx);
   out.module = ModuleOp::create(program.getLoc());
   (*out.module)->setAttr(gpu::GPUDialect::getContainerModuleAttrName(),
@@ -142,7 +144,7 @@ mlrt::Expected<GpuKernels> mlopt::buildGpuKernels(kern::ProgramOp program,
         continue;
       }
       mlrt::Expected<std::vector<GpuKernelSpec>> specs =
-          codegen::emitKernels(&op, program, out.matrixType, gpuModule);
+          codegen::emitKernels(&op, program, out.matrixType, target, gpuModule);
       if (!specs)
         return specs.takeError();
       std::vector<int> indices;
@@ -186,8 +188,8 @@ static mlrt::Expected<std::string> libdevicePath() {
 }
 
 mlrt::Expected<std::string> mlopt::lowerGpuKernels(GpuKernels &kernels,
-                                                   GpuStage stage,
-                                                   StringRef chip) {
+                                                   GpuStage stage) {
+  StringRef chip = kernels.target.chip;
   ModuleOp module = *kernels.module;
   auto print = [](Operation *op) {
     std::string text;

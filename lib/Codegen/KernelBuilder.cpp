@@ -7,6 +7,7 @@
 #include "KernelBuilder.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -165,6 +166,15 @@ Value KernelBuilder::fmax(Value a, Value b) {
   return arith::MaximumFOp::create(builder, a, b);
 }
 Value KernelBuilder::exp(Value a) { return math::ExpOp::create(builder, a); }
+Value KernelBuilder::exp2Approx(Value x) {
+  return LLVM::CallIntrinsicOp::create(
+             builder, builder.getF32Type(),
+             builder.getStringAttr("llvm.nvvm.ex2.approx.ftz.f"), ValueRange{x})
+      .getResult(0);
+}
+Value KernelBuilder::fma(Value a, Value b, Value c) {
+  return math::FmaOp::create(builder, a, b, c);
+}
 Value KernelBuilder::silu(Value x) {
   return fdiv(x, fadd(f32(1.0), exp(arith::NegFOp::create(builder, x))));
 }
@@ -215,6 +225,19 @@ SmallVector<Value> KernelBuilder::loop(
 void KernelBuilder::strided(Value end, int64_t threads,
                             const std::function<void(Value)> &body) {
   loop(threadIdx, end, idx(threads), body);
+}
+
+SmallVector<Value>
+KernelBuilder::choose(Value cond, TypeRange types,
+                      function_ref<SmallVector<Value>()> then,
+                      function_ref<SmallVector<Value>()> otherwise) {
+  auto op = scf::IfOp::create(builder, types, cond, /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard guard(builder);
+  builder.setInsertionPointToStart(op.thenBlock());
+  scf::YieldOp::create(builder, then());
+  builder.setInsertionPointToStart(op.elseBlock());
+  scf::YieldOp::create(builder, otherwise());
+  return SmallVector<Value>(op.getResults());
 }
 
 void KernelBuilder::when(Value cond, const std::function<void()> &body) {

@@ -77,6 +77,11 @@ public:
   mlir::Value fdiv(mlir::Value a, mlir::Value b);
   mlir::Value fmax(mlir::Value a, mlir::Value b);
   mlir::Value exp(mlir::Value a);
+  /// 2^x by ex2.approx.ftz (relative error ~2^-22; 0 for -inf and far
+  /// below).
+  mlir::Value exp2Approx(mlir::Value x);
+  /// a b + c, rounded once.
+  mlir::Value fma(mlir::Value a, mlir::Value b, mlir::Value c);
   mlir::Value silu(mlir::Value x);
   /// torch's softplus (threshold 20).
   mlir::Value softplus(mlir::Value x);
@@ -116,6 +121,12 @@ public:
                    const std::function<void(mlir::Value, mlir::Value)> &body);
   /// if (cond) body().
   void when(mlir::Value cond, const std::function<void()> &body);
+  /// The values `then` yields where `cond` holds, else those of
+  /// `otherwise` (an scf.if of `types`).
+  llvm::SmallVector<mlir::Value>
+  choose(mlir::Value cond, mlir::TypeRange types,
+         llvm::function_ref<llvm::SmallVector<mlir::Value>()> then,
+         llvm::function_ref<llvm::SmallVector<mlir::Value>()> otherwise);
   /// The sum of `value` over the block's `threads` threads (a power of two,
   /// at most the shared buffer), returned to every thread: shuffles within
   /// warps and one exchange through shared memory from 64 threads on.

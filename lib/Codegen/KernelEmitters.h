@@ -85,8 +85,10 @@ constexpr llvm::StringLiteral kDecodeSuffix = "_decode";
 constexpr llvm::StringLiteral kBf16InputsSuffix = "_bf16in";
 /// rope, attention (KV append, then the tiled prefill kernel, or the
 /// split-KV decode kernel and its merge).
+/// The prefill kernel is the wgmma one where `target` has it.
 KernelSpecs emitAttentionKernels(mlir::Operation *op, llvm::StringRef name,
                                  mlir::kern::ProgramOp program,
+                                 const GpuTarget &target,
                                  mlir::gpu::GPUModuleOp module);
 /// The key of embed, linear and lm_head kernels for matrices of
 /// `matrixType` (empty: the op is a library GEMM).

@@ -108,14 +108,15 @@ std::string codegen::kernelKey(Operation *op, kern::ProgramOp program,
 
 mlrt::Expected<std::vector<GpuKernelSpec>>
 codegen::emitKernels(Operation *op, kern::ProgramOp program,
-                     mlrt::DType matrixType, gpu::GPUModuleOp module) {
+                     mlrt::DType matrixType, const GpuTarget &target,
+                     gpu::GPUModuleOp module) {
   std::string name = kernelKey(op, program, matrixType);
   if (name.empty())
     return std::vector<GpuKernelSpec>(); // f32 GEMMs: cuBLAS
   if (isa<kern::EmbedOp, kern::LinearOp, kern::LinearSwiGLUOp, kern::LMHeadOp>(op))
     return emitMatrixKernels(op, name, matrixType, module);
   if (isa<kern::RopeOp, kern::AttentionOp>(op))
-    return emitAttentionKernels(op, name, program, module);
+    return emitAttentionKernels(op, name, program, target, module);
   if (isa<kern::Conv1dOp, kern::SSMScanOp>(op))
     return emitMambaKernels(op, name, module);
   if (auto step = dyn_cast<kern::MambaStepOp>(op))

@@ -20,7 +20,8 @@ namespace mlopt::codegen {
 /// lm_head (GpuConventions.h).
 mlrt::Expected<std::vector<GpuKernelSpec>>
 emitKernels(mlir::Operation *op, mlir::kern::ProgramOp program,
-            mlrt::DType matrixType, mlir::gpu::GPUModuleOp module);
+            mlrt::DType matrixType, const GpuTarget &target,
+            mlir::gpu::GPUModuleOp module);
 
 /// The specialisation of `op`'s kernels: equal keys, equal kernels. Empty
 /// for ops without kernels (library GEMMs).

@@ -79,15 +79,6 @@ struct SsdLayout : ScanShape {
 /// The largest dynamic shared memory of a block on sm_90.
 constexpr int64_t kMaxSharedBytes = 227 * 1024;
 
-/// 2^x by ex2.approx.ftz (relative error ~2^-22, 0 far below): every
-/// value it scales within a chunk is rounded to bf16 or summed with such.
-Value exp2Approx(KernelBuilder &k, Value x) {
-  return LLVM::CallIntrinsicOp::create(
-             k.b(), k.b().getF32Type(),
-             k.b().getStringAttr("llvm.nvvm.ex2.approx.ftz.f"), ValueRange{x})
-      .getResult(0);
-}
-
 /// acc[at .. at + 4) += A B for one m16n8k16 tile of a flat accumulator
 /// list.
 void accumulate(KernelBuilder &k, SmallVector<Value> &acc, int64_t at,
@@ -171,8 +162,10 @@ private:
   /// Warp w's state columns after the chunk.
   SmallVector<Value> updateState(ValueRange state);
 
-  /// exp(A d) of a sum of deltas d within a chunk, approximately.
-  Value decay(Value d) { return exp2Approx(k, k.fmul(t.aLog2e, d)); }
+  /// exp(A d) of a sum of deltas d within a chunk, approximately
+  /// (ex2.approx): every value it scales within a chunk is rounded to bf16
+  /// or summed with such.
+  Value decay(Value d) { return k.exp2Approx(k.fmul(t.aLog2e, d)); }
   /// The byte address of bf16 element (row, column) of a shared region of
   /// rows of rowBytes bytes.
   Value sharedAt(int64_t region, Value row, int64_t rowBytes, Value column) {

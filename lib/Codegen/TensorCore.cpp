@@ -47,6 +47,13 @@ SplitWords codegen::splitBf16x2(KernelBuilder &k, Value first, Value second) {
   return {asWord(k, hi), asWord(k, lo)};
 }
 
+SplitWords codegen::bf16Words(KernelBuilder &k, bool split, Value first,
+                              Value second) {
+  if (!split)
+    return {packBf16x2(k, first, second), Value()};
+  return splitBf16x2(k, first, second);
+}
+
 Accumulator codegen::mmaBf16(KernelBuilder &k, const std::array<Value, 4> &a,
                              const std::array<Value, 2> &b,
                              const Accumulator &c) {

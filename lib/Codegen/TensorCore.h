@@ -42,6 +42,10 @@ struct SplitWords {
   mlir::Value hi, lo;
 };
 SplitWords splitBf16x2(KernelBuilder &k, mlir::Value first, mlir::Value second);
+/// The A-fragment words of (first, second): hi and lo with `split`, else
+/// the rounded pair alone (lo null).
+SplitWords bf16Words(KernelBuilder &k, bool split, mlir::Value first,
+                     mlir::Value second);
 
 using Accumulator = std::array<mlir::Value, 4>;
 /// D = A B + C for one warp: m16n8k16, bf16 operands, f32 accumulate.

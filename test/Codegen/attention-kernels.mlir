@@ -162,7 +162,9 @@
 // Row maxima over the 4 lanes of a quad.
 // KVBF16: gpu.shuffle  xor %{{.*}}, %c2_i32
 // KVBF16: gpu.shuffle  xor %{{.*}}, %c1_i32
-// KVBF16: math.exp
+// Weights 2^(score scale log2e - max log2e): one fma and one ex2 a score.
+// KVBF16: math.fma
+// KVBF16: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
 // P V: V fragments by transposed ldmatrix.
 // KVBF16: nvvm.ldmatrix {{.*}} layout = #nvvm.mma_layout<col>, num = 4
 // KVBF16-COUNT-16: nvvm.mma.sync
@@ -216,7 +218,7 @@
 // BF16IN: scf.for {{.*}} step %c64
 // BF16IN-COUNT-8: nvvm.mma.sync
 // BF16IN-NOT: nvvm.mma.sync
-// BF16IN: math.exp
+// BF16IN: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
 // BF16IN-COUNT-8: nvvm.mma.sync
 // BF16IN-NOT: nvvm.mma.sync
 // BF16IN: gpu.return

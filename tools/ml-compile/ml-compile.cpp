@@ -170,7 +170,7 @@ int main(int argc, char **argv) {
       return fail("unknown --gpu-weights '" + gpuWeights +
                   "' (expected auto, f32 or bf16)");
     mlrt::Expected<mlopt::GpuKernels> built =
-        mlopt::buildGpuKernels(plan, matrices);
+        mlopt::buildGpuKernels(plan, matrices, mlopt::GpuTarget{gpuChip});
     if (!built)
       return fail(built.message());
     kernels = std::move(*built);
@@ -188,7 +188,7 @@ int main(int argc, char **argv) {
       stage = it->second;
     }
     mlrt::Expected<std::string> text =
-        mlopt::lowerGpuKernels(kernels, stage, gpuChip);
+        mlopt::lowerGpuKernels(kernels, stage);
     if (!text)
       return fail(text.message());
     if (!emit.empty()) {

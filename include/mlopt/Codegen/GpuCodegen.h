@@ -35,6 +35,14 @@ namespace mlopt {
 constexpr const char *kDefaultGpuChip = "sm_90";
 constexpr const char *kPtxFeatures = "+ptx80";
 
+/// The GPU the kernels are built for.
+struct GpuTarget {
+  std::string chip = kDefaultGpuChip;
+  /// sm_90a (H100, H200): the PTX may use warpgroup MMA (wgmma), which
+  /// runs on those chips alone.
+  bool warpgroupMma() const { return chip == "sm_90a"; }
+};
+
 /// A kernel and how it is launched: the runtime's own description, so the
 /// two sides cannot disagree.
 using GpuKernelSpec = mlrt::GpuKernel;
@@ -47,6 +55,7 @@ struct GpuKernels {
   llvm::DenseMap<mlir::Operation *, std::vector<int>> opKernels;
   /// The device type of embed, linear and lm_head weights.
   mlrt::DType matrixType = mlrt::DType::F32;
+  GpuTarget target;
 };
 
 /// How the weights of embed, linear and lm_head are held on the GPU.
@@ -67,17 +76,17 @@ void registerGpuCodegen(mlir::DialectRegistry &registry);
 /// one kernel. Fails on what has no GPU kernel yet (dynamic RoPE).
 mlrt::Expected<GpuKernels>
 buildGpuKernels(mlir::kern::ProgramOp program,
-                GpuMatrices matrices = GpuMatrices::Auto);
+                GpuMatrices matrices = GpuMatrices::Auto,
+                const GpuTarget &target = GpuTarget());
 
 /// What lowerGpuKernels returns: the stage a reader asked to see.
 enum class GpuStage { Mlir, Nvvm, Llvm, Ptx };
 
-/// Lowers `kernels.module` in place to `stage` for `chip` and returns its
+/// Lowers `kernels.module` in place to `stage` for its target and returns its
 /// text: the gpu dialect kernels, the NVVM/LLVM dialect, the LLVM IR given
 /// to the NVPTX backend (libdevice linked), or the PTX.
 mlrt::Expected<std::string> lowerGpuKernels(GpuKernels &kernels,
-                                            GpuStage stage,
-                                            llvm::StringRef chip);
+                                            GpuStage stage);
 
 } // namespace mlopt
 
