@@ -219,8 +219,8 @@ void prefetchKeyTiles(KernelBuilder &k, const AttentionShape &s,
 /// Walks the keys [begin, end) of the KV head at `kvColumn` a tile of
 /// kKeys at a time through the layout's stages at `shared`, after
 /// prefetchKeyTiles: the block copies the tile stages - 1 ahead while
-/// `body(kStart, stage, carried)` reads tile t from stage t % stages,
-/// between barriers. Returns the final carried values.
+/// `body(kStart, stage, carried)` reads tile t from stage t % stages.
+/// Returns the final carried values after a barrier (the stages are free).
 SmallVector<Value>
 walkKeyTiles(KernelBuilder &k, const AttentionShape &s,
              const FlashLayout &layout, Value shared, Value begin, Value end,
@@ -232,25 +232,25 @@ walkKeyTiles(KernelBuilder &k, const AttentionShape &s,
     return k.add(shared, k.mul(k.rem(tile, k.idx(layout.stages)),
                                k.idx(layout.stageBytes())));
   };
-  return k.loop(
+  SmallVector<Value> out = k.loop(
       begin, end, k.idx(kKeys), init, [&](Value kStart, ValueRange carried) {
         Value t = k.div(k.sub(kStart, begin), k.idx(kKeys));
-        Value stage = stageOf(t);
-        Value other = stageOf(k.add(t, k.idx(ahead)));
+        // A group a tile (empty past the end): all but the newest
+        // ahead - 1 landed leaves tile t in place. After the barrier every
+        // thread is done with step t - 1, whose stage takes tile t + ahead.
+        // One barrier a step.
+        waitCopies(k, ahead - 1);
+        gpu::BarrierOp::create(b);
         Value next = k.add(kStart, k.idx(ahead * kKeys));
         k.when(k.lt(next, end), [&] {
-          copyTile(k, s, other, next, end, kvColumn, kCache, vCache);
+          copyTile(k, s, stageOf(k.add(t, k.idx(ahead))), next, end, kvColumn,
+                   kCache, vCache);
         });
-        // A group each step (empty near the end): waiting for all but the
-        // newest `ahead` leaves tile t landed.
         commitCopies(k);
-        waitCopies(k, ahead);
-        gpu::BarrierOp::create(b);
-        SmallVector<Value> out = body(kStart, stage, carried);
-        // The stage is read: a later step's copies may overwrite it.
-        gpu::BarrierOp::create(b);
-        return out;
+        return body(kStart, stageOf(t), carried);
       });
+  gpu::BarrierOp::create(b);
+  return out;
 }
 } // namespace
 

@@ -236,22 +236,21 @@ void WarpgroupKernel::build() {
         softmaxInitialState(k, dimTiles),
         [&](Value kStart, ValueRange carried) {
           Value t = k.div(k.sub(kStart, item.keyBegin), k.idx(kKeys));
+          // Tile t (and q) landed for every thread, and every thread is
+          // done with step t - 1: its stage takes tile t + 1 while this
+          // step computes. One barrier a step.
+          waitCopies(k, 0);
+          fenceAsyncShared(k);
+          gpu::BarrierOp::create(k.b());
           Value next = k.add(kStart, k.idx(kKeys));
           k.when(k.lt(next, item.keyEnd), [&] {
             copyTile(item, stageAt(k.add(t, k.idx(1))), next);
           });
-          // A group each step (empty at the end): all but the newest
-          // landed leaves tile t (and q) in place.
           commitCopies(k);
-          waitCopies(k, 1);
-          fenceAsyncShared(k);
-          gpu::BarrierOp::create(k.b());
-          SmallVector<Value> out =
-              attend(item, rows, kStart, stageAt(t), carried);
-          // The stage is read: the next step's copies may overwrite it.
-          gpu::BarrierOp::create(k.b());
-          return out;
+          return attend(item, rows, kStart, stageAt(t), carried);
         });
+    // The stages and q are read: the next item copies over them.
+    gpu::BarrierOp::create(k.b());
     storeOutputRows(k, s, item, rows, state);
   });
 }

@@ -43,9 +43,6 @@
 
 namespace mlopt::codegen {
 
-/// The chip whose PTX may use wgmma (and other sm_90a-only instructions).
-constexpr const char *kWarpgroupMmaChip = "sm_90a";
-
 /// The byte offset of 16-byte chunk `chunk` (0 .. 7) of row `row` of a
 /// 128-byte swizzled tile.
 mlir::Value swizzledOffset(KernelBuilder &k, mlir::Value row,

@@ -10,6 +10,10 @@
 // RUN: ml-import %t/head128 -o %t/head128.mlir 2>/dev/null
 // RUN: ml-compile %t/head128.mlir --target=cuda --emit=mlir -o %t/head128.gpu.mlir 2>/dev/null
 // RUN: FileCheck %s --check-prefix=RUNS --input-file=%t/head128.gpu.mlir
+// RUN: ml-compile %t/head128.mlir --target=cuda --kv-cache=bf16 --emit=mlir -o %t/head128-kvbf16.gpu.mlir 2>/dev/null
+// RUN: FileCheck %s --check-prefix=WGMMA --input-file=%t/head128-kvbf16.gpu.mlir
+// RUN: ml-compile %t/head128.mlir --target=cuda --kv-cache=bf16 --gpu-chip=sm_90 --emit=mlir -o %t/head128-sm90.gpu.mlir 2>/dev/null
+// RUN: FileCheck %s --check-prefix=SM90 --input-file=%t/head128-sm90.gpu.mlir
 // RUN: ml-compile %t/llama.mlir --target=cuda --kv-cache=bf16 --emit=mlir -o %t/llama-kvbf16.gpu.mlir 2>/dev/null
 // RUN: FileCheck %s --check-prefix=KVBF16 --input-file=%t/llama-kvbf16.gpu.mlir
 // RUN: ml-compile %t/llama.mlir --target=cuda --kv-cache=bf16 -o %t/llama-kvbf16.mlart 2>/dev/null
@@ -143,12 +147,14 @@
 // KVBF16: arith.subf
 // KVBF16: llvm.bitcast %{{.*}} : vector<2xbf16> to i32
 // KVBF16: scf.for {{.*}} step %c64{{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
-// The next tile's copies (if any), one group a step, then wait for this one.
+// Wait for this tile, one barrier (every warp is done with the last step's
+// stage), then the next tile's copies (if any) into that stage, one group a
+// step.
+// KVBF16: nvvm.cp.async.wait.group 0
+// KVBF16-NEXT: gpu.barrier
 // KVBF16: scf.if
 // KVBF16: nvvm.cp.async.shared.global
 // KVBF16: nvvm.cp.async.commit.group
-// KVBF16-NEXT: nvvm.cp.async.wait.group 1
-// KVBF16-NEXT: gpu.barrier
 // Scores: K fragments by ldmatrix (one 16-dim step of 16: x2), then q_hi K
 // and q_lo K into one accumulator.
 // KVBF16: nvvm.ldmatrix {{.*}} layout = #nvvm.mma_layout<row>, num = 2
@@ -188,9 +194,9 @@
 // KVBF16: scf.if
 // KVBF16: nvvm.cp.async.commit.group
 // KVBF16: scf.for {{.*}} step %c64{{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
-// KVBF16: nvvm.cp.async.commit.group
-// KVBF16-NEXT: nvvm.cp.async.wait.group 2
+// KVBF16: nvvm.cp.async.wait.group 1
 // KVBF16-NEXT: gpu.barrier
+// KVBF16: nvvm.cp.async.commit.group
 // KVBF16: nvvm.ldmatrix {{.*}} layout = #nvvm.mma_layout<row>, num = 2
 // KVBF16: nvvm.mma.sync A[%{{.*}}, %c0_i32{{[_0-9]*}}, %{{.*}}, %c0_i32{{[_0-9]*}}]
 // KVBF16: arith.select
@@ -198,7 +204,6 @@
 // KVBF16: nvvm.ldmatrix {{.*}} layout = #nvvm.mma_layout<col>, num = 4
 // KVBF16-COUNT-4: nvvm.mma.sync
 // KVBF16-NOT: nvvm.mma.sync
-// KVBF16: gpu.barrier
 // KVBF16: scf.yield
 // KVBF16: gpu.barrier
 // KVBF16: memref.store %{{.*}}, %arg6
@@ -226,6 +231,51 @@
 // BF16IN-F32W: ml-compile: error: --prefill-precision=bf16 runs the prefill's projections on bf16 tensor cores, which take bf16 matrices; this model's are f32 (--gpu-weights=bf16 rounds them)
 // OLD-CHIP: ml-compile: error: the tensor-core attention of a bf16 KV cache needs sm_80 or newer, found sm_75
 // KV-BAD: ml-compile: error: unknown --kv-cache 'fp8' (expected f32 or bf16)
+
+// For sm_90a (the default chip), heads of 128 over a bf16 cache prefill on
+// warpgroup MMA (WarpgroupAttention.cpp): two warpgroups a block, 128
+// queries; shared memory holds q hi and lo (2 x 32 KiB), two stages of 128
+// keys' K and V (4 x 32 KiB) and 1 KiB of slack to align the base to the
+// 1024-byte swizzle atoms.
+// WGMMA-LABEL: gpu.func @attention_h2_q256_kv128_win0_kvbf16(
+// WGMMA-SAME: nvvm.maxntid = array<i32: 256, 1, 1>, nvvm.minctasm = 1
+// WGMMA: memref.view {{.*}} to memref<49408xf32, #gpu.address_space<workgroup>>
+// The first tile's copies into swizzled rows (chunk ^ row % 8), then q's.
+// WGMMA: arith.xori
+// WGMMA: nvvm.cp.async.shared.global
+// WGMMA: nvvm.cp.async.commit.group
+// WGMMA: arith.subf
+// WGMMA: arith.xori
+// WGMMA: vector.store
+// One barrier a step: the tile landed and is visible to the async proxy,
+// then the next tile's copies.
+// WGMMA: scf.for {{.*}} step %c128
+// WGMMA: nvvm.cp.async.wait.group 0
+// WGMMA-NEXT: nvvm.fence.proxy {kind = #nvvm.proxy_kind<async.shared>, space = #nvvm.shared_space<cta>}
+// WGMMA-NEXT: gpu.barrier
+// WGMMA: nvvm.cp.async.commit.group
+// S = q_hi K^T + q_lo K^T: 2 x 8 wgmma of 16 dims on shared-memory
+// descriptors (K-major: trans-b 0); the first takes no accumulator.
+// WGMMA: nvvm.wgmma.fence.aligned
+// WGMMA: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {$0, {{.*}}, $63}, $64, $65, p, 1, 1, 0, 0;
+// WGMMA-COUNT-15: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}, $128, $129, p, 1, 1, 0, 0;
+// WGMMA: nvvm.wgmma.commit.group.sync.aligned
+// WGMMA-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
+// WGMMA: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
+// O += P_hi V + P_lo V: A from registers, V by descriptor, transposed.
+// WGMMA: nvvm.wgmma.fence.aligned
+// WGMMA-COUNT-16: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}, {$128, $129, $130, $131}, $132, p, 1, 1, 1;
+// WGMMA: nvvm.wgmma.commit.group.sync.aligned
+// WGMMA-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
+// WGMMA: scf.yield
+// WGMMA: gpu.barrier
+// WGMMA: vector.store %{{.*}}, %arg3
+// For sm_90 the same prefill is the mma.sync kernel.
+// SM90-LABEL: gpu.func @attention_h2_q256_kv128_win0_kvbf16(
+// SM90-SAME: nvvm.maxntid = array<i32: 128, 1, 1>
+// SM90-NOT: wgmma
+// SM90: nvvm.mma.sync
+// SM90: gpu.return
 
 // Heads of 128 over an f32 cache: a lane reads its key's K row as 32 loads
 // of 4 floats, and each of the step's 32 V rows as one 16-byte load of its 4

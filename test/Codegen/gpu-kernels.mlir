@@ -25,7 +25,7 @@
 // (layer 0 Mamba-2, layer 1 attention), a Mamba-1 hybrid and a sliding
 // window model, at every stage: gpu dialect kernels specialised to the
 // model's shapes, NVVM, the LLVM IR given to NVPTX (libdevice linked, so no
-// external math calls remain) and PTX for sm_90. Prefill GEMMs on f32
+// external math calls remain) and PTX for sm_90a. Prefill GEMMs on f32
 // matrices stay library calls (matrix-kernels.mlir tests the GEMVs).
 
 // CHECK: gpu.module @kernels
@@ -66,7 +66,7 @@
 // CHECK: memref.store %{{.*}}, %arg4
 // CHECK-LABEL: gpu.func @attention_h4_q64_kv32_win0_rope_decode(
 
-// NVVM: gpu.module @kernels [#nvvm.target<O = 3, chip = "sm_90", features = "+ptx80"
+// NVVM: gpu.module @kernels [#nvvm.target<O = 3, chip = "sm_90a", features = "+ptx80"
 // NVVM: llvm.func @rms_norm_w64_eps1p00em05
 // NVVM-SAME: nvvm.kernel
 // NVVM: nvvm.barrier
@@ -76,7 +76,7 @@
 // LLVM-NOT: declare {{.*}} @__nv_
 
 // PTX: .version 8.0
-// PTX: .target sm_90
+// PTX: .target sm_90a
 // PTX: .visible .entry embed_f32_h64(
 // PTX: .visible .entry attention_h4_q64_kv32_win0(
 // PTX: bar.sync
@@ -87,8 +87,8 @@
 
 // WINDOW: gpu.func @attention_h4_q64_kv32_win8(
 
-// COMPILE: ml-compile: {{[0-9]+}} CUDA kernels for sm_90, {{[0-9]+}} KiB of PTX, F32 matrices
-// DUMP: gpu: sm_90, {{[0-9]+}} kernels
+// COMPILE: ml-compile: {{[0-9]+}} CUDA kernels for sm_90a, {{[0-9]+}} KiB of PTX, F32 matrices
+// DUMP: gpu: sm_90a, {{[0-9]+}} kernels
 // DUMP: kernel attention_h4_q64_kv32_win0: grid 1 per token x 1 x 1, block 256 x 1 x 1, 17024 bytes shared
 // DUMP: linear %1<64 @ 64> [w2, w3, w4] -> %2<128 @ 128>  [cuda: library GEMM]
 // DUMP: attention {{.*}} [cuda: attention_h4_q64_kv32_win0_append attention_h4_q64_kv32_win0]

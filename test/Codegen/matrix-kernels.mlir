@@ -83,7 +83,7 @@
 // PTX: ld.global.v4.b32
 // PTX: .visible .entry argmax_v256(
 
-// COMPILE: ml-compile: {{[0-9]+}} CUDA kernels for sm_90, {{[0-9]+}} KiB of PTX, BF16 matrices
+// COMPILE: ml-compile: {{[0-9]+}} CUDA kernels for sm_90a, {{[0-9]+}} KiB of PTX, BF16 matrices
 // DUMP: entry @prefill
 // DUMP: embed [w0] -> %0<64 @ 0>  [cuda: embed_bf16_h64]
 // DUMP: linear %1<64 @ 64> [w2] -> %2<64 @ 128>  [cuda: to_bf16_w64]

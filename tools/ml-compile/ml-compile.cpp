@@ -4,7 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 //
-//   ml-compile hybrid.mlir -o hybrid.mlart [--target=cuda [--gpu-chip=sm_90]]
+//   ml-compile hybrid.mlir -o hybrid.mlart [--target=cuda [--gpu-chip=sm_90a]]
 //   ml-compile hybrid.mlir --target=cuda --emit=mlir|nvvm|llvm|ptx -o out
 //
 // Writes the artifact the runtime loads (schemas/artifact.fbs): config,
@@ -51,8 +51,10 @@ static cl::opt<std::string>
                     "kernels for the CUDA backend)"),
            cl::value_desc("cpu|cuda"));
 static cl::opt<std::string> gpuChip("gpu-chip", cl::init(mlopt::kDefaultGpuChip),
-                                    cl::desc("CUDA architecture of the PTX"),
-                                    cl::value_desc("sm_90"));
+                                    cl::desc("CUDA architecture of the PTX: "
+                                             "sm_90a (H100/H200, wgmma), "
+                                             "sm_90 or sm_80"),
+                                    cl::value_desc("sm_90a"));
 static cl::opt<std::string> gpuWeights(
     "gpu-weights", cl::init("auto"),
     cl::desc("Device type of the embedding, projection and LM head weights: "

@@ -31,8 +31,10 @@
 namespace mlopt {
 
 /// The one place naming the GPU target: PTX for this chip and ISA version.
-/// sm_80 works too (`--gpu-chip=sm_80`).
-constexpr const char *kDefaultGpuChip = "sm_90";
+/// sm_90a is the H100/H200 with its wgmma prefill attention; its PTX runs
+/// on those alone. `--gpu-chip=sm_90` (Hopper and newer, mma.sync kernels)
+/// and sm_80 work too.
+constexpr const char *kDefaultGpuChip = "sm_90a";
 constexpr const char *kPtxFeatures = "+ptx80";
 
 /// The GPU the kernels are built for.

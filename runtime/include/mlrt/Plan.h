@@ -112,7 +112,7 @@ struct GpuKernel {
 
 /// The PTX module of a model compiled with --target=cuda.
 struct GpuCode {
-  std::string target; ///< "sm_90"
+  std::string target; ///< "sm_90a"
   std::string ptx;
   std::vector<GpuKernel> kernels;
   /// The device type of Linear, LMHead and Embed weights: F32 or BF16.

@@ -92,11 +92,16 @@ Expected<std::unique_ptr<GpuModule>> GpuModule::load(const CudaDevice &device,
                                                      const GpuCode &code) {
   const CudaDriver &d = device.driver();
   int wanted = targetCapability(code.target);
-  if (wanted > device.computeCapability())
+  // sm_90a code (wgmma) runs on sm_90 alone; other targets on newer GPUs.
+  bool archSpecific = !code.target.empty() && code.target.back() == 'a';
+  if (wanted > device.computeCapability() ||
+      (archSpecific && wanted != device.computeCapability()))
     return Error() << "this artifact's GPU code targets " << code.target
                    << " but " << device.name() << " is sm_"
                    << device.computeCapability()
-                   << "; compile the model for this GPU";
+                   << "; compile the model for this GPU (ml-compile "
+                      "--gpu-chip=sm_"
+                   << device.computeCapability() << ")";
   std::unique_ptr<GpuModule> m(new GpuModule(device, code));
   // The JIT's error log says which line of the PTX it refused.
   char log[8192] = {};
