@@ -44,6 +44,12 @@ PRESETS = {
     "tiny-g3-d64": one_layer_gqa(heads=6, kv_heads=2, head_dim=64),
     "tiny-g7-d80": one_layer_gqa(heads=7, kv_heads=1, head_dim=80),
     "tiny-g12-d32": one_layer_gqa(heads=12, kv_heads=1, head_dim=32),
+    # A Mistral of SmolLM2's heads with a window of 40 keys: on sm_90a its
+    # prefill takes the wgmma kernel, whose 128-key tiles then start
+    # mid-window.
+    "tiny-mistral-d64": dict(one_layer_gqa(heads=6, kv_heads=2, head_dim=64),
+                             architectures=["MistralForCausalLM"], model_type="mistral",
+                             sliding_window=40),
     "tiny": dict(vocab_size=256, hidden_size=64, intermediate_size=128, num_hidden_layers=2,
                  num_attention_heads=4, num_key_value_heads=2, head_dim=16,
                  max_position_embeddings=256, rope_theta=10000.0),
@@ -99,9 +105,10 @@ def main():
     ap.add_argument("--sparse", action="store_true",
                     help="write headers only; the tensors' bytes are a file hole")
     args = ap.parse_args()
-    c = dict(PRESETS[args.preset], architectures=["LlamaForCausalLM"], model_type="llama",
+    c = dict(architectures=["LlamaForCausalLM"], model_type="llama",
              hidden_act="silu", rms_norm_eps=1e-5, tie_word_embeddings=False,
              bos_token_id=1, eos_token_id=2, torch_dtype="bfloat16")
+    c.update(PRESETS[args.preset])
     os.makedirs(args.out, exist_ok=True)
     json.dump(c, open(os.path.join(args.out, "config.json"), "w"), indent=2)
     limit = 5 * 10**9

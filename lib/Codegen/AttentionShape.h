@@ -120,17 +120,6 @@ void storeOutputRows(KernelBuilder &k, const AttentionShape &s,
                      const PrefillItem &item, const PrefillRows &rows,
                      mlir::ValueRange state);
 
-/// Starts cp.async copies of the K and V rows of keys [kStart, kStart +
-/// keys) of the KV head at `column`, 16 bytes each (keys past keyEnd copy
-/// its last key again): chunk c of a key's K row goes to shared byte
-/// address kAddress(key, c), its V row's vOffset bytes after.
-void copyKeyRows(KernelBuilder &k, const AttentionShape &s, int64_t keys,
-                 int64_t threads, mlir::Value kStart, mlir::Value keyEnd,
-                 mlir::Value column, mlir::Value kCache, mlir::Value vCache,
-                 llvm::function_ref<mlir::Value(mlir::Value, mlir::Value)>
-                     kAddress,
-                 int64_t vOffset);
-
 /// The tensor-core prefill (FlashAttention.cpp) takes a bf16 cache and
 /// head dims that are multiples of 16 up to 128.
 bool flashAttentionApplies(const AttentionShape &s);

@@ -62,18 +62,26 @@ FlashLayout prefillLayout(const AttentionShape &s) { return {s.headDim, 2}; }
 FlashLayout decodeLayout(const AttentionShape &s) { return {s.headDim, 3}; }
 
 /// Starts the copies of keys kStart .. kStart + kKeys of the KV head at
-/// `column` into the stage at byte address `stage`: padded rows.
+/// `column` into the stage at byte address `stage` (the caller commits
+/// them); keys past keyEnd copy its last key again, and the mask drops
+/// them.
 void copyTile(KernelBuilder &k, const AttentionShape &s, Value stage,
               Value kStart, Value keyEnd, Value column, Value kCache,
               Value vCache) {
   const FlashLayout layout = prefillLayout(s);
-  copyKeyRows(
-      k, s, kKeys, kFlashThreads, kStart, keyEnd, column, kCache, vCache,
-      [&](Value key, Value chunk) {
-        return k.add(stage, k.add(k.mul(key, k.idx(layout.rowBytes())),
+  const int64_t chunks = s.headDim / 8;
+  Value lastKey = k.sub(keyEnd, k.idx(1));
+  k.strided(k.idx(kKeys * chunks), kFlashThreads, [&](Value i) {
+    Value key = k.div(i, k.idx(chunks)), chunk = k.rem(i, k.idx(chunks));
+    Value row = k.minIndex(k.add(kStart, key), lastKey);
+    Value from = k.mul(k.add(k.mul(row, k.idx(s.kvWidth())),
+                             k.add(column, k.mul(chunk, k.idx(8)))),
+                       k.idx(2));
+    Value to = k.add(stage, k.add(k.mul(key, k.idx(layout.rowBytes())),
                                   k.mul(chunk, k.idx(16))));
-      },
-      layout.matrixBytes());
+    copyAsync16(k, to, k.add(kCache, from));
+    copyAsync16(k, k.add(to, k.idx(layout.matrixBytes())), k.add(vCache, from));
+  });
 }
 
 /// acc + A B for A = hi + lo (hi alone with bf16 inputs).

@@ -7,7 +7,7 @@
 // The mma.sync prefill (FlashAttention.cpp) and the wgmma one
 // (WarpgroupAttention.cpp) hold scores and outputs in the same C layout
 // and walk the same items: their item loop, rows, causal and window mask,
-// online-softmax step, output rows and K/V row copies are here.
+// online-softmax step and output rows are here.
 //
 //===----------------------------------------------------------------------===//
 
@@ -165,24 +165,4 @@ void codegen::storeOutputRows(KernelBuilder &k, const AttentionShape &s,
                                 llvm::MaybeAlign(8));
       }
     });
-}
-
-void codegen::copyKeyRows(KernelBuilder &k, const AttentionShape &s,
-                          int64_t keys, int64_t threads, Value kStart,
-                          Value keyEnd, Value column, Value kCache,
-                          Value vCache,
-                          function_ref<Value(Value, Value)> kAddress,
-                          int64_t vOffset) {
-  const int64_t chunks = s.headDim / 8;
-  Value lastKey = k.sub(keyEnd, k.idx(1));
-  k.strided(k.idx(keys * chunks), threads, [&](Value i) {
-    Value key = k.div(i, k.idx(chunks)), chunk = k.rem(i, k.idx(chunks));
-    Value row = k.minIndex(k.add(kStart, key), lastKey);
-    Value from = k.mul(k.add(k.mul(row, k.idx(s.kvWidth())),
-                             k.add(column, k.mul(chunk, k.idx(8)))),
-                       k.idx(2));
-    Value to = kAddress(key, chunk);
-    copyAsync16(k, to, k.add(kCache, from));
-    copyAsync16(k, k.add(to, k.idx(vOffset)), k.add(vCache, from));
-  });
 }

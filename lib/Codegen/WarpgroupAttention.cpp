@@ -64,13 +64,13 @@ Value matrixOffset(KernelBuilder &k, int64_t rows, Value row, Value chunk) {
                swizzledOffset(k, row, k.rem(chunk, k.idx(8))));
 }
 
-/// The descriptor of the 16 columns from `column` (a multiple of 16) of
-/// a K-major operand whose rows start at `rowsAt` in a matrix of `rows`
-/// rows.
-Value kMajorColumns(KernelBuilder &k, Value rowsAt, int64_t rows,
+/// The descriptor of the 16 columns from `column` (a multiple of 16) of a
+/// K-major operand of `rows` rows, from the descriptor `rowsDesc` of its
+/// first column.
+Value kMajorColumns(KernelBuilder &k, Value rowsDesc, int64_t rows,
                     int64_t column) {
-  int64_t offset = (column / 64) * rows * kRowBytes + (column % 64) * 2;
-  return matrixDescriptor(k, k.add(rowsAt, k.idx(offset)), 16, kAtomBytes);
+  return descriptorPlus(k, rowsDesc,
+                        (column / 64) * rows * kRowBytes + (column % 64) * 2);
 }
 
 /// The kernel's values that every item and tile uses.
@@ -80,6 +80,11 @@ struct WarpgroupKernel {
   WarpgroupLayout layout;
   Value base, baseFloats, sharedFloats, kCache, vCache;
   Value warpgroup, warp, group, quad;
+  /// The thread's share of a tile's copies: chunk copyChunk of rows
+  /// copyRow + p rowsPerCopy, all at the same swizzle (rowsPerCopy is a
+  /// multiple of 8), so at copyOffset + p rowsPerCopy rows in a slot.
+  Value copyRow, copyChunk, copyOffset;
+  int64_t rowsPerCopy;
 
   WarpgroupKernel(KernelBuilder &k, const AttentionShape &s);
   Value stageAt(Value tile) const;
@@ -106,6 +111,11 @@ WarpgroupKernel::WarpgroupKernel(KernelBuilder &k, const AttentionShape &s)
   Value lane = k.rem(k.threadId(), k.idx(32));
   group = k.div(lane, k.idx(4));
   quad = k.rem(lane, k.idx(4));
+  const int64_t chunks = s.headDim / 8;
+  rowsPerCopy = kWarpgroupThreads / chunks;
+  copyRow = k.div(k.threadId(), k.idx(chunks));
+  copyChunk = k.rem(k.threadId(), k.idx(chunks));
+  copyOffset = matrixOffset(k, kKeys, copyRow, copyChunk);
 }
 
 Value WarpgroupKernel::stageAt(Value tile) const {
@@ -113,15 +123,23 @@ Value WarpgroupKernel::stageAt(Value tile) const {
                k.mul(k.rem(tile, k.idx(2)), k.idx(layout.stageBytes())));
 }
 
+/// Starts the copies of keys kStart .. kStart + kKeys of the item's KV head
+/// into the stage at byte address `stage`; keys past its end copy the last
+/// one again, and the mask drops them.
 void WarpgroupKernel::copyTile(const PrefillItem &item, Value stage,
                                Value kStart) {
-  copyKeyRows(
-      k, s, kKeys, kWarpgroupThreads, kStart, item.keyEnd, item.kvColumn,
-      kCache, vCache,
-      [&](Value key, Value chunk) {
-        return k.add(stage, matrixOffset(k, kKeys, key, chunk));
-      },
-      layout.tileBytes());
+  Value lastKey = k.sub(item.keyEnd, k.idx(1));
+  Value column = k.mul(k.add(item.kvColumn, k.mul(copyChunk, k.idx(8))),
+                       k.idx(2));
+  Value first = k.add(stage, copyOffset);
+  for (int64_t p = 0; p < kKeys / rowsPerCopy; ++p) {
+    Value key = k.minIndex(k.add(kStart, k.add(copyRow, k.idx(p * rowsPerCopy))),
+                           lastKey);
+    Value from = k.add(k.mul(key, k.idx(2 * s.kvWidth())), column);
+    Value to = k.add(first, k.idx(p * rowsPerCopy * kRowBytes));
+    copyAsync16(k, to, k.add(kCache, from));
+    copyAsync16(k, k.add(to, k.idx(layout.tileBytes())), k.add(vCache, from));
+  }
 }
 
 /// q's rows of the item in bf16 (hi, lo): rows past the tokens repeat the
@@ -158,13 +176,15 @@ SmallVector<Value> WarpgroupKernel::scoresOf(Value stage) {
   Value rowsAt = k.add(base, k.mul(warpgroup, k.idx(64 * kRowBytes)));
   SmallVector<Value> scores;
   wgmmaFence(k);
-  for (int64_t copy = 0; copy < (layout.split ? 2 : 1); ++copy) {
-    Value qAt = k.add(rowsAt, k.idx(copy * layout.qBytes()));
+  Value qDesc = matrixDescriptor(k, rowsAt, 16, kAtomBytes);
+  Value kDesc = matrixDescriptor(k, stage, 16, kAtomBytes);
+  for (int64_t copy = 0; copy < (layout.split ? 2 : 1); ++copy)
     for (int64_t column = 0; column < s.headDim; column += 16)
-      scores = wgmma(k, kKeys, scores, kMajorColumns(k, qAt, kQueries, column),
-                     kMajorColumns(k, stage, kKeys, column),
-                     /*transposeB=*/false);
-  }
+      scores = wgmma(
+          k, kKeys, scores,
+          kMajorColumns(k, descriptorPlus(k, qDesc, copy * layout.qBytes()),
+                        kQueries, column),
+          kMajorColumns(k, kDesc, kKeys, column), /*transposeB=*/false);
   wgmmaCommit(k);
   wgmmaWait(k, 0);
   return fenceRegisters(k, scores);
@@ -205,14 +225,13 @@ SmallVector<Value> WarpgroupKernel::attend(const PrefillItem &item,
   };
   const int64_t copies = layout.split ? 2 : 1;
   wgmmaFence(k);
-  Value vAt = k.add(stage, k.idx(layout.tileBytes()));
+  // V: MN-major, column blocks kKeys rows apart.
+  Value vDesc = matrixDescriptor(k, k.add(stage, k.idx(layout.tileBytes())),
+                                 kKeys * kRowBytes, kAtomBytes);
   for (int64_t j = 0; j < kKeys / 16; ++j) {
-    // V's keys 16j on: MN-major, column blocks kKeys rows apart.
-    Value vDesc =
-        matrixDescriptor(k, k.add(vAt, k.idx(16 * j * kRowBytes)),
-                         kKeys * kRowBytes, kAtomBytes);
+    Value keysDesc = descriptorPlus(k, vDesc, 16 * j * kRowBytes);
     for (int64_t copy = 0; copy < copies; ++copy)
-      out = wgmma(k, s.headDim, out, wordsOf(copy, j), vDesc,
+      out = wgmma(k, s.headDim, out, wordsOf(copy, j), keysDesc,
                   /*transposeB=*/true);
   }
   wgmmaCommit(k);

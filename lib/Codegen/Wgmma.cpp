@@ -42,6 +42,15 @@ Value codegen::matrixDescriptor(KernelBuilder &k, Value address,
   return arith::OrIOp::create(b, a, i64(fixed));
 }
 
+Value codegen::descriptorPlus(KernelBuilder &k, Value descriptor,
+                              int64_t bytes) {
+  if (bytes == 0)
+    return descriptor;
+  return arith::AddIOp::create(
+      k.b(), descriptor,
+      arith::ConstantIntOp::create(k.b(), bytes >> 4, 64).getResult());
+}
+
 namespace {
 /// The results (of `types`) of inline PTX `text` with `constraints`.
 SmallVector<Value> inlinePtx(KernelBuilder &k, TypeRange types, ValueRange in,

@@ -57,6 +57,12 @@ mlir::Value swizzledOffset(KernelBuilder &k, mlir::Value row,
 mlir::Value matrixDescriptor(KernelBuilder &k, mlir::Value address,
                              int64_t leadingBytes, int64_t strideBytes);
 
+/// The descriptor of the operand `bytes` (a multiple of 16) after the one
+/// `descriptor` names: its start address field plus bytes / 16 (shared
+/// addresses stay below 256 KiB, so the field never carries).
+mlir::Value descriptorPlus(KernelBuilder &k, mlir::Value descriptor,
+                           int64_t bytes);
+
 /// D = A B (`acc` empty) or D = A B + acc, m64 n k16: A by descriptor
 /// (K-major) or by 4 register words (`aWords`), B by descriptor, K-major or
 /// with `transposeB` MN-major. Returns the n / 2 accumulators of this

@@ -18,17 +18,21 @@ for m in tiny-llama tiny-mistral tiny-qwen2 tiny-hybrid-mamba2 tiny-hybrid-mamba
   "$build/bin/ml-compile" "$out/work/$m.mlir" --target=cuda -o "$out/models/$m.mlart" 2>/dev/null
 done
 # bf16 KV caches: the tensor-core attention, for GQA groups of 2 (one with a
-# sliding window), 3, 7 and 12 and heads of 16, 64, 80 and 32.
+# sliding window), 3, 7 and 12 and heads of 16, 64, 80 and 32; heads of 64
+# prefill on wgmma (sm_90a), also with a window of 40 keys (mistral-d64),
+# and on mma.sync for sm_90 (g3-d64-kvbf16-sm90).
 for m in tiny-llama tiny-mistral; do
   "$build/bin/ml-compile" "$out/work/$m.mlir" --target=cuda --kv-cache=bf16 \
     -o "$out/models/$m-kvbf16.mlart" 2>/dev/null
 done
-for g in g3-d64 g7-d80 g12-d32; do
+for g in g3-d64 g7-d80 g12-d32 mistral-d64; do
   python3 bench/make_random_checkpoint.py "$out/models/tiny-$g" --preset "tiny-$g" > /dev/null
   "$build/bin/ml-import" "$out/models/tiny-$g" -o "$out/work/tiny-$g.mlir" 2>/dev/null
   "$build/bin/ml-compile" "$out/work/tiny-$g.mlir" --target=cuda --kv-cache=bf16 \
     -o "$out/models/tiny-$g-kvbf16.mlart" 2>/dev/null
 done
+"$build/bin/ml-compile" "$out/work/tiny-g3-d64.mlir" --target=cuda --kv-cache=bf16 \
+  --gpu-chip=sm_90 -o "$out/models/tiny-g3-d64-kvbf16-sm90.mlart" 2>/dev/null
 # Mamba-2 hybrids of two of them with --prefill-precision=bf16: the
 # tensor-core SSD scan (heads of 64 in two 32-row slices, d_state 64; heads
 # of 32, d_state 32).
