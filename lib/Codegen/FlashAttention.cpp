@@ -120,7 +120,7 @@ QueryFragments loadQueryFragments(KernelBuilder &k, const AttentionShape &s,
                                  false, llvm::MaybeAlign(8));
       SplitWords words =
           bf16Words(k, !s.bf16Inputs, vector::ExtractOp::create(b, pair, 0),
-                        vector::ExtractOp::create(b, pair, 1));
+                    vector::ExtractOp::create(b, pair, 1));
       q.hi[ks][r] = words.hi;
       q.lo[ks][r] = words.lo;
     }
@@ -183,7 +183,8 @@ attendKeys(KernelBuilder &k, const AttentionShape &s, const FlashLayout &layout,
     std::array<Value, 4> pHi, pLo;
     for (int64_t r = 0; r < 4; ++r) {
       int64_t at = (2 * j + r / 2) * 4 + 2 * (r % 2);
-      SplitWords split = bf16Words(k, !s.bf16Inputs, scores[at], scores[at + 1]);
+      SplitWords split =
+          bf16Words(k, !s.bf16Inputs, scores[at], scores[at + 1]);
       pHi[r] = split.hi;
       pLo[r] = split.lo;
     }
@@ -301,8 +302,8 @@ void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
                 k.add(k.idx(16 * ks + 8 * (r / 2)), rows.pairColumn)));
     });
     SmallVector<Value> state = walkKeyTiles(
-        k, s, layout, shared, item.keyBegin, item.keyEnd, item.kvColumn,
-        kCache, vCache, softmaxInitialState(k, dimTiles),
+        k, s, layout, shared, item.keyBegin, item.keyEnd, item.kvColumn, kCache,
+        vCache, softmaxInitialState(k, dimTiles),
         [&](Value kStart, Value stage, ValueRange carried) {
           auto mask = [&](SmallVector<Value> scores) {
             return maskScores(k, s, item, rows, kStart, kKeys,

@@ -105,7 +105,6 @@ std::string codegen::kernelKey(Operation *op, kern::ProgramOp program,
       .Default([](Operation *) { return std::string(); });
 }
 
-
 mlrt::Expected<std::vector<GpuKernelSpec>>
 codegen::emitKernels(Operation *op, kern::ProgramOp program,
                      mlrt::DType matrixType, const GpuTarget &target,

@@ -56,11 +56,10 @@ PrefillRows codegen::prefillRows(KernelBuilder &k, const AttentionShape &s,
   return rows;
 }
 
-SmallVector<Value> codegen::maskScores(KernelBuilder &k,
-                                       const AttentionShape &s,
-                                       const PrefillItem &item,
-                                       const PrefillRows &rows, Value kStart,
-                                       int64_t keys, SmallVector<Value> scores) {
+SmallVector<Value>
+codegen::maskScores(KernelBuilder &k, const AttentionShape &s,
+                    const PrefillItem &item, const PrefillRows &rows,
+                    Value kStart, int64_t keys, SmallVector<Value> scores) {
   ImplicitLocOpBuilder &b = k.b();
   // Only tiles that reach past the item's first query (or, with a window,
   // start before its last query's first key) are masked.
@@ -113,7 +112,8 @@ SmallVector<Value> codegen::softmaxStep(KernelBuilder &k,
   for (int64_t r = 0; r < 2; ++r) {
     SmallVector<Value> maxes;
     for (int64_t nt = 0; nt < keyTiles; ++nt)
-      maxes.push_back(k.fmax(scores[nt * 4 + 2 * r], scores[nt * 4 + 2 * r + 1]));
+      maxes.push_back(
+          k.fmax(scores[nt * 4 + 2 * r], scores[nt * 4 + 2 * r + 1]));
     for (int64_t width = 1; width < keyTiles; width *= 2)
       for (int64_t i = 0; i + width < keyTiles; i += 2 * width)
         maxes[i] = k.fmax(maxes[i], maxes[i + width]);
@@ -123,8 +123,8 @@ SmallVector<Value> codegen::softmaxStep(KernelBuilder &k,
     // exp(scale x - mNew) = 2^(x scale log2e - mNew log2e), one fma and one
     // ex2 a score; a row that has seen no key (mNew = -inf) has only -inf
     // scores, whose weights are 0 with any bias.
-    Value bias = select(k, isNegInf(mNew), k.f32(0),
-                        k.fmul(mNew, k.f32(-log2e)));
+    Value bias =
+        select(k, isNegInf(mNew), k.f32(0), k.fmul(mNew, k.f32(-log2e)));
     Value rowSum = k.f32(0);
     for (int64_t nt = 0; nt < keyTiles; ++nt)
       for (int64_t e = 2 * r; e < 2 * r + 2; ++e) {
@@ -132,9 +132,8 @@ SmallVector<Value> codegen::softmaxStep(KernelBuilder &k,
         p = k.exp2Approx(k.fma(p, k.f32(scale * log2e), bias));
         rowSum = k.fadd(rowSum, p);
       }
-    correction[r] =
-        select(k, isNegInf(m), k.f32(0),
-               k.exp2Approx(k.fmul(k.fsub(m, mNew), k.f32(log2e))));
+    correction[r] = select(k, isNegInf(m), k.f32(0),
+                           k.exp2Approx(k.fmul(k.fsub(m, mNew), k.f32(log2e))));
     next[maxAt + r] = mNew;
     next[sumAt + r] =
         k.fadd(k.fmul(carried[sumAt + r], correction[r]), k.warpSum(rowSum, 4));

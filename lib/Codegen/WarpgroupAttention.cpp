@@ -129,12 +129,12 @@ Value WarpgroupKernel::stageAt(Value tile) const {
 void WarpgroupKernel::copyTile(const PrefillItem &item, Value stage,
                                Value kStart) {
   Value lastKey = k.sub(item.keyEnd, k.idx(1));
-  Value column = k.mul(k.add(item.kvColumn, k.mul(copyChunk, k.idx(8))),
-                       k.idx(2));
+  Value column =
+      k.mul(k.add(item.kvColumn, k.mul(copyChunk, k.idx(8))), k.idx(2));
   Value first = k.add(stage, copyOffset);
   for (int64_t p = 0; p < kKeys / rowsPerCopy; ++p) {
-    Value key = k.minIndex(k.add(kStart, k.add(copyRow, k.idx(p * rowsPerCopy))),
-                           lastKey);
+    Value key = k.minIndex(
+        k.add(kStart, k.add(copyRow, k.idx(p * rowsPerCopy))), lastKey);
     Value from = k.add(k.mul(key, k.idx(2 * s.kvWidth())), column);
     Value to = k.add(first, k.idx(p * rowsPerCopy * kRowBytes));
     copyAsync16(k, to, k.add(kCache, from));
@@ -157,7 +157,8 @@ void WarpgroupKernel::storeQueries(const PrefillItem &item) {
     SmallVector<Value> hi, lo;
     for (int64_t e = 0; e < 8; e += 2) {
       SplitWords words = bf16Words(k, layout.split, x[e], x[e + 1]);
-      hi.push_back(arith::BitcastOp::create(k.b(), k.b().getF32Type(), words.hi));
+      hi.push_back(
+          arith::BitcastOp::create(k.b(), k.b().getF32Type(), words.hi));
       if (layout.split)
         lo.push_back(
             arith::BitcastOp::create(k.b(), k.b().getF32Type(), words.lo));
@@ -166,8 +167,7 @@ void WarpgroupKernel::storeQueries(const PrefillItem &item) {
                      k.div(matrixOffset(k, kQueries, row, chunk), k.idx(4)));
     k.storeFloats(hi, sharedFloats, at);
     if (layout.split)
-      k.storeFloats(lo, sharedFloats,
-                    k.add(at, k.idx(layout.qBytes() / 4)));
+      k.storeFloats(lo, sharedFloats, k.add(at, k.idx(layout.qBytes() / 4)));
   });
 }
 
@@ -248,26 +248,26 @@ void WarpgroupKernel::build() {
     commitCopies(k);
     storeQueries(item);
     // This lane's rows: group and group + 8 of its warp's 16.
-    PrefillRows rows = prefillRows(
-        k, s, item, k.add(k.mul(warp, k.idx(16)), group), quad);
-    SmallVector<Value> state = k.loop(
-        item.keyBegin, item.keyEnd, k.idx(kKeys),
-        softmaxInitialState(k, dimTiles),
-        [&](Value kStart, ValueRange carried) {
-          Value t = k.div(k.sub(kStart, item.keyBegin), k.idx(kKeys));
-          // Tile t (and q) landed for every thread, and every thread is
-          // done with step t - 1: its stage takes tile t + 1 while this
-          // step computes. One barrier a step.
-          waitCopies(k, 0);
-          fenceAsyncShared(k);
-          gpu::BarrierOp::create(k.b());
-          Value next = k.add(kStart, k.idx(kKeys));
-          k.when(k.lt(next, item.keyEnd), [&] {
-            copyTile(item, stageAt(k.add(t, k.idx(1))), next);
-          });
-          commitCopies(k);
-          return attend(item, rows, kStart, stageAt(t), carried);
-        });
+    PrefillRows rows =
+        prefillRows(k, s, item, k.add(k.mul(warp, k.idx(16)), group), quad);
+    SmallVector<Value> state =
+        k.loop(item.keyBegin, item.keyEnd, k.idx(kKeys),
+               softmaxInitialState(k, dimTiles),
+               [&](Value kStart, ValueRange carried) {
+                 Value t = k.div(k.sub(kStart, item.keyBegin), k.idx(kKeys));
+                 // Tile t (and q) landed for every thread, and every thread is
+                 // done with step t - 1: its stage takes tile t + 1 while this
+                 // step computes. One barrier a step.
+                 waitCopies(k, 0);
+                 fenceAsyncShared(k);
+                 gpu::BarrierOp::create(k.b());
+                 Value next = k.add(kStart, k.idx(kKeys));
+                 k.when(k.lt(next, item.keyEnd), [&] {
+                   copyTile(item, stageAt(k.add(t, k.idx(1))), next);
+                 });
+                 commitCopies(k);
+                 return attend(item, rows, kStart, stageAt(t), carried);
+               });
     // The stages and q are read: the next item copies over them.
     gpu::BarrierOp::create(k.b());
     storeOutputRows(k, s, item, rows, state);

@@ -102,17 +102,16 @@ SmallVector<Value> emitWgmma(KernelBuilder &k, int64_t n, ValueRange acc,
   const int64_t aAt = accumulate ? 2 * m : m;
   const int64_t aCount = aOperands.size();
   const int64_t bAt = aAt + aCount, scaleAt = bAt + 1;
-  std::string a = aCount == 1 ? operandList(aAt, 1)
-                              : "{" + operandList(aAt, aCount) + "}";
+  std::string a =
+      aCount == 1 ? operandList(aAt, 1) : "{" + operandList(aAt, aCount) + "}";
   // Register A has no transpose flag: it is K-major.
   std::string flags = aCount == 1 ? "1, 1, 0, " : "1, 1, ";
-  std::string text = "{\n.reg .pred p;\nsetp.ne.b32 p, $" +
-                     std::to_string(scaleAt) +
-                     ", 0;\nwgmma.mma_async.sync.aligned.m64n" +
-                     std::to_string(n) + "k16.f32.bf16.bf16 {" +
-                     operandList(0, m) + "}, " + a + ", $" +
-                     std::to_string(bAt) + ", p, " + flags +
-                     (transposeB ? "1" : "0") + ";\n}\n";
+  std::string text =
+      "{\n.reg .pred p;\nsetp.ne.b32 p, $" + std::to_string(scaleAt) +
+      ", 0;\nwgmma.mma_async.sync.aligned.m64n" + std::to_string(n) +
+      "k16.f32.bf16.bf16 {" + operandList(0, m) + "}, " + a + ", $" +
+      std::to_string(bAt) + ", p, " + flags + (transposeB ? "1" : "0") +
+      ";\n}\n";
   std::string constraints = constraintList("=f", m);
   if (accumulate)
     constraints += "," + constraintList("", m);

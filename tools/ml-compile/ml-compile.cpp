@@ -50,7 +50,8 @@ static cl::opt<std::string>
            cl::desc("Code to include: cpu (the plan only) or cuda (also PTX "
                     "kernels for the CUDA backend)"),
            cl::value_desc("cpu|cuda"));
-static cl::opt<std::string> gpuChip("gpu-chip", cl::init(mlopt::kDefaultGpuChip),
+static cl::opt<std::string> gpuChip("gpu-chip",
+                                    cl::init(mlopt::kDefaultGpuChip),
                                     cl::desc("CUDA architecture of the PTX: "
                                              "sm_90a (H100/H200, wgmma), "
                                              "sm_90 or sm_80"),
@@ -189,8 +190,7 @@ int main(int argc, char **argv) {
                     "' (expected mlir, nvvm, llvm or ptx)");
       stage = it->second;
     }
-    mlrt::Expected<std::string> text =
-        mlopt::lowerGpuKernels(kernels, stage);
+    mlrt::Expected<std::string> text = mlopt::lowerGpuKernels(kernels, stage);
     if (!text)
       return fail(text.message());
     if (!emit.empty()) {
