@@ -369,6 +369,19 @@ TEST_F(CudaBackendTest, UnknownDevicesAreRefused) {
 
 // The decode graph updates the position of the kernels whose PTX reads
 // their last parameter, and of every kernel whose PTX it cannot read.
+TEST(CudaModule, ArchSpecificCodeRunsOnItsChipAlone) {
+  EXPECT_FALSE(cuda::checkTarget("sm_90a", 90, "H200").failed());
+  EXPECT_FALSE(cuda::checkTarget("sm_90", 100, "B200").failed());
+  EXPECT_FALSE(cuda::checkTarget("sm_80", 90, "H200").failed());
+  Status newer = cuda::checkTarget("sm_90a", 100, "B200");
+  ASSERT_TRUE(newer.failed());
+  EXPECT_EQ(newer.message(),
+            "this artifact's GPU code targets sm_90a but B200 is sm_100; "
+            "compile the model for this GPU (ml-compile --gpu-chip=sm_100)");
+  EXPECT_TRUE(cuda::checkTarget("sm_90a", 80, "A100").failed());
+  EXPECT_TRUE(cuda::checkTarget("sm_90", 80, "A100").failed());
+}
+
 TEST(CudaGraphs, KernelsThatReadThePositionAreFoundInThePtx) {
   const std::string ptx = R"(.version 8.0
 .target sm_90

@@ -88,20 +88,27 @@ bool mlrt::cuda::namesLastParam(const std::string &ptx,
   return findIdentifier(ptx, last, close, bodyEnd) != npos;
 }
 
+Status cuda::checkTarget(const std::string &target, int capability,
+                   const std::string &deviceName) {
+  int wanted = targetCapability(target);
+  // sm_90a code (wgmma) runs on sm_90 alone; other targets on newer GPUs.
+  bool archSpecific = !target.empty() && target.back() == 'a';
+  if (wanted <= capability && (!archSpecific || wanted == capability))
+    return Status::ok();
+  return Error() << "this artifact's GPU code targets " << target << " but "
+                 << deviceName << " is sm_" << capability
+                 << "; compile the model for this GPU (ml-compile "
+                    "--gpu-chip=sm_"
+                 << capability << ")";
+}
+
 Expected<std::unique_ptr<GpuModule>> GpuModule::load(const CudaDevice &device,
                                                      const GpuCode &code) {
   const CudaDriver &d = device.driver();
-  int wanted = targetCapability(code.target);
-  // sm_90a code (wgmma) runs on sm_90 alone; other targets on newer GPUs.
-  bool archSpecific = !code.target.empty() && code.target.back() == 'a';
-  if (wanted > device.computeCapability() ||
-      (archSpecific && wanted != device.computeCapability()))
-    return Error() << "this artifact's GPU code targets " << code.target
-                   << " but " << device.name() << " is sm_"
-                   << device.computeCapability()
-                   << "; compile the model for this GPU (ml-compile "
-                      "--gpu-chip=sm_"
-                   << device.computeCapability() << ")";
+  if (Status s = checkTarget(code.target, device.computeCapability(),
+                             device.name());
+      s.failed())
+    return Error(s.message());
   std::unique_ptr<GpuModule> m(new GpuModule(device, code));
   // The JIT's error log says which line of the PTX it refused.
   char log[8192] = {};

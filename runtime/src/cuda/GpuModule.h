@@ -58,6 +58,13 @@ private:
 /// read its position when its PTX says so.
 bool namesLastParam(const std::string &ptx, const std::string &name);
 
+/// Whether PTX for `target` runs on a GPU of compute capability
+/// `capability` (10 major + minor): sm_XY on XY and newer, the
+/// arch-specific sm_XYa (wgmma) on XY alone. The error names the
+/// --gpu-chip to compile for.
+Status checkTarget(const std::string &target, int capability,
+                   const std::string &deviceName);
+
 class GpuModule {
 public:
   /// Loads `code.ptx` (the driver compiles it for the device) and resolves
