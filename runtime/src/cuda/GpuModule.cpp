@@ -89,7 +89,7 @@ bool mlrt::cuda::namesLastParam(const std::string &ptx,
 }
 
 Status cuda::checkTarget(const std::string &target, int capability,
-                   const std::string &deviceName) {
+                         const std::string &deviceName) {
   int wanted = targetCapability(target);
   // sm_90a code (wgmma) runs on sm_90 alone; other targets on newer GPUs.
   bool archSpecific = !target.empty() && target.back() == 'a';
@@ -105,8 +105,8 @@ Status cuda::checkTarget(const std::string &target, int capability,
 Expected<std::unique_ptr<GpuModule>> GpuModule::load(const CudaDevice &device,
                                                      const GpuCode &code) {
   const CudaDriver &d = device.driver();
-  if (Status s = checkTarget(code.target, device.computeCapability(),
-                             device.name());
+  if (Status s =
+          checkTarget(code.target, device.computeCapability(), device.name());
       s.failed())
     return Error(s.message());
   std::unique_ptr<GpuModule> m(new GpuModule(device, code));
