@@ -447,8 +447,6 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
     if (op->getParentOfType<kern::EntryOp>().getStep()) {
       emitDecodeAttention(module, name, s, specs);
     } else {
-      // heads / 4 blocks per token give every (query tile, head) a block of
-      // its own from 4 tokens on; with fewer, blocks loop over the tiles.
       if (s.bf16Inputs && !flashAttentionApplies(s))
         return mlrt::Error()
                << "ml-compile: --prefill-precision=bf16 runs prefill "
@@ -457,31 +455,33 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
                   "128; found "
                << (s.kvType.isBF16() ? "a bf16" : "an f32")
                << " cache, head dim " << s.headDim;
-      if (s.warpgroupMma && warpgroupAttentionApplies(s)) {
-        // A block per 128 queries of a head: heads / 32 blocks per token
-        // cover them from 32 tokens on.
-        buildKernel(module, name, s.memrefs(), false, 0,
-                    [&](KernelBuilder &k) { warpgroupPrefillAttention(k, s); });
+      // The prefill kernel and its launch: a grid of blocksPerToken blocks a
+      // token (at least one) over the items (query tile, head), which the
+      // blocks walk in a grid-stride loop.
+      auto prefill = [&](int64_t blocksPerToken, int64_t threads,
+                         int64_t sharedFloats,
+                         function_ref<void(KernelBuilder &)> body) {
+        buildKernel(module, name, s.memrefs(), false, 0, body);
         specs.push_back(withPositions(
-            perToken(name.str(), std::max<int64_t>(1, s.heads / 32),
-                     kWarpgroupThreads, warpgroupSharedFloats(s))));
+            perToken(name.str(), std::max<int64_t>(1, blocksPerToken), threads,
+                     sharedFloats)));
         return specs;
-      }
-      if (flashAttentionApplies(s)) {
-        // A block per 64 queries of a head: heads / 16 blocks per token
-        // cover them from 16 tokens on.
-        buildKernel(module, name, s.memrefs(), false, 0,
-                    [&](KernelBuilder &k) { flashPrefillAttention(k, s); });
-        specs.push_back(withPositions(
-            perToken(name.str(), std::max<int64_t>(1, s.heads / 16),
-                     kFlashThreads, flashSharedFloats(s))));
-        return specs;
-      }
-      buildKernel(module, name, s.memrefs(), false, 0,
-                  [&](KernelBuilder &k) { prefillAttention(k, s); });
-      specs.push_back(withPositions(perToken(
-          name.str(), std::max<int64_t>(1, s.heads / 4), kPrefillThreads,
-          PrefillTiling::of(s.headDim).sharedFloats())));
+      };
+      // Blocks a token: heads / 32 for the wgmma kernel's items of 128
+      // queries and heads / 16 for mma.sync's of 64 (four blocks an item),
+      // heads / 4 for the f32 tiles of 64 or 32; blocks past the items
+      // return at once.
+      if (s.warpgroupMma && warpgroupAttentionApplies(s))
+        return prefill(s.heads / 32, kWarpgroupThreads,
+                       warpgroupSharedFloats(s), [&](KernelBuilder &k) {
+                         warpgroupPrefillAttention(k, s);
+                       });
+      if (flashAttentionApplies(s))
+        return prefill(s.heads / 16, kFlashThreads, flashSharedFloats(s),
+                       [&](KernelBuilder &k) { flashPrefillAttention(k, s); });
+      return prefill(s.heads / 4, kPrefillThreads,
+                     PrefillTiling::of(s.headDim).sharedFloats(),
+                     [&](KernelBuilder &k) { prefillAttention(k, s); });
     }
   }
   return specs;
