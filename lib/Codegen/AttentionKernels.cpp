@@ -472,10 +472,9 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
       // heads / 4 for the f32 tiles of 64 or 32; blocks past the items
       // return at once.
       if (s.warpgroupMma && warpgroupAttentionApplies(s))
-        return prefill(s.heads / 32, kWarpgroupThreads,
-                       warpgroupSharedFloats(s), [&](KernelBuilder &k) {
-                         warpgroupPrefillAttention(k, s);
-                       });
+        return prefill(
+            s.heads / 32, kWarpgroupThreads, warpgroupSharedFloats(s),
+            [&](KernelBuilder &k) { warpgroupPrefillAttention(k, s); });
       if (flashAttentionApplies(s))
         return prefill(s.heads / 16, kFlashThreads, flashSharedFloats(s),
                        [&](KernelBuilder &k) { flashPrefillAttention(k, s); });
