@@ -10,7 +10,8 @@ dim 128; with --kv-cache=bf16 for the bf16-cache kernels). Decode: one
 query at KV lengths 4K/32K/128K (our split-KV kernel and its merge, f32 math
 over an f32 or bf16 cache) against torch SDPA with GQA in f32 and bf16;
 prefill: 2K/8K/32K causal tokens from position 0 (our tiled f32 kernel over an f32
-cache; over a bf16 cache, the tensor-core kernel with q and P split hi + lo, or
+cache; over a bf16 cache, the tensor-core kernel the PTX holds: wgmma for
+--gpu-chip=sm_90a, the default, mma.sync for sm_90; q and P split hi + lo, or
 with --bf16-inputs rounded to bf16, as --prefill-precision=bf16 compiles it).
 With a bf16 cache our results are checked against f32 SDPA over the same
 bf16-rounded K and V.
