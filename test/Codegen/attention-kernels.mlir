@@ -255,15 +255,21 @@
 // WGMMA-NEXT: gpu.barrier
 // WGMMA: nvvm.cp.async.commit.group
 // S = q_hi K^T + q_lo K^T: 2 x 8 wgmma of 16 dims on shared-memory
-// descriptors (K-major: trans-b 0); the first takes no accumulator.
+// descriptors (K-major: trans-b 0); the first takes no accumulator. The
+// descriptors of q and K: address / 16 or'ed with 128-byte swizzle (1 << 62),
+// 8-row atoms 1024 bytes apart (64 << 32) and the unused leading offset 1
+// (1 << 16).
 // WGMMA: nvvm.wgmma.fence.aligned
+// WGMMA: arith.constant 4611686293305360384 : i64
 // WGMMA: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {$0, {{.*}}, $63}, $64, $65, p, 1, 1, 0, 0;
 // WGMMA-COUNT-15: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}, $128, $129, p, 1, 1, 0, 0;
 // WGMMA: nvvm.wgmma.commit.group.sync.aligned
 // WGMMA-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
 // WGMMA: llvm.call_intrinsic "llvm.nvvm.ex2.approx.ftz.f"
-// O += P_hi V + P_lo V: A from registers, V by descriptor, transposed.
+// O += P_hi V + P_lo V: A from registers, V by descriptor, transposed
+// (MN-major: the 64-dim column blocks 128 keys x 128 bytes apart, 1024 << 16).
 // WGMMA: nvvm.wgmma.fence.aligned
+// WGMMA: arith.constant 4611686293372403712 : i64
 // WGMMA-COUNT-16: wgmma.mma_async.sync.aligned.m64n128k16.f32.bf16.bf16 {{.*}}, {$128, $129, $130, $131}, $132, p, 1, 1, 1;
 // WGMMA: nvvm.wgmma.commit.group.sync.aligned
 // WGMMA-NEXT: nvvm.wgmma.wait.group.sync.aligned 0
