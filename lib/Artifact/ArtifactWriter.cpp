@@ -44,7 +44,7 @@ writeGpuCode(flatbuffers::FlatBufferBuilder &b, const GpuArtifactCode &gpu) {
         b.CreateVector(block), static_cast<int32_t>(k.sharedBytes),
         k.perSequence, k.positions));
   }
-  return fb::CreateGpuCode(b, b.CreateString(gpu.chip),
+  return fb::CreateGpuCode(b, b.CreateString(gpu.kernels->target.chip),
                            b.CreateString(gpu.ptx), b.CreateVector(kernels),
                            fbDType(gpu.kernels->matrixType));
 }

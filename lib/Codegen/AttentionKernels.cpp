@@ -411,7 +411,6 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
     s.window = o.getWindow().value_or(0);
     s.kvType = kvElementType(o);
     s.bf16Inputs = o.getBf16Inputs();
-    s.warpgroupMma = target.warpgroupMma();
     if (s.headDim % 16 != 0 || s.headDim > 256)
       return mlrt::Error() << "ml-compile: the CUDA attention kernels handle "
                               "head dims that are multiples of 16 up to 256, "
@@ -471,7 +470,7 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
       // queries and heads / 16 for mma.sync's of 64 (four blocks an item),
       // heads / 4 for the f32 tiles of 64 or 32; blocks past the items
       // return at once.
-      if (s.warpgroupMma && warpgroupAttentionApplies(s))
+      if (target.warpgroupMma() && warpgroupAttentionApplies(s))
         return prefill(
             s.heads / 32, kWarpgroupThreads, warpgroupSharedFloats(s),
             [&](KernelBuilder &k) { warpgroupPrefillAttention(k, s); });

@@ -37,8 +37,6 @@ struct AttentionShape {
   mlir::Type kvType;
   /// Prefill with `bf16_inputs`: q and the softmax weights in bf16.
   bool bf16Inputs = false;
-  /// The target has sm_90a's warpgroup MMA (GpuTarget::warpgroupMma).
-  bool warpgroupMma = false;
   /// The kernels' memref argument types (AttentionArg order).
   llvm::SmallVector<mlir::Type> memrefs() const {
     mlir::MLIRContext *ctx = kvType.getContext();

@@ -89,7 +89,7 @@ std::string constraintList(StringRef code, int64_t count) {
 }
 
 /// The wgmma of either A: `aOperands` (one descriptor or 4 words) with
-/// `aCode` ("l" or "r") and `aText` in the instruction.
+/// constraint `aCode` ("l" or "r").
 SmallVector<Value> emitWgmma(KernelBuilder &k, int64_t n, ValueRange acc,
                              ValueRange aOperands, StringRef aCode, Value bDesc,
                              bool transposeB) {

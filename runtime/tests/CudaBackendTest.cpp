@@ -367,8 +367,8 @@ TEST_F(CudaBackendTest, UnknownDevicesAreRefused) {
 
 #if MLRT_HAVE_CUDA
 
-// The decode graph updates the position of the kernels whose PTX reads
-// their last parameter, and of every kernel whose PTX it cannot read.
+// sm_90a PTX (wgmma) loads on sm_90 alone, sm_XY PTX on XY and newer; the
+// refusal names the --gpu-chip to compile with.
 TEST(CudaModule, ArchSpecificCodeRunsOnItsChipAlone) {
   EXPECT_FALSE(cuda::checkTarget("sm_90a", 90, "H200").failed());
   EXPECT_FALSE(cuda::checkTarget("sm_90", 100, "B200").failed());
@@ -382,6 +382,8 @@ TEST(CudaModule, ArchSpecificCodeRunsOnItsChipAlone) {
   EXPECT_TRUE(cuda::checkTarget("sm_90", 80, "A100").failed());
 }
 
+// The decode graph updates the position of the kernels whose PTX reads
+// their last parameter, and of every kernel whose PTX it cannot read.
 TEST(CudaGraphs, KernelsThatReadThePositionAreFoundInThePtx) {
   const std::string ptx = R"(.version 8.0
 .target sm_90

@@ -199,7 +199,7 @@ int main(int argc, char **argv) {
         return fail(s.message());
       return 0;
     }
-    gpu = mlopt::GpuArtifactCode{&kernels, gpuChip, std::move(*text)};
+    gpu = mlopt::GpuArtifactCode{&kernels, std::move(*text)};
     llvm::errs() << llvm::formatv(
         "ml-compile: {0} CUDA kernels for {1}, {2} KiB of PTX, {3} "
         "matrices\n",

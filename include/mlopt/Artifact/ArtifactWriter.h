@@ -14,10 +14,11 @@
 namespace mlopt {
 struct GpuKernels;
 
-/// The CUDA code of an artifact: kernels and the PTX they were lowered to.
+/// The CUDA code of an artifact: kernels (and their target chip) and the
+/// PTX they were lowered to.
 struct GpuArtifactCode {
   const GpuKernels *kernels = nullptr;
-  std::string chip, ptx;
+  std::string ptx;
 };
 
 /// Writes `model` as the artifact `outPath` (schemas/artifact.fbs, version
