@@ -42,9 +42,13 @@
 #include "llvm/Bitcode/BitcodeReader.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/TargetParser/Triple.h"
 
 #include <map>
 
@@ -93,9 +97,28 @@ static mlrt::DType matrixType(kern::ProgramOp program, GpuMatrices choice) {
   return allBF16 ? mlrt::DType::BF16 : mlrt::DType::F32;
 }
 
+/// Whether LLVM's NVPTX backend knows `chip` (sm_90a, sm_80, ...): an
+/// unknown one would abort instruction selection.
+static bool knownChip(StringRef chip) {
+  LLVMInitializeNVPTXTargetInfo();
+  LLVMInitializeNVPTXTargetMC();
+  std::string error;
+  llvm::Triple triple("nvptx64-nvidia-cuda");
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  if (!target)
+    return false;
+  std::unique_ptr<llvm::MCSubtargetInfo> info(
+      target->createMCSubtargetInfo(triple, chip, ""));
+  return info && info->isCPUStringValid(chip);
+}
+
 mlrt::Expected<GpuKernels> mlopt::buildGpuKernels(kern::ProgramOp program,
                                                   GpuMatrices matrices,
                                                   const GpuTarget &target) {
+  if (!knownChip(target.chip))
+    return mlrt::Error() << "ml-compile: unknown --gpu-chip '" << target.chip
+                         << "' (expected a CUDA architecture such as sm_90a, "
+                            "sm_90 or sm_80)";
   MLIRContext *ctx = program->getContext();
   DialectRegistry registry;
   registerGpuCodegen(registry);

@@ -20,6 +20,8 @@
 // RUN: not ml-compile %t/hybrid.mlir --emit=ptx -o %t/x.ptx 2>&1 | FileCheck %s --check-prefix=NOCUDA
 // RUN: not ml-compile %t/hybrid.mlir --target=tpu -o %t/x.mlart 2>&1 | FileCheck %s --check-prefix=TARGET
 // RUN: not ml-compile %t/hybrid.mlir --target=cuda --emit=sass -o %t/x.sass 2>&1 | FileCheck %s --check-prefix=STAGE
+// RUN: not ml-compile %t/hybrid.mlir --target=cuda --gpu-chip=sm_80a -o %t/chip.mlart 2>&1 | FileCheck %s --check-prefix=CHIP
+// RUN: test ! -e %t/chip.mlart
 
 // Tests the CUDA kernels ml-compile generates for the tiny Mamba-2 hybrid
 // (layer 0 Mamba-2, layer 1 attention), a Mamba-1 hybrid and a sliding
@@ -96,3 +98,6 @@
 // NOCUDA: ml-compile: error: --emit shows the stages of GPU kernels; add --target=cuda
 // TARGET: ml-compile: error: unknown --target 'tpu' (expected cpu or cuda)
 // STAGE: ml-compile: error: unknown --emit 'sass' (expected mlir, nvvm, llvm or ptx)
+// An architecture LLVM's NVPTX backend does not know (sm_80 has no "a"
+// variant) is refused before any kernel is built, and nothing is written.
+// CHIP: ml-compile: error: unknown --gpu-chip 'sm_80a' (expected a CUDA architecture such as sm_90a, sm_90 or sm_80)
