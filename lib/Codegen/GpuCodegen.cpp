@@ -104,7 +104,8 @@ static bool knownChip(StringRef chip) {
   LLVMInitializeNVPTXTargetMC();
   std::string error;
   llvm::Triple triple("nvptx64-nvidia-cuda");
-  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, error);
+  const llvm::Target *target =
+      llvm::TargetRegistry::lookupTarget(triple, error);
   if (!target)
     return false;
   std::unique_ptr<llvm::MCSubtargetInfo> info(
