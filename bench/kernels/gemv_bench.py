@@ -3,19 +3,25 @@
 Llama-3-8B layer shapes, batch 1 (issue 7; the weight reads are what decode
 streams).
 
-    gemv_bench.py KERNELS.ptx [--reps 20] [--rows-per-warp 1|2]
+    gemv_bench.py --ptx KERNELS.ptx --artifact PLAN.txt [--reps 20]
 
 KERNELS.ptx comes from `ml-compile model.mlir --target=cuda --emit=ptx` of
-a bf16 Llama-3-8B-shaped model (bench/prepare_gpu_e2e.sh makes one). For
-each decode projection of the compiled plan (q|k|v as one GEMV with three
-outputs, gate|up with the SwiGLU, o, down, the LM head) it times our
-generated kernel (f32 activations and sums, bf16 weights) and torch's bf16
-`x @ W^T` over the same matrices stacked (all bf16, what HF runs, in one
-matmul), both replayed from CUDA graphs so launch costs drop out, and
-prints the weight bytes per second against this run's copy bandwidth.
+a bf16 Llama-3-8B-shaped model (bench/prepare_gpu_e2e.sh makes one) and
+PLAN.txt is `ml-dump model.mlart --plan` of the same model (or the .mlart
+with --ml-dump): the launch geometry comes from there, as the runtime
+takes it. For each decode projection of the plan (q|k|v as one GEMV with
+three outputs and the input RMSNorm, gate|up with the norm and the SwiGLU,
+o and down adding to the residual, the LM head with the final norm) it
+times our generated kernel (f32 activations and sums, bf16 weights) and
+torch's bf16 `x @ W^T` over the same matrices stacked (all bf16, what HF
+runs, in one matmul). Both are replayed from CUDA graphs over enough copies
+of the weights that no call finds them in L2 (as in a decode step, where
+each layer's matrices are read once), and the weight bytes per second are
+printed against this run's copy bandwidth.
 """
 import argparse
 import os
+import re
 import sys
 
 import torch
@@ -23,32 +29,26 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ptxlaunch  # noqa: E402
 
-# name, kernel, rows of each matrix (one output each), cols. "linear_swiglu"
-# reads gate and up and writes silu(gate x) * (up x).
+# name, kernel name prefix, rows of each matrix (one output each), cols.
+# "linear_swiglu" reads gate and up and writes silu(gate x) * (up x).
 PROJECTIONS = [
-    ("q|k|v (kern-fuse-projections)", "linear", [4096, 1024, 1024], 4096),
-    ("o_proj", "linear", [4096], 4096),
-    ("gate|up + SwiGLU (kern-fuse-linear-swiglu)", "linear_swiglu", [14336, 14336], 4096),
-    ("down_proj", "linear", [4096], 14336),
-    ("lm_head", "lm_head", [128256], 4096),
+    ("q|k|v (+ RMSNorm)", "linear", [4096, 1024, 1024], 4096),
+    ("o_proj (+= residual)", "linear", [4096], 4096),
+    ("gate|up + SwiGLU (+ RMSNorm)", "linear_swiglu", [14336, 14336], 4096),
+    ("down_proj (+= residual)", "linear", [4096], 14336),
+    ("lm_head (+ RMSNorm)", "lm_head", [128256], 4096),
 ]
-WARPS = 8  # warps per block (lib/Codegen/MatrixKernels.cpp, kGemvWarps)
+L2_BYTES = 60 << 20
 
 
-def kernel_name(kind, rows, cols):
-    """The GEMV's name as Kernels.cpp keys it (matrixKernelKey)."""
-    if kind == "linear_swiglu":
-        return f"linear_swiglu_gemv_bf16_{rows[0]}x{cols}_in{cols}_out{rows[0]}_a16"
-    sizes = "_".join(str(r) for r in rows)
-    return f"{kind}_gemv_bf16_{sizes}x{cols}_in{cols}_out{sizes}_a16"
-
-
-def rows_per_warp(kind, rows, override=None):
-    """MatrixKernels.cpp rowsPerWarp: 2 for one-matrix rows, all even
-    (--rows-per-warp 1 times PTX built before that)."""
-    if kind == "linear_swiglu" or any(r % 2 for r in rows):
-        return 1
-    return override or 2
+def find_kernel(specs, kind, rows, cols):
+    """The step GEMV of this shape in the plan: (name, spec)."""
+    sizes = "_".join(str(r) for r in (rows[:1] if kind == "linear_swiglu" else rows))
+    prefix = f"{kind}_gemv_bf16_{sizes}x{cols}_"
+    found = [n for n in specs if n.startswith(prefix) and not re.search(r"_stage$|_rows\d+$", n)]
+    if len(found) != 1:
+        raise SystemExit(f"expected one kernel {prefix}* in the plan, found {found}")
+    return found[0], specs[found[0]]
 
 
 def main():
@@ -56,60 +56,76 @@ def main():
     ap.add_argument("--commit",
                     help="the project commit to print (default: git rev-parse; "
                     "the GPU machine has no git)")
-    ap.add_argument("ptx")
+    ap.add_argument("--ptx", required=True)
+    ap.add_argument("--artifact", required=True,
+                    help="the model's .mlart, or its `ml-dump --plan` saved as .txt")
+    ap.add_argument("--ml-dump", default="build/bin/ml-dump")
     ap.add_argument("--reps", type=int, default=20)
-    ap.add_argument("--rows-per-warp", type=int, default=None,
-                    help="rows a warp of the one-matrix GEMVs computes in this PTX (default 2)")
     args = ap.parse_args()
     module = ptxlaunch.Module(open(args.ptx).read())
+    specs = ptxlaunch.launch_specs(args.ml_dump, args.artifact)
     bw = ptxlaunch.copy_bandwidth()
     print(f"{ptxlaunch.provenance(args.commit)}, copy bandwidth {bw / 1e12:.2f} TB/s")
-    print("| projection | rows x cols | ours (us) | ours GB/s | % of copy | torch bf16 (us) | torch GB/s | ours vs torch |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| projection | rows x cols | kernel | ours (us) | ours GB/s | % of copy | torch bf16 (us) | "
+          "torch GB/s | ours vs torch |")
+    print("|---|---|---|---|---|---|---|---|---|")
     torch.manual_seed(0)
-    for name, kind, rows, cols in PROJECTIONS:
-        kernel = module.kernel(kernel_name(kind, rows, cols))
-        ws = [(torch.randn(r, cols, device="cuda") * 0.02).to(torch.bfloat16) for r in rows]
+    for title, kind, rows, cols in PROJECTIONS:
+        name, (grid, _, block, shared) = find_kernel(specs, kind, rows, cols)
+        kernel = module.kernel(name, shared_bytes=shared)
+        nbytes = sum(rows) * cols * 2
+        copies = max(1, -(-2 * L2_BYTES // nbytes))
+        sets = [[(torch.randn(r, cols, device="cuda") * 0.02).to(torch.bfloat16) for r in rows]
+                for _ in range(copies)]
         x = torch.randn(cols, device="cuda")
-        if kind == "linear_swiglu":
-            outs = [torch.empty(rows[0], device="cuda")]
-            operands = [x, outs[0]] + ws
+        norm = torch.rand(cols, device="cuda") + 0.5 if "_norm" in name else None
+        outs = [torch.zeros(rows[0] if kind == "linear_swiglu" else r, device="cuda")
+                for r in (rows[:1] if kind == "linear_swiglu" else rows)]
+        if kind == "lm_head":
+            operand_sets = [[x] + ws + outs for ws in sets]
         else:
-            outs = [torch.empty(r, device="cuda") for r in rows]
-            operands = [x] + outs + ws if kind == "linear" else [x] + ws + outs
-        per_block = WARPS * rows_per_warp(kind, rows, args.rows_per_warp)
-        grid = (rows[0] if kind == "linear_swiglu" else sum(rows)) + per_block - 1
-        grid //= per_block
+            operand_sets = [[x] + outs + ws for ws in sets]
+        if norm is not None:
+            operand_sets = [ops + [norm] for ops in operand_sets]
+
+        calls = iter(range(1 << 62))
 
         def ours():
-            kernel(grid=grid, block=32 * WARPS, args=operands + [1, 0])
+            ops = operand_sets[next(calls) % copies]
+            kernel(grid=grid, block=block, args=ops + [1, 0])
         ours()
+        xn = x
+        if norm is not None:
+            xn = x * torch.rsqrt(x.pow(2).mean() + 1e-5) * norm
+        ws = sets[0]
         if kind == "linear_swiglu":
-            refs = [torch.nn.functional.silu(ws[0].float() @ x) * (ws[1].float() @ x)]
+            refs = [torch.nn.functional.silu(ws[0].float() @ xn) * (ws[1].float() @ xn)]
         else:
-            refs = [w.float() @ x for w in ws]
+            refs = [w.float() @ xn for w in ws]
         for out, ref in zip(outs, refs):
             err = ((out - ref).abs().max() / ref.abs().max()).item()
             if err > 1e-5:
-                raise SystemExit(f"{name}: relative error {err:.2e} against torch fp32")
+                raise SystemExit(f"{title}: relative error {err:.2e} against torch fp32")
         # torch: one bf16 matmul over the stacked matrices (its best case;
         # HF runs one per projection), then SiLU and the product for SwiGLU.
         xb = x.to(torch.bfloat16).unsqueeze(0)
-        stacked = torch.cat(ws)
+        stacked = [torch.cat(ws) for ws in sets]
+        peer_calls = iter(range(1 << 62))
         if kind == "linear_swiglu":
             def peer():
-                gu = xb @ stacked.t()
+                gu = xb @ stacked[next(peer_calls) % copies].t()
                 return torch.nn.functional.silu(gu[:, :rows[0]]) * gu[:, rows[0]:]
         else:
             def peer():
-                return xb @ stacked.t()
-        t_ours = ptxlaunch.time_ms(ours, args.reps, graph_calls=20)
-        t_torch = ptxlaunch.time_ms(peer, args.reps, graph_calls=20)
-        nbytes = sum(rows) * cols * 2
+                return xb @ stacked[next(peer_calls) % copies].t()
+        graph_calls = 20 * copies
+        t_ours = ptxlaunch.time_ms(ours, args.reps, graph_calls=graph_calls)
+        t_torch = ptxlaunch.time_ms(peer, args.reps, graph_calls=graph_calls)
         shape = " + ".join(str(r) for r in rows) + f" x {cols}"
-        print(f"| {name} | {shape} | {t_ours * 1e3:.1f} | {nbytes / t_ours / 1e6:.0f} | "
-              f"{100 * nbytes / (t_ours / 1e3) / bw:.0f}% | {t_torch * 1e3:.1f} | "
-              f"{nbytes / t_torch / 1e6:.0f} | {t_torch / t_ours:.2f}x |")
+        print(f"| {title} | {shape} | grid {grid} x {block} | {t_ours * 1e3:.1f} | "
+              f"{nbytes / t_ours / 1e6:.0f} | {100 * nbytes / (t_ours / 1e3) / bw:.0f}% | "
+              f"{t_torch * 1e3:.1f} | {nbytes / t_torch / 1e6:.0f} | {t_torch / t_ours:.2f}x |")
+        del sets, stacked, operand_sets
 
 
 if __name__ == "__main__":

@@ -8,9 +8,10 @@
 // which the device holds in the artifact's matrix type (f32 or bf16,
 // GpuConventions.h):
 //  - embed: one block per token copies (and widens) its table row;
-//  - gemv, for step entries (decode): a warp per output row (two for rows
-//    of up to 8192 columns) streams the rows with 16-byte loads (8 bf16 or
-//    4 f32 per lane, kGemvUnroll loads in flight) and reduces with shuffles.
+//  - gemv, for step entries (decode): a warp per output row (or two; or
+//    two warps per row or two, for matrices of few rows) streams the rows
+//    with 16-byte loads (8 bf16 or 4 f32 per lane, kGemvUnroll loads in
+//    flight) and reduces with shuffles (and shared memory).
 //    Activations and sums stay f32, so a step matches the CPU backend up to
 //    summation order. Decode is bound by these weight reads, so this is
 //    where the bandwidth goes. One GEMV serves a linear of several outputs
@@ -67,25 +68,44 @@ int64_t vectorWidth(Type element) {
   return 16 / (element.getIntOrFloatBitWidth() / 8);
 }
 
-/// Output rows a warp computes: two for one-matrix segments of rows up to
-/// 8192 columns when every segment has an even number of rows (one load of
-/// x serves both, and the warp keeps twice the weight bytes in flight: q|k|v
-/// went from 68% to 95% of copy bandwidth), else one (down_proj's rows of
-/// 14336 lost 3% with two).
+/// Output rows a warp computes: two for one-matrix segments when every
+/// segment has an even number of rows (one load of x serves both, and the
+/// warp keeps twice the weight bytes in flight: q|k|v went from 68% to 95%
+/// of copy bandwidth), else one.
 int64_t rowsPerWarp(const GemvShape &s) {
-  if (s.cols > 8192)
-    return 1;
   for (const GemvSegment &g : s.segments)
     if (g.matrices.size() != 1 || g.rows % 2 != 0)
       return 1;
   return 2;
 }
 
-/// gemv: warp w of block b computes output rows R (b * kGemvWarps + w) +
-/// [0, R) (R = rowsPerWarp) of every token, from each matrix of their
-/// segment. Lane l reads elements [c, c + V) for c = l * V + j * 32 V:
-/// kGemvUnroll such loads per matrix row and step (one load of x serves
-/// them all), then a guarded tail of single loads.
+/// Warps that share each output row (the GEMV's column splits): two when
+/// the rows alone would give at most 2048 warps (16 an SM on an H100 or
+/// H200), else one. Each takes every other column step of the row, and
+/// their sums meet in shared memory. Measured with L2-cold weights
+/// (bench/RESULTS.md, session 10): down_proj (4096 x 14336) 34.3 -> 29.6
+/// us, o_proj (4096 x 4096) 12.2 -> 10.2 us; q|k|v (3072 warps), gate|up
+/// and the LM head were 3-6% slower split.
+int64_t columnSplits(const GemvShape &s) {
+  return s.totalRows() / rowsPerWarp(s) <= 2048 ? 2 : 1;
+}
+
+/// Floats of shared memory a GEMV block uses for its split warps' sums.
+int64_t gemvSharedFloats(const GemvShape &s) {
+  if (columnSplits(s) == 1)
+    return 0;
+  size_t sums = 0;
+  for (const GemvSegment &g : s.segments)
+    sums = std::max(sums, g.matrices.size());
+  return kGemvWarps * (sums * rowsPerWarp(s) + (s.norm ? 1 : 0));
+}
+
+/// gemv: the warps of block b take output rows R (b * W + w) + [0, R)
+/// (R = rowsPerWarp, W = kGemvWarps / S warp groups of S = columnSplits
+/// warps each) of every token, from each matrix of their segment. Lane l
+/// of the group's warp p reads elements [c, c + V) for c = l * V + j * 32
+/// V: kGemvUnroll such loads per matrix row and step (one load of x serves
+/// them all) in steps p, p + S, ..., then a guarded tail of single loads.
 void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
   ImplicitLocOpBuilder &b = k.b();
   const int64_t v = s.cols % vectorWidth(element) == 0 ? vectorWidth(element)
@@ -94,14 +114,19 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
   auto fType = VectorType::get({v}, b.getF32Type());
   const int64_t wAlign = v * element.getIntOrFloatBitWidth() / 8;
   const int64_t xAlign = s.alignedInput && v > 1 ? 16 : 4;
-  const int64_t span = 32 * v, step = span * kGemvUnroll;
+    const int64_t span = 32 * v, step = span * kGemvUnroll;
   const int64_t fullEnd = s.cols / step * step;
-  const int64_t rows = rowsPerWarp(s);
+  const int64_t rows = rowsPerWarp(s), splits = columnSplits(s);
+  const int64_t perWarp = gemvSharedFloats(s) / kGemvWarps;
 
   Value lane = k.rem(k.threadId(), k.idx(32));
-  Value row = k.mul(k.add(k.mul(k.blockId(), k.idx(kGemvWarps)),
-                          k.div(k.threadId(), k.idx(32))),
+  Value warp = k.div(k.threadId(), k.idx(32));
+  Value part = k.rem(warp, k.idx(splits));
+  Value row = k.mul(k.add(k.mul(k.blockId(), k.idx(kGemvWarps / splits)),
+                          k.div(warp, k.idx(splits))),
                     k.idx(rows));
+  Value isLane0 =
+      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, k.idx(0));
   Value zero = arith::ConstantOp::create(b, fType, b.getZeroAttr(fType));
   auto loadX = [&](Value xAt) {
     return vector::LoadOp::create(b, fType, k.memref(s.in), ValueRange{xAt},
@@ -116,92 +141,136 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
       wv = arith::ExtFOp::create(b, fType, wv);
     return vector::FMAOp::create(b, wv, x, acc).getResult();
   };
-  int64_t first = 0;
-  for (const GemvSegment &g : s.segments) {
-    Value local = k.sub(row, k.idx(first));
-    Value inside = arith::AndIOp::create(
+  // Whether the warp's rows lie in segment g (starting at row `first`).
+  auto inSegment = [&](const GemvSegment &g, int64_t first) {
+    return arith::AndIOp::create(
         b,
         arith::CmpIOp::create(b, arith::CmpIPredicate::uge, row,
                               k.idx(first)),
         k.lt(row, k.idx(first + g.rows)));
-    k.when(inside, [&] {
-      // Sums are indexed matrix-major: [m * rows + r].
-      SmallVector<Value> wRows;
-      for (int64_t r = 0; r < rows; ++r)
-        wRows.push_back(k.mul(k.add(local, k.idx(r)), k.idx(s.cols)));
-      // Carried: the dot products, then (input norm) the squares of x.
-      const size_t dots = g.matrices.size() * rows;
-      SmallVector<Value> zeros(dots + (s.norm ? 1 : 0), zero);
-      // Every row's partial sums over the columns from `offsets`; with an
-      // input norm, x times its weight, and the sum of x^2 on the side.
-      auto accumulate = [&](ValueRange acc, ArrayRef<Value> offsets,
-                            Value xRow) {
-        SmallVector<Value> sums(acc.begin(), acc.end());
-        for (Value offset : offsets) {
-          Value x = loadX(k.add(xRow, offset));
-          if (s.norm) {
-            sums[dots] = vector::FMAOp::create(b, x, x, sums[dots]);
-            x = arith::MulFOp::create(
-                b, x,
-                vector::LoadOp::create(b, fType, k.memref(*s.norm),
-                                       ValueRange{offset}, false,
-                                       llvm::MaybeAlign(xAlign)));
-          }
-          for (size_t m = 0; m < g.matrices.size(); ++m)
-            for (int64_t r = 0; r < rows; ++r)
-              sums[m * rows + r] =
-                  fma(sums[m * rows + r], k.memref(g.matrices[m]),
-                      k.add(wRows[r], offset), x);
-        }
-        return sums;
-      };
-      k.loop(k.idx(0), k.tokens(), k.idx(1), [&](Value t) {
-        Value xRow = k.mul(t, k.idx(s.inWidth));
-        Value laneStart = k.mul(lane, k.idx(v));
-        auto full = k.loop(laneStart, k.idx(fullEnd), k.idx(step), zeros,
-                           [&](Value c, ValueRange acc) {
-                             SmallVector<Value> offsets;
-                             for (int64_t j = 0; j < kGemvUnroll; ++j)
-                               offsets.push_back(k.add(c, k.idx(j * span)));
-                             return accumulate(acc, offsets, xRow);
-                           });
-        auto tail = k.loop(k.add(k.idx(fullEnd), laneStart), k.idx(s.cols),
-                           k.idx(span), full,
-                           [&](Value c, ValueRange acc) {
-                             return accumulate(acc, {c}, xRow);
-                           });
-        SmallVector<Value> totals;
-        for (Value partial : tail)
-          totals.push_back(k.warpSum(vector::ReductionOp::create(
-              b, vector::CombiningKind::ADD, partial)));
+  };
+  // The warp's partial sums of its rows of segment g for token t, over
+  // its columns, summed over its lanes: the dot products indexed
+  // matrix-major ([m * rows + r]), then (input norm) the sum of x^2.
+  auto partialSums = [&](const GemvSegment &g, Value local, Value t) {
+    Value xRow = k.mul(t, k.idx(s.inWidth));
+    SmallVector<Value> wRows;
+    for (int64_t r = 0; r < rows; ++r)
+      wRows.push_back(k.mul(k.add(local, k.idx(r)), k.idx(s.cols)));
+    const size_t dots = g.matrices.size() * rows;
+    SmallVector<Value> zeros(dots + (s.norm ? 1 : 0), zero);
+    // Every row's partial sums over the columns from `offsets`; with an
+    // input norm, x times its weight, and the sum of x^2 on the side.
+    auto accumulate = [&](ValueRange acc, ArrayRef<Value> offsets) {
+      SmallVector<Value> sums(acc.begin(), acc.end());
+      for (Value offset : offsets) {
+        Value x = loadX(k.add(xRow, offset));
         if (s.norm) {
-          // rsqrt(mean(x^2) + eps) scales every dot product of the row.
-          Value scale = k.rmsScale(totals.pop_back_val(), s.cols, s.eps);
-          for (Value &total : totals)
-            total = k.fmul(total, scale);
+          sums[dots] = vector::FMAOp::create(b, x, x, sums[dots]);
+          x = arith::MulFOp::create(
+              b, x,
+              vector::LoadOp::create(b, fType, k.memref(*s.norm),
+                                     ValueRange{offset}, false,
+                                     llvm::MaybeAlign(xAlign)));
         }
-        k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane,
-                                     k.idx(0)),
-               [&] {
-                 for (int64_t r = 0; r < rows; ++r) {
-                   Value at = k.add(local, k.idx(r));
-                   Value result =
-                       g.matrices.size() == 2
-                           ? k.fmul(k.silu(totals[r]), totals[rows + r])
-                           : k.fadd(totals[r],
-                                    g.bias ? k.load(k.memref(*g.bias), at)
-                                           : k.f32(0));
-                   Value to = k.add(k.mul(t, k.idx(g.outWidth)),
-                                    k.add(k.idx(g.column), at));
-                   if (s.accumulate)
-                     result = k.fadd(k.load(k.memref(g.out), to), result);
-                   k.store(result, k.memref(g.out), to);
-                 }
-               });
+        for (size_t m = 0; m < g.matrices.size(); ++m)
+          for (int64_t r = 0; r < rows; ++r)
+            sums[m * rows + r] =
+                fma(sums[m * rows + r], k.memref(g.matrices[m]),
+                    k.add(wRows[r], offset), x);
+      }
+      return sums;
+    };
+    Value laneStart = k.add(k.mul(lane, k.idx(v)), k.mul(part, k.idx(step)));
+    auto full = k.loop(laneStart, k.idx(fullEnd), k.idx(step * splits), zeros,
+                       [&](Value c, ValueRange acc) {
+                         SmallVector<Value> offsets;
+                         for (int64_t j = 0; j < kGemvUnroll; ++j)
+                           offsets.push_back(k.add(c, k.idx(j * span)));
+                         return accumulate(acc, offsets);
+                       });
+    Value tailStart =
+        k.add(k.idx(fullEnd), k.add(k.mul(lane, k.idx(v)),
+                                    k.mul(part, k.idx(span))));
+    auto tail = k.loop(
+        tailStart, k.idx(s.cols), k.idx(span * splits), full,
+        [&](Value c, ValueRange acc) { return accumulate(acc, {c}); });
+    SmallVector<Value> totals;
+    for (Value partial : tail)
+      totals.push_back(k.warpSum(vector::ReductionOp::create(
+          b, vector::CombiningKind::ADD, partial)));
+    return totals;
+  };
+  // Writes rows `local` + [0, R) of segment g for token t from their dot
+  // products over all columns (and the input's sum of squares).
+  auto writeRows = [&](const GemvSegment &g, Value local, Value t,
+                       SmallVector<Value> totals) {
+    if (s.norm) {
+      // rsqrt(mean(x^2) + eps) scales every dot product of the row.
+      Value scale = k.rmsScale(totals.pop_back_val(), s.cols, s.eps);
+      for (Value &total : totals)
+        total = k.fmul(total, scale);
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+      Value at = k.add(local, k.idx(r));
+      Value result = g.matrices.size() == 2
+                         ? k.fmul(k.silu(totals[r]), totals[rows + r])
+                         : k.fadd(totals[r],
+                                  g.bias ? k.load(k.memref(*g.bias), at)
+                                         : k.f32(0));
+      Value to = k.add(k.mul(t, k.idx(g.outWidth)),
+                       k.add(k.idx(g.column), at));
+      if (s.accumulate)
+        result = k.fadd(k.load(k.memref(g.out), to), result);
+      k.store(result, k.memref(g.out), to);
+    }
+  };
+  k.loop(k.idx(0), k.tokens(), k.idx(1), [&](Value t) {
+    int64_t first = 0;
+    for (const GemvSegment &g : s.segments) {
+      Value local = k.sub(row, k.idx(first));
+      k.when(inSegment(g, first), [&] {
+        SmallVector<Value> totals = partialSums(g, local, t);
+        k.when(isLane0, [&] {
+          if (splits == 1)
+            return writeRows(g, local, t, totals);
+          for (auto [i, total] : llvm::enumerate(totals))
+            k.store(total, k.sharedBuffer(),
+                    k.add(k.mul(warp, k.idx(perWarp)), k.idx(i)));
+        });
       });
-    });
-    first += g.rows;
-  }
+      first += g.rows;
+    }
+    if (splits == 1)
+      return;
+    // The first warp of each group adds its partners' sums (in order) and
+    // writes the rows; the second barrier frees the buffer for token t + 1.
+    gpu::BarrierOp::create(b);
+    Value leader = arith::AndIOp::create(
+        b, isLane0,
+        arith::CmpIOp::create(b, arith::CmpIPredicate::eq, part, k.idx(0)));
+    first = 0;
+    for (const GemvSegment &g : s.segments) {
+      Value local = k.sub(row, k.idx(first));
+      Value mine = arith::AndIOp::create(b, leader, inSegment(g, first));
+      k.when(mine, [&] {
+        const size_t n = g.matrices.size() * rows + (s.norm ? 1 : 0);
+        SmallVector<Value> totals;
+        for (size_t i = 0; i < n; ++i) {
+          Value sum = k.f32(0);
+          for (int64_t p = 0; p < splits; ++p)
+            sum = k.fadd(sum, k.load(k.sharedBuffer(),
+                                     k.add(k.mul(k.add(warp, k.idx(p)),
+                                                 k.idx(perWarp)),
+                                           k.idx(i))));
+          totals.push_back(sum);
+        }
+        writeRows(g, local, t, totals);
+      });
+      first += g.rows;
+    }
+    gpu::BarrierOp::create(b);
+  });
 }
 
 /// to_bf16: splits each f32 input into hi = bf16(x) and lo = bf16(x - hi),
@@ -474,11 +543,13 @@ KernelSpecs codegen::emitMatrixKernels(Operation *op, StringRef name,
     SmallVector<Type> types;
     for (bool matrix : s.isMatrix)
       types.push_back(matrix ? element : f32);
-    build(types, false, [&](KernelBuilder &k) { gemv(k, s, element); });
-    int64_t rowsPerBlock = kGemvWarps * rowsPerWarp(s);
+    KernelBuilder k(module, name, types, false, gemvSharedFloats(s));
+    gemv(k, s, element);
+    k.finish();
+    int64_t rowsPerBlock = kGemvWarps / columnSplits(s) * rowsPerWarp(s);
     specs.push_back(fixedGrid(
         name.str(), (s.totalRows() + rowsPerBlock - 1) / rowsPerBlock,
-        kGemvWarps * 32));
+        kGemvWarps * 32, gemvSharedFloats(s)));
     // Several rows read the matrices once (GpuConventions.h,
     // kBatchedGemvTiers).
     if (batchedGemvApplies(s, element))

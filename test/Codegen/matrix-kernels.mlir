@@ -16,6 +16,10 @@
 // RUN: ml-compile %t/qwen2.mlir --target=cuda --gpu-weights=bf16 -o %t/qwen2.mlart 2>&1 | FileCheck %s --check-prefix=ROUNDED
 // RUN: not ml-compile %t/qwen2.mlir --target=cuda --gpu-weights=fp8 -o %t/x.mlart 2>&1 | FileCheck %s --check-prefix=BAD
 // RUN: test ! -e %t/x.mlart
+// RUN: %python %S/../../bench/make_random_checkpoint.py %t/l8b --preset llama3-8b-layers --sparse > /dev/null
+// RUN: ml-import %t/l8b -o %t/l8b.mlir 2>/dev/null
+// RUN: ml-compile %t/l8b.mlir --target=cuda -o %t/l8b.mlart 2>/dev/null
+// RUN: ml-dump %t/l8b.mlart --plan | FileCheck %s --check-prefix=SPLITS
 
 // The kernels that read the large matrices (embed, linear, lm_head). tiny-llama
 // stores bf16 weights, so by default its matrices stay bf16 on the GPU: decode
@@ -35,7 +39,7 @@
 // weight; the sum of x^2 rides along the dot products and scales them; row r
 // of the grid writes q below 64, k below 96, v below 128.
 // CHECK-LABEL: gpu.func @linear_gemv_bf16_64_32_32x64_in64_out64_32_32_a16_norm1p00em05
-// CHECK-SAME: (%[[X:.+]]: memref<?xf32>, %[[Q:.+]]: memref<?xf32>, %[[K:.+]]: memref<?xf32>, %[[V:.+]]: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %[[NORM:.+]]: memref<?xf32>, %{{.*}}: index, %{{.*}}: index) kernel
+// CHECK-SAME: (%[[X:.+]]: memref<?xf32>, %[[Q:.+]]: memref<?xf32>, %[[K:.+]]: memref<?xf32>, %[[V:.+]]: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %[[NORM:.+]]: memref<?xf32>, %{{.*}}: index, %{{.*}}: index) workgroup(%{{.*}} : memref<24xf32, #gpu.address_space<workgroup>>) kernel
 // CHECK: arith.cmpi ult, %{{.*}}, %c64
 // CHECK: %[[XV:.+]] = vector.load %[[X]]
 // CHECK: vector.fma %[[XV]], %[[XV]]
@@ -47,19 +51,28 @@
 // CHECK: arith.cmpi ult, %{{.*}}, %c128
 // CHECK: memref.store %{{.*}}, %[[V]]
 // Decode: 8 bf16 weights per 16-byte load, four loads in flight per step;
-// o_proj adds its rows into the residual stream (memref 1).
-// CHECK-LABEL: gpu.func @linear_gemv_bf16_64x64_in64_out64_a16_acc(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: index, %{{.*}}: index) kernel
+// o_proj adds its rows into the residual stream (memref 1). A matrix of few
+// rows (all of tiny-llama's) gives each pair of rows two warps, each taking
+// every other column step; their sums (2 rows x 8 warps) meet in shared
+// memory, where the first warp adds its partner's.
+// CHECK-LABEL: gpu.func @linear_gemv_bf16_64x64_in64_out64_a16_acc
+// CHECK-SAME: (%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: index, %{{.*}}: index) workgroup(%[[SUMS:.+]] : memref<16xf32, #gpu.address_space<workgroup>>) kernel
 // CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<?xbf16>, vector<8xbf16>
 // CHECK: arith.extf %{{.*}} : vector<8xbf16> to vector<8xf32>
 // CHECK: vector.fma
 // CHECK: vector.reduction <add>
 // CHECK: gpu.shuffle  xor
+// CHECK: memref.store %{{.*}}, %[[SUMS]]
+// CHECK: gpu.barrier
+// CHECK: memref.load %[[SUMS]]
+// CHECK: memref.load %[[SUMS]]
 // CHECK: %[[OLD:.+]] = memref.load %arg1
 // CHECK: arith.addf %[[OLD]]
 // CHECK: memref.store %{{.*}}, %arg1
+// CHECK: gpu.barrier
 // gate and up: one x load feeds both matrices; silu(g) * u is stored.
 // CHECK-LABEL: gpu.func @linear_swiglu_gemv_bf16_128x64_in64_out128_a16_norm1p00em05
-// CHECK-SAME: (%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %[[G:.+]]: memref<?xbf16>, %[[U:.+]]: memref<?xbf16>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index) kernel
+// CHECK-SAME: (%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>, %[[G:.+]]: memref<?xbf16>, %[[U:.+]]: memref<?xbf16>, %{{.*}}: memref<?xf32>, %{{.*}}: index, %{{.*}}: index) workgroup(%{{.*}} : memref<24xf32, #gpu.address_space<workgroup>>) kernel
 // CHECK: %[[XG:.+]] = arith.mulf %{{.*}} : vector<8xf32>
 // CHECK: vector.load %[[G]]
 // CHECK: vector.fma %{{.*}}, %[[XG]]
@@ -78,6 +91,15 @@
 // CHECK: gpu.shuffle  xor
 // CHECK: gpu.barrier
 // CHECK: arith.fptosi %{{.*}} : f32 to i32
+
+// At Llama-3-8B's shapes, q|k|v (3072 warps of two rows) and gate|up
+// (14336 warps) have rows enough; o_proj and down_proj (2048 warps) and this
+// small LM head split their columns in two.
+// SPLITS: kernel linear_gemv_bf16_4096_1024_1024x4096_in4096_out4096_1024_1024_a16_norm1p00em05: grid 384 x 1 x 1, block 256 x 1 x 1, 0 bytes shared
+// SPLITS: kernel linear_gemv_bf16_4096x4096_in4096_out4096_a16_acc: grid 512 x 1 x 1, block 256 x 1 x 1, 64 bytes shared
+// SPLITS: kernel linear_swiglu_gemv_bf16_14336x4096_in4096_out14336_a16_norm1p00em05: grid 1792 x 1 x 1, block 256 x 1 x 1, 0 bytes shared
+// SPLITS: kernel linear_gemv_bf16_4096x14336_in14336_out4096_a16_acc: grid 512 x 1 x 1, block 256 x 1 x 1, 64 bytes shared
+// SPLITS: kernel lm_head_gemv_bf16_1024x4096_in4096_out1024_a16_norm1p00em05: grid 128 x 1 x 1, block 256 x 1 x 1, 96 bytes shared
 
 // PTX: .visible .entry linear_gemv_bf16_64x64_in64_out64_a16_acc(
 // PTX: ld.global.v4.b32
