@@ -86,7 +86,10 @@
 // CHECK-LABEL: gpu.func @lm_head_gemv_bf16_256x64_in64_out256_a16_norm1p00em05(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xf32>, %{{.*}}: memref<?xf32>
 // The greedy token on the device: first maximum, (value, index) pairs
 // reduced by shuffles, then across warps through shared memory.
+// Each thread reads its logits 16 bytes at a time (4 such loads in flight
+// per step for vocabularies past 16384).
 // CHECK-LABEL: gpu.func @argmax_v256(%{{.*}}: memref<?xf32>, %{{.*}}: memref<?xi32>, %{{.*}}: index, %{{.*}}: index) workgroup(%{{.*}} : memref<64xf32, #gpu.address_space<workgroup>>)
+// CHECK: vector.load %arg0[%{{.*}}] {alignment = 16 : i64} : memref<?xf32>, vector<4xf32>
 // CHECK: arith.cmpf ogt
 // CHECK: gpu.shuffle  xor
 // CHECK: gpu.barrier
