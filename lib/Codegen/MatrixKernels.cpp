@@ -114,7 +114,7 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
   auto fType = VectorType::get({v}, b.getF32Type());
   const int64_t wAlign = v * element.getIntOrFloatBitWidth() / 8;
   const int64_t xAlign = s.alignedInput && v > 1 ? 16 : 4;
-    const int64_t span = 32 * v, step = span * kGemvUnroll;
+  const int64_t span = 32 * v, step = span * kGemvUnroll;
   const int64_t fullEnd = s.cols / step * step;
   const int64_t rows = rowsPerWarp(s), splits = columnSplits(s);
   const int64_t perWarp = gemvSharedFloats(s) / kGemvWarps;
@@ -145,8 +145,7 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
   auto inSegment = [&](const GemvSegment &g, int64_t first) {
     return arith::AndIOp::create(
         b,
-        arith::CmpIOp::create(b, arith::CmpIPredicate::uge, row,
-                              k.idx(first)),
+        arith::CmpIOp::create(b, arith::CmpIPredicate::uge, row, k.idx(first)),
         k.lt(row, k.idx(first + g.rows)));
   };
   // The warp's partial sums of its rows of segment g for token t, over
@@ -189,16 +188,15 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
                            offsets.push_back(k.add(c, k.idx(j * span)));
                          return accumulate(acc, offsets);
                        });
-    Value tailStart =
-        k.add(k.idx(fullEnd), k.add(k.mul(lane, k.idx(v)),
-                                    k.mul(part, k.idx(span))));
-    auto tail = k.loop(
-        tailStart, k.idx(s.cols), k.idx(span * splits), full,
-        [&](Value c, ValueRange acc) { return accumulate(acc, {c}); });
+    Value tailStart = k.add(
+        k.idx(fullEnd), k.add(k.mul(lane, k.idx(v)), k.mul(part, k.idx(span))));
+    auto tail =
+        k.loop(tailStart, k.idx(s.cols), k.idx(span * splits), full,
+               [&](Value c, ValueRange acc) { return accumulate(acc, {c}); });
     SmallVector<Value> totals;
     for (Value partial : tail)
-      totals.push_back(k.warpSum(vector::ReductionOp::create(
-          b, vector::CombiningKind::ADD, partial)));
+      totals.push_back(k.warpSum(
+          vector::ReductionOp::create(b, vector::CombiningKind::ADD, partial)));
     return totals;
   };
   // Writes rows `local` + [0, R) of segment g for token t from their dot
@@ -213,13 +211,12 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
     }
     for (int64_t r = 0; r < rows; ++r) {
       Value at = k.add(local, k.idx(r));
-      Value result = g.matrices.size() == 2
-                         ? k.fmul(k.silu(totals[r]), totals[rows + r])
-                         : k.fadd(totals[r],
-                                  g.bias ? k.load(k.memref(*g.bias), at)
-                                         : k.f32(0));
-      Value to = k.add(k.mul(t, k.idx(g.outWidth)),
-                       k.add(k.idx(g.column), at));
+      Value result =
+          g.matrices.size() == 2
+              ? k.fmul(k.silu(totals[r]), totals[rows + r])
+              : k.fadd(totals[r],
+                       g.bias ? k.load(k.memref(*g.bias), at) : k.f32(0));
+      Value to = k.add(k.mul(t, k.idx(g.outWidth)), k.add(k.idx(g.column), at));
       if (s.accumulate)
         result = k.fadd(k.load(k.memref(g.out), to), result);
       k.store(result, k.memref(g.out), to);
@@ -259,10 +256,10 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
         for (size_t i = 0; i < n; ++i) {
           Value sum = k.f32(0);
           for (int64_t p = 0; p < splits; ++p)
-            sum = k.fadd(sum, k.load(k.sharedBuffer(),
-                                     k.add(k.mul(k.add(warp, k.idx(p)),
-                                                 k.idx(perWarp)),
-                                           k.idx(i))));
+            sum = k.fadd(
+                sum, k.load(k.sharedBuffer(),
+                            k.add(k.mul(k.add(warp, k.idx(p)), k.idx(perWarp)),
+                                  k.idx(i))));
           totals.push_back(sum);
         }
         writeRows(g, local, t, totals);
@@ -341,9 +338,9 @@ void argmax(KernelBuilder &k, int64_t vocab) {
   auto consider = [&](ValueRange acc, Value v, Value c) {
     Value larger =
         arith::CmpFOp::create(b, arith::CmpFPredicate::OGT, v, acc[0]);
-    return SmallVector<Value>{arith::SelectOp::create(b, larger, v, acc[0]),
-                              arith::SelectOp::create(b, larger, k.toF32(c),
-                                                      acc[1])};
+    return SmallVector<Value>{
+        arith::SelectOp::create(b, larger, v, acc[0]),
+        arith::SelectOp::create(b, larger, k.toF32(c), acc[1])};
   };
   SmallVector<Value> init = {k.f32(-INFINITY), k.f32(double(vocab))};
   SmallVector<Value> scanned;
@@ -361,25 +358,24 @@ void argmax(KernelBuilder &k, int64_t vocab) {
       SmallVector<Value> best(acc.begin(), acc.end());
       for (int64_t j = 0; j < count; ++j)
         for (int64_t e = 0; e < 4; ++e)
-          best = consider(best, loaded[j][e],
-                          k.add(k.mul(k.add(c, k.idx(j * kArgmaxThreads)),
-                                      k.idx(4)),
-                                k.idx(e)));
+          best = consider(
+              best, loaded[j][e],
+              k.add(k.mul(k.add(c, k.idx(j * kArgmaxThreads)), k.idx(4)),
+                    k.idx(e)));
       return best;
     };
-    auto full = k.loop(k.threadId(), k.idx(fullEnd), k.idx(span), init,
-                       [&](Value c, ValueRange acc) {
-                         return scan(c, acc, kArgmaxUnroll);
-                       });
+    auto full = k.loop(
+        k.threadId(), k.idx(fullEnd), k.idx(span), init,
+        [&](Value c, ValueRange acc) { return scan(c, acc, kArgmaxUnroll); });
     scanned = k.loop(k.add(k.idx(fullEnd), k.threadId()), k.idx(vectors),
                      k.idx(kArgmaxThreads), full,
                      [&](Value c, ValueRange acc) { return scan(c, acc, 1); });
   } else {
-    scanned = k.loop(k.threadId(), k.idx(vocab), k.idx(kArgmaxThreads), init,
-                     [&](Value c, ValueRange acc) {
-                       return consider(acc, k.load(k.memref(0), k.add(first, c)),
-                                       c);
-                     });
+    scanned =
+        k.loop(k.threadId(), k.idx(vocab), k.idx(kArgmaxThreads), init,
+               [&](Value c, ValueRange acc) {
+                 return consider(acc, k.load(k.memref(0), k.add(first, c)), c);
+               });
   }
   auto [v, i] = warpBest(k, scanned[0], scanned[1]);
   Value lane = k.rem(k.threadId(), k.idx(32));
@@ -587,9 +583,9 @@ KernelSpecs codegen::emitMatrixKernels(Operation *op, StringRef name,
     gemv(k, s, element);
     k.finish();
     int64_t rowsPerBlock = kGemvWarps / columnSplits(s) * rowsPerWarp(s);
-    specs.push_back(fixedGrid(
-        name.str(), (s.totalRows() + rowsPerBlock - 1) / rowsPerBlock,
-        kGemvWarps * 32, gemvSharedFloats(s)));
+    specs.push_back(fixedGrid(name.str(),
+                              (s.totalRows() + rowsPerBlock - 1) / rowsPerBlock,
+                              kGemvWarps * 32, gemvSharedFloats(s)));
     // Several rows read the matrices once (GpuConventions.h,
     // kBatchedGemvTiers).
     if (batchedGemvApplies(s, element))
