@@ -22,6 +22,7 @@
 #include "mlrt/cpu/Kernels.h"
 
 #include <cmath>
+#include <optional>
 
 using namespace mlir;
 using namespace mlopt;
@@ -51,21 +52,8 @@ Value codegen::sees(KernelBuilder &k, Value key, Value query, Value first) {
       arith::CmpIOp::create(k.b(), arith::CmpIPredicate::uge, key, first));
 }
 
-namespace {
-/// The RoPE parameters of a model's heads (its config's rope).
-struct RopeSpec {
-  std::vector<float> freq;
-  float scaling = 1;
-  int64_t headDim = 0;
-  /// The module's table of `freq`, shared by the RoPE kernels.
-  std::string table() const {
-    return "rope_inv_freq_d" + std::to_string(headDim);
-  }
-};
-
-/// The RoPE inverse frequencies of one head (half its dims) as a constant
-/// table of `module`, computed as the CPU backend computes them.
-Value ropeTable(KernelBuilder &k, gpu::GPUModuleOp module, const RopeSpec &r) {
+Value codegen::ropeTable(KernelBuilder &k, gpu::GPUModuleOp module,
+                        const RopeSpec &r) {
   ImplicitLocOpBuilder &b = k.b();
   const std::vector<float> &freq = r.freq;
   std::string table = r.table();
@@ -83,6 +71,21 @@ Value ropeTable(KernelBuilder &k, gpu::GPUModuleOp module, const RopeSpec &r) {
   return memref::GetGlobalOp::create(b, tableType, table);
 }
 
+RopeAngle codegen::ropeAngle(KernelBuilder &k, Value freqs, float scaling,
+                             Value position, Value i) {
+  ImplicitLocOpBuilder &b = k.b();
+  Value angle = k.fmul(position, k.load(freqs, i));
+  return {k.fmul(math::CosOp::create(b, angle), k.f32(scaling)),
+          k.fmul(math::SinOp::create(b, angle), k.f32(scaling))};
+}
+
+std::pair<Value, Value> codegen::rotate(KernelBuilder &k, Value x, Value y,
+                                        RopeAngle a) {
+  return {k.fsub(k.fmul(x, a.cos), k.fmul(y, a.sin)),
+          k.fadd(k.fmul(y, a.cos), k.fmul(x, a.sin))};
+}
+
+namespace {
 /// RoPE of one pair of token t of the block's sequence (buffer row
 /// KernelBuilder::sequenceRow(t) of `width` floats): pair p is dims (i, i +
 /// half) of head p / half, rotated in place by (position + t) * freqs[i].
@@ -93,19 +96,15 @@ struct RotatedPair {
 RotatedPair rotatePair(KernelBuilder &k, Value freqs, float scaling,
                        int64_t headDim, Value buffer, int64_t width, Value t,
                        Value pair) {
-  ImplicitLocOpBuilder &b = k.b();
   const int64_t half = headDim / 2;
   Value position = k.toF32(k.add(k.sequencePosition(), t));
   Value row = k.mul(k.sequenceRow(t), k.idx(width));
   Value head = k.div(pair, k.idx(half)), i = k.rem(pair, k.idx(half));
-  Value angle = k.fmul(position, k.load(freqs, i));
-  Value cos = k.fmul(math::CosOp::create(b, angle), k.f32(scaling));
-  Value sin = k.fmul(math::SinOp::create(b, angle), k.f32(scaling));
+  RopeAngle angle = ropeAngle(k, freqs, scaling, position, i);
   Value lo = k.add(k.mul(head, k.idx(headDim)), i);
   Value hi = k.add(lo, k.idx(half));
   Value x = k.load(buffer, k.add(row, lo)), y = k.load(buffer, k.add(row, hi));
-  Value x2 = k.fsub(k.fmul(x, cos), k.fmul(y, sin));
-  Value y2 = k.fadd(k.fmul(y, cos), k.fmul(x, sin));
+  auto [x2, y2] = rotate(k, x, y, angle);
   k.store(x2, buffer, k.add(row, lo));
   k.store(y2, buffer, k.add(row, hi));
   return {lo, hi, x2, y2};
@@ -416,25 +415,33 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
                               "head dims that are multiples of 16 up to 256, "
                               "found "
                            << s.headDim;
-    // The append kernel is the same in both entries: the decode op's key
-    // is the prefill op's with a suffix.
+    std::optional<RopeSpec> rope;
+    if (o.getRope()) {
+      mlrt::Expected<RopeSpec> r = ropeSpec(program, s.headDim);
+      if (!r)
+        return r.takeError();
+      rope = *r;
+    }
+    // The tensor-core decode rotates and appends the step itself (one
+    // launch fewer a layer); otherwise an append kernel runs first, the
+    // same in both entries: the decode op's key is the prefill op's with a
+    // suffix.
+    const bool step = op->getParentOfType<kern::EntryOp>().getStep();
+    const bool fusedAppend = step && rope && flashDecodeApplies(s);
     StringRef base = name;
     base.consume_back(kDecodeSuffix);
     base.consume_back(kBf16InputsSuffix);
     std::string append = base.str() + "_append";
-    if (o.getRope()) {
+    if (rope && !fusedAppend) {
       // The RoPE of q and k, then the append, in one kernel.
-      mlrt::Expected<RopeSpec> r = ropeSpec(program, s.headDim);
-      if (!r)
-        return r.takeError();
       if (!module.lookupSymbol(append))
         buildKernel(
             module, append, s.memrefs(), false, 0, [&](KernelBuilder &k) {
-              ropeAppend(k, module, *r, s.qWidth(), s.kvWidth(), s.kvType);
+              ropeAppend(k, module, *rope, s.qWidth(), s.kvWidth(), s.kvType);
             });
       specs.push_back(withPositions(perSequence(
           perElement(append, s.qWidth() / 2 + s.kvWidth() / 2 + s.kvWidth()))));
-    } else {
+    } else if (!rope) {
       if (!module.lookupSymbol(append))
         buildKernel(module, append, s.memrefs(), false, 0,
                     [&](KernelBuilder &k) {
@@ -443,8 +450,9 @@ KernelSpecs codegen::emitAttentionKernels(Operation *op, StringRef name,
       specs.push_back(
           withPositions(perSequence(perElement(append, s.kvWidth()))));
     }
-    if (op->getParentOfType<kern::EntryOp>().getStep()) {
-      emitDecodeAttention(module, name, s, specs);
+    if (step) {
+      emitDecodeAttention(module, name, s, specs,
+                          fusedAppend ? &*rope : nullptr);
     } else {
       if (s.bf16Inputs && !flashAttentionApplies(s))
         return mlrt::Error()

@@ -22,6 +22,9 @@
 #include "mlir/IR/BuiltinTypes.h"
 
 #include <cmath>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace mlopt::codegen {
 
@@ -49,6 +52,31 @@ struct AttentionShape {
   int64_t group() const { return heads / kvHeads; }
   float scale() const { return 1.0f / std::sqrt(static_cast<float>(headDim)); }
 };
+
+/// The RoPE parameters of a model's heads (its config's rope).
+struct RopeSpec {
+  std::vector<float> freq;
+  float scaling = 1;
+  int64_t headDim = 0;
+  /// The module's table of `freq`, shared by the RoPE kernels.
+  std::string table() const {
+    return "rope_inv_freq_d" + std::to_string(headDim);
+  }
+};
+/// The RoPE inverse frequencies of one head (half its dims) as a constant
+/// table of `module`, computed as the CPU backend computes them.
+mlir::Value ropeTable(KernelBuilder &k, mlir::gpu::GPUModuleOp module,
+                      const RopeSpec &r);
+/// cos and sin of the angle position * freqs[i], times the scaling.
+struct RopeAngle {
+  mlir::Value cos, sin;
+};
+RopeAngle ropeAngle(KernelBuilder &k, mlir::Value freqs, float scaling,
+                    mlir::Value position, mlir::Value i);
+/// The pair (x, y) of dims (i, i + half) rotated by `a`: (x cos - y sin,
+/// y cos + x sin).
+std::pair<mlir::Value, mlir::Value> rotate(KernelBuilder &k, mlir::Value x,
+                                           mlir::Value y, RopeAngle a);
 
 mlir::Value select(KernelBuilder &k, mlir::Value cond, mlir::Value a,
                    mlir::Value b);
@@ -124,8 +152,6 @@ bool flashAttentionApplies(const AttentionShape &s);
 /// Its launch: threads a block, and floats of dynamic shared memory.
 constexpr int64_t kFlashThreads = 128;
 int64_t flashSharedFloats(const AttentionShape &s);
-/// The floats of dynamic shared memory of the tensor-core decode.
-int64_t flashDecodeSharedFloats(const AttentionShape &s);
 /// attention (prefill) on tensor cores: FlashAttention-2 with bf16
 /// mma.sync, q and the softmax weights split hi + lo (or, with
 /// `bf16Inputs`, rounded to bf16: one product each).
@@ -180,14 +206,23 @@ void mergeWarpPartials(KernelBuilder &k, const AttentionShape &s,
                        mlir::Value shared, int64_t warps, int64_t headsPerBlock,
                        mlir::Value head0, mlir::Value split);
 /// Adds a decode attention op's split kernel and merge kernel to `module`
-/// (DecodeAttention.cpp), their launches to `specs`.
+/// (DecodeAttention.cpp), their launches to `specs`. With `rope`, the split
+/// kernel also does the step's RoPE and KV append (flashDecodeAttention).
 void emitDecodeAttention(mlir::gpu::GPUModuleOp module, llvm::StringRef name,
                          const AttentionShape &s,
-                         std::vector<GpuKernelSpec> &specs);
+                         std::vector<GpuKernelSpec> &specs,
+                         const RopeSpec *rope);
+/// The floats of dynamic shared memory of the tensor-core decode, with or
+/// without the RoPE.
+int64_t flashDecodeSharedFloats(const AttentionShape &s, bool rope);
 /// attention (decode) on tensor cores: block (KV head, split) attends with
 /// the query heads of its group as the rows of mma.sync tiles, its warps
 /// taking 16 keys each of 64-key tiles that cp.async stages two ahead.
-void flashDecodeAttention(KernelBuilder &k, const AttentionShape &s);
+/// With `rope` it first rotates the step's q and k itself (cos and sin of
+/// the position in shared memory) and the last split's block appends the
+/// KV head's k and v to the caches, so no append kernel runs before it.
+void flashDecodeAttention(KernelBuilder &k, const AttentionShape &s,
+                          mlir::gpu::GPUModuleOp module, const RopeSpec *rope);
 
 } // namespace mlopt::codegen
 

@@ -98,33 +98,53 @@ struct QueryFragments {
   SmallVector<std::array<Value, 4>> hi, lo;
 };
 
-/// Loads a warp's q fragments: word r of dim step ks is the pair of q
-/// elements from index `at(ks, r)` (row group + 8 (r % 2), dims 16 ks + 8 (r
-/// / 2) + 2 quad and one more), or a zero word where `at` gives none.
-QueryFragments loadQueryFragments(KernelBuilder &k, const AttentionShape &s,
-                                  function_ref<Value(int64_t, int64_t)> at) {
+/// A warp's q as f32 pairs: [ks][r] holds the elements from index `at(ks,
+/// r)` (row group + 8 (r % 2), dims 16 ks + 8 (r / 2) + 2 quad and one
+/// more), or nulls where `at` gives none.
+using QueryPairs = SmallVector<std::array<std::array<Value, 2>, 4>>;
+QueryPairs loadQueryPairs(KernelBuilder &k, const AttentionShape &s,
+                          function_ref<Value(int64_t, int64_t)> at) {
   ImplicitLocOpBuilder &b = k.b();
-  const int64_t qSteps = s.headDim / 16;
   auto pairType = VectorType::get({2}, b.getF32Type());
-  QueryFragments q{SmallVector<std::array<Value, 4>>(qSteps),
-                   SmallVector<std::array<Value, 4>>(qSteps)};
-  for (int64_t ks = 0; ks < qSteps; ++ks)
+  QueryPairs q(s.headDim / 16);
+  for (int64_t ks = 0; ks < int64_t(q.size()); ++ks)
     for (int64_t r = 0; r < 4; ++r) {
       Value index = at(ks, r);
-      if (!index) {
-        q.hi[ks][r] = q.lo[ks][r] = arith::ConstantIntOp::create(b, 0, 32);
+      if (!index)
         continue;
-      }
       Value pair =
           vector::LoadOp::create(b, pairType, k.memref(Q), ValueRange{index},
                                  false, llvm::MaybeAlign(8));
+      for (int64_t e = 0; e < 2; ++e)
+        q[ks][r][e] = vector::ExtractOp::create(b, pair, e);
+    }
+  return q;
+}
+
+/// The A fragments of q's pairs: bf16 words (hi and lo), zero words where
+/// a pair is null.
+QueryFragments queryFragments(KernelBuilder &k, const AttentionShape &s,
+                              const QueryPairs &pairs) {
+  QueryFragments q{SmallVector<std::array<Value, 4>>(pairs.size()),
+                   SmallVector<std::array<Value, 4>>(pairs.size())};
+  for (size_t ks = 0; ks < pairs.size(); ++ks)
+    for (int64_t r = 0; r < 4; ++r) {
+      if (!pairs[ks][r][0]) {
+        q.hi[ks][r] = q.lo[ks][r] = arith::ConstantIntOp::create(k.b(), 0, 32);
+        continue;
+      }
       SplitWords words =
-          bf16Words(k, !s.bf16Inputs, vector::ExtractOp::create(b, pair, 0),
-                    vector::ExtractOp::create(b, pair, 1));
+          bf16Words(k, !s.bf16Inputs, pairs[ks][r][0], pairs[ks][r][1]);
       q.hi[ks][r] = words.hi;
       q.lo[ks][r] = words.lo;
     }
   return q;
+}
+
+/// Loads a warp's q fragments (loadQueryPairs, queryFragments).
+QueryFragments loadQueryFragments(KernelBuilder &k, const AttentionShape &s,
+                                  function_ref<Value(int64_t, int64_t)> at) {
+  return queryFragments(k, s, loadQueryPairs(k, s, at));
 }
 
 /// The byte offsets in a stage of the rows this lane addresses for
@@ -271,9 +291,80 @@ int64_t codegen::flashSharedFloats(const AttentionShape &s) {
   return prefillLayout(s).floats();
 }
 
-int64_t codegen::flashDecodeSharedFloats(const AttentionShape &s) {
-  return decodeLayout(s).floats();
+int64_t codegen::flashDecodeSharedFloats(const AttentionShape &s, bool rope) {
+  // With the RoPE, cos and sin of the position after the stages.
+  return decodeLayout(s).floats() + (rope ? s.headDim : 0);
 }
+
+namespace {
+/// The RoPE and append of a decode step in the tensor-core decode kernel:
+/// cos and sin of the position into shared floats [at, at + d) (threads
+/// below d / 2, one dim each), then the last split's block writes its KV
+/// head's rotated k and its v at the position, then a barrier: the row is
+/// in the caches before the block's copies read it. Rotations and
+/// roundings are ropeAppend's.
+void ropeAndAppend(KernelBuilder &k, const AttentionShape &s,
+                   gpu::GPUModuleOp module, const RopeSpec &rope,
+                   Value sharedFloats, int64_t at, Value isLastSplit,
+                   Value kvColumn) {
+  const int64_t d = s.headDim, half = d / 2;
+  Value freqs = ropeTable(k, module, rope);
+  Value position = k.sequencePosition();
+  k.when(k.lt(k.threadId(), k.idx(half)), [&] {
+    RopeAngle a = ropeAngle(k, freqs, rope.scaling, k.toF32(position),
+                            k.threadId());
+    k.store(a.cos, sharedFloats, k.add(k.idx(at), k.threadId()));
+    k.store(a.sin, sharedFloats, k.add(k.idx(at + half), k.threadId()));
+  });
+  gpu::BarrierOp::create(k.b());
+  k.when(isLastSplit, [&] {
+    Value src =
+        k.add(k.mul(k.sequenceRow(k.idx(0)), k.idx(s.kvWidth())), kvColumn);
+    auto rowOf = [&](unsigned cache) {
+      return k.add(k.sequenceSlice(k.memref(cache)),
+                   k.add(k.mul(position, k.idx(s.kvWidth())), kvColumn));
+    };
+    Value kRow = rowOf(KCache), vRow = rowOf(VCache);
+    k.strided(k.idx(half), kFlashThreads, [&](Value i) {
+      RopeAngle a{k.load(sharedFloats, k.add(k.idx(at), i)),
+                  k.load(sharedFloats, k.add(k.idx(at + half), i))};
+      Value hi = k.add(i, k.idx(half));
+      auto [x, y] = rotate(k, k.load(k.memref(K), k.add(src, i)),
+                           k.load(k.memref(K), k.add(src, hi)), a);
+      k.store(k.narrow(x, s.kvType), k.memref(KCache), k.add(kRow, i));
+      k.store(k.narrow(y, s.kvType), k.memref(KCache), k.add(kRow, hi));
+    });
+    k.strided(k.idx(d), kFlashThreads, [&](Value c) {
+      k.store(k.narrow(k.load(k.memref(V), k.add(src, c)), s.kvType),
+              k.memref(VCache), k.add(vRow, c));
+    });
+  });
+  gpu::BarrierOp::create(k.b());
+}
+
+/// Rotates q's pairs in registers: the element of dim c < d / 2 and that
+/// of dim c + d / 2 (the same lane's, d / 32 dim steps on) by the angle
+/// of c, whose cos and sin are at shared floats `at` + c and `at` + d / 2
+/// + c.
+void rotateQuery(KernelBuilder &k, const AttentionShape &s, QueryPairs &q,
+                 Value sharedFloats, int64_t at, Value pairColumn) {
+  const int64_t half = s.headDim / 2;
+  for (int64_t ks = 0; ks < int64_t(q.size()); ++ks)
+    for (int64_t r = 0; r < 4; ++r) {
+      const int64_t dims = 16 * ks + 8 * (r / 2);
+      if (dims >= half || !q[ks][r][0])
+        continue;
+      const int64_t partner = dims + half;
+      auto &other = q[partner / 16][r % 2 + 2 * (partner % 16 / 8)];
+      for (int64_t e = 0; e < 2; ++e) {
+        Value c = k.add(k.idx(dims + e), pairColumn);
+        RopeAngle a{k.load(sharedFloats, k.add(k.idx(at), c)),
+                    k.load(sharedFloats, k.add(k.idx(at + half), c))};
+        std::tie(q[ks][r][e], other[e]) = rotate(k, q[ks][r][e], other[e], a);
+      }
+    }
+}
+} // namespace
 
 void codegen::flashPrefillAttention(KernelBuilder &k, const AttentionShape &s) {
   const int64_t d = s.headDim, dimTiles = d / 8;
@@ -320,14 +411,17 @@ bool codegen::flashDecodeApplies(const AttentionShape &s) {
   return flashAttentionApplies(s) && s.group() <= 16;
 }
 
-void codegen::flashDecodeAttention(KernelBuilder &k, const AttentionShape &s) {
+void codegen::flashDecodeAttention(KernelBuilder &k, const AttentionShape &s,
+                                   gpu::GPUModuleOp module,
+                                   const RopeSpec *rope) {
   ImplicitLocOpBuilder &b = k.b();
   const int64_t d = s.headDim, g = s.group(), dimTiles = d / 8,
                 splits = mlrt::kDecodeAttentionSplits;
   const FlashLayout layout = decodeLayout(s);
   // 102 KiB of stages a block at head dim 128: two blocks an SM.
   k.launchBounds(kFlashThreads, 2);
-  Value sharedFloats = k.dynamicSharedFloats(layout.floats());
+  Value sharedFloats =
+      k.dynamicSharedFloats(flashDecodeSharedFloats(s, rope != nullptr));
   Value shared = addressOf(k, sharedFloats);
   Value split = k.rem(k.blockId(), k.idx(splits));
   Value kvHead = k.div(k.blockId(), k.idx(splits));
@@ -349,14 +443,20 @@ void codegen::flashDecodeAttention(KernelBuilder &k, const AttentionShape &s) {
     };
     Value kCache = cacheOf(KCache), vCache = cacheOf(VCache);
     Value kvColumn = k.mul(kvHead, k.idx(d));
+    const int64_t angles = layout.floats();
+    if (rope)
+      ropeAndAppend(k, s, module, *rope, sharedFloats, angles,
+                    arith::CmpIOp::create(b, arith::CmpIPredicate::eq, split,
+                                          k.sub(active, k.idx(1))),
+                    kvColumn);
     prefetchKeyTiles(k, s, layout, shared, slice.begin, slice.end, kvColumn,
                      kCache, vCache);
     // Row r of every warp's tiles is query head head0 + r: rows past the
     // group repeat its last head and are never stored; with at most 8
     // heads rows 8 .. 15 are zero words.
     Value qRow = k.mul(k.sequenceRow(k.idx(0)), k.idx(s.qWidth()));
-    QueryFragments q =
-        loadQueryFragments(k, s, [&](int64_t ks, int64_t r) -> Value {
+    QueryPairs pairs =
+        loadQueryPairs(k, s, [&](int64_t ks, int64_t r) -> Value {
           if (r % 2 == 1 && g <= 8)
             return {};
           Value row =
@@ -365,6 +465,9 @@ void codegen::flashDecodeAttention(KernelBuilder &k, const AttentionShape &s) {
                        k.add(k.mul(k.add(head0, row), k.idx(d)),
                              k.add(k.idx(16 * ks + 8 * (r / 2)), pairColumn)));
         });
+    if (rope)
+      rotateQuery(k, s, pairs, sharedFloats, angles, pairColumn);
+    QueryFragments q = queryFragments(k, s, pairs);
     // Warp w takes keys 16 w .. 16 w + 15 of each tile.
     Value warpRow = k.mul(warp, k.idx(16));
     SmallVector<Value> state = walkKeyTiles(

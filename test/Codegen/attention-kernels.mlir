@@ -182,17 +182,38 @@
 // 8 .. 15 are zero words), a split per 128 keys, three stages of 64-key tiles
 // (3 x 2 x 64 x 48 bytes) two tiles ahead; warp w takes keys 16 w .. 16 w +
 // 15 of a tile, masked past the split's end; then the warps' partials meet
-// in the stages' memory and go to the workspace (memref 6).
+// in the stages' memory and go to the workspace (memref 6). The step's RoPE
+// and append run in this kernel (no _append launch in decode): cos and sin
+// of the position go after the stages (16 floats), the last split's block
+// writes its KV head's rotated k and its v to the caches (memrefs 4, 5)
+// before a barrier and its copies, and each block rotates its q pairs in
+// registers.
 // KVBF16-LABEL: gpu.func @attention_h4_q64_kv32_win0_kvbf16_rope_decode(
 // KVBF16-SAME: nvvm.maxntid = array<i32: 128, 1, 1>, nvvm.minctasm = 2
-// KVBF16: memref.view {{.*}} to memref<4608xf32, #gpu.address_space<workgroup>>
+// KVBF16: memref.view {{.*}} to memref<4624xf32, #gpu.address_space<workgroup>>
 // KVBF16: arith.divui %{{.*}}, %c128
 // KVBF16: gpu.grid_dim  y
 // KVBF16: scf.if
+// KVBF16: memref.get_global @rope_inv_freq_d16
+// KVBF16: math.cos
+// KVBF16: math.sin
+// KVBF16: gpu.barrier
+// KVBF16: arith.truncf %{{.*}} : f32 to bf16
+// KVBF16: memref.store %{{.*}}, %arg4
+// KVBF16: arith.truncf %{{.*}} : f32 to bf16
+// KVBF16: memref.store %{{.*}}, %arg5
+// KVBF16: gpu.barrier
 // KVBF16: nvvm.cp.async.shared.global
 // KVBF16: nvvm.cp.async.commit.group
 // KVBF16: scf.if
 // KVBF16: nvvm.cp.async.commit.group
+// KVBF16: vector.load %arg0{{.*}} : memref<?xf32>, vector<2xf32>
+// KVBF16: vector.load %arg0{{.*}} : memref<?xf32>, vector<2xf32>
+// KVBF16: %[[COS:.+]] = memref.load %view
+// KVBF16: %[[SIN:.+]] = memref.load %view
+// KVBF16: arith.mulf %{{.*}}, %[[SIN]]
+// KVBF16: arith.mulf %{{.*}}, %[[COS]]
+// KVBF16: arith.subf
 // KVBF16: scf.for {{.*}} step %c64{{.*}} -> (f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32, f32)
 // KVBF16: nvvm.cp.async.wait.group 1
 // KVBF16-NEXT: gpu.barrier
@@ -210,6 +231,7 @@
 // KVBF16-DUMP: memory: weights {{.*}}, KV cache 0.2 KiB per token
 // KVBF16-DUMP: kernel attention_h4_q64_kv32_win0_kvbf16: grid 1 per token x 1 x 1, block 128 x 1 x 1, 12288 bytes shared
 // KVBF16-DUMP: state 0: kv_cache layer 0, 2 kv heads of 16, bf16
+// KVBF16-DUMP: attention {{.*}} rope state 0 heads 4 -> %{{.*}}  [cuda: attention_h4_q64_kv32_win0_kvbf16_rope_decode attention_h4_q64_kv32_win0_kvbf16_rope_decode_merge]
 // --prefill-precision=bf16: the projections' inputs are rounded to bf16
 // (hi rows only) and the tensor-core prefill takes one product for each of
 // q K^T (8 key tiles) and P V (4 key steps x 2 dim tiles), with no lo terms.

@@ -38,10 +38,13 @@
 // several rows).
 
 // The tensor-core decode attention keeps its tiles and accumulators in
-// registers (two blocks an SM allow 255): spills would cost its loads.
+// registers (two blocks an SM allow 255): spills would cost its loads. Its
+// only stack is the 28-byte array of sinf/cosf's slow path (RoPE angles
+// past 105615: Payne-Hanek reduction), which ptxas keeps in local memory
+// here; it is touched only on that path.
 // SPILLS: Compiling entry function 'attention_h2_q256_kv128_win0_kvbf16_rope_decode' for 'sm_90a'
 // SPILLS-NEXT: Function properties for attention_h2_q256_kv128_win0_kvbf16_rope_decode
-// SPILLS-NEXT: 0 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
+// SPILLS-NEXT: 32 bytes stack frame, 0 bytes spill stores, 0 bytes spill loads
 
 // The wgmma prefill (sm_90a, q and P split hi + lo) holds S, the output
 // and P's words in 255 registers without spills, and its register fences
