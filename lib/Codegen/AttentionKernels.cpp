@@ -53,7 +53,7 @@ Value codegen::sees(KernelBuilder &k, Value key, Value query, Value first) {
 }
 
 Value codegen::ropeTable(KernelBuilder &k, gpu::GPUModuleOp module,
-                        const RopeSpec &r) {
+                         const RopeSpec &r) {
   ImplicitLocOpBuilder &b = k.b();
   const std::vector<float> &freq = r.freq;
   std::string table = r.table();

@@ -388,13 +388,12 @@ void codegen::emitDecodeAttention(gpu::GPUModuleOp module, StringRef name,
   const DecodeSplits plan = decodeSplits(s);
   const int64_t blocks = plan.headBlocks(s) * mlrt::kDecodeAttentionSplits;
   if (flashDecodeApplies(s)) {
-    buildKernel(module, name, s.memrefs(), false, 0,
-                [&](KernelBuilder &k) {
-                  flashDecodeAttention(k, s, module, rope);
-                });
-    specs.push_back(withPositions(perSequence(
-        fixedGrid(name.str(), blocks, kFlashThreads,
-                  flashDecodeSharedFloats(s, rope != nullptr)))));
+    buildKernel(module, name, s.memrefs(), false, 0, [&](KernelBuilder &k) {
+      flashDecodeAttention(k, s, module, rope);
+    });
+    specs.push_back(withPositions(
+        perSequence(fixedGrid(name.str(), blocks, kFlashThreads,
+                              flashDecodeSharedFloats(s, rope != nullptr)))));
   } else {
     // The warps' merge area, then the block's queries.
     int64_t shared = kDecodeWarps * plan.headsPerBlock * (s.headDim + 2) +

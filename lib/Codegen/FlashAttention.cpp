@@ -311,8 +311,8 @@ void ropeAndAppend(KernelBuilder &k, const AttentionShape &s,
   Value freqs = ropeTable(k, module, rope);
   Value position = k.sequencePosition();
   k.when(k.lt(k.threadId(), k.idx(half)), [&] {
-    RopeAngle a = ropeAngle(k, freqs, rope.scaling, k.toF32(position),
-                            k.threadId());
+    RopeAngle a =
+        ropeAngle(k, freqs, rope.scaling, k.toF32(position), k.threadId());
     k.store(a.cos, sharedFloats, k.add(k.idx(at), k.threadId()));
     k.store(a.sin, sharedFloats, k.add(k.idx(at + half), k.threadId()));
   });
