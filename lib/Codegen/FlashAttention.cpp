@@ -22,7 +22,9 @@
 // split of the keys) puts the GQA group's query heads in the 16 rows, its 4
 // warps take 16 keys each of a tile, three stages keep two tiles in flight,
 // and the warps' partial softmaxes go to the workspace for the merge
-// kernel (DecodeAttention.cpp).
+// kernel (DecodeAttention.cpp). With RoPE, the decode kernel also rotates
+// the step's q (in registers) and k and appends k and v to the caches, so
+// no append kernel runs before it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -343,9 +345,9 @@ void ropeAndAppend(KernelBuilder &k, const AttentionShape &s,
 }
 
 /// Rotates q's pairs in registers: the element of dim c < d / 2 and that
-/// of dim c + d / 2 (the same lane's, d / 32 dim steps on) by the angle
-/// of c, whose cos and sin are at shared floats `at` + c and `at` + d / 2
-/// + c.
+/// of dim c + d / 2 (which the same lane holds, in the pair d / 2 dims on)
+/// by the angle of c, whose cos and sin are at shared floats `at` + c and
+/// `at` + d / 2 + c.
 void rotateQuery(KernelBuilder &k, const AttentionShape &s, QueryPairs &q,
                  Value sharedFloats, int64_t at, Value pairColumn) {
   const int64_t half = s.headDim / 2;
