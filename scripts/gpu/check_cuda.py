@@ -8,6 +8,12 @@ For each artifact in --models (compiled with ml-compile --target=cuda): the
 logits of every prompt position on cuda vs cpu, and greedy generation of
 --tokens tokens, which must be identical. Writes a markdown report.
 Standard library only.
+
+The logits must agree within --rtol of the max logit, except for artifacts
+that MODELS/tolerances.txt names (lines "NAME RTOL REASON", written by the
+prepare scripts): those where rounding that both backends do but in
+different orders (bf16 prefill inputs, a bf16 KV cache over many layers)
+moves the logits more than the kernels' own error.
 """
 import argparse
 import array
@@ -53,6 +59,18 @@ def vocab_of(dump, artifact):
     raise SystemExit(f"cannot read the vocabulary of {artifact}")
 
 
+def tolerances(models):
+    """{artifact name: (rtol, reason)} from MODELS/tolerances.txt, if any."""
+    path = os.path.join(models, "tolerances.txt")
+    out = {}
+    if os.path.exists(path):
+        for line in open(path):
+            if line.strip() and not line.startswith("#"):
+                name, rtol, reason = line.split(maxsplit=2)
+                out[name] = (float(rtol), reason.strip())
+    return out
+
+
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--bin", required=True)
@@ -71,7 +89,9 @@ def main():
     ml_run = os.path.join(args.bin, "ml-run")
     ml_dump = os.path.join(args.bin, "ml-dump")
     lines = [f"| model | max abs logit diff ({args.prompt_len} positions) | relative to max abs logit | argmax flips | "
-             f"greedy {args.tokens} tokens | cpu s | cuda s |", "|---|---|---|---|---|---|---|"]
+             f"greedy {args.tokens} tokens | cpu s | cuda s | tolerance |", "|---|---|---|---|---|---|---|---|"]
+    loose = tolerances(args.models)
+    notes = []
     failed = False
     for artifact in sorted(glob.glob(os.path.join(args.models, args.only + ".mlart"))):
         name = os.path.basename(artifact)[:-len(".mlart")]
@@ -81,7 +101,7 @@ def main():
         gpu_ids, gpu_err, gpu_s = run(ml_run, artifact, "cuda", "/tmp/gpu.f32",
                                       args.tokens, vocab, args.prompt_len)
         if cpu_ids is None or gpu_ids is None:
-            lines.append(f"| {name} | error: {(cpu_err if cpu_ids is None else gpu_err)[-300:]} | | | | | |")
+            lines.append(f"| {name} | error: {(cpu_err if cpu_ids is None else gpu_err)[-300:]} | | | | | | |")
             failed = True
             continue
         a, b = load("/tmp/cpu.f32"), load("/tmp/gpu.f32")
@@ -97,10 +117,15 @@ def main():
             verdict = f"differ from token {first}"
         else:
             verdict = "identical"
-        lines.append(f"| {name} | {worst:.3g} | {relative:.3g} | {flips} | {verdict} | {cpu_s:.1f} | {gpu_s:.1f} |")
         rtol = args.ssd_rtol if name.endswith("-ssd") else args.rtol
-        failed |= relative > rtol or flips > 0 or not same
-    report = "\n".join(lines) + "\n"
+        if name in loose:
+            rtol, reason = loose[name]
+            notes.append(f"- {name}: tolerance {rtol:g}, {reason}")
+        bad = relative > rtol or flips > 0 or not same
+        lines.append(f"| {name} | {worst:.3g} | {relative:.3g} | {flips} | {verdict} | {cpu_s:.1f} | {gpu_s:.1f} | "
+                     f"{rtol:g}{' **failed**' if bad else ''} |")
+        failed |= bad
+    report = "\n".join(lines + ([""] + notes if notes else [])) + "\n"
     print(report)
     with open(args.report, "w") as f:
         f.write(report)

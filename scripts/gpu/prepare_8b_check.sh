@@ -40,6 +40,11 @@ done
 "$build/bin/ml-compile" "$out/models/8b-hybrid-mamba2.mlir" --target=cuda --kv-cache=bf16 \
   --prefill-precision=bf16 -o "$out/models/8b-hybrid-mamba2-ssd.mlart" 2>/dev/null
 rm "$out"/models/*.mlir
+# The artifacts whose logits the CPU oracle cannot bound at check_cuda.py's
+# --rtol (1e-4), and why.
+cat > "$out/models/tolerances.txt" <<'EOF'
+8b-base-bf16in 5e-3 bf16 prefill inputs: the bf16 GEMMs of 4096-wide rows sum in another order than the CPU's (9.1e-4 to 1.2e-3 of the max since session 5)
+EOF
 python3 scripts/gpu/store_manifest.py dump "$out/llama3-8b-layers" "$out/models" -o "$out/manifest.json"
 rm "$out"/models/*.weights.safetensors
 ls -la "$out/models" "$out/manifest.json"

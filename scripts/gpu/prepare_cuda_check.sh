@@ -55,6 +55,11 @@ for variant in mamba2 mamba1; do
     -o "$out/models/smollm2-hybrid-$variant.mlart" 2>/dev/null
 done
 rm "$out"/models/*.mlir
+# The artifacts whose logits the CPU oracle cannot bound at check_cuda.py's
+# --rtol (1e-4), and why.
+cat > "$out/models/tolerances.txt" <<'EOF'
+smollm2-kvbf16 1e-2 a bf16 KV cache over 30 layers: changing only the attention's arithmetic from f64 to f32 moves these logits by 3.9e-3 of the max (scripts/smollm2_bf16_cache_sensitivity.py, docs/validation.md)
+EOF
 # zstd halves the f32 store (Q4_1 values repeat); parts of 55 MiB leave
 # room for the ~6 MiB working tree in a 64 MiB carry.
 zstd -q -T0 -6 -f "$out/models/smollm2.safetensors" -o "$out/work/store.zst"
