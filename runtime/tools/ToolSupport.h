@@ -84,6 +84,18 @@ public:
     return false;
   }
 
+  /// The rest of a tool's arguments: its one positional argument (the
+  /// model's path) into `model`; anything else that starts with '-' is an
+  /// unknown option, and a second positional argument is an error.
+  Status positional(const std::string &argument, std::string &model) {
+    if (!argument.empty() && argument[0] == '-')
+      return Error() << "unknown option '" << argument << "'";
+    if (!model.empty())
+      return Error() << "unexpected argument '" << argument << "'";
+    model = argument;
+    return Status::ok();
+  }
+
   /// The usage lines of backendOption's options.
   static constexpr const char *kBackendUsage =
       "  --device D          cpu, cuda or auto (default auto: the GPU when the\n"

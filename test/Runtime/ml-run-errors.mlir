@@ -23,6 +23,9 @@
 // RUN: ml-run %t/llama.mlart --tokens 1,2,3 -n 6 --print-ids --ignore-eos 2>/dev/null > %t/d.txt
 // RUN: diff %t/c.txt %t/d.txt
 // RUN: not ml-run %t/llama.mlart --tokens-file %t/missing.txt 2>&1 | FileCheck %s --check-prefix=IDFILE
+// RUN: not ml-run %t/llama.mlart --tokens 1 --bogus 2>&1 | FileCheck %s --check-prefix=UNKNOWN
+// RUN: not ml-run %t/llama.mlart %t/llama.mlart --tokens 1 2>&1 | FileCheck %s --check-prefix=SECOND
+// RUN: not ml-eval %t/llama.mlart --data %inputs/corpus/small.jsonl --bogus 2>&1 | FileCheck %s --check-prefix=EVAL-UNKNOWN
 
 // Tests that ml-run refuses bad input with one clear error and a non-zero
 // exit, reports speed and memory after a run, and that seeded sampling
@@ -36,6 +39,9 @@
 // DEVICE: ml-run: error: unknown device 'tpu' (expected cpu, cuda or auto)
 // OPTION: ml-run: error: option '--temp' expects a number >= 0, found 'hot'
 // OPTION: usage: ml-run model.mlart
+// UNKNOWN: ml-run: error: unknown option '--bogus'
+// SECOND: ml-run: error: unexpected argument '{{.*}}llama.mlart'
+// EVAL-UNKNOWN: ml-eval: error: unknown option '--bogus'
 // IDS: ml-run: error: expected token ids separated by commas, found '1,x'
 // PROMPT: ml-run: error: expected a model and a prompt (-p or --tokens)
 // TRUNCATED: ml-run: error: {{.*}}truncated.mlart: corrupt artifact: its tables or offsets run outside the file

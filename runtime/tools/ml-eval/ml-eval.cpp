@@ -62,14 +62,8 @@ Status parse(int argc, char **argv, Options &o) {
       MLRT_RETURN_IF_ERROR(args.integer(a, o.maxTokens, 1));
     else if (Expected<bool> b = args.backendOption(a, o.session); !b)
       return b.takeError();
-    else if (*b)
-      continue;
-    else if (!a.empty() && a[0] == '-')
-      return Error() << "unknown option '" << a << "'";
-    else if (o.model.empty())
-      o.model = a;
-    else
-      return Error() << "unexpected argument '" << a << "'";
+    else if (!*b)
+      MLRT_RETURN_IF_ERROR(args.positional(a, o.model));
   }
   if (o.model.empty() || o.data.empty())
     return Error() << "expected a model and --data";
