@@ -21,6 +21,9 @@ import shutil
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts", "gpu"))
+from check_cuda import vocab_of  # noqa: E402
+
 
 def kernel_times(text):
     """(kernel name, ns) of each profiled launch in ncu's --csv output."""
@@ -61,11 +64,7 @@ def profile(args):
     ncu = shutil.which("ncu") or "/usr/local/cuda/bin/ncu"
     if not os.path.exists(ncu):
         raise SystemExit("ncu (Nsight Compute) is not on this machine")
-    dump = subprocess.run([os.path.join(args.bin, "ml-dump"), args.artifact],
-                          capture_output=True, text=True).stdout
-    vocab = next((int(w.split()[-1]) for w in dump.split(",") if w.strip().startswith("vocab")), None)
-    if not vocab:
-        raise SystemExit(f"cannot read the vocabulary of {args.artifact}")
+    vocab = vocab_of(os.path.join(args.bin, "ml-dump"), args.artifact)
     ids = ",".join(str((i * 7919) % vocab) for i in range(args.context))
     ids_file = "/tmp/decode_profile_ids.txt"
     with open(ids_file, "w") as f:

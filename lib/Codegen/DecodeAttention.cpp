@@ -21,6 +21,7 @@
 
 #include "mlrt/GpuConventions.h"
 
+#include <cassert>
 #include <cmath>
 
 using namespace mlir;
@@ -385,6 +386,8 @@ void codegen::emitDecodeAttention(gpu::GPUModuleOp module, StringRef name,
                                   const AttentionShape &s,
                                   std::vector<GpuKernelSpec> &specs,
                                   const RopeSpec *rope) {
+  assert((!rope || flashDecodeApplies(s)) &&
+         "only the tensor-core decode kernel does the RoPE and append");
   const DecodeSplits plan = decodeSplits(s);
   const int64_t blocks = plan.headBlocks(s) * mlrt::kDecodeAttentionSplits;
   if (flashDecodeApplies(s)) {

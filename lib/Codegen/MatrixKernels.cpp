@@ -349,19 +349,18 @@ void argmax(KernelBuilder &k, int64_t vocab) {
     const int64_t fullEnd = vectors / span * span;
     // Vectors c + j * threads of a step, loaded, then compared in order.
     auto scan = [&](Value c, ValueRange acc, int64_t count) {
+      SmallVector<Value> columns;
       SmallVector<SmallVector<Value>> loaded;
-      for (int64_t j = 0; j < count; ++j)
-        loaded.push_back(k.loadFloats(
-            k.memref(0),
-            k.add(first, k.mul(k.add(c, k.idx(j * kArgmaxThreads)), k.idx(4))),
-            4));
+      for (int64_t j = 0; j < count; ++j) {
+        columns.push_back(
+            k.mul(k.add(c, k.idx(j * kArgmaxThreads)), k.idx(4)));
+        loaded.push_back(
+            k.loadFloats(k.memref(0), k.add(first, columns.back()), 4));
+      }
       SmallVector<Value> best(acc.begin(), acc.end());
       for (int64_t j = 0; j < count; ++j)
         for (int64_t e = 0; e < 4; ++e)
-          best = consider(
-              best, loaded[j][e],
-              k.add(k.mul(k.add(c, k.idx(j * kArgmaxThreads)), k.idx(4)),
-                    k.idx(e)));
+          best = consider(best, loaded[j][e], k.add(columns[j], k.idx(e)));
       return best;
     };
     auto full = k.loop(
@@ -569,19 +568,12 @@ KernelSpecs codegen::emitMatrixKernels(Operation *op, StringRef name,
   Type element =
       matrixType == mlrt::DType::BF16 ? Type(BFloat16Type::get(ctx)) : f32;
   std::vector<GpuKernelSpec> specs;
-  auto build = [&](ArrayRef<Type> memrefs, bool ids,
-                   function_ref<void(KernelBuilder &)> body) {
-    KernelBuilder k(module, name, memrefs, ids, 0);
-    body(k);
-    k.finish();
-  };
   auto emitGemv = [&](const GemvShape &s) {
     SmallVector<Type> types;
     for (bool matrix : s.isMatrix)
       types.push_back(matrix ? element : f32);
-    KernelBuilder k(module, name, types, false, gemvSharedFloats(s));
-    gemv(k, s, element);
-    k.finish();
+    buildKernel(module, name, types, false, gemvSharedFloats(s),
+                [&](KernelBuilder &k) { gemv(k, s, element); });
     int64_t rowsPerBlock = kGemvWarps / columnSplits(s) * rowsPerWarp(s);
     specs.push_back(fixedGrid(name.str(),
                               (s.totalRows() + rowsPerBlock - 1) / rowsPerBlock,
@@ -593,13 +585,13 @@ KernelSpecs codegen::emitMatrixKernels(Operation *op, StringRef name,
         specs.push_back(std::move(spec));
   };
   auto emitToBF16 = [&](Value in, bool bf16Inputs) {
-    build({f32, BFloat16Type::get(ctx)}, false,
-          [&](KernelBuilder &k) { toBF16(k, widthOf(in), !bf16Inputs); });
+    buildKernel(module, name, {f32, BFloat16Type::get(ctx)}, false, 0,
+                [&](KernelBuilder &k) { toBF16(k, widthOf(in), !bf16Inputs); });
     specs.push_back(perToken(name.str()));
   };
   if (auto o = dyn_cast<kern::EmbedOp>(op)) {
-    build({f32, element}, true,
-          [&](KernelBuilder &k) { embed(k, widthOf(o.getOut())); });
+    buildKernel(module, name, {f32, element}, true, 0,
+                [&](KernelBuilder &k) { embed(k, widthOf(o.getOut())); });
     specs.push_back(perElement(name.str(), widthOf(o.getOut())));
   } else if (auto o = dyn_cast<kern::LinearOp>(op)) {
     if (usesGemv(o))

@@ -64,10 +64,14 @@ def tolerances(models):
     path = os.path.join(models, "tolerances.txt")
     out = {}
     if os.path.exists(path):
-        for line in open(path):
-            if line.strip() and not line.startswith("#"):
-                name, rtol, reason = line.split(maxsplit=2)
-                out[name] = (float(rtol), reason.strip())
+        for number, line in enumerate(open(path), 1):
+            if not line.strip() or line.startswith("#"):
+                continue
+            fields = line.split(maxsplit=2)
+            try:
+                out[fields[0]] = (float(fields[1]), fields[2].strip())
+            except (IndexError, ValueError):
+                raise SystemExit(f"{path}:{number}: expected 'NAME RTOL REASON', found {line.strip()!r}")
     return out
 
 
