@@ -352,8 +352,7 @@ void argmax(KernelBuilder &k, int64_t vocab) {
       SmallVector<Value> columns;
       SmallVector<SmallVector<Value>> loaded;
       for (int64_t j = 0; j < count; ++j) {
-        columns.push_back(
-            k.mul(k.add(c, k.idx(j * kArgmaxThreads)), k.idx(4)));
+        columns.push_back(k.mul(k.add(c, k.idx(j * kArgmaxThreads)), k.idx(4)));
         loaded.push_back(
             k.loadFloats(k.memref(0), k.add(first, columns.back()), 4));
       }
