@@ -23,10 +23,13 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
+# Debian's python3 (with the python3-numpy above), not whichever python3 comes
+# first on PATH: lit and the test scripts run under it.
 cmake -G Ninja -S . -B "$build_dir" \
   -DCMAKE_BUILD_TYPE=Release \
   -DMLIR_DIR=/usr/lib/llvm-22/lib/cmake/mlir \
-  -DLLVM_USE_LINKER=lld
+  -DLLVM_USE_LINKER=lld \
+  -DPython3_EXECUTABLE=/usr/bin/python3
 cmake --build "$build_dir"
 
 # The real model for the tests that need it (skipped, visibly, without it).
