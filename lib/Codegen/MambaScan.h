@@ -29,6 +29,14 @@ struct ScanShape {
 /// more (bc) before them.
 enum ScanArg : unsigned { Xbc, Dt, Y, DtBias, ALog, Skip, State, Workspace };
 constexpr unsigned kScanArgs = Workspace + 1;
+/// The f32 chunked Mamba-2 prefill scan (ChunkedScan.cpp): three launches,
+/// chunk states, their passing, then each chunk's outputs.
+std::vector<GpuKernelSpec> emitChunkedScan(mlir::gpu::GPUModuleOp module,
+                                           llvm::StringRef name,
+                                           const ScanShape &shape,
+                                           bool bf16Inputs,
+                                           mlir::Type stateType);
+
 /// Whether the tensor-core SSD scan (SsdScan.cpp) takes these shapes: head
 /// dims in 32-row slices, d_state in multiples of 32, shared memory within
 /// a block's.
