@@ -6,12 +6,15 @@
 # scripts/gpu/check_cuda.py on every prepared artifact; the report goes to
 # $OUT/cuda-report.md.
 #
-#   scripts/gpu/run_gpu_suite.sh BIN_DIR [PARTS_DIR]
+#   [MODELS=DIR] scripts/gpu/run_gpu_suite.sh BIN_DIR [PARTS_DIR]
+#
+# MODELS (default .cache/gpu-check/models) names another folder of
+# artifacts, e.g. bench/prepare_ab.sh's copy without SmolLM2.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bin=$1 parts=${2:-/tmp/parts}
 out=${OUT:-/tmp}
-models=.cache/gpu-check/models
+models=${MODELS:-.cache/gpu-check/models}
 if [ -d "$parts" ]; then
   cat "$parts"/store.part-* | zstd -d -q -f -o /tmp/smollm2.safetensors
   ln -sf /tmp/smollm2.safetensors "$models/smollm2.safetensors"
