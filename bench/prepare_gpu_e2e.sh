@@ -7,11 +7,12 @@
 # KV_CACHE=f32; PREFILL_PRECISION=bf16 compiles them with
 # --prefill-precision=bf16 (the prompt's products on bf16 activations);
 # GPU_CHIP=sm_90 compiles the mma.sync prefill attention instead of the
-# default sm_90a's wgmma one. E2E_OUT names the output folder (default
-# .cache/gpu-e2e).
+# default sm_90a's wgmma one. SSM_STATE=bf16 keeps the hybrids' SSM states
+# in bf16 (as mamba_ssm decodes a bf16 model; default f32). E2E_OUT names
+# the output folder (default .cache/gpu-e2e).
 #
 #   [KV_CACHE=bf16|f32] [PREFILL_PRECISION=f32|bf16] [GPU_CHIP=sm_90a|sm_90] \
-#     [E2E_OUT=DIR] bench/prepare_gpu_e2e.sh [BUILD_DIR]
+#     [SSM_STATE=f32|bf16] [E2E_OUT=DIR] bench/prepare_gpu_e2e.sh [BUILD_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -24,6 +25,7 @@ python3 bench/make_random_checkpoint.py "$out/llama3-8b" --sparse
 for m in llama3-8b hybrid-50 hybrid-25; do
   "$build/bin/ml-compile" "$out/models/$m.mlir" --target=cuda --kv-cache="${KV_CACHE:-bf16}" \
     --prefill-precision="${PREFILL_PRECISION:-f32}" --gpu-chip="${GPU_CHIP:-sm_90a}" \
+    --ssm-state="${SSM_STATE:-f32}" \
     -o "$out/models/$m.mlart" 2>/dev/null
 done
 rm "$out"/models/*.mlir
