@@ -55,12 +55,7 @@ def causal_tail(tq, tk, tv):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--commit",
-                   help="the project commit to print (default: git rev-parse; "
-                   "the GPU machine has no git)")
-    p.add_argument("--ptx", required=True)
-    p.add_argument("--artifact", required=True)
-    p.add_argument("--ml-dump", required=True)
+    ptxlaunch.add_kernel_arguments(p)
     p.add_argument("--kv-cache", choices=("f32", "bf16"), default="f32")
     p.add_argument("--prefix", default=None,
                    help="kernel name prefix (default: attention_h32_q4096_kv1024_win0, "

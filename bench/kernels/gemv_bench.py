@@ -53,13 +53,7 @@ def find_kernel(specs, kind, rows, cols):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--commit",
-                    help="the project commit to print (default: git rev-parse; "
-                    "the GPU machine has no git)")
-    ap.add_argument("--ptx", required=True)
-    ap.add_argument("--artifact", required=True,
-                    help="the model's .mlart, or its `ml-dump --plan` saved as .txt")
-    ap.add_argument("--ml-dump", default="build/bin/ml-dump")
+    ptxlaunch.add_kernel_arguments(ap)
     ap.add_argument("--reps", type=int, default=20)
     args = ap.parse_args()
     module = ptxlaunch.Module(open(args.ptx).read())

@@ -176,6 +176,19 @@ def launch_specs(ml_dump, artifact):
                                      capture_output=True, text=True).stdout)
 
 
+def add_kernel_arguments(parser):
+    """The arguments every kernel benchmark takes: the PTX, the artifact
+    whose plan gives the launch geometry (or that plan saved as .txt), the
+    ml-dump that prints it, and the commit to print."""
+    parser.add_argument("--commit",
+                        help="the project commit to print (default: git rev-parse; "
+                        "the GPU machine has no git)")
+    parser.add_argument("--ptx", required=True)
+    parser.add_argument("--artifact", required=True,
+                        help="the model's .mlart, or its `ml-dump --plan` saved as .txt")
+    parser.add_argument("--ml-dump", default="build/bin/ml-dump")
+
+
 def provenance(commit=None):
     """What a result needs beside it: the date (UTC), the GPU, its driver,
     torch, and the project commit (`commit`, else git's HEAD where git is

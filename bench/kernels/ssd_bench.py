@@ -191,12 +191,7 @@ def check(variants, t, baseline, combined):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--commit",
-                   help="the project commit to print (default: git rev-parse; "
-                   "the GPU machine has no git)")
-    p.add_argument("--ptx", required=True)
-    p.add_argument("--artifact", required=True)
-    p.add_argument("--ml-dump", required=True)
+    ptxlaunch.add_kernel_arguments(p)
     p.add_argument("--mamba-ssm", required=True, help="folder holding mamba_ssm/")
     p.add_argument("--prefix", default="ssm_scan_mamba2_h32_g8_n128_x6144_chunked_bf16in")
     p.add_argument("--lengths", default="2048,8192,32768")
