@@ -115,13 +115,13 @@ void argmax(KernelBuilder &k, int64_t vocab) {
   Value warp = k.div(k.threadId(), k.idx(32));
   const int64_t warps = kArgmaxThreads / 32;
   Value leader =
-      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, k.idx(0));
+      k.eq(lane, k.idx(0));
   k.when(leader, [&] {
     k.store(v, k.sharedBuffer(), warp);
     k.store(i, k.sharedBuffer(), k.add(warp, k.idx(warps)));
   });
   gpu::BarrierOp::create(b);
-  k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, warp, k.idx(0)),
+  k.when(k.eq(warp, k.idx(0)),
          [&] {
            auto [bv, bi] =
                warpBest(k, k.load(k.sharedBuffer(), lane),

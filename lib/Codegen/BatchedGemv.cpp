@@ -310,7 +310,7 @@ void stage(KernelBuilder &k, const GemvShape &s) {
   if (!s.norm)
     return;
   Value total = k.blockSum(sums[0], kStageThreads);
-  k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, k.threadId(),
+  k.when(k.eq(k.threadId(),
                                k.idx(0)),
          [&] { k.store(k.rmsScale(total, s.cols, s.eps), scales, t); });
 }

@@ -102,10 +102,6 @@ Value ceilDiv(KernelBuilder &k, Value a, int64_t b) {
   return k.div(k.add(a, k.idx(b - 1)), k.idx(b));
 }
 
-Value eq(KernelBuilder &k, Value a, Value b) {
-  return arith::CmpIOp::create(k.b(), arith::CmpIPredicate::eq, a, b);
-}
-
 Value fma(KernelBuilder &k, Value a, Value b, Value c) {
   return math::FmaOp::create(k.b(), a, b, c);
 }
@@ -287,8 +283,8 @@ void ssmChunkStates(KernelBuilder &k, const ChunkedScan &s) {
         storeRun(k,
                  ValueRange(acc).slice(row * s.perThread + run * s.vec, s.vec),
                  k.memref(Workspace), it.stateAt(k, s, row, run));
-    k.when(arith::AndIOp::create(k.b(), eq(k, k.threadId(), k.idx(0)),
-                                 eq(k, it.firstRow, k.idx(0))),
+    k.when(arith::AndIOp::create(k.b(), k.eq(k.threadId(), k.idx(0)),
+                                 k.eq(it.firstRow, k.idx(0))),
            [&] {
              Value at = k.add(k.mul(it.chunk, k.idx(s.chunkFloats())),
                               k.add(k.idx(s.stateFloats()), it.head));
@@ -387,7 +383,7 @@ void ssmChunkScan(KernelBuilder &k, const ChunkedScan &s) {
                     k.fadd(y[row], gpu::ShuffleOp::create(b, y[row], offset, 32,
                                                           gpu::ShuffleMode::XOR)
                                        .getShuffleResult());
-            k.when(eq(k, it.split, k.idx(0)), [&] {
+            k.when(k.eq(it.split, k.idx(0)), [&] {
               Value at =
                   k.add(k.mul(k.add(start, r), k.idx(s.heads * s.headDim)),
                         k.mul(it.head, k.idx(s.headDim)));

@@ -117,7 +117,7 @@ void codegen::mergeWarpPartials(KernelBuilder &k, const AttentionShape &s,
     Value head = k.add(head0, n);
     Value out = k.add(partials, k.mul(k.add(k.mul(head, k.idx(splits)), split),
                                       k.idx(stride)));
-    k.when(arith::CmpIOp::create(k.b(), arith::CmpIPredicate::eq, c, k.idx(0)),
+    k.when(k.eq(c, k.idx(0)),
            [&] {
              k.store(m, k.memref(Workspace), out);
              k.store(l, k.memref(Workspace), k.add(out, k.idx(1)));
@@ -283,7 +283,7 @@ void decodeAttention(KernelBuilder &k, const AttentionShape &s) {
     const int64_t stride = d + 2, warpStride = perBlock * stride;
     for (int64_t n = 0; n < perBlock; ++n) {
       Value base = k.add(k.mul(warp, k.idx(warpStride)), k.idx(n * stride));
-      k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, k.idx(0)),
+      k.when(k.eq(lane, k.idx(0)),
              [&] {
                k.store(state[n * carried], shared, base);
                k.store(state[n * carried + 1], shared, k.add(base, k.idx(1)));

@@ -448,7 +448,7 @@ void codegen::flashDecodeAttention(KernelBuilder &k, const AttentionShape &s,
     const int64_t angles = layout.floats();
     if (rope)
       ropeAndAppend(k, s, module, *rope, sharedFloats, angles,
-                    arith::CmpIOp::create(b, arith::CmpIPredicate::eq, split,
+                    k.eq(split,
                                           k.sub(active, k.idx(1))),
                     kvColumn);
     prefetchKeyTiles(k, s, layout, shared, slice.begin, slice.end, kvColumn,
@@ -498,7 +498,7 @@ void codegen::flashDecodeAttention(KernelBuilder &k, const AttentionShape &s,
         Value base =
             k.add(k.mul(warp, k.idx(g * stride)), k.mul(row, k.idx(stride)));
         k.when(
-            arith::CmpIOp::create(b, arith::CmpIPredicate::eq, quad, k.idx(0)),
+            k.eq(quad, k.idx(0)),
             [&] {
               k.store(state[maxAt + r], sharedFloats, base);
               k.store(state[sumAt + r], sharedFloats, k.add(base, k.idx(1)));

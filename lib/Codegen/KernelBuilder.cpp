@@ -140,6 +140,9 @@ Value KernelBuilder::rem(Value a, Value b) {
 Value KernelBuilder::lt(Value a, Value b) {
   return arith::CmpIOp::create(builder, arith::CmpIPredicate::ult, a, b);
 }
+Value KernelBuilder::eq(Value a, Value b) {
+  return arith::CmpIOp::create(builder, arith::CmpIPredicate::eq, a, b);
+}
 Value KernelBuilder::minIndex(Value a, Value b) {
   return arith::MinUIOp::create(builder, a, b);
 }
@@ -261,8 +264,7 @@ Value KernelBuilder::blockSum(Value value, int64_t threads) {
     // Each warp's sum to shared[warp], then warp 0 sums those; the
     // barriers around let the buffer be reused by the next call.
     Value lane = rem(threadIdx, idx(32)), warp = div(threadIdx, idx(32));
-    Value isLeader = arith::CmpIOp::create(builder, arith::CmpIPredicate::eq,
-                                           lane, idx(0));
+    Value isLeader = eq(lane, idx(0));
     Value partial = warpSum(value);
     when(isLeader, [&] { store(partial, shared, warp); });
     gpu::BarrierOp::create(builder);

@@ -66,6 +66,8 @@ public:
   mlir::Value div(mlir::Value a, mlir::Value b);
   mlir::Value rem(mlir::Value a, mlir::Value b);
   mlir::Value lt(mlir::Value a, mlir::Value b);
+  /// a == b (index).
+  mlir::Value eq(mlir::Value a, mlir::Value b);
   mlir::Value minIndex(mlir::Value a, mlir::Value b);
   mlir::Value maxIndex(mlir::Value a, mlir::Value b);
 

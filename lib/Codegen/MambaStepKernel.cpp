@@ -152,8 +152,7 @@ private:
     // kept with its square.
     auto finish = [&](Value channel, Value x, Value partial, int64_t lanes) {
       Value sum = k.warpSum(partial, lanes);
-      k.when(arith::CmpIOp::create(k.b(), arith::CmpIPredicate::eq,
-                                   k.rem(lane, k.idx(lanes)), k.idx(0)),
+      k.when(k.eq(k.rem(lane, k.idx(lanes)), k.idx(0)),
              [&] {
                Value out = k.fadd(sum, k.fmul(k.load(k.memref(D), head), x));
                Value v = k.fmul(

@@ -124,7 +124,7 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
                           k.div(warp, k.idx(splits))),
                     k.idx(rows));
   Value isLane0 =
-      arith::CmpIOp::create(b, arith::CmpIPredicate::eq, lane, k.idx(0));
+      k.eq(lane, k.idx(0));
   Value zero = arith::ConstantOp::create(b, fType, b.getZeroAttr(fType));
   auto loadX = [&](Value xAt) {
     return vector::LoadOp::create(b, fType, k.memref(s.in), ValueRange{xAt},
@@ -243,7 +243,7 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
     gpu::BarrierOp::create(b);
     Value leader = arith::AndIOp::create(
         b, isLane0,
-        arith::CmpIOp::create(b, arith::CmpIPredicate::eq, part, k.idx(0)));
+        k.eq(part, k.idx(0)));
     first = 0;
     for (const GemvSegment &g : s.segments) {
       Value local = k.sub(row, k.idx(first));

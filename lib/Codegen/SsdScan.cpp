@@ -269,7 +269,7 @@ void SsdScanBuilder::storeDeltas(Value first, ValueRange dt) {
   const int64_t perLane = kChunk / 32;
   // Warp 0 alone (its outputs are the fewest), while the others wait for
   // the chunk's copies.
-  k.when(arith::CmpIOp::create(b, arith::CmpIPredicate::eq, t.warp, k.idx(0)),
+  k.when(k.eq(t.warp, k.idx(0)),
          [&] {
            Value token0 = k.mul(t.lane, k.idx(perLane));
            SmallVector<Value> deltas, cums(perLane);
