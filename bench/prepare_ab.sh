@@ -18,9 +18,7 @@ if [ $# -ne 2 ]; then
   exit 2
 fi
 tools=(ml-import ml-opt ml-compile ml-dump ml-run mlrt-cuda-tests)
-for side in new base; do
-  from=$1
-  [ $side = base ] && from=$2
+for from in "$1" "$2"; do
   for t in "${tools[@]}"; do
     [ -x "$from/$t" ] || { echo "$0: $from/$t: expected an executable" >&2; exit 1; }
   done
