@@ -97,6 +97,14 @@ static mlrt::DType matrixType(kern::ProgramOp program, GpuMatrices choice) {
   return allBF16 ? mlrt::DType::BF16 : mlrt::DType::F32;
 }
 
+bool GpuTarget::blockClusters() const {
+  StringRef rest = chip;
+  unsigned version = 0;
+  return rest.consume_front("sm_") &&
+         !rest.take_while(llvm::isDigit).getAsInteger(10, version) &&
+         version >= 90;
+}
+
 /// Whether LLVM's NVPTX backend knows `chip` (sm_90a, sm_80, ...): an
 /// unknown one would abort instruction selection.
 static bool knownChip(StringRef chip) {

@@ -8,6 +8,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
@@ -62,6 +63,33 @@ void KernelBuilder::launchBounds(int64_t threads, int64_t blocksPerSM) {
                                     {static_cast<int32_t>(threads), 1, 1}));
   func->setAttr("nvvm.minctasm",
                 builder.getI32IntegerAttr(static_cast<int32_t>(blocksPerSM)));
+}
+
+void KernelBuilder::clusterOf(int64_t blocks) {
+  func->setAttr(NVVM::NVVMDialect::getClusterDimAttrName(),
+                builder.getDenseI32ArrayAttr(
+                    {static_cast<int32_t>(blocks), 1, 1}));
+}
+
+void KernelBuilder::clusterBarrier() {
+  NVVM::ClusterArriveOp::create(builder, builder.getUnitAttr());
+  NVVM::ClusterWaitOp::create(builder, builder.getUnitAttr());
+}
+
+Value KernelBuilder::loadFromClusterBlock(Value index, Value rank) {
+  MLIRContext *ctx = builder.getContext();
+  auto pointer = [&](NVVM::NVVMMemorySpace space) {
+    return LLVM::LLVMPointerType::get(ctx, static_cast<unsigned>(space));
+  };
+  Value base = memref::ExtractAlignedPointerAsIndexOp::create(builder, shared);
+  Value address = arith::IndexCastOp::create(builder, builder.getI64Type(),
+                                             add(base, mul(index, idx(4))));
+  Value local = LLVM::IntToPtrOp::create(
+      builder, pointer(NVVM::NVVMMemorySpace::Shared), address);
+  Value remote = NVVM::MapaOp::create(
+      builder, pointer(NVVM::NVVMMemorySpace::SharedCluster), local,
+      arith::IndexCastOp::create(builder, builder.getI32Type(), rank));
+  return LLVM::LoadOp::create(builder, builder.getF32Type(), remote);
 }
 
 Value KernelBuilder::widen(Value v) {

@@ -145,6 +145,16 @@ public:
   /// Launch bounds: at most `threads` a block, and registers few enough
   /// for `blocksPerSM` such blocks on one SM (nvvm.maxntid, nvvm.minctasm).
   void launchBounds(int64_t threads, int64_t blocksPerSM);
+  /// Blocks in clusters of `blocks` along x, fixed in the kernel
+  /// (nvvm.cluster_dim, sm_90+): a plain launch forms them, and the x grid
+  /// must be a multiple of `blocks`.
+  void clusterOf(int64_t blocks);
+  /// barrier.cluster: every thread of every block of the cluster arrives
+  /// (release) and waits (acquire); also a barrier of the block.
+  void clusterBarrier();
+  /// The float at `index` of the workgroup buffer of the cluster's block
+  /// `rank` (distributed shared memory: mapa, then ld.shared::cluster).
+  mlir::Value loadFromClusterBlock(mlir::Value index, mlir::Value rank);
   /// The workgroup buffer (null without one).
   mlir::Value sharedBuffer() { return shared; }
 

@@ -112,7 +112,7 @@ KernelSpecs emitMambaKernels(mlir::Operation *op, llvm::StringRef name,
                              mlir::gpu::GPUModuleOp module);
 /// mamba_step: the fused Mamba-2 step (MambaStepKernel.cpp).
 KernelSpecs emitMambaStepKernel(mlir::kern::MambaStepOp op,
-                                llvm::StringRef name,
+                                llvm::StringRef name, const GpuTarget &target,
                                 mlir::gpu::GPUModuleOp module);
 
 } // namespace mlopt::codegen

@@ -119,6 +119,6 @@ codegen::emitKernels(Operation *op, kern::ProgramOp program,
   if (isa<kern::Conv1dOp, kern::SSMScanOp>(op))
     return emitMambaKernels(op, name, module);
   if (auto step = dyn_cast<kern::MambaStepOp>(op))
-    return emitMambaStepKernel(step, name, module);
+    return emitMambaStepKernel(step, name, target, module);
   return emitRowKernels(op, name, module);
 }

@@ -10,13 +10,18 @@
 //     of a Mamba group share their x and B channels and so those channels'
 //     conv state; a kernel of its own updates each state row once, where
 //     blocks per head would race on the shared rows.
-//  2. `<name>`: one block per head (and per sequence, blockIdx.y) does the
-//     state update, y = S C + D x, the gate y * silu(z) and the RMSNorm of
-//     its norm groups, which lie within the head (kern-fuse-mamba-step
-//     fuses only then). A block per head, not per Mamba group, spreads a
-//     step's state traffic over 4x the SMs (32 heads at 8B shapes).
-// In block 2, x, B and C of the head are staged in shared memory; each
-// warp takes state rows p = warp, warp + warps, ..., its lanes split the
+//  2. `<name>`: `slices` blocks per head (and per sequence, blockIdx.y),
+//     each a slice of the head's state rows, do the state update,
+//     y = S C + D x, the gate y * silu(z) and the RMSNorm of the norm
+//     groups, which lie within the head (kern-fuse-mamba-step fuses only
+//     then). One sequence's state is streamed by about kStepBlocks blocks:
+//     at 8B shapes 32 heads x 4 slices, where a block per head left 100 of
+//     the 132 SMs idle and took 8.3 us for 4 MiB of f32 state. A norm group
+//     wider than a slice spans a cluster of blocks (sm_90+), which add
+//     their partial sums of squares through distributed shared memory.
+// In block 2, x (the slice's rows), B and C of the head are staged in
+// shared memory; each warp takes rows p = warp, warp + warps, ... of the
+// slice, its lanes split the
 // row's d_state values in 16-byte runs, so state traffic is coalesced, and
 // a warp's rows are unrolled in groups of four whose state loads are all in
 // flight at once (a warp per row and a loop over columns left the step
@@ -56,12 +61,23 @@ enum Arg : unsigned {
 /// one sequence takes 8.5 us instead of 5.5 (bench/RESULTS.md).
 constexpr int64_t kScanWarps = 8;
 constexpr int64_t kScanBlocksPerSM = 4;
+/// Blocks a sequence's scan aims for (about one a Hopper SM), and the most
+/// blocks a head is sliced into (the portable cluster size).
+constexpr int64_t kStepBlocks = 128;
+constexpr int64_t kMaxSlices = 8;
 
 /// The sizes the kernels are specialised to.
 struct StepShape {
   int64_t heads, groups, headDim, dState, taps, normGroup;
   /// The SSM state's element type (f32 or bf16; math is f32).
   Type stateType;
+  /// Blocks per head, each owning rowsPerBlock() consecutive state rows.
+  int64_t slices = 1;
+
+  int64_t rowsPerBlock() const { return headDim / slices; }
+  /// Blocks whose partial sums of squares make one norm group's: a
+  /// cluster when above one.
+  int64_t normSpan() const { return std::max<int64_t>(1, normGroup / rowsPerBlock()); }
 
   int64_t headsPerGroup() const { return heads / groups; }
   int64_t xbcWidth() const {
@@ -71,10 +87,10 @@ struct StepShape {
   /// rows and their squares.
   int64_t sharedFloats() const { return 2 * dState + 3 * headDim; }
   /// Warps of the scan block: the most, up to kScanWarps, that divide the
-  /// state rows (a power of two).
+  /// block's state rows (a power of two).
   int64_t warps() const {
     int64_t w = kScanWarps;
-    while (headDim % w != 0)
+    while (rowsPerBlock() % w != 0)
       w /= 2;
     return w;
   }
@@ -85,13 +101,17 @@ class MambaScanEmitter {
 public:
   MambaScanEmitter(KernelBuilder &k, const StepShape &s)
       : k(k), s(s), threads(s.threads()), shared(k.sharedBuffer()),
-        head(k.blockId()), seq(k.sequence()),
-        group(k.div(head, k.idx(s.headsPerGroup()))) {}
+        head(k.div(k.blockId(), k.idx(s.slices))), seq(k.sequence()),
+        group(k.div(head, k.idx(s.headsPerGroup()))),
+        slice(k.rem(k.blockId(), k.idx(s.slices))),
+        base(k.mul(slice, k.idx(s.rowsPerBlock()))) {}
 
   void emit() {
     // Four blocks an SM: while one is between barriers (staging, the norm)
     // the others have their state loads in flight.
     k.launchBounds(threads, kScanBlocksPerSM);
+    if (s.normSpan() > 1)
+      k.clusterOf(s.normSpan());
     k.loop(k.idx(0), k.tokens(), k.idx(1), [&](Value t) {
       Value row = k.add(k.mul(seq, k.tokens()), t);
       stage(row);
@@ -100,7 +120,12 @@ public:
       barrier();
       sumSquares();
       normalise(row);
-      barrier(); // the next token overwrites the shared rows
+      // The next token overwrites the shared rows, which the cluster's
+      // other blocks may still be reading.
+      if (s.normSpan() > 1)
+        k.clusterBarrier();
+      else
+        barrier();
     });
   }
 
@@ -119,23 +144,24 @@ private:
 
   /// Copies `count` conv outputs from xbc channel `first` of `row` to the
   /// shared slots from `slot`.
-  void stageSpan(Value row, int64_t slot, Value first, int64_t count) {
+  void stageSpan(Value row, Value slot, Value first, int64_t count) {
     Value base = k.add(k.mul(row, k.idx(s.xbcWidth())), first);
     k.strided(k.idx(count), threads, [&](Value i) {
       k.store(k.load(k.memref(Xbc), k.add(base, i)), shared,
-              sharedAt(slot, i));
+              k.add(slot, i));
     });
   }
 
   void stage(Value row) {
     int64_t p = s.headDim, n = s.dState, g = s.groups;
-    stageSpan(row, 0, k.mul(group, k.idx(p)), p);
-    stageSpan(row, p, k.add(k.idx(g * p), k.mul(group, k.idx(n))), n);
-    stageSpan(row, p + n, k.add(k.idx(g * p + g * n), k.mul(head, k.idx(n))),
-              n);
+    stageSpan(row, base, k.add(k.mul(group, k.idx(p)), base),
+              s.rowsPerBlock());
+    stageSpan(row, k.idx(p), k.add(k.idx(g * p), k.mul(group, k.idx(n))), n);
+    stageSpan(row, k.idx(p + n),
+              k.add(k.idx(g * p + g * n), k.mul(head, k.idx(n))), n);
   }
 
-  /// Warp w updates state rows p = w, w + warps, ...; lane 0 keeps
+  /// Warp w updates the slice's state rows p = w, w + warps, ...; lane 0 keeps
   /// y * silu(z) and its square in shared memory.
   void scan(Value row) {
     int64_t p = s.headDim, n = s.dState;
@@ -166,7 +192,8 @@ private:
       return;
     }
     // d_state below 32 (test shapes): lanes past it idle.
-    k.loop(warp, k.idx(p), k.idx(s.warps()), [&](Value channel) {
+    k.loop(k.add(base, warp), k.add(base, k.idx(s.rowsPerBlock())),
+           k.idx(s.warps()), [&](Value channel) {
       Value x = k.load(shared, channel);
       Value stateRow = k.add(headState, k.mul(channel, k.idx(n)));
       auto y = k.loop(
@@ -195,7 +222,7 @@ private:
                     Value headState,
                     function_ref<void(Value, Value, Value, int64_t)> finish) {
     ImplicitLocOpBuilder &b = k.b();
-    int64_t p = s.headDim, n = s.dState, rows = p / s.warps();
+    int64_t p = s.headDim, n = s.dState, rows = s.rowsPerBlock() / s.warps();
     int64_t lanesPerRow = 32, per = n / 32;
     int64_t v = per % 4 == 0 && p % 4 == 0 ? 4 : per % 2 == 0 && p % 2 == 0 ? 2
                                                                             : 1;
@@ -252,9 +279,9 @@ private:
       SmallVector<Value> channels, stateAt, states;
       for (int64_t r = 0; r < group; ++r) {
         Value slot = k.add(k.mul(g, k.idx(group)), k.idx(r));
-        channels.push_back(
-            k.add(warp, k.mul(k.add(k.mul(slot, k.idx(together)), mine),
-                              k.idx(s.warps()))));
+        channels.push_back(k.add(
+            k.add(base, warp), k.mul(k.add(k.mul(slot, k.idx(together)), mine),
+                                     k.idx(s.warps()))));
         Value stateRow = k.add(headState, k.mul(channels[r], k.idx(n)));
         for (int64_t i = 0; i < steps; ++i) {
           stateAt.push_back(k.add(stateRow, column[i]));
@@ -279,17 +306,17 @@ private:
     });
   }
 
-  /// Tree sum of the squares within each norm group into its first row:
-  /// at each step row j < half of a group adds row j + half when that row
-  /// is in the group (any group size).
+  /// Tree sum of the squares within each norm group (or the slice's part
+  /// of it) into its first row: at each step row j < half of a group adds
+  /// row j + half when that row is in the group (any group size).
   void sumSquares() {
-    int64_t size = s.normGroup;
+    int64_t size = std::min(s.normGroup, s.rowsPerBlock());
     for (int64_t half = int64_t(llvm::PowerOf2Ceil(size)) / 2; half > 0;
          half /= 2) {
       int64_t adders = std::min(half, size - half);
-      k.strided(k.idx(s.headDim), threads, [&](Value r) {
+      k.strided(k.idx(s.rowsPerBlock()), threads, [&](Value r) {
         k.when(k.lt(k.rem(r, k.idx(size)), k.idx(adders)), [&] {
-          Value at = sharedAt(squares(), r);
+          Value at = k.add(sharedAt(squares(), base), r);
           Value other = k.load(shared, k.add(at, k.idx(half)));
           k.store(k.fadd(k.load(shared, at), other), shared, at);
         });
@@ -298,17 +325,40 @@ private:
     }
   }
 
+  /// The sum of squares of a norm group spanning the cluster: its blocks'
+  /// partial sums, added in rank order (the same in every block).
+  Value clusterSquares() {
+    k.clusterBarrier();
+    int64_t span = s.normSpan(), rows = s.rowsPerBlock();
+    Value firstSlice = k.sub(slice, k.rem(slice, k.idx(span)));
+    Value total;
+    for (int64_t rank = 0; rank < span; ++rank) {
+      // Rank r holds slice firstSlice + r, its sum at its first row.
+      Value slot = sharedAt(
+          squares(), k.mul(k.add(firstSlice, k.idx(rank)), k.idx(rows)));
+      Value partial = k.loadFromClusterBlock(slot, k.idx(rank));
+      total = total ? k.fadd(total, partial) : partial;
+    }
+    return total;
+  }
+
   /// out = weight * g * rsqrt(mean(g^2) + 1e-5) per norm group.
   void normalise(Value row) {
     int64_t size = s.normGroup;
-    k.strided(k.idx(s.headDim), threads, [&](Value r) {
-      Value first = k.mul(k.div(r, k.idx(size)), k.idx(size));
-      Value scale =
-          k.rmsScale(k.load(shared, sharedAt(squares(), first)), size, 1e-5);
+    Value spanned = s.normSpan() > 1 ? clusterSquares() : Value();
+    k.strided(k.idx(s.rowsPerBlock()), threads, [&](Value r) {
+      Value channel = k.add(base, r);
+      Value groupSquares =
+          spanned ? spanned
+                  : k.load(shared,
+                           sharedAt(squares(), k.mul(k.div(channel, k.idx(size)),
+                                                     k.idx(size))));
+      Value scale = k.rmsScale(groupSquares, size, 1e-5);
       Value w = k.load(k.memref(Norm),
-                       k.add(k.mul(head, k.idx(s.headDim)), r));
-      Value v = k.load(shared, sharedAt(gated(), r));
-      k.store(k.fmul(w, k.fmul(v, scale)), k.memref(Out), outIndex(row, r));
+                       k.add(k.mul(head, k.idx(s.headDim)), channel));
+      Value v = k.load(shared, sharedAt(gated(), channel));
+      k.store(k.fmul(w, k.fmul(v, scale)), k.memref(Out),
+              outIndex(row, channel));
     });
   }
 
@@ -316,11 +366,31 @@ private:
   const StepShape &s;
   int64_t threads;
   Value shared, head, seq, group;
+  /// The block's slice of its head and the slice's first state row.
+  Value slice, base;
 };
+
+/// Blocks per head: doubled while a sequence has fewer than kStepBlocks,
+/// the slices split the rows evenly, and each norm group lies within a
+/// slice or (with clusters) spans whole slices.
+int64_t slicesFor(const StepShape &s, const GpuTarget &target) {
+  int64_t slices = 1;
+  while (s.heads * slices < kStepBlocks && slices < kMaxSlices &&
+         s.headDim % (2 * slices) == 0) {
+    int64_t rows = s.headDim / (2 * slices);
+    bool within = rows % s.normGroup == 0;
+    bool spans = s.normGroup % rows == 0 && target.blockClusters();
+    if (!within && !spans)
+      break;
+    slices *= 2;
+  }
+  return slices;
+}
 
 } // namespace
 
 KernelSpecs codegen::emitMambaStepKernel(kern::MambaStepOp op, StringRef name,
+                                         const GpuTarget &target,
                                          gpu::GPUModuleOp module) {
   int64_t heads = op.getHeads();
   StepShape s{heads,
@@ -336,6 +406,7 @@ KernelSpecs codegen::emitMambaStepKernel(kern::MambaStepOp op, StringRef name,
                             "norm groups within one head's "
                          << s.headDim << " channels, found groups of "
                          << s.normGroup;
+  s.slices = slicesFor(s, target);
   // Static shared memory stops at 48 KiB.
   if (s.sharedFloats() * 4 > 48 * 1024)
     return mlrt::Error() << "ml-compile: the CUDA mamba_step kernel needs "
@@ -355,5 +426,6 @@ KernelSpecs codegen::emitMambaStepKernel(kern::MambaStepOp op, StringRef name,
       perSequence(
           fixedGrid(conv, (channels + kThreads - 1) / kThreads, kThreads)),
       perSequence(
-          fixedGrid(name.str(), s.heads, s.threads(), s.sharedFloats()))};
+          fixedGrid(name.str(), s.heads * s.slices, s.threads(),
+                    s.sharedFloats()))};
 }

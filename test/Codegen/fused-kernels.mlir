@@ -9,7 +9,7 @@
 // RUN: %python %S/../../bench/make_random_checkpoint.py %t/head128 --preset tiny-head128 > /dev/null
 // RUN: ml-import %t/head128 -o %t/head128.mlir 2>/dev/null
 // RUN: ml-opt %t/head128.mlir --attn-to-mamba="layers=0 variant=mamba2" -o %t/head128-hybrid.mlir 2>/dev/null
-// RUN: ml-compile %t/head128-hybrid.mlir --target=cuda --emit=mlir -o %t/head128.gpu.mlir 2>/dev/null
+// RUN: ml-compile %t/head128-hybrid.mlir --target=cuda --gpu-chip=sm_80 --emit=mlir -o %t/head128.gpu.mlir 2>/dev/null
 // RUN: FileCheck %s --check-prefix=WIDE --input-file=%t/head128.gpu.mlir
 // RUN: ml-compile %t/head128-hybrid.mlir --target=cuda --ssm-state=bf16 --emit=mlir -o %t/head128-ssmbf16.gpu.mlir 2>/dev/null
 // RUN: FileCheck %s --check-prefix=SSMBF16 --input-file=%t/head128-ssmbf16.gpu.mlir
@@ -22,10 +22,13 @@
 // hybrid (4 heads of 16 in 2 groups, d_state 16, conv width 4): the
 // residual add + RMSNorm (one block per token: the sum written, then
 // block-reduced, then the normalised row), and the Mamba-2 decode step: the
-// conv update of every channel, then one block per head of 256 threads (8
-// warps, 2 state rows each) with the head's x, B and C, its 16 gated rows and
-// their squares in shared memory; barriers between the phases; a 4-step
-// tree sum per norm group of 16. ptxas.mlir assembles the same PTX.
+// conv update of every channel, then 8 blocks per head (slices of 2 state
+// rows, 2 warps) with the slice's x, the head's B and C, its gated rows and
+// their squares in shared memory; barriers between the phases; a 1-step
+// tree sum per slice, and the norm group of 16 rows spans the 8 slices: a
+// cluster of 8 blocks (sm_90a) whose partial sums each block reads from the
+// others' shared memory between cluster barriers. ptxas.mlir assembles the
+// same PTX.
 
 // CHECK-LABEL: gpu.func @add_rms_norm_w64_eps1p00em05
 // CHECK-SAME: workgroup(%{{.*}} : memref<32xf32, #gpu.address_space<workgroup>>)
@@ -46,27 +49,37 @@
 // CHECK: memref.store %{{.*}}, %arg10
 // CHECK: gpu.return
 
-// The scan: a block per head (blockIdx.x) and sequence (blockIdx.y).
+// The scan: head blockIdx.x / 8, slice blockIdx.x % 8, sequence blockIdx.y.
 // CHECK-LABEL: gpu.func @mamba_step_h4_g2_n16_x128_k4_ng16(
 // CHECK-SAME: %arg11: memref<?xf32>, %arg12: index, %arg13: index) workgroup(%{{.*}} : memref<80xf32, #gpu.address_space<workgroup>>)
+// CHECK-SAME: nvvm.cluster_dim = array<i32: 8, 1, 1>
+// CHECK-SAME: nvvm.maxntid = array<i32: 64, 1, 1>
+// CHECK: arith.divui %block_id_x, %c8
 // CHECK: gpu.block_id y
-// The token loop stages the head's x, B and C (16 each) in shared memory.
+// CHECK: arith.remui %block_id_x, %c8
+// The token loop stages the slice's 2 x values, the head's B and C (16 each).
 // CHECK: scf.for %[[T:.+]] = %c0 to %arg12
-// CHECK-COUNT-3: scf.for {{.*}} = %thread_id_x to %c16{{.*}} step %c256
+// CHECK: scf.for {{.*}} = %thread_id_x to %c2{{.*}} step %c64
+// CHECK-COUNT-2: scf.for {{.*}} = %thread_id_x to %c16{{.*}} step %c64
 // CHECK: gpu.barrier
 // softplus(dt + dt_bias), then a warp per state row over d_state 16.
 // CHECK: math.log1p
 // CHECK: scf.for {{.*}} to %c16{{.*}} iter_args
 // CHECK: memref.store %{{.*}}, %arg11
 // CHECK: gpu.barrier
-// Tree sum of squares: halves 8, 4, 2, 1.
-// CHECK-COUNT-4: gpu.barrier
+// The slice's tree sum (half 1), then the cluster's 8 partial sums.
+// CHECK: gpu.barrier
+// CHECK-NEXT: nvvm.cluster.arrive {aligned}
+// CHECK-NEXT: nvvm.cluster.wait {aligned}
+// CHECK-COUNT-8: nvvm.mapa
 // CHECK: math.sqrt
 // CHECK: memref.store %{{.*}}, %arg3
-// CHECK: gpu.barrier
+// CHECK: nvvm.cluster.arrive {aligned}
+// CHECK-NEXT: nvvm.cluster.wait {aligned}
 // CHECK: gpu.return
 
-// At d_state 128 (2 heads of 128, 1 group) each of the 8 warps takes 16
+// At d_state 128 (2 heads of 128, 1 group) and sm_80 (no clusters: a
+// block per head, whose rows its norm group spans) each of the 8 warps takes 16
 // rows in 4 groups of 4: B and C from shared memory, then per group the
 // four rows' state loads, 4 floats a lane each, all before the first
 // update is stored. Launch bounds: 256 threads, 4 blocks an SM.
@@ -92,9 +105,13 @@
 // SSMBF16-NEXT: arith.extf
 // SSMBF16: arith.truncf %{{.*}} : f32 to bf16
 // SSMBF16-NEXT: memref.store %{{.*}}, %arg6
+// The default sm_90a slices each head over 8 blocks of 16 rows (a cluster
+// for the norm group of 128): each warp's two rows are one load a lane.
 // SSMBF16-LABEL: gpu.func @mamba_step_h2_g1_n128_x512_k4_ng128_ssmbf16(
 // SSMBF16-SAME: %arg11: memref<?xbf16>
-// SSMBF16-COUNT-4: vector.load %arg11[%{{.*}}] {alignment = 16 : i64} : memref<?xbf16>, vector<8xbf16>
+// SSMBF16-SAME: nvvm.cluster_dim = array<i32: 8, 1, 1>
+// SSMBF16: vector.load %arg11[%{{.*}}] {alignment = 16 : i64} : memref<?xbf16>, vector<8xbf16>
+// SSMBF16-NOT: vector.load %arg11
 // SSMBF16: arith.truncf %{{.*}} : vector<8xf32> to vector<8xbf16>
 // SSMBF16-NEXT: vector.store %{{.*}}, %arg11[%{{.*}}] {alignment = 16 : i64} : memref<?xbf16>, vector<8xbf16>
 // SSMBF16: gpu.shuffle  xor %{{.*}}, %c8_i32
@@ -114,10 +131,15 @@
 // PTX: .entry add_rms_norm_w64_eps1p00em05(
 // PTX: .entry mamba_step_h4_g2_n16_x128_k4_ng16_conv(
 // PTX: .entry mamba_step_h4_g2_n16_x128_k4_ng16(
+// PTX: .reqnctapercluster 8, 1, 1
+// PTX: mapa.shared::cluster
+// PTX: barrier.cluster.arrive.aligned
+// PTX-NEXT: barrier.cluster.wait.aligned
+// PTX: ld.shared::cluster.b32
 
 // DUMP: kernel add_rms_norm_w64_eps1p00em05: grid 1 per token x 1 x 1, block 32 x 1 x 1, 128 bytes shared
 // DUMP: kernel mamba_step_h4_g2_n16_x128_k4_ng16_conv: grid 1 x 1 per sequence x 1, block 256 x 1 x 1, 0 bytes shared
-// DUMP: kernel mamba_step_h4_g2_n16_x128_k4_ng16: grid 4 x 1 per sequence x 1, block 256 x 1 x 1, 320 bytes shared
+// DUMP: kernel mamba_step_h4_g2_n16_x128_k4_ng16: grid 32 x 1 per sequence x 1, block 64 x 1 x 1, 320 bytes shared
 // DUMP: entry @decode
 // DUMP: mamba_step {{.*}}  [cuda: mamba_step_h4_g2_n16_x128_k4_ng16_conv mamba_step_h4_g2_n16_x128_k4_ng16]
 // In decode the adds and norms live in the GEMVs (kern-fuse-norm-projection).

@@ -43,6 +43,9 @@ struct GpuTarget {
   /// sm_90a (H100, H200): the PTX may use warpgroup MMA (wgmma), which
   /// runs on those chips alone.
   bool warpgroupMma() const { return chip == "sm_90a"; }
+  /// sm_90 and newer: blocks may form clusters that read each other's
+  /// shared memory.
+  bool blockClusters() const;
 };
 
 /// A kernel and how it is launched: the runtime's own description, so the
