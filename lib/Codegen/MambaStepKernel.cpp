@@ -118,7 +118,10 @@ public:
       barrier();
       scan(row);
       barrier();
-      sumSquares();
+      if (s.normSpan() > 1)
+        sliceSquares();
+      else
+        sumSquares();
       normalise(row);
       // The next token overwrites the shared rows, which the cluster's
       // other blocks may still be reading.
@@ -323,6 +326,26 @@ private:
       });
       barrier();
     }
+  }
+
+  /// The sum of the slice's squares, whose rows all lie in one norm group
+  /// spanning the cluster, into its first row: warp 0 adds them in a loop
+  /// and by shuffles. The cluster barrier of clusterSquares(), a barrier of
+  /// the block too, orders it before any read (where the tree of
+  /// sumSquares() took a barrier a level).
+  void sliceSquares() {
+    Value lane = k.rem(k.threadId(), k.idx(32));
+    Value warp = k.div(k.threadId(), k.idx(32));
+    Value first = sharedAt(squares(), base);
+    k.when(k.eq(warp, k.idx(0)), [&] {
+      auto partial = k.loop(lane, k.idx(s.rowsPerBlock()), k.idx(32),
+                            {k.f32(0)}, [&](Value r, ValueRange acc) {
+                              return SmallVector<Value>{k.fadd(
+                                  acc[0], k.load(shared, k.add(first, r)))};
+                            });
+      Value total = k.warpSum(partial[0]);
+      k.when(k.eq(lane, k.idx(0)), [&] { k.store(total, shared, first); });
+    });
   }
 
   /// The sum of squares of a norm group spanning the cluster: its blocks'

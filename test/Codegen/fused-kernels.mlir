@@ -24,11 +24,11 @@
 // block-reduced, then the normalised row), and the Mamba-2 decode step: the
 // conv update of every channel, then 8 blocks per head (slices of 2 state
 // rows, 2 warps) with the slice's x, the head's B and C, its gated rows and
-// their squares in shared memory; barriers between the phases; a 1-step
-// tree sum per slice, and the norm group of 16 rows spans the 8 slices: a
-// cluster of 8 blocks (sm_90a) whose partial sums each block reads from the
-// others' shared memory between cluster barriers. ptxas.mlir assembles the
-// same PTX.
+// their squares in shared memory; barriers between the phases; the norm
+// group of 16 rows spans the 8 slices: each slice's sum of squares by warp
+// 0, then a cluster of 8 blocks (sm_90a) whose partial sums each block
+// reads from the others' shared memory between cluster barriers.
+// ptxas.mlir assembles the same PTX.
 
 // CHECK-LABEL: gpu.func @add_rms_norm_w64_eps1p00em05
 // CHECK-SAME: workgroup(%{{.*}} : memref<32xf32, #gpu.address_space<workgroup>>)
@@ -67,9 +67,12 @@
 // CHECK: scf.for {{.*}} to %c16{{.*}} iter_args
 // CHECK: memref.store %{{.*}}, %arg11
 // CHECK: gpu.barrier
-// The slice's tree sum (half 1), then the cluster's 8 partial sums.
-// CHECK: gpu.barrier
-// CHECK-NEXT: nvvm.cluster.arrive {aligned}
+// Warp 0 sums the slice's squares (a loop, then 5 shuffles; no barrier),
+// then the cluster barrier and the cluster's 8 partial sums.
+// CHECK: scf.for {{.*}} to %c2{{.*}} step %c32{{.*}} iter_args
+// CHECK-COUNT-5: gpu.shuffle  xor
+// CHECK-NOT: gpu.barrier
+// CHECK: nvvm.cluster.arrive {aligned}
 // CHECK-NEXT: nvvm.cluster.wait {aligned}
 // CHECK-COUNT-8: nvvm.mapa
 // CHECK: math.sqrt
