@@ -12,11 +12,14 @@ at MambaInLlama-8B shapes (32 heads, head dim = d_state = 128, 8 groups: x
 and B per group, C per head, conv width 4 over 6144 [x|B|C] channels, one
 norm group per head); the plan is `ml-dump model.mlart --plan` of the same
 model compiled without --emit (the launch geometry). Our kern.mamba_step is
-two kernels, `PREFIX_conv` (conv update + SiLU, in place over xbc) and
-`PREFIX` (state update, y = S C + D x, y * silu(z), gated RMSNorm), f32
+two launches, `PREFIX_conv` (conv update + SiLU, in place over xbc) and a
+scan (state update, y = S C + D x, y * silu(z), gated RMSNorm), f32
 activations and an f32 SSM state (with --ssm-state bf16, the kernels of
 `ml-compile --ssm-state=bf16`: a bf16 state, f32 math, PREFIX gets
-_ssmbf16); a batch of B sequences is a y grid of B.
+_ssmbf16); a batch of B sequences is a y grid of B. The scan comes in
+tiers `PREFIX_slicesN` (N blocks a head) and a batch takes the one the
+runtime picks (mlrt::mambaStepTier; a plan from before the tiers has one
+scan, `PREFIX`). Every tier is checked against the oracle.
 
 mamba_ssm's selective_state_update (Triton, from DIR, a git-ignored stub of
 mamba_ssm/ops/triton that bench/kernels/mamba_ssm_stub.sh builds:
@@ -122,14 +125,33 @@ def reference(t, dtype=torch.float64):
     return dict(conv_out=conv_out, gated=gated, out=out, state=state, conv_state=conv_state)
 
 
-class Ours:
-    """kern.mamba_step's two kernels on the runtime's argument convention
-    (schemas/artifact.fbs, GpuKernel): 12 memref<?xf32>, tokens, position."""
+def scan_tiers(specs, prefix):
+    """The scan kernels of kern.mamba_step, most slices first
+    (mlrt::mambaStepScanName); a plan from before the tiers has one, PREFIX."""
+    tiers = sorted(((int(name[len(prefix) + 7:]), name) for name in specs
+                    if name.startswith(prefix + "_slices")), reverse=True)
+    return [name for _, name in tiers] or [prefix]
 
-    def __init__(self, module, specs, prefix, t, state_dtype):
+
+def step_tier(sequences, tiers):
+    """mlrt::mambaStepTier: 2^i sequences take tier i (the last beyond)."""
+    tier = 0
+    while tier + 1 < tiers and (1 << tier) < sequences:
+        tier += 1
+    return tier
+
+
+class Ours:
+    """kern.mamba_step's conv and scan on the runtime's argument convention
+    (schemas/artifact.fbs, GpuKernel): 12 memref<?xf32>, tokens, position.
+    The scan is the tier the runtime launches for the batch, or `tier`."""
+
+    def __init__(self, module, specs, prefix, t, state_dtype, tier=None):
         self.batch = t["xbc"].shape[0]
+        tiers = scan_tiers(specs, prefix)
+        self.scan_name = tiers[step_tier(self.batch, len(tiers)) if tier is None else tier]
         self.kernels = []
-        for name in (prefix + "_conv", prefix):
+        for name in (prefix + "_conv", self.scan_name):
             grid, per_token, block, shared = specs[name]
             assert not per_token, name
             self.kernels.append((module.kernel(name, shared), (grid, self.batch, 1), block))
@@ -247,13 +269,15 @@ def main():
     gen = torch.Generator(device="cuda").manual_seed(args.check_batch)
     t = inputs(args.check_batch, gen)
     ref = reference(t)
-    ours = Ours(module, specs, args.prefix, t, ours_dtype)
-    ours.launch()
-    torch.cuda.synchronize()
-    print(f"check at B={args.check_batch} vs float64 reference (max |err| / max |ref|): ours "
-          f"out {rel(ours.out, ref['out']):.2e}, SSM state {rel(ours.state, ref['state']):.2e}, "
-          f"conv state {rel(ours.conv_state, ref['conv_state']):.2e}, conv outputs "
-          f"{rel(ours.xbc, ref['conv_out']):.2e}", file=sys.stderr)
+    for tier in range(len(scan_tiers(specs, args.prefix))):
+        ours = Ours(module, specs, args.prefix, t, ours_dtype, tier)
+        ours.launch()
+        torch.cuda.synchronize()
+        print(f"check at B={args.check_batch} vs float64 reference (max |err| / max |ref|): "
+              f"{ours.scan_name}: out {rel(ours.out, ref['out']):.2e}, SSM state "
+              f"{rel(ours.state, ref['state']):.2e}, conv state "
+              f"{rel(ours.conv_state, ref['conv_state']):.2e}, conv outputs "
+              f"{rel(ours.xbc, ref['conv_out']):.2e}", file=sys.stderr)
     conv32 = conv_step(t, f32)[0]
     for dtype in (f32, bf16):
         peer = Peer(selective_state_update, rmsnorm_fn, t, dtype, conv32)
@@ -276,7 +300,8 @@ def main():
         gen = torch.Generator(device="cuda").manual_seed(batch)
         t = inputs(batch, gen)
         ours = Ours(module, specs, args.prefix, t, ours_dtype)
-        r = dict(batch=batch, scan=timed(ours.scan), conv=timed(ours.conv), step=timed(ours.launch))
+        r = dict(batch=batch, scan=timed(ours.scan), conv=timed(ours.conv), step=timed(ours.launch),
+                 tier=ours.scan_name[len(args.prefix) + 1:] or "one kernel")
         del ours
         conv32 = conv_step(t, f32)[0]
         for dtype, tag in ((bf16, "bf16"), (f32, "f32")):
@@ -300,12 +325,12 @@ def main():
     print("Scan vs selective_state_update (state update + y + D skip + silu(z) gate; ours adds the "
           f"gated RMSNorm). Ours: {args.ssm_state} state; SSU: bf16 and f32 state.")
     print()
-    print("| B | ours scan (us) | TB/s | % copy | SSU bf16 (us) | TB/s | % copy | ours / SSU bf16 "
-          "| SSU f32 (us) | TB/s | % copy | ours / SSU f32 |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    print("| B | ours scan tier | ours scan (us) | TB/s | % copy | SSU bf16 (us) | TB/s | % copy "
+          "| ours / SSU bf16 | SSU f32 (us) | TB/s | % copy | ours / SSU f32 |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         b = r["batch"]
-        print(f"| {b} | {r['scan']:.2f} | {rate(b, ours_size, r['scan'])} | {r['ssu_bf16']:.2f} | "
+        print(f"| {b} | {r['tier']} | {r['scan']:.2f} | {rate(b, ours_size, r['scan'])} | {r['ssu_bf16']:.2f} | "
               f"{rate(b, 2, r['ssu_bf16'])} | {r['scan'] / r['ssu_bf16']:.2f} | "
               f"{r['ssu_f32']:.2f} | {rate(b, 4, r['ssu_f32'])} | {r['scan'] / r['ssu_f32']:.2f} |")
     print()

@@ -10,13 +10,17 @@
 //     of a Mamba group share their x and B channels and so those channels'
 //     conv state; a kernel of its own updates each state row once, where
 //     blocks per head would race on the shared rows.
-//  2. `<name>`: `slices` blocks per head (and per sequence, blockIdx.y),
+//  2. the scan: `slices` blocks per head (and per sequence, blockIdx.y),
 //     each a slice of the head's state rows, do the state update,
 //     y = S C + D x, the gate y * silu(z) and the RMSNorm of the norm
 //     groups, which lie within the head (kern-fuse-mamba-step fuses only
-//     then). One sequence's state is streamed by about kStepBlocks blocks:
-//     at 8B shapes 32 heads x 4 slices, where a block per head left 100 of
-//     the 132 SMs idle and took 8.3 us for 4 MiB of f32 state. A norm group
+//     then). It comes in tiers (mlrt::mambaStepScanName): the first slices
+//     a head so that one sequence is streamed by about kStepBlocks blocks,
+//     each next tier over half as many, down to one block a head, and the
+//     runtime steps 2^i sequences with tier i (mlrt::mambaStepTier). At 8B
+//     shapes one sequence takes 8 slices of 16 rows: 4.1 us for 4 MiB of f32
+//     state where a block per head took 8.5, but 16 sequences take 24 us
+//     with 4 slices and 14.7 with one (bench/RESULTS.md). A norm group
 //     wider than a slice spans a cluster of blocks (sm_90+), which add
 //     their partial sums of squares through distributed shared memory.
 // In block 2, x (the slice's rows), B and C of the head are staged in
@@ -40,6 +44,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlrt/GpuConventions.h"
 #include "llvm/Support/MathExtras.h"
 
 using namespace mlir;
@@ -61,9 +66,10 @@ enum Arg : unsigned {
 /// one sequence takes 8.5 us instead of 5.5 (bench/RESULTS.md).
 constexpr int64_t kScanWarps = 8;
 constexpr int64_t kScanBlocksPerSM = 4;
-/// Blocks a sequence's scan aims for (about one a Hopper SM), and the most
-/// blocks a head is sliced into (the portable cluster size).
-constexpr int64_t kStepBlocks = 128;
+/// Blocks a sequence's scan aims for (about two a Hopper SM: at 8B shapes
+/// 256 blocks beat 128 for 1, 2 and 4 sequences), and the most blocks a
+/// head is sliced into (the portable cluster size).
+constexpr int64_t kStepBlocks = 256;
 constexpr int64_t kMaxSlices = 8;
 
 /// The sizes the kernels are specialised to.
@@ -429,7 +435,6 @@ KernelSpecs codegen::emitMambaStepKernel(kern::MambaStepOp op, StringRef name,
                             "norm groups within one head's "
                          << s.headDim << " channels, found groups of "
                          << s.normGroup;
-  s.slices = slicesFor(s, target);
   // Static shared memory stops at 48 KiB.
   if (s.sharedFloats() * 4 > 48 * 1024)
     return mlrt::Error() << "ml-compile: the CUDA mamba_step kernel needs "
@@ -443,12 +448,16 @@ KernelSpecs codegen::emitMambaStepKernel(kern::MambaStepOp op, StringRef name,
     conv1d(k, Conv1dArgs{Xbc, Xbc, ConvWeight, ConvBias, ConvState}, channels,
            s.taps);
   });
-  buildKernel(module, name, args, false, s.sharedFloats(),
-              [&](KernelBuilder &k) { MambaScanEmitter(k, s).emit(); });
-  return std::vector<GpuKernelSpec>{
-      perSequence(
-          fixedGrid(conv, (channels + kThreads - 1) / kThreads, kThreads)),
-      perSequence(
-          fixedGrid(name.str(), s.heads * s.slices, s.threads(),
-                    s.sharedFloats()))};
+  std::vector<GpuKernelSpec> specs{perSequence(
+      fixedGrid(conv, (channels + kThreads - 1) / kThreads, kThreads))};
+  // Halving the slices keeps each norm group within a slice or spanning
+  // whole ones.
+  for (s.slices = slicesFor(s, target); s.slices >= 1; s.slices /= 2) {
+    std::string scan = mlrt::mambaStepScanName(name.str(), s.slices);
+    buildKernel(module, scan, args, false, s.sharedFloats(),
+                [&](KernelBuilder &k) { MambaScanEmitter(k, s).emit(); });
+    specs.push_back(perSequence(fixedGrid(scan, s.heads * s.slices,
+                                          s.threads(), s.sharedFloats())));
+  }
+  return specs;
 }

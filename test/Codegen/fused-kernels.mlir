@@ -22,8 +22,8 @@
 // hybrid (4 heads of 16 in 2 groups, d_state 16, conv width 4): the
 // residual add + RMSNorm (one block per token: the sum written, then
 // block-reduced, then the normalised row), and the Mamba-2 decode step: the
-// conv update of every channel, then 8 blocks per head (slices of 2 state
-// rows, 2 warps) with the slice's x, the head's B and C, its gated rows and
+// conv update of every channel, then the scan of one sequence (the first
+// of four tiers): 8 blocks per head (slices of 2 state rows, 2 warps) with the slice's x, the head's B and C, its gated rows and
 // their squares in shared memory; barriers between the phases; the norm
 // group of 16 rows spans the 8 slices: each slice's sum of squares by warp
 // 0, then a cluster of 8 blocks (sm_90a) whose partial sums each block
@@ -50,7 +50,7 @@
 // CHECK: gpu.return
 
 // The scan: head blockIdx.x / 8, slice blockIdx.x % 8, sequence blockIdx.y.
-// CHECK-LABEL: gpu.func @mamba_step_h4_g2_n16_x128_k4_ng16(
+// CHECK-LABEL: gpu.func @mamba_step_h4_g2_n16_x128_k4_ng16_slices8(
 // CHECK-SAME: %arg11: memref<?xf32>, %arg12: index, %arg13: index) workgroup(%{{.*}} : memref<80xf32, #gpu.address_space<workgroup>>)
 // CHECK-SAME: nvvm.cluster_dim = array<i32: 8, 1, 1>
 // CHECK-SAME: nvvm.maxntid = array<i32: 64, 1, 1>
@@ -80,13 +80,30 @@
 // CHECK: nvvm.cluster.arrive {aligned}
 // CHECK-NEXT: nvvm.cluster.wait {aligned}
 // CHECK: gpu.return
+// The tiers for 2, 4 and more sequences: half the slices of the one
+// before (clusters of 4, then 2), down to a block per head, whose norm
+// group lies within it: a tree sum, no cluster.
+// CHECK-LABEL: gpu.func @mamba_step_h4_g2_n16_x128_k4_ng16_slices4(
+// CHECK-SAME: nvvm.cluster_dim = array<i32: 4, 1, 1>
+// CHECK-SAME: nvvm.maxntid = array<i32: 128, 1, 1>
+// CHECK: gpu.return
+// CHECK-LABEL: gpu.func @mamba_step_h4_g2_n16_x128_k4_ng16_slices2(
+// CHECK-SAME: nvvm.cluster_dim = array<i32: 2, 1, 1>
+// CHECK: gpu.return
+// CHECK-LABEL: gpu.func @mamba_step_h4_g2_n16_x128_k4_ng16_slices1(
+// CHECK-NOT: nvvm.cluster
+// CHECK-COUNT-4: gpu.barrier
+// CHECK-NOT: nvvm.cluster
+// CHECK: gpu.return
 
 // At d_state 128 (2 heads of 128, 1 group) and sm_80 (no clusters: a
 // block per head, whose rows its norm group spans) each of the 8 warps takes 16
 // rows in 4 groups of 4: B and C from shared memory, then per group the
 // four rows' state loads, 4 floats a lane each, all before the first
 // update is stored. Launch bounds: 256 threads, 4 blocks an SM.
-// WIDE-LABEL: gpu.func @mamba_step_h2_g1_n128_x512_k4_ng128(
+// A single tier (no clusters to slice the norm group over).
+// WIDE-NOT: mamba_step_h2_g1_n128_x512_k4_ng128_slices{{[248]}}
+// WIDE-LABEL: gpu.func @mamba_step_h2_g1_n128_x512_k4_ng128_slices1(
 // WIDE-SAME: nvvm.maxntid = array<i32: 256, 1, 1>, nvvm.minctasm = 4 : i32
 // WIDE: math.log1p
 // WIDE-COUNT-2: vector.load %{{.*}} : memref<640xf32, #gpu.address_space<workgroup>>, vector<4xf32>
@@ -110,7 +127,7 @@
 // SSMBF16-NEXT: memref.store %{{.*}}, %arg6
 // The default sm_90a slices each head over 8 blocks of 16 rows (a cluster
 // for the norm group of 128): each warp's two rows are one load a lane.
-// SSMBF16-LABEL: gpu.func @mamba_step_h2_g1_n128_x512_k4_ng128_ssmbf16(
+// SSMBF16-LABEL: gpu.func @mamba_step_h2_g1_n128_x512_k4_ng128_ssmbf16_slices8(
 // SSMBF16-SAME: %arg11: memref<?xbf16>
 // SSMBF16-SAME: nvvm.cluster_dim = array<i32: 8, 1, 1>
 // SSMBF16: vector.load %arg11[%{{.*}}] {alignment = 16 : i64} : memref<?xbf16>, vector<8xbf16>
@@ -133,7 +150,7 @@
 
 // PTX: .entry add_rms_norm_w64_eps1p00em05(
 // PTX: .entry mamba_step_h4_g2_n16_x128_k4_ng16_conv(
-// PTX: .entry mamba_step_h4_g2_n16_x128_k4_ng16(
+// PTX: .entry mamba_step_h4_g2_n16_x128_k4_ng16_slices8(
 // PTX: .reqnctapercluster 8, 1, 1
 // PTX: mapa.shared::cluster
 // PTX: barrier.cluster.arrive.aligned
@@ -142,8 +159,11 @@
 
 // DUMP: kernel add_rms_norm_w64_eps1p00em05: grid 1 per token x 1 x 1, block 32 x 1 x 1, 128 bytes shared
 // DUMP: kernel mamba_step_h4_g2_n16_x128_k4_ng16_conv: grid 1 x 1 per sequence x 1, block 256 x 1 x 1, 0 bytes shared
-// DUMP: kernel mamba_step_h4_g2_n16_x128_k4_ng16: grid 32 x 1 per sequence x 1, block 64 x 1 x 1, 320 bytes shared
+// DUMP: kernel mamba_step_h4_g2_n16_x128_k4_ng16_slices8: grid 32 x 1 per sequence x 1, block 64 x 1 x 1, 320 bytes shared
+// DUMP: kernel mamba_step_h4_g2_n16_x128_k4_ng16_slices4: grid 16 x 1 per sequence x 1, block 128 x 1 x 1, 320 bytes shared
+// DUMP: kernel mamba_step_h4_g2_n16_x128_k4_ng16_slices2: grid 8 x 1 per sequence x 1, block 256 x 1 x 1, 320 bytes shared
+// DUMP: kernel mamba_step_h4_g2_n16_x128_k4_ng16_slices1: grid 4 x 1 per sequence x 1, block 256 x 1 x 1, 320 bytes shared
 // DUMP: entry @decode
-// DUMP: mamba_step {{.*}}  [cuda: mamba_step_h4_g2_n16_x128_k4_ng16_conv mamba_step_h4_g2_n16_x128_k4_ng16]
+// DUMP: mamba_step {{.*}}  [cuda: mamba_step_h4_g2_n16_x128_k4_ng16_conv mamba_step_h4_g2_n16_x128_k4_ng16_slices8 mamba_step_h4_g2_n16_x128_k4_ng16_slices4 mamba_step_h4_g2_n16_x128_k4_ng16_slices2 mamba_step_h4_g2_n16_x128_k4_ng16_slices1]
 // In decode the adds and norms live in the GEMVs (kern-fuse-norm-projection).
 // DUMP-NOT: add_rms_norm

@@ -58,6 +58,23 @@ inline std::string batchedGemvKernelName(const std::string &gemv,
   return gemv + "_rows" + std::to_string(tier);
 }
 
+/// kern.mamba_step's kernels are its conv (`<step>_conv`), then its scan in
+/// tiers: tier i slices each head over half the blocks of tier i - 1, the
+/// first over the most (about a GPU's worth for one sequence), the last
+/// over one, each named mambaStepScanName with its slices. The backend
+/// launches the conv, then mambaStepTier of the step's sequences: 2^i
+/// sequences are streamed by about as many blocks as one in tier 0.
+inline std::string mambaStepScanName(const std::string &step,
+                                     int64_t slices) {
+  return step + "_slices" + std::to_string(slices);
+}
+inline size_t mambaStepTier(int64_t sequences, size_t tiers) {
+  size_t tier = 0;
+  while (tier + 1 < tiers && (int64_t(1) << tier) < sequences)
+    ++tier;
+  return tier;
+}
+
 /// Tokens per chunk of the chunked Mamba-2 prefill scan: each chunk's
 /// state is computed in parallel, then the chunks are chained (longer
 /// chunks: less workspace traffic; shorter: more parallelism at short

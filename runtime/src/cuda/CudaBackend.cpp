@@ -96,6 +96,8 @@ private:
   /// Queues `op`'s kernels (or only kernel `only`) with the current `args`
   /// plus tokens, position.
   Status launchKernels(const PlanOp &op, const Feed &feed, int only = -1);
+  /// kern.mamba_step: the conv, then the scan tier of the feed's sequences.
+  Status launchMambaStep(const PlanOp &op, const Feed &feed);
   /// Queues a GEMV op's kernel for the feed's rows: its first for one row,
   /// else the tier of kBatchedGemvTiers that holds them, when it has those.
   Status launchGemv(const PlanOp &op, const Feed &feed);
@@ -381,6 +383,11 @@ Status CudaBackend::init() {
     for (const PlanOp &op : entry->ops) {
       if (op.gpuKernels.empty())
         continue;
+      if (op.kind == OpKind::MambaStep && op.gpuKernels.size() < 2)
+        return Error() << "the artifact's mamba_step has "
+                       << op.gpuKernels.size()
+                       << " CUDA kernel; expected its conv and at least one "
+                          "scan (recompile it with ml-compile)";
       memrefs(*entry, op, one);
       if (isProjection(op) && !usesGemv(*entry, op)) { // bf16 rounding
         args.clear();
@@ -564,7 +571,16 @@ Status CudaBackend::runOp(const PlanEntry &entry, const PlanOp &op,
   memrefs(entry, op, feed);
   if (op.kind == OpKind::LinearSwiGLU)
     return launchGemv(op, feed);
+  if (op.kind == OpKind::MambaStep)
+    return launchMambaStep(op, feed);
   return launchKernels(op, feed);
+}
+
+Status CudaBackend::launchMambaStep(const PlanOp &op, const Feed &feed) {
+  const size_t tiers = op.gpuKernels.size() - 1;
+  MLRT_RETURN_IF_ERROR(launchKernels(op, feed, op.gpuKernels[0]));
+  return launchKernels(
+      op, feed, op.gpuKernels[1 + mambaStepTier(feed.sequences, tiers)]);
 }
 
 Status CudaBackend::launchGemv(const PlanOp &op, const Feed &feed) {
