@@ -29,14 +29,20 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ptxlaunch  # noqa: E402
 
-# name, kernel name prefix, rows of each matrix (one output each), cols.
+# name, kernel name prefix, rows of each matrix, cols, and the matrices
+# each output holds side by side (None: one output a matrix).
 # "linear_swiglu" reads gate and up and writes silu(gate x) * (up x).
+# The Mamba-2 in_proj of a hybrid (MambaInLlama-8B: x and B per group, C
+# and z per head, dt) writes x|B|C into xbc, z and dt; a plan without it
+# (a Transformer's) skips it.
 PROJECTIONS = [
-    ("q|k|v (+ RMSNorm)", "linear", [4096, 1024, 1024], 4096),
-    ("o_proj (+= residual)", "linear", [4096], 4096),
-    ("gate|up + SwiGLU (+ RMSNorm)", "linear_swiglu", [14336, 14336], 4096),
-    ("down_proj (+= residual)", "linear", [4096], 14336),
-    ("lm_head (+ RMSNorm)", "lm_head", [128256], 4096),
+    ("q|k|v (+ RMSNorm)", "linear", [4096, 1024, 1024], 4096, None),
+    ("o_proj (+= residual)", "linear", [4096], 4096, None),
+    ("gate|up + SwiGLU (+ RMSNorm)", "linear_swiglu", [14336, 14336], 4096, None),
+    ("down_proj (+= residual)", "linear", [4096], 14336, None),
+    ("lm_head (+ RMSNorm)", "lm_head", [128256], 4096, None),
+    ("Mamba-2 in_proj x|B|C, z, dt (+ RMSNorm)", "linear", [1024, 1024, 4096, 4096, 32], 4096,
+     [[0, 1, 2], [3], [4]]),
 ]
 L2_BYTES = 60 << 20
 
@@ -46,6 +52,8 @@ def find_kernel(specs, kind, rows, cols):
     sizes = "_".join(str(r) for r in (rows[:1] if kind == "linear_swiglu" else rows))
     prefix = f"{kind}_gemv_bf16_{sizes}x{cols}_"
     found = [n for n in specs if n.startswith(prefix) and not re.search(r"_stage$|_rows\d+$", n)]
+    if not found and len(rows) == 5:
+        return None, None
     if len(found) != 1:
         raise SystemExit(f"expected one kernel {prefix}* in the plan, found {found}")
     return found[0], specs[found[0]]
@@ -64,8 +72,13 @@ def main():
           "torch GB/s | ours vs torch |")
     print("|---|---|---|---|---|---|---|---|---|")
     torch.manual_seed(0)
-    for title, kind, rows, cols in PROJECTIONS:
-        name, (grid, _, block, shared) = find_kernel(specs, kind, rows, cols)
+    for title, kind, rows, cols, outputs in PROJECTIONS:
+        name, spec = find_kernel(specs, kind, rows, cols)
+        if name is None:
+            continue
+        grid, _, block, shared = spec
+        if outputs is None:
+            outputs = [[0]] if kind == "linear_swiglu" else [[m] for m in range(len(rows))]
         kernel = module.kernel(name, shared_bytes=shared)
         nbytes = sum(rows) * cols * 2
         copies = max(1, -(-2 * L2_BYTES // nbytes))
@@ -73,8 +86,7 @@ def main():
                 for _ in range(copies)]
         x = torch.randn(cols, device="cuda")
         norm = torch.rand(cols, device="cuda") + 0.5 if "_norm" in name else None
-        outs = [torch.zeros(rows[0] if kind == "linear_swiglu" else r, device="cuda")
-                for r in (rows[:1] if kind == "linear_swiglu" else rows)]
+        outs = [torch.zeros(sum(rows[m] for m in held), device="cuda") for held in outputs]
         if kind == "lm_head":
             operand_sets = [[x] + ws + outs for ws in sets]
         else:
@@ -95,7 +107,7 @@ def main():
         if kind == "linear_swiglu":
             refs = [torch.nn.functional.silu(ws[0].float() @ xn) * (ws[1].float() @ xn)]
         else:
-            refs = [w.float() @ xn for w in ws]
+            refs = [torch.cat([ws[m].float() @ xn for m in held]) for held in outputs]
         for out, ref in zip(outs, refs):
             err = ((out - ref).abs().max() / ref.abs().max()).item()
             if err > 1e-5:

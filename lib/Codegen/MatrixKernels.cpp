@@ -149,12 +149,12 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
   // The warp's partial sums of its rows of segment g for token t, over
   // its columns, summed over its lanes: the dot products indexed
   // matrix-major ([m * rows + r]), then (input norm) the sum of x^2.
-  auto partialSums = [&](const GemvSegment &g, Value local, Value t) {
+  auto partialSums = [&](ArrayRef<Value> matrices, Value local, Value t) {
     Value xRow = k.mul(t, k.idx(s.inWidth));
     SmallVector<Value> wRows;
     for (int64_t r = 0; r < rows; ++r)
       wRows.push_back(k.mul(k.add(local, k.idx(r)), k.idx(s.cols)));
-    const size_t dots = g.matrices.size() * rows;
+    const size_t dots = matrices.size() * rows;
     SmallVector<Value> zeros(dots + (s.norm ? 1 : 0), zero);
     // Every row's partial sums over the columns from `offsets`; with an
     // input norm, x times its weight, and the sum of x^2 on the side.
@@ -170,11 +170,10 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
                                      ValueRange{offset}, false,
                                      llvm::MaybeAlign(xAlign)));
         }
-        for (size_t m = 0; m < g.matrices.size(); ++m)
+        for (size_t m = 0; m < matrices.size(); ++m)
           for (int64_t r = 0; r < rows; ++r)
-            sums[m * rows + r] =
-                fma(sums[m * rows + r], k.memref(g.matrices[m]),
-                    k.add(wRows[r], offset), x);
+            sums[m * rows + r] = fma(sums[m * rows + r], matrices[m],
+                                     k.add(wRows[r], offset), x);
       }
       return sums;
     };
@@ -220,21 +219,57 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
       k.store(result, k.memref(g.out), to);
     }
   };
+  // Lane 0's sums: the rows of segment g, or the split's partial sums.
+  auto finish = [&](const GemvSegment &g, Value local, Value t,
+                    SmallVector<Value> totals) {
+    k.when(isLane0, [&] {
+      if (splits == 1)
+        return writeRows(g, local, t, totals);
+      for (auto [i, total] : llvm::enumerate(totals))
+        k.store(total, k.sharedBuffer(),
+                k.add(k.mul(warp, k.idx(perWarp)), k.idx(i)));
+    });
+  };
+  const bool oneMatrixEach = llvm::all_of(s.segments, [](const GemvSegment &g) {
+    return g.matrices.size() == 1;
+  });
   k.loop(k.idx(0), k.tokens(), k.idx(1), [&](Value t) {
     int64_t first = 0;
-    for (const GemvSegment &g : s.segments) {
-      Value local = k.sub(row, k.idx(first));
-      k.when(inSegment(g, first), [&] {
-        SmallVector<Value> totals = partialSums(g, local, t);
-        k.when(isLane0, [&] {
-          if (splits == 1)
-            return writeRows(g, local, t, totals);
-          for (auto [i, total] : llvm::enumerate(totals))
-            k.store(total, k.sharedBuffer(),
-                    k.add(k.mul(warp, k.idx(perWarp)), k.idx(i)));
-        });
+    if (oneMatrixEach && s.segments.size() > 1) {
+      // One loop for every segment, over the matrix and row the warp's
+      // segment selects: a loop per segment kept the registers of all
+      // (the Mamba in_proj's five took 87, two blocks an SM, 62% of copy
+      // bandwidth).
+      Value matrix = k.memref(s.segments[0].matrices[0]), local = row;
+      for (const GemvSegment &g : llvm::drop_begin(s.segments)) {
+        first += (&g - 1)->rows;
+        Value in = arith::CmpIOp::create(b, arith::CmpIPredicate::uge, row,
+                                         k.idx(first));
+        matrix = arith::SelectOp::create(b, in, k.memref(g.matrices[0]),
+                                         matrix);
+        local = arith::SelectOp::create(b, in, k.sub(row, k.idx(first)), local);
+      }
+      // The grid's last block may have rows past the last segment.
+      k.when(k.lt(row, k.idx(s.totalRows())), [&] {
+        SmallVector<Value> totals = partialSums({matrix}, local, t);
+        int64_t at = 0;
+        for (const GemvSegment &g : s.segments) {
+          k.when(inSegment(g, at),
+                 [&] { finish(g, k.sub(row, k.idx(at)), t, totals); });
+          at += g.rows;
+        }
       });
-      first += g.rows;
+    } else {
+      for (const GemvSegment &g : s.segments) {
+        Value local = k.sub(row, k.idx(first));
+        k.when(inSegment(g, first), [&] {
+          SmallVector<Value> matrices;
+          for (unsigned m : g.matrices)
+            matrices.push_back(k.memref(m));
+          finish(g, local, t, partialSums(matrices, local, t));
+        });
+        first += g.rows;
+      }
     }
     if (splits == 1)
       return;

@@ -37,13 +37,21 @@
 // CHECK: arith.truncf %{{.*}} : f32 to bf16
 // q|k|v: the input, three outputs, three matrices, then the input norm's
 // weight; the sum of x^2 rides along the dot products and scales them; row r
-// of the grid writes q below 64, k below 96, v below 128.
+// of the grid writes q below 64, k below 96, v below 128. One loop serves
+// the three: the warp's matrix and row within it are selected first.
 // CHECK-LABEL: gpu.func @linear_gemv_bf16_64_32_32x64_in64_out64_32_32_a16_norm1p00em05
-// CHECK-SAME: (%[[X:.+]]: memref<?xf32>, %[[Q:.+]]: memref<?xf32>, %[[K:.+]]: memref<?xf32>, %[[V:.+]]: memref<?xf32>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %{{.*}}: memref<?xbf16>, %[[NORM:.+]]: memref<?xf32>, %{{.*}}: index, %{{.*}}: index) workgroup(%{{.*}} : memref<24xf32, #gpu.address_space<workgroup>>) kernel
-// CHECK: arith.cmpi ult, %{{.*}}, %c64
+// CHECK-SAME: (%[[X:.+]]: memref<?xf32>, %[[Q:.+]]: memref<?xf32>, %[[K:.+]]: memref<?xf32>, %[[V:.+]]: memref<?xf32>, %[[WQ:.+]]: memref<?xbf16>, %[[WK:.+]]: memref<?xbf16>, %[[WV:.+]]: memref<?xbf16>, %[[NORM:.+]]: memref<?xf32>, %{{.*}}: index, %{{.*}}: index) workgroup(%{{.*}} : memref<24xf32, #gpu.address_space<workgroup>>) kernel
+// CHECK: %[[ISK:.+]] = arith.cmpi uge, %{{.*}}, %c64
+// CHECK: %[[QK:.+]] = arith.select %[[ISK]], %[[WK]], %[[WQ]] : memref<?xbf16>
+// CHECK: %[[ISV:.+]] = arith.cmpi uge, %{{.*}}, %c96
+// CHECK: %[[W:.+]] = arith.select %[[ISV]], %[[WV]], %[[QK]] : memref<?xbf16>
+// CHECK: arith.cmpi ult, %{{.*}}, %c128
 // CHECK: %[[XV:.+]] = vector.load %[[X]]
 // CHECK: vector.fma %[[XV]], %[[XV]]
 // CHECK: vector.load %[[NORM]]
+// CHECK: vector.load %[[W]]
+// CHECK-NOT: vector.load %[[WK]]
+// CHECK: arith.cmpi ult, %{{.*}}, %c64
 // CHECK: math.sqrt
 // CHECK: memref.store %{{.*}}, %[[Q]]
 // CHECK: arith.cmpi ult, %{{.*}}, %c96
