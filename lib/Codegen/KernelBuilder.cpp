@@ -66,9 +66,9 @@ void KernelBuilder::launchBounds(int64_t threads, int64_t blocksPerSM) {
 }
 
 void KernelBuilder::clusterOf(int64_t blocks) {
-  func->setAttr(NVVM::NVVMDialect::getClusterDimAttrName(),
-                builder.getDenseI32ArrayAttr(
-                    {static_cast<int32_t>(blocks), 1, 1}));
+  func->setAttr(
+      NVVM::NVVMDialect::getClusterDimAttrName(),
+      builder.getDenseI32ArrayAttr({static_cast<int32_t>(blocks), 1, 1}));
 }
 
 void KernelBuilder::clusterBarrier() {

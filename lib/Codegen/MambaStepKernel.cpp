@@ -83,7 +83,9 @@ struct StepShape {
   int64_t rowsPerBlock() const { return headDim / slices; }
   /// Blocks whose partial sums of squares make one norm group's: a
   /// cluster when above one.
-  int64_t normSpan() const { return std::max<int64_t>(1, normGroup / rowsPerBlock()); }
+  int64_t normSpan() const {
+    return std::max<int64_t>(1, normGroup / rowsPerBlock());
+  }
 
   int64_t headsPerGroup() const { return heads / groups; }
   int64_t xbcWidth() const {
@@ -156,15 +158,13 @@ private:
   void stageSpan(Value row, Value slot, Value first, int64_t count) {
     Value base = k.add(k.mul(row, k.idx(s.xbcWidth())), first);
     k.strided(k.idx(count), threads, [&](Value i) {
-      k.store(k.load(k.memref(Xbc), k.add(base, i)), shared,
-              k.add(slot, i));
+      k.store(k.load(k.memref(Xbc), k.add(base, i)), shared, k.add(slot, i));
     });
   }
 
   void stage(Value row) {
     int64_t p = s.headDim, n = s.dState, g = s.groups;
-    stageSpan(row, base, k.add(k.mul(group, k.idx(p)), base),
-              s.rowsPerBlock());
+    stageSpan(row, base, k.add(k.mul(group, k.idx(p)), base), s.rowsPerBlock());
     stageSpan(row, k.idx(p), k.add(k.idx(g * p), k.mul(group, k.idx(n))), n);
     stageSpan(row, k.idx(p + n),
               k.add(k.idx(g * p + g * n), k.mul(head, k.idx(n))), n);
@@ -201,24 +201,25 @@ private:
       return;
     }
     // d_state below 32 (test shapes): lanes past it idle.
-    k.loop(k.add(base, warp), k.add(base, k.idx(s.rowsPerBlock())),
-           k.idx(s.warps()), [&](Value channel) {
-      Value x = k.load(shared, channel);
-      Value stateRow = k.add(headState, k.mul(channel, k.idx(n)));
-      auto y = k.loop(
-          lane, k.idx(n), k.idx(32), {k.f32(0)},
-          [&](Value i, ValueRange acc) {
-            Value at = k.add(stateRow, i);
-            Value dB = k.fmul(delta, k.load(shared, sharedAt(p, i)));
-            Value state =
-                k.fadd(k.fmul(k.widen(k.load(k.memref(SSMState), at)), decay),
-                       k.fmul(dB, x));
-            k.store(k.narrow(state, s.stateType), k.memref(SSMState), at);
-            return SmallVector<Value>{k.fadd(
-                acc[0], k.fmul(state, k.load(shared, sharedAt(p + n, i))))};
-          });
-      finish(channel, x, y[0], 32);
-    });
+    k.loop(
+        k.add(base, warp), k.add(base, k.idx(s.rowsPerBlock())),
+        k.idx(s.warps()), [&](Value channel) {
+          Value x = k.load(shared, channel);
+          Value stateRow = k.add(headState, k.mul(channel, k.idx(n)));
+          auto y = k.loop(
+              lane, k.idx(n), k.idx(32), {k.f32(0)},
+              [&](Value i, ValueRange acc) {
+                Value at = k.add(stateRow, i);
+                Value dB = k.fmul(delta, k.load(shared, sharedAt(p, i)));
+                Value state = k.fadd(
+                    k.fmul(k.widen(k.load(k.memref(SSMState), at)), decay),
+                    k.fmul(dB, x));
+                k.store(k.narrow(state, s.stateType), k.memref(SSMState), at);
+                return SmallVector<Value>{k.fadd(
+                    acc[0], k.fmul(state, k.load(shared, sharedAt(p + n, i))))};
+              });
+          finish(channel, x, y[0], 32);
+        });
   }
 
   /// The scan of d_state = 32 V k: each warp's rows in unrolled groups of
@@ -363,8 +364,8 @@ private:
     Value total;
     for (int64_t rank = 0; rank < span; ++rank) {
       // Rank r holds slice firstSlice + r, its sum at its first row.
-      Value slot = sharedAt(
-          squares(), k.mul(k.add(firstSlice, k.idx(rank)), k.idx(rows)));
+      Value slot = sharedAt(squares(),
+                            k.mul(k.add(firstSlice, k.idx(rank)), k.idx(rows)));
       Value partial = k.loadFromClusterBlock(slot, k.idx(rank));
       total = total ? k.fadd(total, partial) : partial;
     }
@@ -379,12 +380,12 @@ private:
       Value channel = k.add(base, r);
       Value groupSquares =
           spanned ? spanned
-                  : k.load(shared,
-                           sharedAt(squares(), k.mul(k.div(channel, k.idx(size)),
-                                                     k.idx(size))));
+                  : k.load(shared, sharedAt(squares(),
+                                            k.mul(k.div(channel, k.idx(size)),
+                                                  k.idx(size))));
       Value scale = k.rmsScale(groupSquares, size, 1e-5);
-      Value w = k.load(k.memref(Norm),
-                       k.add(k.mul(head, k.idx(s.headDim)), channel));
+      Value w =
+          k.load(k.memref(Norm), k.add(k.mul(head, k.idx(s.headDim)), channel));
       Value v = k.load(shared, sharedAt(gated(), channel));
       k.store(k.fmul(w, k.fmul(v, scale)), k.memref(Out),
               outIndex(row, channel));
@@ -456,8 +457,8 @@ KernelSpecs codegen::emitMambaStepKernel(kern::MambaStepOp op, StringRef name,
     std::string scan = mlrt::mambaStepScanName(name.str(), s.slices);
     buildKernel(module, scan, args, false, s.sharedFloats(),
                 [&](KernelBuilder &k) { MambaScanEmitter(k, s).emit(); });
-    specs.push_back(perSequence(fixedGrid(scan, s.heads * s.slices,
-                                          s.threads(), s.sharedFloats())));
+    specs.push_back(perSequence(
+        fixedGrid(scan, s.heads * s.slices, s.threads(), s.sharedFloats())));
   }
   return specs;
 }

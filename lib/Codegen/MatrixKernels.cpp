@@ -230,9 +230,8 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
                 k.add(k.mul(warp, k.idx(perWarp)), k.idx(i)));
     });
   };
-  const bool oneMatrixEach = llvm::all_of(s.segments, [](const GemvSegment &g) {
-    return g.matrices.size() == 1;
-  });
+  const bool oneMatrixEach = llvm::all_of(
+      s.segments, [](const GemvSegment &g) { return g.matrices.size() == 1; });
   k.loop(k.idx(0), k.tokens(), k.idx(1), [&](Value t) {
     int64_t first = 0;
     if (oneMatrixEach && s.segments.size() > 1) {
@@ -245,8 +244,8 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
         first += (&g - 1)->rows;
         Value in = arith::CmpIOp::create(b, arith::CmpIPredicate::uge, row,
                                          k.idx(first));
-        matrix = arith::SelectOp::create(b, in, k.memref(g.matrices[0]),
-                                         matrix);
+        matrix =
+            arith::SelectOp::create(b, in, k.memref(g.matrices[0]), matrix);
         local = arith::SelectOp::create(b, in, k.sub(row, k.idx(first)), local);
       }
       // The grid's last block may have rows past the last segment.

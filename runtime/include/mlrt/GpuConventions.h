@@ -64,8 +64,7 @@ inline std::string batchedGemvKernelName(const std::string &gemv,
 /// over one, each named mambaStepScanName with its slices. The backend
 /// launches the conv, then mambaStepTier of the step's sequences: 2^i
 /// sequences are streamed by about as many blocks as one in tier 0.
-inline std::string mambaStepScanName(const std::string &step,
-                                     int64_t slices) {
+inline std::string mambaStepScanName(const std::string &step, int64_t slices) {
   return step + "_slices" + std::to_string(slices);
 }
 inline size_t mambaStepTier(int64_t sequences, size_t tiers) {

@@ -579,8 +579,8 @@ Status CudaBackend::runOp(const PlanEntry &entry, const PlanOp &op,
 Status CudaBackend::launchMambaStep(const PlanOp &op, const Feed &feed) {
   const size_t tiers = op.gpuKernels.size() - 1;
   MLRT_RETURN_IF_ERROR(launchKernels(op, feed, op.gpuKernels[0]));
-  return launchKernels(
-      op, feed, op.gpuKernels[1 + mambaStepTier(feed.sequences, tiers)]);
+  return launchKernels(op, feed,
+                       op.gpuKernels[1 + mambaStepTier(feed.sequences, tiers)]);
 }
 
 Status CudaBackend::launchGemv(const PlanOp &op, const Feed &feed) {
