@@ -4,13 +4,16 @@ an `ml-run` under Nsight Compute, summed per kernel name, as a markdown
 table (issue 7: "profile with ncu").
 
     decode_profile.py --artifact MODEL.mlart [--bin build/bin] [--context 2048]
+                      [--batch N]
     decode_profile.py --csv NCU.csv          # summarise a saved ncu CSV
 
-It prompts with --context token ids and decodes 3 tokens; ncu times every
-kernel alone with its caches flushed (--clock-control none leaves the
-clocks alone), so the sum exceeds the step's time in its CUDA graph, but
-the shares show what to work on. The step is the kernels after the last
-`embed` launch.
+It prompts with --context token ids and decodes 3 tokens (with --batch N,
+`ml-run --batch N`: the prompt is prefilled once and copied to N
+sequences, which then step together, so the step profiled is the batched
+one); ncu times every kernel alone with its caches flushed
+(--clock-control none leaves the clocks alone), so the sum exceeds the
+step's time in its CUDA graph, but the shares show what to work on. The
+step is the kernels after the last `embed` launch.
 """
 import argparse
 import collections
@@ -72,7 +75,8 @@ def profile(args):
     cmd = [ncu, "--clock-control", "none", "--metrics", "gpu__time_duration.sum", "--csv",
            "--print-units", "base", os.path.join(args.bin, "ml-run"), args.artifact,
            "--device", "cuda", "--tokens-file", ids_file, "-n", "3", "--ignore-eos",
-           "--ctx", str(args.context + 64), "--prefill-chunk", "2048"]
+           "--ctx", str(args.context + 64), "--prefill-chunk", "2048",
+           "--batch", str(args.batch)]
     p = subprocess.run(cmd, capture_output=True, text=True)
     if p.returncode:
         raise SystemExit(f"ncu failed ({p.returncode}): {p.stderr[-2000:]}")
@@ -84,6 +88,7 @@ def main():
     ap.add_argument("--artifact")
     ap.add_argument("--bin", default="build/bin")
     ap.add_argument("--context", type=int, default=2048)
+    ap.add_argument("--batch", type=int, default=1, help="sequences a decode step")
     ap.add_argument("--csv", help="an ncu --csv output to summarise instead of running")
     args = ap.parse_args()
     if not args.csv and not args.artifact:
