@@ -23,6 +23,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "cuda/CudaBackend.h"
+#include "mlrt/GpuConventions.h"
 #include "mlrt/Session.h"
 #include "mlrt/artifact_generated.h"
 #include "TinyLlamaLayers.h"
@@ -380,6 +381,19 @@ TEST(CudaModule, ArchSpecificCodeRunsOnItsChipAlone) {
             "compile the model for this GPU (ml-compile --gpu-chip=sm_100)");
   EXPECT_TRUE(cuda::checkTarget("sm_90a", 80, "A100").failed());
   EXPECT_TRUE(cuda::checkTarget("sm_90", 80, "A100").failed());
+}
+
+// mamba_step's scan tiers (GpuConventions.h): tier i serves up to 2^i
+// sequences, the last tier any more; an op with one scan (sm_80, or an
+// artifact from before the tiers) always takes it.
+TEST(CudaConventions, MambaStepTiersServeTwiceTheSequencesOfTheOneBefore) {
+  const std::vector<std::pair<int64_t, size_t>> fourTiers = {
+      {1, 0}, {2, 1}, {3, 2}, {4, 2}, {5, 3}, {8, 3}, {16, 3}, {256, 3}};
+  for (auto [sequences, tier] : fourTiers)
+    EXPECT_EQ(mambaStepTier(sequences, 4), tier) << sequences << " sequences";
+  for (int64_t sequences : {1, 2, 64})
+    EXPECT_EQ(mambaStepTier(sequences, 1), 0u);
+  EXPECT_EQ(mambaStepScanName("mamba_step_h32", 8), "mamba_step_h32_slices8");
 }
 
 // The decode graph updates the position of the kernels whose PTX reads
