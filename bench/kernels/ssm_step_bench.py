@@ -128,8 +128,9 @@ def reference(t, dtype=torch.float64):
 def scan_tiers(specs, prefix):
     """The scan kernels of kern.mamba_step, most slices first
     (mlrt::mambaStepScanName); a plan from before the tiers has one, PREFIX."""
-    tiers = sorted(((int(name[len(prefix) + 7:]), name) for name in specs
-                    if name.startswith(prefix + "_slices")), reverse=True)
+    tier = prefix + "_slices"
+    tiers = sorted(((int(name[len(tier):]), name) for name in specs
+                    if name.startswith(tier)), reverse=True)
     return [name for _, name in tiers] or [prefix]
 
 

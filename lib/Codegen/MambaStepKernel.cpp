@@ -25,13 +25,14 @@
 //     their partial sums of squares through distributed shared memory.
 // In block 2, x (the slice's rows), B and C of the head are staged in
 // shared memory; each warp takes rows p = warp, warp + warps, ... of the
-// slice, its lanes split the
-// row's d_state values in 16-byte runs, so state traffic is coalesced, and
-// a warp's rows are unrolled in groups of four whose state loads are all in
-// flight at once (a warp per row and a loop over columns left the step
-// latency-bound at 40% of copy bandwidth); y is a shuffle sum; a tree sum of
-// the squares per norm group precedes the normalised rows. The state update
-// rounds as the CPU's does: s * decay + (delta B) * x.
+// slice, its lanes split the row's d_state values in 16-byte runs, so state
+// traffic is coalesced, and a warp's rows are unrolled in groups of four
+// whose state loads are all in flight at once (a warp per row and a loop
+// over columns left the step latency-bound at 40% of copy bandwidth); y is
+// a shuffle sum; the sum of the squares per norm group (a tree, or warp 0's
+// loop and shuffles where the group spans the cluster) precedes the
+// normalised rows. The state update rounds as the CPU's does:
+// s * decay + (delta B) * x.
 //
 // Several sequences (a y grid of B blocks): row t of sequence s is row
 // s * tokens + t of each buffer, and each sequence's conv and SSM states

@@ -240,12 +240,12 @@ void gemv(KernelBuilder &k, const GemvShape &s, Type element) {
       // (the Mamba in_proj's five took 87, two blocks an SM, 62% of copy
       // bandwidth).
       Value matrix = k.memref(s.segments[0].matrices[0]), local = row;
-      for (const GemvSegment &g : llvm::drop_begin(s.segments)) {
-        first += (&g - 1)->rows;
+      for (size_t i = 1; i < s.segments.size(); ++i) {
+        first += s.segments[i - 1].rows;
         Value in = arith::CmpIOp::create(b, arith::CmpIPredicate::uge, row,
                                          k.idx(first));
-        matrix =
-            arith::SelectOp::create(b, in, k.memref(g.matrices[0]), matrix);
+        matrix = arith::SelectOp::create(
+            b, in, k.memref(s.segments[i].matrices[0]), matrix);
         local = arith::SelectOp::create(b, in, k.sub(row, k.idx(first)), local);
       }
       // The grid's last block may have rows past the last segment.
